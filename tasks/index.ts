@@ -1,0 +1,1 @@
+// Registers every task group; imported once by hardhat.config.ts.
