@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import {
+  belgianHolidays,
+  brusselsOffsetMinutes,
+  isHoliday,
+  usEasternOffsetMinutes,
+  usFederalHolidays,
+} from "../../src/common/calendar";
+import { CsvError, numberCell, readCsv, requireColumns, timestampCell } from "../../src/common/csv";
+import { createRng } from "../../src/common/rng";
+
+describe("common", function () {
+  describe("calendar", function () {
+    it("observes a Sunday New Year on Monday and lists the 2012 US federal holidays", function () {
+      expect(usFederalHolidays(2012)).to.deep.equal([
+        "2012-01-02",
+        "2012-01-16",
+        "2012-02-20",
+        "2012-05-28",
+        "2012-07-04",
+        "2012-09-03",
+        "2012-10-08",
+        "2012-11-12",
+        "2012-11-22",
+        "2012-12-25",
+      ]);
+    });
+    it("places Easter-based Belgian holidays (2025: Easter Monday 21 April)", function () {
+      expect(belgianHolidays(2025)).to.include.members(["2025-04-21", "2025-05-29", "2025-06-09"]);
+      expect(isHoliday("2025-07-21", "BE")).to.equal(true);
+      expect(isHoliday("2025-07-22", "BE")).to.equal(false);
+    });
+    it("switches US Eastern and Brussels offsets at the DST instants", function () {
+      expect(usEasternOffsetMinutes(Date.parse("2012-03-11T06:59:00Z"))).to.equal(-300);
+      expect(usEasternOffsetMinutes(Date.parse("2012-03-11T07:00:00Z"))).to.equal(-240);
+      expect(usEasternOffsetMinutes(Date.parse("2012-11-04T06:00:00Z"))).to.equal(-300);
+      expect(brusselsOffsetMinutes(Date.parse("2025-03-30T01:00:00Z"))).to.equal(120);
+      expect(brusselsOffsetMinutes(Date.parse("2024-10-27T01:00:00Z"))).to.equal(60);
+    });
+  });
+
+  describe("csv", function () {
+    const text = "timestamp,load_mw\n2012-01-01T05:00:00Z,2698\n\n2012-01-01T06:00:00Z,abc\n";
+    it("keeps 1-based line numbers across blank lines", function () {
+      const t = readCsv("x.csv", text);
+      expect(t.rows.map((r) => r.line)).to.deep.equal([2, 4]);
+      expect(timestampCell(t, t.rows[0], "timestamp")).to.equal(Date.parse("2012-01-01T05:00:00Z"));
+    });
+    it("names file, line and column of a bad number", function () {
+      const t = readCsv("x.csv", text);
+      expect(() => numberCell(t, t.rows[1], "load_mw")).to.throw(
+        CsvError,
+        'x.csv:4 column "load_mw": not a number: "abc"',
+      );
+    });
+    it("rejects a row with the wrong cell count and a missing column", function () {
+      expect(() => readCsv("y.csv", "a,b\n1\n")).to.throw(CsvError, "y.csv:2: expected 2 cells, found 1");
+      expect(() => requireColumns(readCsv("z.csv", "a\n1\n"), ["a", "b"])).to.throw(CsvError, 'z.csv:1 column "b"');
+    });
+    it("rejects a timestamp without a zone", function () {
+      const t = readCsv("w.csv", "timestamp\n2012-01-01 05:00\n");
+      expect(() => timestampCell(t, t.rows[0], "timestamp")).to.throw(CsvError, "w.csv:2");
+    });
+  });
+
+  describe("rng", function () {
+    it("is reproducible from a seed and forks independent streams", function () {
+      const a = createRng(42);
+      const b = createRng(42);
+      const xs = Array.from({ length: 5 }, () => a.next());
+      expect(xs).to.deep.equal(Array.from({ length: 5 }, () => b.next()));
+      expect(createRng(43).next()).to.not.equal(xs[0]);
+      const f1 = createRng(7).fork("x").next();
+      const f2 = createRng(7).fork("y").next();
+      expect(f1).to.not.equal(f2);
+    });
+    it("draws normals with mean ~0 and sd ~1", function () {
+      const r = createRng(1);
+      const n = 20000;
+      let s = 0,
+        s2 = 0;
+      for (let i = 0; i < n; i++) {
+        const x = r.normal();
+        s += x;
+        s2 += x * x;
+      }
+      expect(Math.abs(s / n)).to.be.lessThan(0.03);
+      expect(Math.abs(Math.sqrt(s2 / n) - 1)).to.be.lessThan(0.03);
+    });
+  });
+});
