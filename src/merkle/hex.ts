@@ -1,0 +1,61 @@
+/**
+ * Hex <-> bytes without intermediate strings or arrays, for the Merkle hot paths. Output is always
+ * lowercase with a 0x prefix, the form @openzeppelin/merkle-tree produces.
+ */
+
+/** A 0x-prefixed hex string. */
+export type Hex = `0x${string}`;
+
+const HEX_DIGITS = "0123456789abcdef";
+/** Byte -> two lowercase hex digits. */
+const BYTE_TO_HEX: string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4] + HEX_DIGITS[b & 15]);
+/** Char code -> nibble value, 255 for a non-hex character. */
+const NIBBLE = new Uint8Array(128).fill(255);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[65 + i] = 10 + i;
+  NIBBLE[97 + i] = 10 + i;
+}
+
+/** Lowercase 0x hex of `length` bytes of `bytes` starting at `offset`. */
+export function bytesToHex(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Hex {
+  let s = "0x";
+  for (let i = offset; i < offset + length; i++) s += BYTE_TO_HEX[bytes[i]];
+  return s as Hex;
+}
+
+/**
+ * Decodes the hex digits of `hex` (after its 0x prefix) into `out` at `offset`. The caller has
+ * checked the length; returns false if any character is not a hex digit.
+ */
+export function decodeHexInto(hex: string, out: Uint8Array, offset: number): boolean {
+  const n = (hex.length - 2) >> 1;
+  for (let i = 0, c = 2; i < n; i++, c += 2) {
+    const a = hex.charCodeAt(c);
+    const b = hex.charCodeAt(c + 1);
+    const hi = a < 128 ? NIBBLE[a] : 255;
+    const lo = b < 128 ? NIBBLE[b] : 255;
+    if ((hi | lo) === 255) return false;
+    out[offset + i] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+/** True for a 0x string with exactly `bytes` bytes of hex digits. */
+export function isHexOfLength(value: unknown, bytes: number): value is Hex {
+  if (typeof value !== "string" || value.length !== 2 + 2 * bytes || !value.startsWith("0x")) return false;
+  for (let c = 2; c < value.length; c++) {
+    const code = value.charCodeAt(c);
+    if (code >= 128 || NIBBLE[code] === 255) return false;
+  }
+  return true;
+}
+
+/** Decodes a 32-byte 0x hex string (a hash or node) into a new array; throws naming `what`. */
+export function hex32ToBytes(hex: string, what: string): Uint8Array {
+  const out = new Uint8Array(32);
+  if (hex.length !== 66 || !hex.startsWith("0x") || !decodeHexInto(hex, out, 0)) {
+    throw new Error(`${what}: expected 0x followed by 64 hex digits, got ${JSON.stringify(hex)}`);
+  }
+  return out;
+}
