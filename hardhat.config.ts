@@ -29,6 +29,7 @@ const config: HardhatUserConfig = {
     settings: {
       evmVersion: EVM_VERSION,
       optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+      viaIR: true,
     },
   },
   defaultNetwork: "hardhat",

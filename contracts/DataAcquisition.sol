@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
+import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
+import {RecordLeaf, RecordLeaves} from "./libraries/RecordLeaf.sol";
+import {ZeroAddress} from "./Common.sol";
+
+/// @title DataAcquisition
+/// @author GridLedger
+/// @notice The data acquisition contract of P003. Terminals sign batch headers (EIP-712); any relayer (or, when
+/// switched on, only anchorer-role holders) submits them. Each accepted header extends its terminal's hash
+/// chain and writes its Merkle root once; single records are then proven against it with OZ MerkleProof.
+/// @dev Gas budget per batch: one new slot (the root record), one rewritten slot per stream (a commitment to
+/// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
+/// (policy, registry). Everything else is emitted, not stored.
+contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable {
+    using RecordLeaves for RecordLeaf;
+
+    /// @notice May set acquisition policies.
+    bytes32 public constant POLICY_ADMIN_ROLE = keccak256("POLICY_ADMIN_ROLE");
+    /// @notice May anchor when {anchorerRequired} is on.
+    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+    /// @notice The EIP-712 type of {BatchHeader}.
+    bytes32 public constant BATCH_HEADER_TYPEHASH = keccak256(
+        "BatchHeader(uint16 dataType,bytes32 terminalId,uint64 sequence,uint64 windowStart,uint64 windowEnd,"
+        "uint32 recordCount,bytes32 merkleRoot,bytes32 prevHeaderHash)"
+    );
+
+    ITerminalRegistry private immutable _registry;
+
+    // Declared first so they share Pausable's slot: anchoring reads the pause flag anyway.
+    uint64 private _batchCount;
+    bool private _anchorerRequired;
+
+    mapping(uint16 dataType => Policy policy) private _policies;
+    /// @dev keccak256(abi.encode(lastHeaderHash, lastSequence)), or zero before a stream's first batch.
+    mapping(bytes32 terminalId => bytes32 tip) private _streamTips;
+    mapping(bytes32 merkleRoot => BatchRecord batch) private _batches;
+
+    /// @notice Deploys the anchor contract over a registry.
+    /// @param registry_ The terminal registry.
+    /// @param admin Receives the admin and policy-admin roles.
+    constructor(ITerminalRegistry registry_, address admin) EIP712("GridLedger DataAcquisition", "1") {
+        if (address(registry_) == address(0)) revert ZeroAddress("registry");
+        if (admin == address(0)) revert ZeroAddress("admin");
+        _registry = registry_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(POLICY_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- external: administration
+
+    /// @inheritdoc IDataAcquisition
+    function setPolicy(uint16 dataType, Policy calldata policy) external onlyRole(POLICY_ADMIN_ROLE) {
+        if (policy.tolerance == 0) revert InvalidPolicy(dataType, "tolerance");
+        if (policy.maxRecords == 0) revert InvalidPolicy(dataType, "maxRecords");
+        if (policy.trigger == TriggerMode.TimeDriven && policy.timeScale == 0) {
+            revert InvalidPolicy(dataType, "timeScale");
+        }
+        _policies[dataType] = policy;
+        emit PolicySet(dataType, policy);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function setAnchorerRequired(bool required) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _anchorerRequired = required;
+        emit AnchorerRequirementSet(required);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- external: anchoring
+
+    /// @inheritdoc IDataAcquisition
+    function anchorBatch(
+        BatchHeader calldata header,
+        bytes calldata signature
+    ) external whenNotPaused returns (uint64 batchId) {
+        if (_anchorerRequired) _checkRole(ANCHORER_ROLE);
+
+        bytes32 root = header.merkleRoot;
+        if (root == bytes32(0)) revert ZeroMerkleRoot();
+        BatchRecord storage batch = _batches[root];
+        if (batch.anchoredAt != 0) revert RootAlreadyAnchored(root, batch.batchId);
+
+        _checkPolicy(header);
+
+        bytes32 terminalId = header.terminalId;
+        (address signer, ITerminalRegistry.TerminalStatus status) = _registry.signerAndStatus(terminalId);
+        if (status != ITerminalRegistry.TerminalStatus.Active) revert TerminalNotActive(terminalId, status);
+
+        bytes32 headerHash = _hashHeader(header);
+        address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
+        if (recovered != signer) revert SignerMismatch(terminalId, recovered, signer);
+
+        if (_streamTips[terminalId] != _expectedTip(header.sequence, header.prevHeaderHash)) {
+            revert StreamTipMismatch(terminalId, header.sequence, header.prevHeaderHash);
+        }
+        return _recordBatch(header, headerHash, batch);
+    }
+
+    // ---------------------------------------------------------------- external: proofs
+
+    /// @inheritdoc IDataAcquisition
+    function verifyRecord(
+        uint64 batchId,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf
+    ) external view returns (bool) {
+        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leaf.hash()));
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool) {
+        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leafHash));
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function verifyRecords(
+        uint64 batchId,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags,
+        RecordLeaf[] calldata leaves
+    ) external view returns (bool) {
+        bytes32[] memory leafHashes = new bytes32[](leaves.length);
+        for (uint256 i = 0; i < leaves.length; ++i) {
+            leafHashes[i] = leaves[i].hash();
+        }
+        return _isBatchRoot(batchId, MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes));
+    }
+
+    // ---------------------------------------------------------------- external: views
+
+    /// @inheritdoc IDataAcquisition
+    function hashHeader(BatchHeader calldata header) external pure returns (bytes32) {
+        return _hashHeader(header);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function headerDigest(BatchHeader calldata header) external view returns (bytes32) {
+        return _hashTypedDataV4(_hashHeader(header));
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function extendsStream(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash) external view returns (bool) {
+        return _streamTips[terminalId] == _expectedTip(sequence, prevHeaderHash);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory) {
+        return _batches[merkleRoot];
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function policyOf(uint16 dataType) external view returns (Policy memory) {
+        return _policies[dataType];
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function batchCount() external view returns (uint64) {
+        return _batchCount;
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function anchorerRequired() external view returns (bool) {
+        return _anchorerRequired;
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function registry() external view returns (ITerminalRegistry) {
+        return _registry;
+    }
+
+    /// @notice The contract's semantic version, so tools can check what they talk to.
+    /// @return The version string.
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Checks the header against its data type's policy and the block clock.
+    function _checkPolicy(BatchHeader calldata header) internal view {
+        Policy storage policy = _policies[header.dataType];
+        if (!policy.enabled) revert UnknownDataType(header.dataType);
+
+        uint32 recordCount = header.recordCount;
+        if (recordCount == 0 || recordCount > policy.maxRecords) {
+            revert RecordCountOutOfRange(recordCount, policy.maxRecords);
+        }
+
+        uint64 start = header.windowStart;
+        uint64 end = header.windowEnd;
+        if (end < start) revert InvalidWindow(start, end);
+        uint32 timeScale = policy.timeScale;
+        if (policy.trigger == TriggerMode.TimeDriven) {
+            if (end == start || start % timeScale != 0 || (end - start) % timeScale != 0) {
+                revert WindowNotAligned(start, end, timeScale);
+            }
+        } else if (timeScale != 0 && end - start > timeScale) {
+            revert WindowNotAligned(start, end, timeScale);
+        }
+
+        uint256 nowTs = _now();
+        if (end > nowTs) revert WindowInFuture(end, nowTs);
+        if (nowTs - end > policy.tolerance) revert StaleWindow(end, nowTs, policy.tolerance);
+    }
+
+    /// @dev Advances the stream, writes the root record once and emits {BatchAnchored}.
+    function _recordBatch(
+        BatchHeader calldata header,
+        bytes32 headerHash,
+        BatchRecord storage batch
+    ) internal returns (uint64 batchId) {
+        _streamTips[header.terminalId] = _tip(headerHash, header.sequence);
+        batchId = ++_batchCount;
+        batch.batchId = batchId;
+        batch.anchoredAt = uint40(block.timestamp);
+        batch.blockNumber = uint64(block.number);
+        batch.dataType = header.dataType;
+        batch.recordCount = header.recordCount;
+        emit BatchAnchored(
+            batchId,
+            header.terminalId,
+            header.merkleRoot,
+            header.dataType,
+            header.sequence,
+            header.windowStart,
+            header.windowEnd,
+            header.recordCount,
+            headerHash
+        );
+    }
+
+    /// @dev The stream tip a header with this sequence and previous hash must find.
+    function _expectedTip(uint64 sequence, bytes32 prevHeaderHash) internal pure returns (bytes32) {
+        if (sequence == 1 && prevHeaderHash == bytes32(0)) return bytes32(0);
+        // A zero sequence can never match: no tip commits to sequence 0 and the genesis tip needs sequence 1.
+        if (sequence == 0) return bytes32(uint256(1));
+        return _tip(prevHeaderHash, sequence - 1);
+    }
+
+    function _tip(bytes32 headerHash, uint64 sequence) internal pure returns (bytes32) {
+        return keccak256(abi.encode(headerHash, sequence));
+    }
+
+    function _hashHeader(BatchHeader calldata header) internal pure returns (bytes32) {
+        return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
+    }
+
+    function _isBatchRoot(uint64 batchId, bytes32 root) internal view returns (bool) {
+        BatchRecord storage batch = _batches[root];
+        return batch.anchoredAt != 0 && batch.batchId == batchId;
+    }
+
+    /// @dev The clock, overridable by test harnesses.
+    function _now() internal view virtual returns (uint256) {
+        return block.timestamp;
+    }
+}

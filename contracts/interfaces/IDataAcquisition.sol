@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ITerminalRegistry} from "./ITerminalRegistry.sol";
+import {RecordLeaf} from "../libraries/RecordLeaf.sol";
+
+/// @title IDataAcquisition
+/// @author GridLedger
+/// @notice The data acquisition contract of P003: per-data-type acquisition policies and signed, hash-chained
+/// Merkle batch anchoring, with inclusion proofs for single records.
+interface IDataAcquisition {
+    /// @notice Time-driven types produce one batch per aligned sampling window; event-driven ones on demand.
+    enum TriggerMode {
+        TimeDriven,
+        EventDriven
+    }
+
+    /// @notice An acquisition policy for one data type TY (P003: Δt, n, δ, trigger).
+    struct Policy {
+        /// @dev Δt: how many seconds after its window ends a batch may still be anchored.
+        uint32 tolerance;
+        /// @dev δ: the sampling period in seconds. Time-driven windows span whole, aligned multiples of it;
+        /// event-driven windows span at most one δ (0 means no bound).
+        uint32 timeScale;
+        /// @dev The most records one batch may commit to.
+        uint32 maxRecords;
+        /// @dev n: the number of sensors that report this type (informs off-chain completeness checks).
+        uint16 sensorCount;
+        TriggerMode trigger;
+        bool enabled;
+    }
+
+    /// @notice What a terminal signs (EIP-712) to anchor a batch.
+    struct BatchHeader {
+        uint16 dataType;
+        /// @dev The stream: the generator terminal that built and signed the batch.
+        bytes32 terminalId;
+        /// @dev 1 for a stream's first batch, then +1 each time.
+        uint64 sequence;
+        uint64 windowStart;
+        uint64 windowEnd;
+        uint32 recordCount;
+        bytes32 merkleRoot;
+        /// @dev The EIP-712 struct hash of the stream's previous header; zero for sequence 1.
+        bytes32 prevHeaderHash;
+    }
+
+    /// @notice What is stored per anchored root (one storage slot).
+    struct BatchRecord {
+        uint64 batchId;
+        uint40 anchoredAt;
+        uint64 blockNumber;
+        uint16 dataType;
+        uint32 recordCount;
+    }
+
+    /// @notice A policy is malformed: `field` names what is wrong.
+    error InvalidPolicy(uint16 dataType, string field);
+    /// @notice No enabled policy exists for the data type.
+    error UnknownDataType(uint16 dataType);
+    /// @notice The stream's terminal is not active in the registry.
+    error TerminalNotActive(bytes32 terminalId, ITerminalRegistry.TerminalStatus status);
+    /// @notice The header was not signed by the terminal's current key.
+    error SignerMismatch(bytes32 terminalId, address recovered, address expected);
+    /// @notice The header does not extend the stream: wrong sequence or wrong previous-header hash.
+    error StreamTipMismatch(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash);
+    /// @notice The window ends before it starts.
+    error InvalidWindow(uint64 windowStart, uint64 windowEnd);
+    /// @notice A time-driven window is not a whole number of aligned sampling periods, or an event-driven one
+    /// is longer than one period.
+    error WindowNotAligned(uint64 windowStart, uint64 windowEnd, uint32 timeScale);
+    /// @notice The window ended more than the tolerance before this block.
+    error StaleWindow(uint64 windowEnd, uint256 blockTimestamp, uint32 tolerance);
+    /// @notice The window ends after this block.
+    error WindowInFuture(uint64 windowEnd, uint256 blockTimestamp);
+    /// @notice The record count is zero or above the policy's maximum.
+    error RecordCountOutOfRange(uint32 recordCount, uint32 maxRecords);
+    /// @notice The Merkle root is zero.
+    error ZeroMerkleRoot();
+    /// @notice This root is already anchored, as batch `batchId`.
+    error RootAlreadyAnchored(bytes32 merkleRoot, uint64 batchId);
+
+    /// @notice Emitted when a data type's policy is set or changed.
+    /// @param dataType The data type TY.
+    /// @param policy The new policy.
+    event PolicySet(uint16 indexed dataType, Policy policy);
+    /// @notice Emitted when anchoring is restricted to, or opened from, holders of the anchorer role.
+    /// @param required The new setting.
+    event AnchorerRequirementSet(bool required);
+    /// @notice Emitted when a batch root is anchored. Carries what is not stored, for indexers.
+    /// @param batchId The new batch id.
+    /// @param terminalId The stream (signing terminal).
+    /// @param merkleRoot The batch root.
+    /// @param dataType The data type TY.
+    /// @param sequence The stream sequence.
+    /// @param windowStart Window start (unix seconds).
+    /// @param windowEnd Window end (unix seconds).
+    /// @param recordCount The number of records.
+    /// @param headerHash The header's EIP-712 struct hash (the next header's prevHeaderHash).
+    event BatchAnchored(
+        uint64 indexed batchId,
+        bytes32 indexed terminalId,
+        bytes32 indexed merkleRoot,
+        uint16 dataType,
+        uint64 sequence,
+        uint64 windowStart,
+        uint64 windowEnd,
+        uint32 recordCount,
+        bytes32 headerHash
+    );
+
+    /// @notice Sets the acquisition policy of a data type.
+    /// @param dataType The data type TY.
+    /// @param policy The new policy.
+    function setPolicy(uint16 dataType, Policy calldata policy) external;
+
+    /// @notice Restricts anchoring to holders of the anchorer role (true), or lets any relayer submit (false).
+    /// @param required The new setting.
+    function setAnchorerRequired(bool required) external;
+
+    /// @notice Stops anchoring until {unpause}.
+    function pause() external;
+
+    /// @notice Resumes anchoring.
+    function unpause() external;
+
+    /// @notice Anchors a batch root signed (EIP-712) by the stream terminal's current key.
+    /// @param header The batch header.
+    /// @param signature The 65-byte signature of {headerDigest}(header).
+    /// @return batchId The new batch's id (1, 2, ...).
+    function anchorBatch(BatchHeader calldata header, bytes calldata signature) external returns (uint64 batchId);
+
+    /// @notice Whether `leaf` is a record of batch `batchId`, given its Merkle proof.
+    /// @param batchId The batch.
+    /// @param proof The sibling hashes, leaf to root (OZ StandardMerkleTree getProof).
+    /// @param leaf The record's leaf fields.
+    /// @return True when the proof leads to that batch's root.
+    function verifyRecord(
+        uint64 batchId,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf
+    ) external view returns (bool);
+
+    /// @notice Like {verifyRecord}, for an already hashed (StandardMerkleTree) leaf.
+    /// @param batchId The batch.
+    /// @param proof The sibling hashes.
+    /// @param leafHash The double-hashed leaf.
+    /// @return True when the proof leads to that batch's root.
+    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool);
+
+    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof.
+    /// @param batchId The batch.
+    /// @param proof The multiproof's sibling hashes.
+    /// @param proofFlags The multiproof's flags.
+    /// @param leaves The records, in the multiproof's leaf order.
+    /// @return True when the multiproof leads to that batch's root.
+    function verifyRecords(
+        uint64 batchId,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags,
+        RecordLeaf[] calldata leaves
+    ) external view returns (bool);
+
+    /// @notice The EIP-712 struct hash of a header: the value the next header's `prevHeaderHash` carries.
+    /// @param header The header.
+    /// @return The struct hash.
+    function hashHeader(BatchHeader calldata header) external pure returns (bytes32);
+
+    /// @notice The EIP-712 digest a terminal signs for a header.
+    /// @param header The header.
+    /// @return The digest.
+    function headerDigest(BatchHeader calldata header) external view returns (bytes32);
+
+    /// @notice Whether a header with this sequence and previous-header hash would extend the stream now.
+    /// @param terminalId The stream.
+    /// @param sequence The candidate sequence.
+    /// @param prevHeaderHash The candidate previous-header hash.
+    /// @return True when it matches the stream tip.
+    function extendsStream(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash) external view returns (bool);
+
+    /// @notice The stored record of an anchored root (all zero if not anchored).
+    /// @param merkleRoot The root.
+    /// @return The batch record.
+    function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory);
+
+    /// @notice The policy of a data type.
+    /// @param dataType The data type TY.
+    /// @return The policy (all zero if never set).
+    function policyOf(uint16 dataType) external view returns (Policy memory);
+
+    /// @notice How many batches were anchored; also the latest batch id.
+    /// @return The count.
+    function batchCount() external view returns (uint64);
+
+    /// @notice Whether only anchorer-role holders may anchor.
+    /// @return The setting.
+    function anchorerRequired() external view returns (bool);
+
+    /// @notice The terminal registry this contract reads.
+    /// @return The registry.
+    function registry() external view returns (ITerminalRegistry);
+}

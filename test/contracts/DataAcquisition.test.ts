@@ -1,0 +1,528 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import {
+  deployCoreDefault,
+  deployCoreWithAnchorer,
+  EVENT_POLICY,
+  nextAlignedWindow,
+  READING_POLICY,
+  StreamWriter,
+} from "../helpers/fixtures";
+import { expectUnauthorized } from "../helpers/access";
+import { hashHeader, headerDigest } from "../../src/chain/eip712";
+import { DataType, TerminalStatus, TriggerMode } from "../../src/chain/types";
+
+const LEAF_TYPES = ["bytes32", "uint8", "uint64", "bytes32"];
+type LeafTuple = [string, number, bigint, string];
+
+function leaves(terminalId: string, n: number): LeafTuple[] {
+  return Array.from({ length: n }, (_, i) => [
+    terminalId,
+    1,
+    1_700_000_000n + BigInt(i) * 900n,
+    ethers.id(`payload ${i}`),
+  ]);
+}
+
+const asLeaf = ([terminalId, kind, timestamp, payloadHash]: LeafTuple) => ({
+  terminalId,
+  kind,
+  timestamp,
+  payloadHash,
+});
+
+describe("DataAcquisition", function () {
+  async function fixture() {
+    const core = await loadFixture(deployCoreDefault);
+    const stream = new StreamWriter(core, core.terminals[0]);
+    return { ...core, stream };
+  }
+
+  describe("constructor", function () {
+    it("wires the registry, grants roles and exposes the EIP-712 domain", async function () {
+      const { acquisition, registry, admin, domain } = await fixture();
+      expect(await acquisition.registry()).to.equal(await registry.getAddress());
+      expect(await acquisition.hasRole(await acquisition.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
+      expect(await acquisition.hasRole(await acquisition.POLICY_ADMIN_ROLE(), admin.address)).to.equal(true);
+      expect(await acquisition.version()).to.equal("1.0.0");
+      const d = await acquisition.eip712Domain();
+      expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
+        domain.name,
+        domain.version,
+        domain.chainId,
+        domain.verifyingContract,
+      ]);
+    });
+
+    it("rejects a zero registry or admin", async function () {
+      const { registry, admin } = await fixture();
+      const factory = await ethers.getContractFactory("DataAcquisition");
+      await expect(factory.deploy(ethers.ZeroAddress, admin.address))
+        .to.be.revertedWithCustomError(factory, "ZeroAddress")
+        .withArgs("registry");
+      await expect(factory.deploy(await registry.getAddress(), ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(factory, "ZeroAddress")
+        .withArgs("admin");
+    });
+  });
+
+  describe("setPolicy", function () {
+    it("stores the policy and emits PolicySet", async function () {
+      const { acquisition, policyAdmin } = await fixture();
+      const policy = { ...READING_POLICY, tolerance: 120, maxRecords: 50 };
+      await expect(acquisition.connect(policyAdmin).setPolicy(7, policy))
+        .to.emit(acquisition, "PolicySet")
+        .withArgs(7, [
+          policy.tolerance,
+          policy.timeScale,
+          policy.maxRecords,
+          policy.sensorCount,
+          policy.trigger,
+          policy.enabled,
+        ]);
+      const stored = await acquisition.policyOf(7);
+      expect(stored.tolerance).to.equal(120n);
+      expect(stored.maxRecords).to.equal(50n);
+      expect(stored.enabled).to.equal(true);
+    });
+
+    it("rejects a zero tolerance, a zero maxRecords and a time-driven policy without a time scale", async function () {
+      const { acquisition, policyAdmin } = await fixture();
+      const set = (p: typeof READING_POLICY) => acquisition.connect(policyAdmin).setPolicy(9, p);
+      await expect(set({ ...READING_POLICY, tolerance: 0 }))
+        .to.be.revertedWithCustomError(acquisition, "InvalidPolicy")
+        .withArgs(9, "tolerance");
+      await expect(set({ ...READING_POLICY, maxRecords: 0 }))
+        .to.be.revertedWithCustomError(acquisition, "InvalidPolicy")
+        .withArgs(9, "maxRecords");
+      await expect(set({ ...READING_POLICY, timeScale: 0 }))
+        .to.be.revertedWithCustomError(acquisition, "InvalidPolicy")
+        .withArgs(9, "timeScale");
+      await expect(set({ ...EVENT_POLICY, timeScale: 0 })).to.emit(acquisition, "PolicySet");
+    });
+
+    it("is restricted to policy admins", async function () {
+      const { acquisition, stranger } = await fixture();
+      await expectUnauthorized(
+        acquisition,
+        acquisition.connect(stranger).setPolicy(1, READING_POLICY),
+        stranger.address,
+        await acquisition.POLICY_ADMIN_ROLE(),
+      );
+    });
+  });
+
+  describe("setAnchorerRequired", function () {
+    it("switches the requirement and emits AnchorerRequirementSet", async function () {
+      const { acquisition, admin } = await fixture();
+      await expect(acquisition.connect(admin).setAnchorerRequired(true))
+        .to.emit(acquisition, "AnchorerRequirementSet")
+        .withArgs(true);
+      expect(await acquisition.anchorerRequired()).to.equal(true);
+      await expect(acquisition.connect(admin).setAnchorerRequired(false))
+        .to.emit(acquisition, "AnchorerRequirementSet")
+        .withArgs(false);
+      expect(await acquisition.anchorerRequired()).to.equal(false);
+    });
+
+    it("is restricted to the admin", async function () {
+      const { acquisition, policyAdmin } = await fixture();
+      await expectUnauthorized(
+        acquisition,
+        acquisition.connect(policyAdmin).setAnchorerRequired(true),
+        policyAdmin.address,
+        await acquisition.DEFAULT_ADMIN_ROLE(),
+      );
+    });
+  });
+
+  describe("pause and unpause", function () {
+    it("pauses anchoring until unpaused", async function () {
+      const { acquisition, admin, stream } = await fixture();
+      await expect(acquisition.connect(admin).pause()).to.emit(acquisition, "Paused").withArgs(admin.address);
+      expect(await acquisition.paused()).to.equal(true);
+      const header = stream.header({ windowStart: await nextAlignedWindow() });
+      await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+      await expect(acquisition.anchorBatch(header, stream.sign(header))).to.be.revertedWithCustomError(
+        acquisition,
+        "EnforcedPause",
+      );
+      await expect(acquisition.connect(admin).unpause()).to.emit(acquisition, "Unpaused").withArgs(admin.address);
+      await expect(acquisition.anchorBatch(header, stream.sign(header))).to.emit(acquisition, "BatchAnchored");
+    });
+
+    it("rejects unpausing when not paused", async function () {
+      const { acquisition, admin } = await fixture();
+      await expect(acquisition.connect(admin).unpause()).to.be.revertedWithCustomError(acquisition, "ExpectedPause");
+    });
+
+    it("is restricted to the admin", async function () {
+      const { acquisition, stranger } = await fixture();
+      const role = await acquisition.DEFAULT_ADMIN_ROLE();
+      await expectUnauthorized(acquisition, acquisition.connect(stranger).pause(), stranger.address, role);
+      await expectUnauthorized(acquisition, acquisition.connect(stranger).unpause(), stranger.address, role);
+    });
+  });
+
+  describe("anchorBatch", function () {
+    context("with a valid signed header", function () {
+      it("returns the new batch id, stores the root record and emits BatchAnchored", async function () {
+        const { acquisition, stream, stranger, terminals } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const signature = stream.sign(header);
+        const anchoredAt = Number(header.windowEnd) + 7;
+        await time.setNextBlockTimestamp(anchoredAt);
+        // Any relayer may submit while the anchorer role is not required.
+        const relayed = acquisition.connect(stranger);
+        expect(await relayed.anchorBatch.staticCall(header, signature, { blockTag: "pending" })).to.equal(1n);
+        await expect(relayed.anchorBatch(header, signature))
+          .to.emit(acquisition, "BatchAnchored")
+          .withArgs(
+            1n,
+            terminals[0].id,
+            header.merkleRoot,
+            header.dataType,
+            header.sequence,
+            header.windowStart,
+            header.windowEnd,
+            header.recordCount,
+            hashHeader(header),
+          );
+        const record = await acquisition.batchByRoot(header.merkleRoot);
+        expect(record.batchId).to.equal(1n);
+        expect(record.anchoredAt).to.equal(BigInt(anchoredAt));
+        expect(record.blockNumber).to.equal(BigInt(await ethers.provider.getBlockNumber()));
+        expect(record.dataType).to.equal(BigInt(DataType.Reading));
+        expect(record.recordCount).to.equal(BigInt(header.recordCount));
+        expect(await acquisition.batchCount()).to.equal(1n);
+        expect(await acquisition.extendsStream(terminals[0].id, 2n, hashHeader(header))).to.equal(true);
+        expect(await acquisition.extendsStream(terminals[0].id, 1n, ethers.ZeroHash)).to.equal(false);
+      });
+
+      it("chains a stream's headers and numbers batches across streams", async function () {
+        const core = await fixture();
+        const first = await core.stream.anchorNext();
+        const other = new StreamWriter(core, core.terminals[1]);
+        const windowStart = first.header.windowEnd;
+        await other.anchorNext({ windowStart });
+        const second = await core.stream.anchorNext({ windowStart: windowStart + 900n });
+        expect(second.header.sequence).to.equal(2n);
+        expect(second.header.prevHeaderHash).to.equal(hashHeader(first.header));
+        expect((await core.acquisition.batchByRoot(second.header.merkleRoot)).batchId).to.equal(3n);
+      });
+
+      it("accepts an event-driven window up to one time scale long, and a multi-period time-driven window", async function () {
+        const core = await fixture();
+        const start = await nextAlignedWindow();
+        const events = new StreamWriter(core, core.terminals[1], DataType.Event);
+        await events.anchorNext({ windowStart: start + 7n, windowEnd: start + 7n + BigInt(EVENT_POLICY.timeScale) });
+        await core.stream.anchorNext({ windowStart: start, windowEnd: start + 3n * 900n });
+        expect(await core.acquisition.batchCount()).to.equal(2n);
+      });
+
+      it("accepts only anchorer-role holders when required", async function () {
+        const core = await loadFixture(deployCoreWithAnchorer);
+        const stream = new StreamWriter(core, core.terminals[0]);
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expectUnauthorized(
+          core.acquisition,
+          core.acquisition.connect(core.stranger).anchorBatch(header, stream.sign(header)),
+          core.stranger.address,
+          await core.acquisition.ANCHORER_ROLE(),
+        );
+        await expect(core.acquisition.connect(core.anchorer).anchorBatch(header, stream.sign(header))).to.emit(
+          core.acquisition,
+          "BatchAnchored",
+        );
+      });
+    });
+
+    context("with a root problem", function () {
+      it("rejects a zero root", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow(), merkleRoot: ethers.ZeroHash });
+        await expect(acquisition.anchorBatch(header, stream.sign(header))).to.be.revertedWithCustomError(
+          acquisition,
+          "ZeroMerkleRoot",
+        );
+      });
+
+      it("rejects a replayed header as an already anchored root", async function () {
+        const { acquisition, stream } = await fixture();
+        const { header } = await stream.anchorNext();
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "RootAlreadyAnchored")
+          .withArgs(header.merkleRoot, 1n);
+      });
+
+      it("never writes a root twice, even from another stream", async function () {
+        const core = await fixture();
+        const { header } = await core.stream.anchorNext();
+        const other = new StreamWriter(core, core.terminals[1]);
+        const copy = other.header({ windowStart: header.windowStart, merkleRoot: header.merkleRoot });
+        await expect(core.acquisition.anchorBatch(copy, other.sign(copy)))
+          .to.be.revertedWithCustomError(core.acquisition, "RootAlreadyAnchored")
+          .withArgs(header.merkleRoot, 1n);
+      });
+    });
+
+    context("with a policy problem", function () {
+      async function expectPolicyRevert(
+        overrides: Record<string, unknown>,
+        error: string,
+        args: unknown[],
+        at?: (end: bigint) => number,
+      ) {
+        const { acquisition, stream } = await fixture();
+        const start = await nextAlignedWindow();
+        const header = stream.header({ windowStart: start, ...overrides });
+        await time.setNextBlockTimestamp(at ? at(header.windowEnd) : Number(header.windowEnd) + 1);
+        const resolved = args.map((a) => (typeof a === "function" ? a(header, start) : a));
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, error)
+          .withArgs(...resolved);
+      }
+
+      it("rejects a data type without an enabled policy", async function () {
+        await expectPolicyRevert({ dataType: 42 }, "UnknownDataType", [42]);
+      });
+
+      it("rejects an empty batch and one above maxRecords", async function () {
+        await expectPolicyRevert({ recordCount: 0 }, "RecordCountOutOfRange", [0, READING_POLICY.maxRecords]);
+        await expectPolicyRevert({ recordCount: READING_POLICY.maxRecords + 1 }, "RecordCountOutOfRange", [
+          READING_POLICY.maxRecords + 1,
+          READING_POLICY.maxRecords,
+        ]);
+      });
+
+      it("rejects a window that ends before it starts", async function () {
+        const { acquisition, stream } = await fixture();
+        const start = await nextAlignedWindow();
+        const header = stream.header({ windowStart: start, windowEnd: start - 1n });
+        await time.setNextBlockTimestamp(Number(start) + 1);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "InvalidWindow")
+          .withArgs(start, start - 1n);
+      });
+
+      it("rejects time-driven windows that are empty, unaligned or not whole periods", async function () {
+        const { acquisition, stream } = await fixture();
+        const start = await nextAlignedWindow();
+        for (const [ws, we] of [
+          [start, start],
+          [start + 1n, start + 901n],
+          [start, start + 1000n],
+        ]) {
+          const header = stream.header({ windowStart: ws, windowEnd: we });
+          await time.setNextBlockTimestamp(Number(we) + 1 + Number(ws - start));
+          await expect(acquisition.anchorBatch(header, stream.sign(header)))
+            .to.be.revertedWithCustomError(acquisition, "WindowNotAligned")
+            .withArgs(ws, we, READING_POLICY.timeScale);
+        }
+      });
+
+      it("rejects an event-driven window longer than one time scale", async function () {
+        const core = await fixture();
+        const events = new StreamWriter(core, core.terminals[1], DataType.Event);
+        const start = await nextAlignedWindow();
+        const header = events.header({ windowStart: start, windowEnd: start + BigInt(EVENT_POLICY.timeScale) + 1n });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(core.acquisition.anchorBatch(header, events.sign(header)))
+          .to.be.revertedWithCustomError(core.acquisition, "WindowNotAligned")
+          .withArgs(header.windowStart, header.windowEnd, EVENT_POLICY.timeScale);
+      });
+
+      it("rejects a window ending in the future", async function () {
+        const end = (h: { windowEnd: bigint }) => h.windowEnd;
+        const now = (h: { windowEnd: bigint }) => h.windowEnd - 1n;
+        await expectPolicyRevert({}, "WindowInFuture", [end, now], (e) => Number(e) - 1);
+      });
+
+      it("rejects a window older than the tolerance", async function () {
+        const end = (h: { windowEnd: bigint }) => h.windowEnd;
+        const late = (h: { windowEnd: bigint }) => h.windowEnd + BigInt(READING_POLICY.tolerance) + 1n;
+        await expectPolicyRevert(
+          {},
+          "StaleWindow",
+          [end, late, READING_POLICY.tolerance],
+          (e) => Number(e) + READING_POLICY.tolerance + 1,
+        );
+      });
+
+      it("accepts a window exactly at the tolerance", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + READING_POLICY.tolerance);
+        await expect(acquisition.anchorBatch(header, stream.sign(header))).to.emit(acquisition, "BatchAnchored");
+      });
+    });
+
+    context("with a terminal or signature problem", function () {
+      it("rejects a suspended, revoked or unknown terminal", async function () {
+        const { acquisition, registry, registrar, admin, stream, terminals } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        await registry.connect(registrar).suspend(terminals[0].id);
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "TerminalNotActive")
+          .withArgs(terminals[0].id, TerminalStatus.Suspended);
+        await registry.connect(admin).revoke(terminals[0].id);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "TerminalNotActive")
+          .withArgs(terminals[0].id, TerminalStatus.Revoked);
+        const unknown = { ...header, terminalId: ethers.id("nobody") };
+        await expect(acquisition.anchorBatch(unknown, stream.sign(unknown)))
+          .to.be.revertedWithCustomError(acquisition, "TerminalNotActive")
+          .withArgs(unknown.terminalId, TerminalStatus.Unregistered);
+      });
+
+      it("rejects a header signed by another key", async function () {
+        const { acquisition, stream, terminals } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(header, stream.sign(header, terminals[1].wallet)))
+          .to.be.revertedWithCustomError(acquisition, "SignerMismatch")
+          .withArgs(terminals[0].id, terminals[1].wallet.address, terminals[0].wallet.address);
+      });
+
+      it("rejects a signature over a different header", async function () {
+        const { acquisition, stream, terminals } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const signature = stream.sign(header);
+        const altered = { ...header, recordCount: header.recordCount + 1 };
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(altered, signature))
+          .to.be.revertedWithCustomError(acquisition, "SignerMismatch")
+          .withArgs(terminals[0].id, (a: string) => a !== terminals[0].wallet.address, terminals[0].wallet.address);
+      });
+
+      it("rejects a malleable (high-s) signature and a malformed one", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const sig = ethers.Signature.from(stream.sign(header));
+        const highS = ethers.toBeHex(secp256k1.Point.CURVE().n - BigInt(sig.s), 32);
+        const malleable = ethers.concat([sig.r, highS, ethers.toBeHex(sig.v === 27 ? 28 : 27, 1)]);
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(header, malleable))
+          .to.be.revertedWithCustomError(acquisition, "ECDSAInvalidSignatureS")
+          .withArgs(highS);
+        await expect(acquisition.anchorBatch(header, "0x1234"))
+          .to.be.revertedWithCustomError(acquisition, "ECDSAInvalidSignatureLength")
+          .withArgs(2);
+      });
+
+      it("accepts the new key after a rotation and refuses the old one", async function () {
+        const { acquisition, registry, registrar, stream, terminals } = await fixture();
+        const before = await stream.anchorNext();
+        const fresh = ethers.Wallet.createRandom();
+        await registry.connect(registrar).rotateSigner(terminals[0].id, fresh.address);
+        const header = stream.header({ windowStart: before.header.windowEnd });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "SignerMismatch")
+          .withArgs(terminals[0].id, terminals[0].wallet.address, fresh.address);
+        await expect(acquisition.anchorBatch(header, stream.sign(header, fresh))).to.emit(acquisition, "BatchAnchored");
+        expect((await acquisition.batchByRoot(before.header.merkleRoot)).batchId).to.equal(1n);
+      });
+    });
+
+    context("with a stream problem", function () {
+      it("rejects a skipped, repeated or zero sequence and a wrong previous hash", async function () {
+        const { acquisition, stream, terminals } = await fixture();
+        const { header: first } = await stream.anchorNext();
+        const start = first.windowEnd;
+        const cases = [
+          { sequence: 3n, prevHeaderHash: hashHeader(first) },
+          { sequence: 1n, prevHeaderHash: ethers.ZeroHash },
+          { sequence: 0n, prevHeaderHash: ethers.ZeroHash },
+          { sequence: 2n, prevHeaderHash: ethers.id("not the previous header") },
+        ];
+        await time.setNextBlockTimestamp(Number(start) + 901);
+        for (const c of cases) {
+          const header = stream.header({ windowStart: start, ...c });
+          await expect(acquisition.anchorBatch(header, stream.sign(header)))
+            .to.be.revertedWithCustomError(acquisition, "StreamTipMismatch")
+            .withArgs(terminals[0].id, c.sequence, c.prevHeaderHash);
+        }
+      });
+
+      it("rejects a first batch that claims a previous header", async function () {
+        const { acquisition, stream, terminals } = await fixture();
+        const prev = ethers.id("phantom");
+        const header = stream.header({ windowStart: await nextAlignedWindow(), prevHeaderHash: prev });
+        await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "StreamTipMismatch")
+          .withArgs(terminals[0].id, 1n, prev);
+      });
+    });
+  });
+
+  describe("hashing", function () {
+    it("matches the TypeScript struct hash and digest", async function () {
+      const { acquisition, stream, domain } = await fixture();
+      const header = stream.header({ windowStart: 1_800_000_000n });
+      expect(await acquisition.hashHeader(header)).to.equal(hashHeader(header));
+      expect(await acquisition.headerDigest(header)).to.equal(headerDigest(domain, header));
+    });
+  });
+
+  describe("proofs", function () {
+    async function anchoredTree(n: number) {
+      const core = await fixture();
+      const values = leaves(core.terminals[0].id, n);
+      const tree = StandardMerkleTree.of(values, LEAF_TYPES);
+      await core.stream.anchorNext({ merkleRoot: tree.root, recordCount: n });
+      return { ...core, values, tree };
+    }
+
+    it("verifies every record of a batch, single and hashed", async function () {
+      const { acquisition, values, tree } = await anchoredTree(13);
+      for (const [i, v] of tree.entries()) {
+        const proof = tree.getProof(i);
+        expect(await acquisition.verifyRecord(1n, proof, asLeaf(v as LeafTuple))).to.equal(true);
+        expect(await acquisition.verifyLeafHash(1n, proof, tree.leafHash(v))).to.equal(true);
+      }
+      expect(values.length).to.equal(13);
+    });
+
+    it("verifies a one-record batch with an empty proof", async function () {
+      const { acquisition, tree, values } = await anchoredTree(1);
+      expect(tree.getProof(0)).to.deep.equal([]);
+      expect(await acquisition.verifyRecord(1n, [], asLeaf(values[0]))).to.equal(true);
+    });
+
+    it("rejects a tampered record, a wrong batch id and an unknown root", async function () {
+      const { acquisition, tree, values } = await anchoredTree(8);
+      const proof = tree.getProof(3);
+      const leaf = asLeaf(values[3]);
+      expect(await acquisition.verifyRecord(1n, proof, { ...leaf, timestamp: leaf.timestamp + 1n })).to.equal(false);
+      const flipped = ethers.toBeHex(BigInt(leaf.payloadHash) ^ 1n, 32);
+      expect(await acquisition.verifyRecord(1n, proof, { ...leaf, payloadHash: flipped })).to.equal(false);
+      expect(await acquisition.verifyRecord(2n, proof, leaf)).to.equal(false);
+      expect(await acquisition.verifyRecord(0n, [], { ...leaf, kind: 2 })).to.equal(false);
+    });
+
+    it("verifies a multiproof and rejects it with a tampered leaf", async function () {
+      const { acquisition, tree, values } = await anchoredTree(16);
+      const multi = tree.getMultiProof([1, 4, 9, 15]);
+      const picked = multi.leaves.map((l) => asLeaf(l as LeafTuple));
+      expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(true);
+      picked[2] = { ...picked[2], kind: 3 };
+      expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(false);
+      expect(values.length).to.equal(16);
+    });
+  });
+
+  describe("policy trigger modes", function () {
+    it("exposes the stored trigger", async function () {
+      const { acquisition } = await fixture();
+      expect((await acquisition.policyOf(DataType.Reading)).trigger).to.equal(BigInt(TriggerMode.TimeDriven));
+      expect((await acquisition.policyOf(DataType.Event)).trigger).to.equal(BigInt(TriggerMode.EventDriven));
+    });
+  });
+});
