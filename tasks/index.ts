@@ -1,1 +1,2 @@
 // Registers every task group; imported once by hardhat.config.ts.
+import "./governance";
