@@ -44,23 +44,20 @@ export function compileStaticEncoder(types: readonly string[]): StaticEncoder {
   if (!Array.isArray(types) || types.length === 0) throw new Error("ABI types: expected a non-empty array of types");
   const writers = types.map((t, i) => wordWriter(t, i));
   const size = 32 * types.length;
-  // One DataView per output array, so callers reusing a scratch buffer allocate nothing per call.
-  const views = new WeakMap<Uint8Array, DataView>();
-  const viewOf = (out: Uint8Array): DataView => {
-    let view = views.get(out);
-    if (view === undefined) {
-      view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-      views.set(out, view);
-    }
-    return view;
-  };
+  // The DataView of the last output array, so callers reusing one scratch buffer allocate nothing.
+  let lastOut: Uint8Array | undefined;
+  let lastView: DataView | undefined;
   const encodeInto = (values: readonly unknown[], out: Uint8Array, offset = 0): void => {
     if (!Array.isArray(values) || values.length !== writers.length) {
       throw new Error(
         `ABI values: expected an array of ${writers.length} values for [${types.join(", ")}], got ${describe(values)}`,
       );
     }
-    const view = viewOf(out);
+    if (out !== lastOut) {
+      lastOut = out;
+      lastView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
+    const view = lastView as DataView;
     for (let i = 0; i < writers.length; i++) {
       const reason = writers[i](values[i], out, view, offset + 32 * i);
       if (reason !== undefined) throw new AbiEncodeError(i, types[i], reason);
@@ -106,17 +103,22 @@ function describe(value: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/** Sets `count` bytes from `o` to `byte`; a plain loop beats TypedArray.fill for a few bytes. */
+function fillBytes(out: Uint8Array, o: number, count: number, byte: number): void {
+  for (let k = o; k < o + count; k++) out[k] = byte;
+}
+
 function addressWriter(value: unknown, out: Uint8Array, _view: DataView, o: number): string | undefined {
   if (typeof value !== "string" || value.length !== 42 || !value.startsWith("0x")) {
     return `expected a 0x address of 40 hex digits, got ${describe(value)}`;
   }
-  out.fill(0, o, o + 12);
+  fillBytes(out, o, 12, 0);
   return decodeHexInto(value, out, o + 12) ? undefined : `not hex: ${describe(value)}`;
 }
 
 function boolWriter(value: unknown, out: Uint8Array, _view: DataView, o: number): string | undefined {
   if (typeof value !== "boolean") return `expected true or false, got ${describe(value)}`;
-  out.fill(0, o, o + 31);
+  fillBytes(out, o, 31, 0);
   out[o + 31] = value ? 1 : 0;
   return undefined;
 }
@@ -132,7 +134,7 @@ function bytesWriter(n: number): WordWriter {
       return `expected 0x followed by ${2 * n} hex digits (or a Uint8Array of ${n}), got ${describe(value)}`;
     }
     // bytesN is left-aligned and zero-padded on the right.
-    out.fill(0, o + n, o + 32);
+    fillBytes(out, o + n, 32 - n, 0);
     return undefined;
   };
 }
@@ -160,7 +162,7 @@ function writeBigWord(v: bigint, view: DataView, offset: number): void {
 /** Writes a safe integer (either sign) as a two's complement big-endian word. */
 function writeSafeWord(v: number, out: Uint8Array, view: DataView, offset: number): void {
   const hi = Math.floor(v / TWO_32);
-  out.fill(v < 0 ? 0xff : 0, offset, offset + 24);
+  fillBytes(out, offset, 24, v < 0 ? 0xff : 0);
   view.setInt32(offset + 24, hi);
   view.setUint32(offset + 28, v - hi * TWO_32);
 }

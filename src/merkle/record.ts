@@ -6,9 +6,9 @@
  */
 import canonicalize from "canonicalize";
 import { z } from "zod";
-import { compileStaticEncoder } from "./abi";
+import { AbiEncodeError, compileStaticEncoder } from "./abi";
 import { bytesToHex, isHexOfLength, type Hex } from "./hex";
-import { assertJsonObject, findNonJson, type JsonObject } from "./json";
+import { assertJsonObject, findNonJson, NotJsonError, type JsonObject } from "./json";
 import { keccakHasher, leafHashInto } from "./keccak";
 
 /** ABI types of a record leaf, in StandardMerkleTree leaf-encoding form. */
@@ -98,43 +98,66 @@ export function payloadHash(payload: object): Hex {
 }
 
 const LEAF_ENCODER = compileStaticEncoder(LEAF_TYPES);
+const LEAF_FIELDS = ["terminalId", "kind", "timestamp", "payloadHash"] as const;
 const leafScratch = new Uint8Array(LEAF_ENCODER.size);
 
-/** Cheap structural checks with field names; full edge validation is `recordSchema`. */
-function checkRecordFields(record: GridRecord<object>, where: string): void {
-  if (typeof record !== "object" || record === null) throw new Error(`${where}: expected a record object`);
-  if (!isHexOfLength(record.terminalId, 32)) {
-    throw new Error(`${where}.terminalId: ${HEX32_MESSAGE}, got ${JSON.stringify(record.terminalId)}`);
+/** A record that cannot become a leaf; `path` is relative to the record ("" for the record itself). */
+export class RecordLeafError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(path === "" ? reason : `${path}: ${reason}`);
+    this.name = "RecordLeafError";
   }
-  const k: unknown = record.kind;
-  if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k >= KIND_NAMES.length) {
-    throw new Error(`${where}.kind: ${KIND_MESSAGE}, got ${String(k)}`);
-  }
-  const t: unknown = record.timestamp;
-  if (typeof t !== "number" || !Number.isSafeInteger(t) || t < 0) {
-    throw new Error(`${where}.timestamp: expected whole unix seconds >= 0, got ${String(t)}`);
-  }
+}
+
+/** Prefixes a record error with where the record is (e.g. `records[12]`); other errors pass through. */
+export function locateRecordError(where: string, e: unknown): unknown {
+  if (e instanceof RecordLeafError) return new Error(`${where}${e.path === "" ? ": " : "."}${e.message}`, { cause: e });
+  if (e instanceof NotJsonError) return new Error(`${where}.${e.message}`, { cause: e });
+  return e;
 }
 
 /**
  * Checks a record, hashes its payload and ABI-encodes its leaf into `encoded` (128 bytes at 0).
- * Returns the leaf values. Shared by the single-record functions and the tree builder.
+ * Returns the leaf values. Throws RecordLeafError or NotJsonError with paths relative to the
+ * record, so the hot loop builds no location strings; callers add them with `locateRecordError`.
  */
-export function encodeRecordLeaf(record: GridRecord<object>, encoded: Uint8Array, where = "record"): RecordLeaf {
-  checkRecordFields(record, where);
-  const digest = payloadHashBytes(record.payload, `${where}.payload`);
-  LEAF_ENCODER.encodeInto([record.terminalId, record.kind, record.timestamp, digest], encoded, 0);
-  return [record.terminalId, record.kind, record.timestamp, bytesToHex(digest)];
+export function encodeRecordLeaf(record: GridRecord<object>, encoded: Uint8Array): RecordLeaf {
+  if (typeof record !== "object" || record === null) throw new RecordLeafError("", "expected a record object");
+  const { terminalId, kind, timestamp } = record as { terminalId: unknown; kind: unknown; timestamp: unknown };
+  if (typeof terminalId !== "string")
+    throw new RecordLeafError("terminalId", `${HEX32_MESSAGE}, got ${typeof terminalId}`);
+  if (typeof kind !== "number" || !Number.isInteger(kind) || kind < 0 || kind >= KIND_NAMES.length) {
+    throw new RecordLeafError("kind", `${KIND_MESSAGE}, got ${String(kind)}`);
+  }
+  if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new RecordLeafError("timestamp", `expected whole unix seconds >= 0, got ${String(timestamp)}`);
+  }
+  const digest = payloadHashBytes(record.payload);
+  try {
+    LEAF_ENCODER.encodeInto([terminalId, kind, timestamp, digest], encoded, 0);
+  } catch (e) {
+    // Only terminalId can still be malformed here (e.g. not hex); name it, not the ABI field number.
+    if (e instanceof AbiEncodeError) throw new RecordLeafError(LEAF_FIELDS[e.field], e.reason);
+    throw e;
+  }
+  return [terminalId, kind as RecordKind, timestamp, bytesToHex(digest)];
 }
 
 /** The leaf values `[terminalId, kind, timestamp, payloadHash]` of a record. */
 export function recordLeaf(record: GridRecord<object>): RecordLeaf {
-  return encodeRecordLeaf(record, leafScratch);
+  try {
+    return encodeRecordLeaf(record, leafScratch);
+  } catch (e) {
+    throw locateRecordError("record", e);
+  }
 }
 
 /** The StandardMerkleTree leaf hash of a record (what `RecordLeaves.hash` computes on-chain). */
 export function recordLeafHash(record: GridRecord<object>): Hex {
-  encodeRecordLeaf(record, leafScratch);
+  recordLeaf(record);
   const out = new Uint8Array(32);
   leafHashInto(leafScratch, out, 0);
   return bytesToHex(out);

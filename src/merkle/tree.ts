@@ -8,7 +8,7 @@ import { compileStaticEncoder, type AbiValue } from "./abi";
 import { bytesToHex, hex32ToBytes, type Hex } from "./hex";
 import { initMerkle, leafHashInto } from "./keccak";
 import { buildLayout, multiProofIndices, processMultiProof, processProof, proofIndices } from "./layout";
-import { encodeRecordLeaf, LEAF_TYPES, type GridRecord, type RecordLeaf } from "./record";
+import { encodeRecordLeaf, LEAF_TYPES, locateRecordError, type GridRecord, type RecordLeaf } from "./record";
 
 export interface FastMerkleOptions {
   /** Sort leaves by hash before building, as StandardMerkleTree does by default. Default true. */
@@ -35,6 +35,8 @@ type LeafValues = readonly AbiValue[];
 export class FastMerkleTree<T extends LeafValues = LeafValues> {
   private rootHex: Hex | undefined;
   private valueIndexOfTree: Int32Array | undefined;
+  /** A Buffer view of `nodes`, for Node's native hex encoding. */
+  private readonly nodesBuf: Buffer;
 
   private constructor(
     /** 2n-1 nodes of 32 bytes, OZ tree-array order. */
@@ -44,7 +46,9 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
     private readonly values: readonly T[],
     /** The ABI types of a leaf. */
     readonly leafEncoding: readonly string[],
-  ) {}
+  ) {
+    this.nodesBuf = Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength);
+  }
 
   /** Loads the keccak if needed, then builds like `StandardMerkleTree.of(values, types, options)`. */
   static async build<T extends LeafValues>(
@@ -102,7 +106,11 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
     const leafHashes = new Uint8Array(32 * n);
     const leaves = new Array<RecordLeaf>(n);
     for (let i = 0; i < n; i++) {
-      leaves[i] = encodeRecordLeaf(records[i], encoded, `records[${i}]`);
+      try {
+        leaves[i] = encodeRecordLeaf(records[i], encoded);
+      } catch (e) {
+        throw locateRecordError(`records[${i}]`, e);
+      }
       leafHashInto(encoded, leafHashes, 32 * i);
     }
     return FastMerkleTree.fromLeafHashes(leafHashes, leaves, LEAF_TYPES, options);
@@ -144,7 +152,7 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
 
   /** The root, lowercase 0x hex. */
   get root(): Hex {
-    this.rootHex ??= bytesToHex(this.nodes, 0, 32);
+    this.rootHex ??= this.nodeHex(0);
     return this.rootHex;
   }
 
@@ -160,7 +168,7 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
 
   /** The leaf hash of input index i. */
   leafHash(i: number): Hex {
-    return bytesToHex(this.nodes, 32 * this.treeIndexOf[this.checkIndex(i)], 32);
+    return this.nodeHex(this.treeIndexOf[this.checkIndex(i)]);
   }
 
   /** The proof of input index i, like `StandardMerkleTree.getProof(i)`. */
@@ -202,7 +210,7 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
   }
 
   private nodeHex(t: number): Hex {
-    return bytesToHex(this.nodes, 32 * t, 32);
+    return bytesToHex(this.nodesBuf, 32 * t, 32);
   }
 
   /** Tree index -> input index; OZ maps a multiproof leaf back through its hash, which for equal values is the same. */
