@@ -143,7 +143,10 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
   }
 
   /** True when a multiproof of leaf hashes (from `getMultiProofHashes`) reduces to `root`. */
-  static verifyMultiProof(root: string, multiproof: MultiProof<string>): boolean {
+  static verifyMultiProof(
+    root: string,
+    multiproof: { leaves: readonly string[]; proof: readonly string[]; proofFlags: readonly boolean[] },
+  ): boolean {
     const r = hex32ToBytes(root, "root");
     const leaves = multiproof.leaves.map((l, i) => hex32ToBytes(l, `leaves[${i}]`));
     const proof = multiproof.proof.map((p, i) => hex32ToBytes(p, `proof[${i}]`));

@@ -202,7 +202,7 @@ describe("merkle: record proof files", function () {
     const proof = makeRecordProof(tree, 2, records[2]);
     const tampered: RecordProof = { ...proof, record: { ...proof.record, payload: { bus: 2, p_mw: 21.5 } } };
     expect(checkRecordProof(tampered)).to.deep.equal(["payload hash differs from the record's payload"]);
-    const flipped = `${proof.leafHash.slice(0, -1)}${proof.leafHash.endsWith("0") ? "1" : "0"}` as const;
+    const flipped = `0x${proof.leafHash.slice(2, -1)}${proof.leafHash.endsWith("0") ? "1" : "0"}` as const;
     expect(checkRecordProof({ ...proof, leafHash: flipped })).to.deep.equal([
       "leafHash is not the hash of the leaf values",
       "proof does not lead from leafHash to root",
