@@ -118,7 +118,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterReport> {
       meanProfile,
     };
   });
-  const name = `cluster-${stem(opts.data)}-${opts.method}`;
+  const name = `cluster-${stem(opts.data)}-${opts.method}-${opts.normalise}`;
   const outputs = { json: join(opts.out, `${name}.json`), svg: join(opts.out, `${name}.svg`) };
   const report: ClusterReport = {
     command: "grid:cluster",

@@ -191,7 +191,7 @@ describe("governance: naive Bayes and evaluation", function () {
       expect(json.assignments).to.have.length(63);
       expect(json.assignments[5]).to.include({ date: "2012-01-07", dayType: "weekend", cluster: 2 });
       expect(readFileSync(report.outputs.svg, "utf8")).to.match(/^<svg/);
-      expect(existsSync(join(dir, "cluster-load-kmedoids.svg"))).to.equal(true);
+      expect(existsSync(join(dir, "cluster-load-kmedoids-zscore.svg"))).to.equal(true);
     });
 
     it("beats the majority baseline with naive Bayes and reports the confusion matrix", function () {
