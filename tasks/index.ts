@@ -1,2 +1,3 @@
 // Registers every task group; imported once by hardhat.config.ts.
 import "./governance";
+import "./chain";

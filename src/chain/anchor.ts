@@ -1,0 +1,204 @@
+import type { HDNodeWallet, Wallet } from "ethers";
+import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
+import type { CoreContracts } from "./contracts";
+import { acquisitionDomain, signHeader } from "./eip712";
+import { withDecodedRevert } from "./errors";
+import { toPolicy } from "./policies";
+import { readStreamState, type StreamState } from "./streams";
+import { TERMINAL_STATUS_NAMES, TriggerMode, type BatchHeader, type Policy } from "./types";
+
+/** Why a batch was refused before any transaction was sent. */
+export type AnchorRefusal =
+  | "EMPTY_BATCH"
+  | "UNKNOWN_DATA_TYPE"
+  | "TOO_MANY_RECORDS"
+  | "UNKNOWN_TERMINAL"
+  | "TERMINAL_NOT_ACTIVE"
+  | "WRONG_KEY"
+  | "WINDOW_IN_FUTURE"
+  | "STALE_WINDOW"
+  | "WINDOW_TOO_LONG"
+  | "STREAM_MISMATCH";
+
+export class AnchorRefusedError extends Error {
+  constructor(
+    readonly code: AnchorRefusal,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AnchorRefusedError";
+  }
+}
+
+/** The batch window a policy implies for a set of record timestamps (unix seconds). */
+export function windowFor(timestamps: readonly number[], policy: Policy): { windowStart: bigint; windowEnd: bigint } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of timestamps) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  if (policy.trigger === TriggerMode.TimeDriven) {
+    const d = policy.timeScale;
+    return { windowStart: BigInt(Math.floor(min / d) * d), windowEnd: BigInt((Math.floor(max / d) + 1) * d) };
+  }
+  return { windowStart: BigInt(min), windowEnd: BigInt(max) };
+}
+
+export interface AnchorRequest {
+  core: CoreContracts;
+  records: readonly GridRecord[];
+  /** The stream: the terminal whose key signs the header. */
+  terminalId: string;
+  dataType: number;
+  key: Wallet | HDNodeWallet;
+  /** Override the stream position (for manual recovery); by default it is read from the chain. */
+  stream?: StreamState;
+  /** Override the window (default: from the records and the policy). */
+  window?: { windowStart: bigint; windowEnd: bigint };
+  confirmations?: number;
+  /** Chain time to check the window against (default: the latest block's timestamp). */
+  now?: number;
+}
+
+export interface AnchorOutcome {
+  status: "anchored" | "already-anchored";
+  batchId: bigint;
+  txHash?: string;
+  blockNumber: number;
+  header?: BatchHeader;
+  tree: FastMerkleTree<RecordLeaf>;
+  chainId: bigint;
+  contract: string;
+}
+
+/**
+ * Builds the batch tree, checks everything the contract would check (policy, terminal, key, window, stream)
+ * and only then signs and sends `anchorBatch`. Every refusal is an AnchorRefusedError with a plain message and
+ * no transaction. A batch whose root is already on-chain is reported as "already-anchored", not re-sent.
+ */
+export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> {
+  const { core, records, terminalId, dataType, key } = req;
+  if (records.length === 0) throw new AnchorRefusedError("EMPTY_BATCH", "no records to anchor");
+  await initMerkle();
+  const tree = FastMerkleTree.ofRecords(records);
+  const provider = core.acquisition.runner?.provider;
+  if (!provider) throw new Error("anchorRecords: the contracts are not connected to a provider");
+  const chainId = (await provider.getNetwork()).chainId;
+  const contract = await core.acquisition.getAddress();
+
+  const existing = await core.acquisition.batchByRoot(tree.root);
+  if (existing.anchoredAt !== 0n) {
+    return {
+      status: "already-anchored",
+      batchId: existing.batchId,
+      blockNumber: Number(existing.blockNumber),
+      tree,
+      chainId,
+      contract,
+    };
+  }
+
+  const policy = toPolicy(await core.acquisition.policyOf(dataType));
+  if (!policy.enabled) {
+    throw new AnchorRefusedError(
+      "UNKNOWN_DATA_TYPE",
+      `data type ${dataType} has no enabled policy: set one with grid:policy:set`,
+    );
+  }
+  if (records.length > policy.maxRecords) {
+    throw new AnchorRefusedError(
+      "TOO_MANY_RECORDS",
+      `${records.length} records exceed the policy's ${policy.maxRecords} per batch for data type ${dataType}`,
+    );
+  }
+
+  const [signer, status] = await core.registry.signerAndStatus(terminalId);
+  if (Number(status) === 0)
+    throw new AnchorRefusedError("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
+  if (Number(status) !== 1) {
+    throw new AnchorRefusedError(
+      "TERMINAL_NOT_ACTIVE",
+      `terminal ${terminalId} is ${TERMINAL_STATUS_NAMES[Number(status)]}, not Active`,
+    );
+  }
+  if (signer.toLowerCase() !== key.address.toLowerCase()) {
+    throw new AnchorRefusedError(
+      "WRONG_KEY",
+      `terminal ${terminalId} signs with ${signer}, but the key given is ${key.address}`,
+    );
+  }
+
+  const { windowStart, windowEnd } =
+    req.window ??
+    windowFor(
+      records.map((r) => r.timestamp),
+      policy,
+    );
+  if (
+    policy.trigger === TriggerMode.EventDriven &&
+    policy.timeScale > 0 &&
+    windowEnd - windowStart > BigInt(policy.timeScale)
+  ) {
+    throw new AnchorRefusedError(
+      "WINDOW_TOO_LONG",
+      `records span ${windowEnd - windowStart} s, more than the event window of ${policy.timeScale} s: split the file`,
+    );
+  }
+  const now = BigInt(req.now ?? (await provider.getBlock("latest"))!.timestamp);
+  if (windowEnd > now + 1n) {
+    throw new AnchorRefusedError(
+      "WINDOW_IN_FUTURE",
+      `the batch window ends at ${iso(windowEnd)}, after chain time ${iso(now)}: anchor once it has closed`,
+    );
+  }
+  if (now - windowEnd > BigInt(policy.tolerance)) {
+    throw new AnchorRefusedError(
+      "STALE_WINDOW",
+      `the batch window ended at ${iso(windowEnd)}, ${now - windowEnd} s before chain time ${iso(now)}; data type ${dataType} accepts at most ${policy.tolerance} s`,
+    );
+  }
+
+  const stream = req.stream ?? (await readStreamState(core.acquisition, terminalId));
+  const header: BatchHeader = {
+    dataType,
+    terminalId,
+    sequence: stream.sequence + 1n,
+    windowStart,
+    windowEnd,
+    recordCount: records.length,
+    merkleRoot: tree.root,
+    prevHeaderHash: stream.headerHash,
+  };
+  if (!(await core.acquisition.extendsStream(terminalId, header.sequence, header.prevHeaderHash))) {
+    throw new AnchorRefusedError(
+      "STREAM_MISMATCH",
+      `sequence ${header.sequence} with previous hash ${header.prevHeaderHash} does not extend stream ${terminalId} (replayed or out-of-order sequence)`,
+    );
+  }
+
+  const signature = signHeader(key.privateKey, acquisitionDomain(chainId, contract), header);
+  const context = `anchorBatch(terminal ${terminalId}, sequence ${header.sequence})`;
+  await withDecodedRevert(context, () => core.acquisition.anchorBatch.staticCall(header, signature));
+  const tx = await withDecodedRevert(context, () => core.acquisition.anchorBatch(header, signature));
+  const receipt = await tx.wait(req.confirmations ?? 1);
+  if (!receipt || receipt.status !== 1) throw new Error(`${context}: transaction ${tx.hash} failed`);
+  const event = receipt.logs
+    .map((log) => core.acquisition.interface.parseLog(log))
+    .find((parsed) => parsed?.name === "BatchAnchored");
+  if (!event) throw new Error(`${context}: no BatchAnchored event in ${tx.hash}`);
+  return {
+    status: "anchored",
+    batchId: event.args.batchId as bigint,
+    txHash: tx.hash,
+    blockNumber: receipt.blockNumber,
+    header,
+    tree,
+    chainId,
+    contract,
+  };
+}
+
+function iso(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString();
+}

@@ -1,0 +1,27 @@
+import type { ContractRunner } from "ethers";
+import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
+import type { DataAcquisition, TerminalRegistry } from "../../typechain-types";
+
+export type { DataAcquisition, TerminalRegistry };
+
+/** The core contracts of a deployment, connected to one runner (provider or signer). */
+export interface CoreContracts {
+  registry: TerminalRegistry;
+  acquisition: DataAcquisition;
+}
+
+export function connectCore(
+  addresses: { registry: string; acquisition: string },
+  runner: ContractRunner,
+): CoreContracts {
+  return {
+    registry: TerminalRegistry__factory.connect(addresses.registry, runner),
+    acquisition: DataAcquisition__factory.connect(addresses.acquisition, runner),
+  };
+}
+
+/** Every custom error the core contracts can raise, for decoding reverts. */
+export const CORE_INTERFACES = [
+  TerminalRegistry__factory.createInterface(),
+  DataAcquisition__factory.createInterface(),
+];

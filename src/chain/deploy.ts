@@ -1,0 +1,108 @@
+import type { Provider, Signer } from "ethers";
+import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
+import { connectCore, type CoreContracts } from "./contracts";
+import {
+  deploymentPath,
+  readDeployment,
+  writeDeployment,
+  type ContractName,
+  type DeployedContract,
+  type Deployment,
+} from "./deployments";
+import { DEFAULT_POLICIES } from "./policies";
+
+export interface DeployCoreOptions {
+  signer: Signer;
+  /** Network name for the deployments file (hardhat, localhost, anvil, custom...). */
+  network: string;
+  dir?: string;
+  /** Admin of both contracts; defaults to the signer. */
+  admin?: string;
+  /** Set DEFAULT_POLICIES for data types that have no enabled policy (default true). */
+  defaultPolicies?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DeployCoreResult {
+  path: string;
+  deployment: Deployment;
+  contracts: CoreContracts;
+  /** Names of contracts deployed by this call (empty when everything was reused). */
+  deployed: ContractName[];
+  /** Data types whose default policy this call set. */
+  policiesSet: number[];
+}
+
+/** True when the recorded contract has code at its address and answers version(). */
+async function isLive(provider: Provider, entry: DeployedContract | undefined): Promise<boolean> {
+  if (!entry) return false;
+  return (await provider.getCode(entry.address)) !== "0x";
+}
+
+/**
+ * Deploys TerminalRegistry and DataAcquisition unless the deployments file already points at live code, and
+ * records them in `deployments/<network>-<chainId>.json`. Safe to re-run: a second run sends nothing.
+ */
+export async function deployCore(options: DeployCoreOptions): Promise<DeployCoreResult> {
+  const { signer, network } = options;
+  const log = options.log ?? (() => undefined);
+  const provider = signer.provider;
+  if (!provider) throw new Error("deployCore: the signer has no provider");
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const deployer = await signer.getAddress();
+  const admin = options.admin ?? deployer;
+  const path = deploymentPath(network, chainId, options.dir);
+  const previous = readDeployment(path);
+  const contracts: Deployment["contracts"] = { ...(previous?.contracts ?? {}) };
+  const deployed: ContractName[] = [];
+
+  async function ensure(
+    name: ContractName,
+    deploy: () => Promise<{ address: string; txHash: string; version: string }>,
+  ) {
+    if (await isLive(provider!, contracts[name])) {
+      log(`${name}: reusing ${contracts[name]!.address}`);
+      return;
+    }
+    if (contracts[name]) log(`${name}: no code at ${contracts[name]!.address} (node reset?), deploying again`);
+    const d = await deploy();
+    const receipt = await provider!.getTransactionReceipt(d.txHash);
+    contracts[name] = {
+      address: d.address,
+      txHash: d.txHash,
+      blockNumber: receipt?.blockNumber ?? 0,
+      version: d.version,
+    };
+    deployed.push(name);
+    log(`${name}: deployed at ${d.address}`);
+  }
+
+  await ensure("TerminalRegistry", async () => {
+    const c = await new TerminalRegistry__factory(signer).deploy(admin);
+    await c.waitForDeployment();
+    return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
+  });
+  const registryAddress = contracts.TerminalRegistry!.address;
+  if (contracts.DataAcquisition && deployed.includes("TerminalRegistry")) delete contracts.DataAcquisition;
+  await ensure("DataAcquisition", async () => {
+    const c = await new DataAcquisition__factory(signer).deploy(registryAddress, admin);
+    await c.waitForDeployment();
+    return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
+  });
+
+  const core = connectCore({ registry: registryAddress, acquisition: contracts.DataAcquisition!.address }, signer);
+  const policiesSet: number[] = [];
+  if (options.defaultPolicies ?? true) {
+    for (const [type, policy] of Object.entries(DEFAULT_POLICIES)) {
+      const dataType = Number(type);
+      if ((await core.acquisition.policyOf(dataType)).enabled) continue;
+      await (await core.acquisition.setPolicy(dataType, policy)).wait();
+      policiesSet.push(dataType);
+      log(`policy for data type ${dataType} set to the default`);
+    }
+  }
+
+  const deployment: Deployment = { network, chainId, deployer, updatedAt: new Date().toISOString(), contracts };
+  if (deployed.length > 0 || !previous) writeDeployment(path, deployment);
+  return { path, deployment, contracts: core, deployed, policiesSet };
+}

@@ -1,0 +1,92 @@
+import { types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { gridTask } from "../common/gridTask";
+import { chainContext, connectDeployedCore } from "../common/chain";
+
+export interface AnchorTaskOptions {
+  file: string;
+  terminal: string;
+  type: number;
+  kind?: string;
+  keystore?: string;
+  mnemonic?: string;
+  confirmations: number;
+  out?: string;
+}
+
+/** Anchors a records file as one batch signed by the terminal's key and writes `<file>.proofs.json`. */
+export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTaskOptions) {
+  const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
+  const { readRecordsFile } = require("../../src/records/file") as typeof import("../../src/records/file");
+  const { terminalSigningKey } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
+  const { anchorRecords } = require("../../src/chain/anchor") as typeof import("../../src/chain/anchor");
+  const { buildBatchProofs, writeBatchProofs } =
+    require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+
+  const terminalId = toTerminalId(opts.terminal);
+  const loaded = readRecordsFile(opts.file, { terminalId, kind: opts.kind === undefined ? 1 : kindNumber(opts.kind) });
+  const key = await terminalSigningKey(terminalId, {
+    keystoreDir: opts.keystore,
+    password: process.env.GRID_KEYSTORE_PASSWORD,
+    mnemonic: opts.mnemonic,
+  });
+  const ctx = await chainContext(hre);
+  const core = await connectDeployedCore(hre, ctx);
+  const records = loaded.map((l) => l.record);
+  const outcome = await anchorRecords({
+    core,
+    records,
+    terminalId,
+    dataType: opts.type,
+    key,
+    confirmations: opts.confirmations,
+  });
+  const out = opts.out ?? `${opts.file}.proofs.json`;
+  const batch = {
+    batchId: Number(outcome.batchId),
+    blockNumber: outcome.blockNumber,
+    chainId: Number(outcome.chainId),
+    contract: outcome.contract as `0x${string}`,
+    ...(outcome.txHash ? { txHash: outcome.txHash as `0x${string}` } : {}),
+  };
+  writeBatchProofs(out, buildBatchProofs(outcome.tree, records, batch));
+  if (outcome.status === "already-anchored") {
+    console.log(
+      `Already anchored: this batch (root ${outcome.tree.root}) is batch ${outcome.batchId}, nothing sent. Proofs: ${out}`,
+    );
+  } else {
+    console.log(
+      `Anchored ${records.length} records as batch ${outcome.batchId} (root ${outcome.tree.root}) in tx ${outcome.txHash}, block ${outcome.blockNumber}. Proofs: ${out}`,
+    );
+  }
+  return outcome;
+}
+
+function kindNumber(kind: string): number {
+  const names: Record<string, number> = { generic: 0, reading: 1, transaction: 2, event: 3 };
+  const n = names[kind.toLowerCase()] ?? Number(kind);
+  if (!Number.isInteger(n) || n < 0 || n > 3)
+    throw new Error(`--kind must be generic, reading, transaction, event or 0-3, got "${kind}"`);
+  return n;
+}
+
+gridTask(
+  "anchor",
+  "Build a Merkle tree over a records file, sign its header with the terminal key and anchor it",
+  (t) =>
+    t
+      .addParam("file", "records.csv or records.json")
+      .addParam("terminal", "Stream terminal label or 0x id (signs the header)")
+      .addParam("type", "Data type TY", undefined, types.int)
+      .addOptionalParam("kind", "Record kind for rows without one: generic | reading | transaction | event", "reading")
+      .addOptionalParam(
+        "keystore",
+        "Folder of encrypted keystores <terminalId>.json (password: GRID_KEYSTORE_PASSWORD)",
+      )
+      .addOptionalParam("mnemonic", "Mnemonic for development terminal keys (default: the Hardhat/anvil test mnemonic)")
+      .addOptionalParam("confirmations", "Blocks to wait for", 1, types.int)
+      .addOptionalParam("out", "Proofs file (default: <file>.proofs.json)")
+      .setAction(async (args: AnchorTaskOptions, hre) => {
+        await runAnchor(hre, args);
+      }),
+);

@@ -1,0 +1,6 @@
+import "./deploy";
+import "./terminal";
+import "./policy";
+import "./anchor";
+import "./verify";
+import "./batches";

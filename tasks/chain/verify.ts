@@ -1,0 +1,46 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { readFileSync } from "node:fs";
+import { gridTask } from "../common/gridTask";
+import { chainContext, connectDeployedCore } from "../common/chain";
+
+export interface VerifyTaskOptions {
+  record: string;
+  proof: string;
+}
+
+/** Checks one record (a JSON file) against its proof file and the chain; prints the verdict. */
+export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTaskOptions) {
+  const { parseRecord, RECORD_PROOF_FORMAT } = require("../../src/merkle") as typeof import("../../src/merkle");
+  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+  const { verifyRecordOnChain } = require("../../src/chain/verify") as typeof import("../../src/chain/verify");
+  let json: { format?: string; record?: unknown };
+  try {
+    json = JSON.parse(readFileSync(opts.record, "utf8"));
+  } catch (e) {
+    throw new Error(`${opts.record}: cannot read a JSON record: ${(e as Error).message}`);
+  }
+  // A record-proof file holds its record; otherwise the file is the record itself.
+  const record = parseRecord(json.format === RECORD_PROOF_FORMAT ? json.record : json, opts.record);
+  const proofs = readProofs(opts.proof);
+  const core = await connectDeployedCore(hre, await chainContext(hre));
+  const result = await verifyRecordOnChain(core, record, proofs);
+  console.log(result.reason);
+  if (result.batch) {
+    console.log(`  batch ${result.batch.batchId}  root ${result.batch.merkleRoot}`);
+    console.log(`  tx ${result.batch.txHash}  block ${result.batch.blockNumber}`);
+    console.log(`  stream terminal ${result.batch.terminalId}  sequence ${result.batch.sequence}`);
+  }
+  if (result.terminal)
+    console.log(`  record terminal ${result.terminal.id} (${result.terminal.kind}, ${result.terminal.status})`);
+  process.exitCode = result.anchored ? 0 : 1;
+  return result;
+}
+
+gridTask("verify", "Check whether a record is anchored on-chain, and in which batch, tx and block", (t) =>
+  t
+    .addParam("record", "A JSON record {terminalId, kind, timestamp, payload} (or a record-proof file)")
+    .addParam("proof", "A record-proof file or a <file>.proofs.json written by grid:anchor / grid:run")
+    .setAction(async (args: VerifyTaskOptions, hre) => {
+      await runVerify(hre, args);
+    }),
+);

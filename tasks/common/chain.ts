@@ -1,0 +1,52 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import type { CoreContracts } from "../../src/chain/contracts";
+import type { Deployment } from "../../src/chain/deployments";
+
+export interface ChainContext {
+  network: string;
+  chainId: number;
+  signer: Signer;
+  deploymentPath: string;
+  deployment: Deployment | undefined;
+}
+
+/** Loads modules that need compiled TypeChain bindings; tasks call this only inside actions. */
+export function chainModules() {
+  return {
+    contracts: require("../../src/chain/contracts") as typeof import("../../src/chain/contracts"),
+    deployments: require("../../src/chain/deployments") as typeof import("../../src/chain/deployments"),
+    deploy: require("../../src/chain/deploy") as typeof import("../../src/chain/deploy"),
+  };
+}
+
+/** The network, chain id, default signer and recorded deployment of the task's `--network`. */
+export async function chainContext(hre: HardhatRuntimeEnvironment): Promise<ChainContext> {
+  await hre.run("compile", { quiet: true });
+  const { deployments } = chainModules();
+  const [signer] = await hre.ethers.getSigners();
+  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  const deploymentPath = deployments.deploymentPath(hre.network.name, chainId);
+  return {
+    network: hre.network.name,
+    chainId,
+    signer,
+    deploymentPath,
+    deployment: deployments.readDeployment(deploymentPath),
+  };
+}
+
+/** The deployed core contracts, or a clear error when they are missing on this network. */
+export async function connectDeployedCore(hre: HardhatRuntimeEnvironment, ctx: ChainContext): Promise<CoreContracts> {
+  const { contracts, deployments } = chainModules();
+  const registry = deployments.requireAddress(ctx.deployment, "TerminalRegistry", ctx.deploymentPath);
+  const acquisition = deployments.requireAddress(ctx.deployment, "DataAcquisition", ctx.deploymentPath);
+  if ((await hre.ethers.provider.getCode(acquisition)) === "0x") {
+    const hint =
+      hre.network.name === "hardhat"
+        ? "the in-process hardhat network starts empty on every command: start a node (`npx hardhat node` or `npm run node:anvil`) and pass --network localhost or --network anvil"
+        : "the node was reset: run grid:deploy again";
+    throw new Error(`no contract code at ${acquisition} (${ctx.deploymentPath}): ${hint}`);
+  }
+  return contracts.connectCore({ registry, acquisition }, ctx.signer);
+}

@@ -1,0 +1,41 @@
+import { scope, task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { ActionType, ConfigurableTaskDefinition, TaskArguments } from "hardhat/types";
+
+const GRID_SCOPE_DESCRIPTION = "GridLedger: terminals, anchoring, routing model, validation, pipeline";
+export const PLUGIN_NAME = "GridLedger";
+
+/**
+ * Rethrows any failure as a HardhatPluginError, so users see one clear line ("Error in plugin GridLedger: ...")
+ * instead of "An unexpected error occurred" and a stack (still shown with --show-stack-traces).
+ */
+function concise(action: ActionType<TaskArguments>): ActionType<TaskArguments> {
+  return async (args, hre, runSuper) => {
+    try {
+      return await action(args, hre, runSuper);
+    } catch (e) {
+      if (e instanceof HardhatPluginError) throw e;
+      const error = e instanceof Error ? e : new Error(String(e));
+      throw new HardhatPluginError(PLUGIN_NAME, error.message, error);
+    }
+  };
+}
+
+/**
+ * Defines a GridLedger task once and registers it twice: in the `grid` scope (`npx hardhat grid <name>`) and as
+ * `grid:<name>` (`npx hardhat grid:<name>`, the form the docs use). `configure` adds params and the action.
+ */
+export function gridTask(
+  name: string,
+  description: string,
+  configure: (definition: ConfigurableTaskDefinition) => ConfigurableTaskDefinition,
+): void {
+  for (const definition of [
+    scope("grid", GRID_SCOPE_DESCRIPTION).task(name, description),
+    task(`grid:${name}`, description),
+  ]) {
+    configure(definition);
+    const { action } = definition as unknown as { action: ActionType<TaskArguments> };
+    definition.setAction(concise(action));
+  }
+}
