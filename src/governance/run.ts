@@ -42,9 +42,14 @@ export function loadProfiles(file: string, days: DayBoundary): ProfileSet {
   return set;
 }
 
+/** Days per calendar label. */
+const countTypes = (types: readonly DayType[]): Record<DayType, number> => {
+  const counts = { weekday: 0, weekend: 0, holiday: 0 };
+  types.forEach((t) => counts[t]++);
+  return counts;
+};
+
 function summarise(set: ProfileSet): DataSummary {
-  const dayTypes = { weekday: 0, weekend: 0, holiday: 0 };
-  set.profiles.forEach((p) => dayTypes[p.dayType]++);
   return {
     file: set.file,
     series: set.kind.name,
@@ -53,7 +58,7 @@ function summarise(set: ProfileSet): DataSummary {
     days: set.days === "local" ? `local (${set.kind.zone})` : "utc",
     rows: set.rows,
     profiles: set.profiles.length,
-    dayTypes,
+    dayTypes: countTypes(set.profiles.map((p) => p.dayType)),
     excluded: set.incomplete,
     averaged: set.averaged,
   };
@@ -100,8 +105,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterReport> {
   const chosen = ks.length === 1 ? sweep[0] : bestBySilhouette(sweep);
   const clusters: ClusterSummary[] = chosen.centres.map((centre, c) => {
     const members = set.profiles.filter((_, i) => chosen.labels[i] === c);
-    const dayTypes = { weekday: 0, weekend: 0, holiday: 0 };
-    members.forEach((m) => dayTypes[m.dayType]++);
+    const dayTypes = countTypes(members.map((m) => m.dayType));
     const months = new Array<number>(12).fill(0);
     members.forEach((m) => months[Number(m.date.slice(5, 7)) - 1]++);
     const meanProfile = centre.map(
@@ -180,12 +184,6 @@ export interface ClassifyReport {
   predictions: { date: string; actual: DayType; predicted: string; posterior: Record<string, number> }[];
   outputs: { json: string };
 }
-
-const countTypes = (types: readonly DayType[]): Record<DayType, number> => {
-  const counts = { weekday: 0, weekend: 0, holiday: 0 };
-  types.forEach((t) => counts[t]++);
-  return counts;
-};
 
 export function runClassify(opts: ClassifyOptions): ClassifyReport {
   const set = loadProfiles(opts.data, opts.days);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { IV_BYTES, KEY_BYTES, Sealed, TAG_BYTES, gcmOpen, gcmSeal } from "./aead";
 import { unwrapDataKey, wrapDataKey } from "./ecies";
 import { SharingError } from "./errors";
-import { ReceiverKey, bytesToHex, parsePublicKey, publicKeyOfPrivateKey } from "./keys";
+import { ReceiverKey, bytesToHex, hexToBytes, parsePublicKey, publicKeyOfPrivateKey } from "./keys";
 import { JsonValue, parseRecords, serialiseRecords } from "./records";
 
 export const BUNDLE_FORMAT = "gridledger-share-bundle";
@@ -97,12 +97,10 @@ function recordsAad(datasetId: string, receiverAddress: string, metadata: Bundle
   );
 }
 
-const hexOf = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.slice(2), "hex"));
-
 function sealedRecords(bundle: Bundle): Sealed {
   return {
-    iv: hexOf(bundle.records.iv),
-    tag: hexOf(bundle.records.tag),
+    iv: hexToBytes(bundle.records.iv, "records.iv"),
+    tag: hexToBytes(bundle.records.tag, "records.tag"),
     ciphertext: new Uint8Array(Buffer.from(bundle.records.ciphertext, "base64")),
   };
 }
@@ -140,6 +138,7 @@ const SealInputSchema = BundleSchema.pick({ datasetId: true, metadata: true });
 export function sealBundle(opts: SealOptions): Bundle {
   const receiver =
     typeof opts.receiverPublicKey === "string" ? parsePublicKey(opts.receiverPublicKey) : opts.receiverPublicKey;
+  const plaintext = serialiseRecords(opts.records);
   const { datasetId, metadata } = check(
     SealInputSchema,
     {
@@ -154,7 +153,6 @@ export function sealBundle(opts: SealOptions): Bundle {
     },
     "sealBundle",
   );
-  const plaintext = serialiseRecords(opts.records);
   const dataKey = new Uint8Array(randomBytes(KEY_BYTES));
   const sealed = gcmSeal(dataKey, plaintext, recordsAad(datasetId, receiver.address, metadata));
   const wrapped = wrapDataKey(dataKey, receiver.compressed, keyAad(datasetId, receiver.address));
@@ -232,10 +230,10 @@ export function openBundle(bundleJson: unknown, receiverPrivateKey: Uint8Array, 
     );
   }
   const wrapped = {
-    ephemeralPublicKey: hexOf(bundle.ephemeralPublicKey),
-    iv: hexOf(bundle.wrappedKey.iv),
-    tag: hexOf(bundle.wrappedKey.tag),
-    ciphertext: hexOf(bundle.wrappedKey.ciphertext),
+    ephemeralPublicKey: hexToBytes(bundle.ephemeralPublicKey, "ephemeralPublicKey"),
+    iv: hexToBytes(bundle.wrappedKey.iv, "wrappedKey.iv"),
+    tag: hexToBytes(bundle.wrappedKey.tag, "wrappedKey.tag"),
+    ciphertext: hexToBytes(bundle.wrappedKey.ciphertext, "wrappedKey.ciphertext"),
   };
   let dataKey: Uint8Array | undefined;
   try {

@@ -162,6 +162,24 @@ describe("sharing", function () {
         );
       }
     });
+    it("validates the dataset id and metadata before encrypting, naming the field", function () {
+      expectSharingError(
+        () => sealBundle({ datasetId: "", records: [], receiverPublicKey: RECEIVER }),
+        "BAD_BUNDLE",
+        "sealBundle: field datasetId",
+      );
+      expectSharingError(
+        () =>
+          sealBundle({
+            datasetId: "1",
+            records: [],
+            receiverPublicKey: RECEIVER,
+            batches: [{ batchId: "x", root: ROOT }],
+          }),
+        "BAD_BUNDLE",
+        "sealBundle: field metadata.batches.0.batchId",
+      );
+    });
   });
 
   describe("refusals", function () {
