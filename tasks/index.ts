@@ -1,3 +1,4 @@
 // Registers every task group; imported once by hardhat.config.ts.
 import "./governance";
 import "./chain";
+import "./route";

@@ -1,0 +1,54 @@
+import { gridTask } from "../common/gridTask";
+
+type Experiment = typeof import("../../src/routing/experiment");
+type Inputs = typeof import("../../src/routing/inputs");
+type Algorithms = typeof import("../../src/routing/algorithms");
+
+export const EXPERIMENT_DEFAULTS = Object.freeze({
+  cases: "14,30,39,57,118",
+  out: "out/experiment",
+  algorithms: "QT-DR,QT-DR+LS,QoS-R,RA-DBMM,SP",
+});
+
+export interface ExperimentTaskOptions {
+  cases: string;
+  out: string;
+  algorithms: string;
+  /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}}. */
+  model?: string;
+}
+
+/** Runs the P003/P000 experiment and writes results.json, the SVG figures and report.md. */
+export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<void> {
+  const { runExperiment } = require("../../src/routing/experiment") as Experiment;
+  const { parseModelOverrides } = require("../../src/routing/inputs") as Inputs;
+  const { parseAlgorithmNames } = require("../../src/routing/algorithms") as Algorithms;
+  const model = parseModelOverrides(opts.model);
+  const cases = opts.cases
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  const res = await runExperiment({
+    cases,
+    outDir: opts.out,
+    algorithms: parseAlgorithmNames(opts.algorithms),
+    routing: model.routing,
+    network: model.network,
+  });
+  for (const r of res.reductions) {
+    const cells = Object.entries(r.lbNet).map(([k, v]) => `${k} ${v === null ? "n/a" : `${(v * 100).toFixed(1)}%`}`);
+    console.log(`${r.case}: LB_net reduction ${cells.join(", ")}`);
+  }
+  console.log(`Wrote ${res.files.length} files to ${opts.out} (report.md, results.json, SVG figures)`);
+}
+
+gridTask("experiment", "Reproduce P003 Figs. 9-12 / Table 3 and P000's imbalance comparison on IEEE cases", (t) =>
+  t
+    .addOptionalParam("cases", "comma-separated cases", EXPERIMENT_DEFAULTS.cases)
+    .addOptionalParam("out", "output folder", EXPERIMENT_DEFAULTS.out)
+    .addOptionalParam("algorithms", "comma-separated algorithms", EXPERIMENT_DEFAULTS.algorithms)
+    .addOptionalParam("model", 'model overrides, inline JSON or file: {"network":{...},"routing":{...}}')
+    .setAction(async (args: ExperimentTaskOptions) => {
+      await runExperimentTask(args);
+    }),
+);

@@ -1,0 +1,90 @@
+import { types } from "hardhat/config";
+import { gridTask } from "../common/gridTask";
+
+type Api = typeof import("../../src/routing/api");
+type Inputs = typeof import("../../src/routing/inputs");
+type Algorithms = typeof import("../../src/routing/algorithms");
+type Sources = typeof import("../../src/grid/sources");
+type Report = import("../../src/routing/api").RouteReport;
+
+export const ROUTE_DEFAULTS = Object.freeze({ algorithms: "QT-DR,QoS-R,RA-DBMM,SP", seed: 1 });
+
+export interface RouteTaskOptions {
+  /** Bundled case: ieee118, 118 or case118 (see docs/grid-model.md). */
+  case?: string;
+  /** Any case file of the data/ieee format. */
+  caseFile?: string;
+  algorithms: string;
+  out?: string;
+  /** Seed of the background load draw. */
+  seed: number;
+  /** Background utilisation range per link, e.g. 0.1-0.5. */
+  background?: string;
+  /** Sources JSON file overriding the case's default sources. */
+  sources?: string;
+  /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}}. */
+  model?: string;
+}
+
+/** Routes one case with the chosen algorithms and writes (or prints) the grid:route JSON. */
+export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
+  const { loadNetwork, routePeriod, reportToJson } = require("../../src/routing/api") as Api;
+  const { parseModelOverrides, parseBackground, readSourcesFile } = require("../../src/routing/inputs") as Inputs;
+  const { parseAlgorithmNames } = require("../../src/routing/algorithms") as Algorithms;
+  const { defaultSources } = require("../../src/grid/sources") as Sources;
+  if ((opts.case === undefined) === (opts.caseFile === undefined)) {
+    throw new Error("grid:route needs exactly one of --case <name> or --case-file <path>");
+  }
+  const model = parseModelOverrides(opts.model);
+  const background = parseBackground(opts.background, opts.seed);
+  const network = background ? { ...model.network, background } : model.network;
+  const net = loadNetwork(opts.caseFile !== undefined ? { file: opts.caseFile } : { case: opts.case! }, network);
+  const sources = opts.sources !== undefined ? readSourcesFile(opts.sources) : defaultSources(net.caseName, net.grid);
+  const report = routePeriod(net, sources, model.routing, parseAlgorithmNames(opts.algorithms));
+  const json = reportToJson(report);
+  if (opts.out === undefined) {
+    console.log(json);
+    return report;
+  }
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, json);
+  const rows: Record<string, Record<string, string | number>> = {};
+  for (const a of Object.values(report.algorithms)) {
+    rows[a!.algorithm] = {
+      generator: a!.generator,
+      "block ms": Number(a!.blockTimeMs.toFixed(1)),
+      "LB_net Mbit/s": Number(a!.lbNet.toFixed(2)),
+      "LB_used Mbit/s": Number(a!.lbUsed.toFixed(2)),
+      "max util": Number(a!.maxUtil.toFixed(3)),
+      "deadline viol.": a!.deadlineViolations,
+      unreachable: a!.unreachable.length,
+      "runtime ms": Number(a!.runtimeMs.toFixed(1)),
+    };
+  }
+  console.log(
+    `${report.case}: ${report.buses} buses, ${report.links} links, ${report.islands} island(s), ${sources.length} sources`,
+  );
+  console.table(rows);
+  console.log(`Wrote ${opts.out}`);
+  return report;
+}
+
+gridTask("route", "Route one period's data blocks on an IEEE case with QT-DR and the baselines; write JSON", (t) =>
+  t
+    .addOptionalParam(
+      "case",
+      "bundled case: ieee14|30|39|57|118, case2383wp, case9241pegase, case_ACTIVSg10k (or 39, case39)",
+    )
+    .addOptionalParam("caseFile", "path to any case JSON of the data/ieee format")
+    .addOptionalParam("algorithms", "comma-separated: QT-DR, QT-DR+LS, QoS-R, RA-DBMM, SP", ROUTE_DEFAULTS.algorithms)
+    .addOptionalParam("out", "write the JSON here (default: print it)")
+    .addOptionalParam("seed", "seed of the --background draw", ROUTE_DEFAULTS.seed, types.int)
+    .addOptionalParam("background", "background utilisation range per link, e.g. 0.1-0.5 (default none)")
+    .addOptionalParam("sources", "JSON file of sources [{bus, bytes, deadlineMs?}] (default: the case's)")
+    .addOptionalParam("model", 'model overrides, inline JSON or file: {"network":{...},"routing":{...}}')
+    .setAction(async (args: RouteTaskOptions) => {
+      await runRoute(args);
+    }),
+);
