@@ -4,7 +4,7 @@ import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, signHeader } from "./eip712";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
-import { readStreamState, type StreamState } from "./streams";
+import { readStreamState } from "./streams";
 import { TERMINAL_STATUS_NAMES, TriggerMode, type BatchHeader, type Policy } from "./types";
 
 /** Why a batch was refused before any transaction was sent. */
@@ -52,8 +52,11 @@ export interface AnchorRequest {
   terminalId: string;
   dataType: number;
   key: Wallet | HDNodeWallet;
-  /** Override the stream position (for manual recovery); by default it is read from the chain. */
-  stream?: StreamState;
+  /**
+   * The sequence the caller expects this batch to take (a terminal that tracks its own stream). It must be the
+   * stream's next one; a replayed or skipped sequence is refused. By default the next sequence is used.
+   */
+  sequence?: bigint;
   /** Override the window (default: from the records and the policy). */
   window?: { windowStart: bigint; windowEnd: bigint };
   confirmations?: number;
@@ -159,7 +162,14 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
     );
   }
 
-  const stream = req.stream ?? (await readStreamState(core.acquisition, terminalId));
+  const stream = await readStreamState(core.acquisition, terminalId);
+  if (req.sequence !== undefined && req.sequence !== stream.sequence + 1n) {
+    const what = req.sequence <= stream.sequence ? "replays" : "skips ahead of";
+    throw new AnchorRefusedError(
+      "STREAM_MISMATCH",
+      `sequence ${req.sequence} ${what} stream ${terminalId}, which is at sequence ${stream.sequence} (next is ${stream.sequence + 1n})`,
+    );
+  }
   const header: BatchHeader = {
     dataType,
     terminalId,

@@ -11,6 +11,7 @@ export interface AnchorTaskOptions {
   keystore?: string;
   mnemonic?: string;
   confirmations: number;
+  sequence?: number;
   out?: string;
 }
 
@@ -40,6 +41,7 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
     dataType: opts.type,
     key,
     confirmations: opts.confirmations,
+    sequence: opts.sequence === undefined ? undefined : BigInt(opts.sequence),
   });
   const out = opts.out ?? `${opts.file}.proofs.json`;
   const batch = {
@@ -85,6 +87,12 @@ gridTask(
       )
       .addOptionalParam("mnemonic", "Mnemonic for development terminal keys (default: the Hardhat/anvil test mnemonic)")
       .addOptionalParam("confirmations", "Blocks to wait for", 1, types.int)
+      .addOptionalParam(
+        "sequence",
+        "The stream sequence this batch must take (refused if replayed or skipped)",
+        undefined,
+        types.int,
+      )
       .addOptionalParam("out", "Proofs file (default: <file>.proofs.json)")
       .setAction(async (args: AnchorTaskOptions, hre) => {
         await runAnchor(hre, args);
