@@ -197,7 +197,7 @@ describe("routing", function () {
       const opts = resolveRoutingOptions();
       const sources: Source[] = [11, 12, 13, 14].map((bus) => ({ bus, bytes: 4e6 }));
       const demands = buildDemands(net, sources, opts);
-      const ranking = rankGenerators(new LoadState(net, opts, demands), new PathSearch(net), demands);
+      const ranking = rankGenerators(new LoadState(net, opts, demands), demands);
       expect(net.busIds[ranking[0].node]).to.equal(10);
       expect(ranking[0].unreachable).to.equal(0);
       expect(ranking[0].maxDelayS).to.be.lessThan(ranking[1].maxDelayS);
