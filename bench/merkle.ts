@@ -51,7 +51,10 @@ interface SizeResult {
   ozLeavesPerSec: number | null;
   ozLeavesPerCpuSec: number | null;
   ozMs: number | null;
+  /** OZ time / fast time, wall clock. */
   speedup: number | null;
+  /** OZ CPU time / fast CPU time: steadier than wall clock when other processes share the cores. */
+  speedupCpu: number | null;
   rootsEqual: boolean | null;
 }
 
@@ -147,11 +150,13 @@ function medianRun(runs: number, fn: () => void): Timing {
   return timings[Math.floor(timings.length / 2)];
 }
 
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 const perSec = (count: number, ms: number): number => Math.round(count / (ms / 1000));
 const fmt = (n: number | null): string => (n === null ? "-" : n.toLocaleString("en-US"));
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  const loadAtStart = loadavg();
   await initMerkle();
   const rng = createRng(opts.seed);
 
@@ -182,6 +187,7 @@ async function main(): Promise<void> {
       ozLeavesPerCpuSec: ozT === null ? null : perSec(n, ozT.cpuMs),
       ozMs: ozT === null ? null : Math.round(ozT.wallMs),
       speedup: ozT === null ? null : Math.round((ozT.wallMs / fastT.wallMs) * 10) / 10,
+      speedupCpu: ozT === null ? null : Math.round((ozT.cpuMs / fastT.cpuMs) * 10) / 10,
       rootsEqual,
     };
     sizes.push(r);
@@ -207,7 +213,8 @@ async function main(): Promise<void> {
     note: "one thread; leaves/s includes leaf ABI encoding and hashing, like StandardMerkleTree.of(values, types)",
     leafEncoding: [...LEAF_TYPES],
     sizes,
-    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    /** 1/5/15-minute load averages: above the core count, other processes competed for the CPU. */
+    loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
     proofsPerSec: perSec(proofLeaves.length, proofT.wallMs),
     records: {
       count: records.length,
@@ -221,16 +228,17 @@ async function main(): Promise<void> {
   mkdirSync(join(__dirname, "results"), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
 
-  console.log(`\nload average at the end: ${result.loadAverage.join(" ")} (${result.machine.cores} cores)`);
+  const { start, end } = result.loadAverage;
+  console.log(`\nload average: ${start.join(" ")} at start, ${end.join(" ")} at end (${result.machine.cores} cores)`);
   console.log(
-    "| leaves | fast leaves/s (wall) | fast leaves/CPU-s | OZ leaves/s (wall) | OZ leaves/CPU-s | speedup | roots equal |",
+    "| leaves | fast leaves/s (wall) | fast leaves/CPU-s | OZ leaves/s (wall) | OZ leaves/CPU-s | speedup wall | speedup CPU | roots equal |",
   );
-  console.log("|---:|---:|---:|---:|---:|---:|:---:|");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|:---:|");
   for (const s of sizes) {
     const eq = s.rootsEqual === null ? "-" : s.rootsEqual ? "yes" : "NO";
-    const speedup = s.speedup === null ? "-" : `${s.speedup}x`;
+    const x = (v: number | null): string => (v === null ? "-" : `${v}x`);
     console.log(
-      `| ${fmt(s.leaves)} | ${fmt(s.fastLeavesPerSec)} | ${fmt(s.fastLeavesPerCpuSec)} | ${fmt(s.ozLeavesPerSec)} | ${fmt(s.ozLeavesPerCpuSec)} | ${speedup} | ${eq} |`,
+      `| ${fmt(s.leaves)} | ${fmt(s.fastLeavesPerSec)} | ${fmt(s.fastLeavesPerCpuSec)} | ${fmt(s.ozLeavesPerSec)} | ${fmt(s.ozLeavesPerCpuSec)} | ${x(s.speedup)} | ${x(s.speedupCpu)} | ${eq} |`,
     );
   }
   const rec = result.records;
