@@ -438,9 +438,12 @@ describe("routing", function () {
       expect(parseBackground("0.1-0.5", 4)).to.deep.equal({ seed: 4, min: 0.1, max: 0.5 });
       expect(parseBackground(undefined, 4)).to.equal(null);
       expect(() => parseBackground("0.5-0.1", 1)).to.throw(/--background/);
-      expect(parseModelOverrides('{"routing":{"hopBound":8},"network":{"bandwidthBps":1e10}}')).to.deep.equal({
+      expect(
+        parseModelOverrides('{"routing":{"hopBound":8},"network":{"bandwidthBps":1e10},"sources":{"fraction":0.3}}'),
+      ).to.deep.equal({
         routing: { hopBound: 8 },
         network: { bandwidthBps: 1e10 },
+        sources: { fraction: 0.3 },
       });
       expect(() => parseModelOverrides('{"routing":{"hopBound":0}}')).to.throw(/routing\.hopBound/);
       expect(() => parseModelOverrides('{"routing":{"hops":3}}')).to.throw(/--model: line 1/);
