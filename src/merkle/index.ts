@@ -19,6 +19,8 @@ export {
 } from "./proofFile";
 export {
   formatIssues,
+  hex32Schema,
+  jsonObjectSchema,
   LEAF_TYPES,
   leafValuesHash,
   parseRecord,
@@ -27,6 +29,8 @@ export {
   recordLeaf,
   recordLeafHash,
   RecordKind,
+  recordKindSchema,
+  RecordLeafError,
   recordSchema,
   type GridRecord,
   type LeafTypes,
