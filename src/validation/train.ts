@@ -38,10 +38,14 @@ export const DEFAULT_ELM_GRID: ElmGrid = { hidden: [100, 300], C: [1, 10, 100, 1
 export const DEFAULT_SEED = 1;
 
 /**
- * The pipeline's fast preset: fixed SVR parameters (those the default search picks on 2012 /
- * first half of 2013, see docs/validation.md) on at most 3,000 evenly spaced rows, and no ELM.
+ * The pipeline's fast preset: the SVR and ELM parameters the default search picks on 2012 / first
+ * half of 2013 (docs/validation.md), no search, at most 3,000 evenly spaced rows.
  */
-export const FAST_PRESET = { svr: { C: 10, epsilon: 0.1, gamma: 0.2 } as SvrParams, maxTrainRows: 3000 };
+export const FAST_PRESET = {
+  svr: { C: 10, epsilon: 0.1, gamma: 0.2 } as SvrParams,
+  elmGrid: { hidden: [300], C: [10] } as ElmGrid,
+  maxTrainRows: 3000,
+};
 
 export type Preset = "full" | "fast";
 
@@ -56,7 +60,7 @@ export interface TrainOptions {
   searchBudgetMs?: number;
   maxTrainRows?: number;
   mapeTolerance?: number;
-  /** Fit and report the ELM too (default: true for "full", false for "fast"). */
+  /** Fit and report the ELM too (default true). */
   elm?: boolean;
   elmGrid?: ElmGrid;
   seed?: number;
@@ -303,12 +307,12 @@ export async function trainValidatorModel(
   log(`calibration fit: ${trainRows.length} rows in ${calMs} ms, validation MAPE ${mape(val.y, valPred).toFixed(3)}%`);
 
   // 3. ELM, for comparison (its own small grid on the same split).
-  const wantElm = options.elm ?? !fast;
+  const wantElm = options.elm ?? true;
   const seed = options.seed ?? DEFAULT_SEED;
   let elmReport: TrainReport["elm"] = null;
   let elmParams: ElmParams | null = null;
   if (wantElm) {
-    const grid = options.elmGrid ?? DEFAULT_ELM_GRID;
+    const grid = options.elmGrid ?? (fast ? FAST_PRESET.elmGrid : DEFAULT_ELM_GRID);
     const elmTrials: ElmTrial[] = [];
     for (const hidden of grid.hidden) {
       for (const C of grid.C) {
