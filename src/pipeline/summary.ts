@@ -197,14 +197,12 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
   for (const b of confirmed) txs.set(b.txHash!, (txs.get(b.txHash!) ?? 0) + (b.gasUsed ?? 0));
   const totalGas = [...txs.values()].reduce((a, b) => a + b, 0);
 
-  const routing: PeriodRouting[] = journal
-    .periods()
-    .map((p) => ({
-      period: p.period,
-      generatorBus: p.generatorBus,
-      tBuildMs: p.tBuildMs,
-      ...(JSON.parse(p.routing) as Pick<PeriodRouting, "algorithms">),
-    }));
+  const routing: PeriodRouting[] = journal.periods().map((p) => ({
+    period: p.period,
+    generatorBus: p.generatorBus,
+    tBuildMs: p.tBuildMs,
+    ...(JSON.parse(p.routing) as Pick<PeriodRouting, "algorithms">),
+  }));
   const perAlgorithm = (field: "blockTimeMs" | "lbNet") =>
     Object.fromEntries(
       ALGORITHM_NAMES.map((a) => [

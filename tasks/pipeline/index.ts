@@ -1,1 +1,2 @@
 import "./run";
+import "./trace";
