@@ -1,6 +1,6 @@
 import type { CommonTaskOptions } from "./options";
 import type { ModelOptions, ValidationReport } from "./run";
-import type { ValidatorOptions } from "./validator";
+import { PLAIN_RULE, type ValidatorOptions } from "./validator";
 
 /** Maps task options onto the model and validator options of run.ts. */
 export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void): ModelOptions {
@@ -24,10 +24,7 @@ export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void
 }
 
 export function toValidatorOptions(opts: CommonTaskOptions): ValidatorOptions {
-  const plain: ValidatorOptions = opts.plainRule
-    ? { oneStep: false, driftK: Infinity, levelK: Infinity, stuckHours: Infinity, repeatK: Infinity }
-    : {};
-  return { k: opts.k, threshold: opts.threshold, ...plain };
+  return { k: opts.k, threshold: opts.threshold, ...(opts.plainRule ? PLAIN_RULE : {}) };
 }
 
 const pct = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);

@@ -18,24 +18,18 @@ export interface Scaling {
   targetSd: number;
 }
 
-/** Spread of the residual change over `hours`: `sd(e_t - rho^hours e_(t-hours))`, overall and per local hour. */
-export interface HorizonSpread {
-  hours: number;
-  sd: number;
-  sdByHour: number[];
-}
-
 /**
  * Out-of-sample residuals `actual - forecast` of one forecaster on the validation split: their
  * spread `sd` (ALGORITHMS.md 9.4's sd_res for the plain forecast), the lag-1 h autocorrelation
- * `rho1h`, and the spread of residual changes per horizon (the first, 1 h, is the sd_res of the
- * validator's one-step forecast; see validator.ts).
+ * `rho1h`, and the spread of the one-hour residual change `e_t - rho e_(t-1h)` overall (`sdStep`,
+ * the sd_res of the validator's one-step forecast, see validator.ts) and per local hour of day.
  */
 export interface ResidualStats {
   mean: number;
   sd: number;
   rho1h: number;
-  horizons: HorizonSpread[];
+  sdStep: number;
+  sdStepByHour: number[];
   n: number;
 }
 
@@ -61,9 +55,8 @@ const residualSchema = z.object({
   mean: num,
   sd: num.positive(),
   rho1h: num.min(0).max(0.995),
-  horizons: z
-    .array(z.object({ hours: num.positive(), sd: num.positive(), sdByHour: z.array(num.positive()).length(24) }))
-    .min(1),
+  sdStep: num.positive(),
+  sdStepByHour: z.array(num.positive()).length(24),
   n: z.number().int().positive(),
 });
 const modelSchema = z.object({

@@ -7,7 +7,7 @@ import { readLoadCsv, type Gap, type LoadSeries, type SkippedRow } from "./serie
 import { mape, rmse } from "./stats";
 import { streamValidate, type AnomalyReport, type FlaggedReading, type StreamOutcome } from "./stream";
 import { trainValidatorModel, type Preset, type TrainOptions, type TrainReport } from "./train";
-import { DEFAULT_K, type ValidatorOptions } from "./validator";
+import { DEFAULT_K, PLAIN_RULE, type ValidatorOptions } from "./validator";
 
 /** Share of the training range used for validation when no validation range is given. */
 export const DEFAULT_VALIDATION_SHARE = 0.2;
@@ -197,7 +197,7 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
   for (const which of FORECASTERS) {
     if (p.model.residuals[which]) alt(which, { forecaster: which });
   }
-  alt("svrPlainRule", { forecaster: "svr", oneStep: false, driftK: Infinity, levelK: Infinity, stuckHours: Infinity });
+  alt("svrPlainRule", PLAIN_RULE);
   const which = validatorOptions.forecaster ?? "svr";
   const stats = p.model.residuals[which];
   return {
@@ -229,7 +229,7 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
       threshold: validatorOptions.threshold ?? null,
       oneStep: validatorOptions.oneStep ?? true,
       sdRes: stats?.sd ?? NaN,
-      sdResOneStep: stats?.horizons[0].sd ?? NaN,
+      sdResOneStep: stats?.sdStep ?? NaN,
       rho1h: stats?.rho1h ?? NaN,
       alternatives,
     },

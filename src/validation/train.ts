@@ -168,55 +168,44 @@ function gridPoints(grid: SvrGrid): SvrParams[] {
   return pts.sort((p, q) => p.C * p.gamma - q.C * q.gamma || q.epsilon - p.epsilon);
 }
 
-/** Horizons (hours) whose residual-change spread is measured: 1 h for the main check, the rest for drift. */
-export const DEFAULT_HORIZONS_H = [1, 3, 6];
-
 /**
  * Residual statistics of `actual - forecast` on validation. `rho1h` is the lag-1 h autocorrelation;
- * for each horizon H the spread of `e_t - rho^H e_(t-H)` is measured overall and per local hour of
- * day (shrunk towards the overall value), from every pair of rows H hours apart.
+ * the spread of the one-hour change `e_t - rho e_(t-1h)` is measured overall and per local hour of
+ * day (shrunk towards the overall value), from every pair of rows one hour apart.
  */
 export function residualStats(
   timestamps: ArrayLike<number>,
   residuals: ArrayLike<number>,
   clock: LocalClock,
-  horizonsH: number[] = DEFAULT_HORIZONS_H,
 ): ResidualStats {
   const index = new Map<number, number>();
   for (let i = 0; i < timestamps.length; i++) index.set(timestamps[i], i);
   const m = mean(residuals);
-  const pairs = (hours: number): [number, number][] => {
-    const out: [number, number][] = [];
-    for (let i = 0; i < timestamps.length; i++) {
-      const j = index.get(timestamps[i] - hours * HOUR_MS);
-      if (j !== undefined) out.push([j, i]);
-    }
-    return out;
-  };
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    const j = index.get(timestamps[i] - HOUR_MS);
+    if (j !== undefined) pairs.push([j, i]);
+  }
   let c = 0;
   let v = 0;
-  for (const [j, i] of pairs(1)) {
+  for (const [j, i] of pairs) {
     c += (residuals[j] - m) * (residuals[i] - m);
     v += (residuals[j] - m) ** 2;
   }
   const rho1h = v > 0 ? Math.max(0, Math.min(c / v, MAX_RHO)) : 0;
   const spread = sd(residuals);
-  const horizons = horizonsH.map((hours) => {
-    const carry = rho1h ** hours;
-    const byHour: number[][] = Array.from({ length: 24 }, () => []);
-    const all: number[] = [];
-    for (const [j, i] of pairs(hours)) {
-      const u = residuals[i] - m - carry * (residuals[j] - m);
-      all.push(u * u);
-      byHour[localHour(timestamps[i], clock)].push(u * u);
-    }
-    const overall = all.length > 1 ? Math.sqrt(mean(all)) : spread;
-    const sdByHour = byHour.map((sq) =>
-      Math.sqrt((sq.reduce((a, b) => a + b, 0) + HOUR_SHRINKAGE * overall ** 2) / (sq.length + HOUR_SHRINKAGE)),
-    );
-    return { hours, sd: overall, sdByHour };
-  });
-  return { mean: m, sd: spread, rho1h, horizons, n: residuals.length };
+  const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  const all: number[] = [];
+  for (const [j, i] of pairs) {
+    const u = residuals[i] - m - rho1h * (residuals[j] - m);
+    all.push(u * u);
+    byHour[localHour(timestamps[i], clock)].push(u * u);
+  }
+  const sdStep = all.length > 1 ? Math.sqrt(mean(all)) : spread;
+  const sdStepByHour = byHour.map((sq) =>
+    Math.sqrt((sq.reduce((a, b) => a + b, 0) + HOUR_SHRINKAGE * sdStep ** 2) / (sq.length + HOUR_SHRINKAGE)),
+  );
+  return { mean: m, sd: spread, rho1h, sdStep, sdStepByHour, n: residuals.length };
 }
 
 const HOUR_MS = 3_600_000;

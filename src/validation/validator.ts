@@ -21,9 +21,7 @@ export type ReasonCode =
   | "RESIDUAL_OVER_K_SIGMA"
   /** `|actual - forecast| > threshold`, when an absolute threshold is set (P000 used 8.28). */
   | "ABS_THRESHOLD"
-  /** The residual moved by more than `driftK` sigma over several hours (3 h, 6 h by default): a slow fault. */
-  | "DRIFT"
-  /** `|actual - model forecast| > levelK * sd` without the one-step correction. */
+  /** `|actual - model forecast| > levelK * sd_res`, without the one-step correction: slow faults. */
   | "LEVEL_OVER_K_SIGMA"
   /** The same value for `stuckHours` or longer, or repeated where the load should have moved by `repeatK` sigma. */
   | "STUCK";
@@ -53,7 +51,6 @@ export interface CheckResult {
 
 export const DEFAULT_K = 3;
 export const DEFAULT_LEVEL_K = 4;
-export const DEFAULT_DRIFT_K = 4;
 export const DEFAULT_STUCK_HOURS = 2;
 export const DEFAULT_REPEAT_K = 1;
 
@@ -65,17 +62,16 @@ export interface ValidatorOptions {
   /** Absolute threshold in load units; replaces `k * sd_res` in that check. */
   threshold?: number;
   /**
-   * Use the one-step forecast (model forecast + AR(1) carry-over of the last residual) for the main
-   * check (default true). With false the main check is the plain `|actual - model forecast| > k sd`.
+   * Use the one-step forecast (model forecast + AR(1) carry-over of the last accepted residual) for
+   * the main check (default true). With false, the main check is the plain rule
+   * `|actual - model forecast| > k * sd_res`.
    */
   oneStep?: boolean;
   /** `k` of the plain level check that backs up the one-step check; Infinity disables it. */
   levelK?: number;
-  /** `k` of the multi-hour (drift) checks; Infinity disables them. */
-  driftK?: number;
   /** Repeats of one value over this many hours are STUCK; Infinity disables it. */
   stuckHours?: number;
-  /** A single repeat is STUCK when the one-step forecast moved by more than this many sigma. */
+  /** A single repeat is STUCK when the one-step forecast moved by more than this many sigma; Infinity disables it. */
   repeatK?: number;
   /**
    * Append each checked reading to the history (the value when accepted, the forecast when
@@ -85,13 +81,21 @@ export interface ValidatorOptions {
   record?: boolean;
 }
 
+/** ALGORITHMS.md 9.4 taken literally: the plain model forecast, `k * sd_res`, nothing else. */
+export const PLAIN_RULE: ValidatorOptions = {
+  oneStep: false,
+  levelK: Infinity,
+  stuckHours: Infinity,
+  repeatK: Infinity,
+};
+
 interface SourceState {
   lastValue: number;
   /** Start of the current run of identical values. */
   runStartT: number;
-  /** Times and residuals of recently accepted readings, oldest first (the last is the one-step reference). */
-  acceptedT: number[];
-  accepted: number[];
+  /** Residual (and time) of the last accepted reading: the one-step reference. */
+  refT: number;
+  ref: number;
   /** Residual of the last reading, when only the one-step check quarantined it. */
   pendingT: number;
   pending: number;
@@ -107,13 +111,12 @@ const HOUR_MS = 3_600_000;
  * the validator forecasts a reading as `f(x) + rho^dt * r`, where `r` is the residual of the
  * source's last accepted reading `dt` hours ago, and flags `|actual - that| > k * sigma(dt, hour)`,
  * with sigma the one-step residual spread measured on validation for that local hour (morning ramps
- * are harder than nights) and that gap. A quarantined reading does not move `r`, so a spike never
- * becomes the reference; but when the next reading agrees with the quarantined one rather than with
- * `r`, the shift is real: that reading is accepted and becomes the reference. A slow fault (drift)
- * moves the residual a little every hour, which the one-step check follows; the drift check compares
- * the reading with the accepted residuals 3 h and 6 h before instead. A plain level check
- * (`levelK * sd`) backs both up, and run-length, sign and power-of-ten rules name stuck values,
- * dropouts and unit errors.
+ * are harder than nights), scaled to the gap. A quarantined reading does not move `r`, so a spike
+ * never becomes the reference; but when the next reading agrees with the quarantined one rather than
+ * with `r`, the shift is real: that reading is accepted and becomes the reference. A slow fault
+ * (drift) moves the residual a little at a time, which the one-step check follows; the plain level
+ * check (`levelK * sd_res`) catches it once it is large. Run-length, sign and power-of-ten rules name
+ * stuck values, dropouts and unit errors.
  */
 export class StreamingValidator {
   readonly forecaster: Forecaster;
@@ -122,18 +125,14 @@ export class StreamingValidator {
   readonly stats: ResidualStats;
   private readonly k: number;
   private readonly threshold: number | undefined;
-  private readonly oneStep: boolean;
   private readonly levelBound: number;
   private readonly stuckMs: number;
   private readonly repeatK: number;
   private readonly record: boolean;
   private readonly needed: boolean[];
-  private readonly driftK: number;
   private readonly rho: number;
-  /** Per horizon and local hour: sigma^2 over `dt` hours = var * (1 - rho^(2 dt)) / (1 - rho^(2 H)). */
-  private readonly horizonVar: { hours: number; byHour: Float64Array; norm: number }[];
-  /** Accepted residuals older than this are no longer needed as references. */
-  private readonly keepMs: number;
+  /** Per local hour: the one-step variance after dt hours is hourVar * (1 - rho^(2 dt)). */
+  private readonly hourVar: Float64Array;
   private readonly row = new Float64Array(N_FACTORS);
   private readonly sources = new Map<string, SourceState>();
   private memoT = NaN;
@@ -158,23 +157,16 @@ export class StreamingValidator {
     if (this.threshold !== undefined && !(this.threshold > 0)) {
       throw new Error(`threshold must be > 0 (got ${this.threshold})`);
     }
-    this.oneStep = options.oneStep ?? true;
+    const oneStep = options.oneStep ?? true;
     this.levelBound = (options.levelK ?? DEFAULT_LEVEL_K) * stats.sd;
     this.stuckMs = (options.stuckHours ?? DEFAULT_STUCK_HOURS) * HOUR_MS;
     this.repeatK = options.repeatK ?? DEFAULT_REPEAT_K;
     this.record = options.record ?? false;
     this.needed = this.forecaster.needed(this.which);
-    this.driftK = options.driftK ?? DEFAULT_DRIFT_K;
-    this.rho = this.oneStep ? stats.rho1h : 0;
-    const horizons = this.oneStep
-      ? stats.horizons
-      : [{ hours: 1, sd: stats.sd, sdByHour: new Array(24).fill(stats.sd) }];
-    this.horizonVar = horizons.map((h) => ({
-      hours: h.hours,
-      byHour: Float64Array.from(h.sdByHour, (x) => x * x),
-      norm: 1 - this.rho ** (2 * h.hours) || 1,
-    }));
-    this.keepMs = 2 * Math.max(...horizons.map((h) => h.hours)) * HOUR_MS;
+    this.rho = oneStep ? stats.rho1h : 0;
+    this.hourVar = Float64Array.from(stats.sdStepByHour, (s) =>
+      oneStep ? s ** 2 / (1 - this.rho ** 2) : stats.sd ** 2,
+    );
   }
 
   /** Forgets all per-source state (the history is kept). */
@@ -206,55 +198,37 @@ export class StreamingValidator {
     if (!Number.isFinite(value)) return result(value, f, f, ["NOT_FINITE"]);
 
     const st = this.source(reading.source ?? "", t);
-    if (value !== st.lastValue) st.runStartT = t;
+    const repeat = value === st.lastValue;
+    if (!repeat) st.runStartT = t;
     st.lastValue = value;
     const reasons: ReasonCode[] = [];
     if (missing) reasons.push(missing);
     if (value <= 0) reasons.push("ZERO_OR_NEGATIVE");
-    const repeat = t > st.runStartT;
     let stuck = t - st.runStartT >= this.stuckMs;
     let forecast = f;
     if (!missing) {
       const e = value - f;
-      const hour = localHourOf(this.row[0], this.row[1]);
-      const n = st.accepted.length;
-      const refT = n > 0 ? st.acceptedT[n - 1] : t;
-      const carry = refT < t ? Math.pow(this.rho, (t - refT) / HOUR_MS) : 0;
-      forecast = f + (n > 0 ? carry * st.accepted[n - 1] : 0);
+      const hourVar = this.varianceAt(this.row[0], this.row[1]);
+      const carry = st.refT < t ? Math.pow(this.rho, (t - st.refT) / HOUR_MS) : 0;
+      forecast = f + carry * st.ref;
       // A repeated value where the load should have moved by more than repeatK sigma is stuck already.
-      if (repeat && !stuck) stuck = this.exceeds(0, value - forecast, hour, carry, this.repeatK, false);
-      let main = this.exceeds(0, value - forecast, hour, carry, this.k);
-      const driftRef = this.driftK < Infinity ? this.driftReference(st, t, e, hour) : -1;
-      const drift = driftRef >= 0;
-      if (drift) {
-        // The readings accepted since that reference carried the drift's onset: stop trusting them.
-        st.acceptedT.length = driftRef + 1;
-        st.accepted.length = driftRef + 1;
-      }
+      if (repeat && !stuck) stuck = this.exceeds(value - forecast, hourVar, carry, this.repeatK, false);
+      let main = this.exceeds(value - forecast, hourVar, carry, this.k, true);
       const level = Math.abs(e) > this.levelBound;
-      const others = reasons.length > 0 || drift || level || stuck;
+      const others = reasons.length > 0 || level || stuck;
       let confirmed = false;
       if (main && !others && st.pendingT < t) {
         // Does the reading agree with the quarantined one before it? Then the shift is real.
         const carryP = Math.pow(this.rho, (t - st.pendingT) / HOUR_MS);
-        confirmed = !this.exceeds(0, e - carryP * st.pending, hour, carryP, this.k);
+        confirmed = !this.exceeds(e - carryP * st.pending, hourVar, carryP, this.k, true);
         main = !confirmed;
       }
-      if ((main || drift || level) && isPowerOfTenOff(value, f)) reasons.push("UNIT_SCALE");
+      if ((main || level) && isPowerOfTenOff(value, f)) reasons.push("UNIT_SCALE");
       if (main) reasons.push(this.threshold === undefined ? "RESIDUAL_OVER_K_SIGMA" : "ABS_THRESHOLD");
-      if (drift) reasons.push("DRIFT");
       if (level) reasons.push("LEVEL_OVER_K_SIGMA");
       if (!main && !others) {
-        if (confirmed) {
-          st.acceptedT.length = 0;
-          st.accepted.length = 0;
-        }
-        st.acceptedT.push(t);
-        st.accepted.push(e);
-        while (st.acceptedT.length > 1 && t - st.acceptedT[0] > this.keepMs) {
-          st.acceptedT.shift();
-          st.accepted.shift();
-        }
+        st.refT = t;
+        st.ref = e;
       }
       st.pending = e;
       st.pendingT = main && !others ? t : -Infinity;
@@ -266,47 +240,30 @@ export class StreamingValidator {
     return result(value, forecast, f, reasons);
   }
 
-  /**
-   * Whether a residual change over `carry = rho^dt` exceeds its bound: `threshold` (main check only)
-   * or `k` sigma of horizon `h` for this local hour, rescaled from H hours to dt.
-   */
-  private exceeds(h: number, change: number, hour: number, carry: number, k: number, absolute = true): boolean {
-    if (h === 0 && absolute && this.threshold !== undefined) return Math.abs(change) > this.threshold;
-    const hv = this.horizonVar[h];
-    const h0 = Math.floor(hour);
-    const w = hour - h0;
-    const v = (1 - w) * hv.byHour[h0 % 24] + w * hv.byHour[(h0 + 1) % 24];
-    const scale = this.rho > 0 ? (1 - carry * carry) / hv.norm : 1;
-    return Math.abs(change) > k * Math.sqrt(v * scale);
-  }
-
-  /**
-   * Drift check: against the newest accepted residual at least H hours old, for each longer horizon.
-   * Returns the index of the reference that the residual drifted away from, or -1.
-   */
-  private driftReference(st: SourceState, t: number, e: number, hour: number): number {
-    for (let h = 1; h < this.horizonVar.length; h++) {
-      const cutoff = t - this.horizonVar[h].hours * HOUR_MS;
-      for (let i = st.acceptedT.length - 1; i >= 0; i--) {
-        if (st.acceptedT[i] > cutoff) continue;
-        const carry = Math.pow(this.rho, (t - st.acceptedT[i]) / HOUR_MS);
-        if (this.exceeds(h, e - carry * st.accepted[i], hour, carry, this.driftK)) return i;
-        break;
-      }
-    }
-    return -1;
-  }
-
   checkBatch(readings: readonly Reading[]): CheckResult[] {
     const out = new Array<CheckResult>(readings.length);
     for (let i = 0; i < readings.length; i++) out[i] = this.check(readings[i]);
     return out;
   }
 
+  /** Whether a one-step residual exceeds `threshold` (when allowed and set) or k sigma for this hour and gap. */
+  private exceeds(residual: number, hourVar: number, carry: number, k: number, absolute: boolean): boolean {
+    if (absolute && this.threshold !== undefined) return Math.abs(residual) > this.threshold;
+    return Math.abs(residual) > k * Math.sqrt(hourVar * (1 - carry * carry));
+  }
+
+  /** The one-step variance of the local hour (from the hour sin/cos factors), interpolated between whole hours. */
+  private varianceAt(hourSin: number, hourCos: number): number {
+    const hour = ((Math.atan2(hourSin, hourCos) / (2 * Math.PI)) * 24 + 24) % 24;
+    const h0 = Math.floor(hour);
+    const w = hour - h0;
+    return (1 - w) * this.hourVar[h0 % 24] + w * this.hourVar[(h0 + 1) % 24];
+  }
+
   private source(key: string, t: number): SourceState {
     let st = this.sources.get(key);
     if (!st) {
-      st = { lastValue: NaN, runStartT: t, acceptedT: [], accepted: [], pendingT: -Infinity, pending: 0 };
+      st = { lastValue: NaN, runStartT: t, refT: t, ref: 0, pendingT: -Infinity, pending: 0 };
       this.sources.set(key, st);
     }
     return st;
@@ -320,11 +277,6 @@ function result(value: number, forecast: number, modelForecast: number, reasons:
     r.reasons = reasons;
   }
   return r;
-}
-
-/** Local hour of day (fractional) from the hour sin/cos factors. */
-function localHourOf(hourSin: number, hourCos: number): number {
-  return ((Math.atan2(hourSin, hourCos) / (2 * Math.PI)) * 24 + 24) % 24;
 }
 
 /** True when value/forecast is within a factor 10^0.25 of a non-zero power of ten. */

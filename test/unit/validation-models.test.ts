@@ -15,6 +15,7 @@ import { streamValidate } from "../../src/validation/stream";
 import { SvrPredictor, trainSvr } from "../../src/validation/svr";
 import { evenSample, pickTrial, trainValidatorModel } from "../../src/validation/train";
 import { StreamingValidator } from "../../src/validation/validator";
+import { openValidator } from "../../src/validation";
 
 const H = 3_600_000;
 
@@ -23,6 +24,10 @@ const H = 3_600_000;
  * temperature term and small noise. Simple enough for the model to learn from a few hundred rows.
  */
 function syntheticSeries(seed: number): LoadSeries {
+  return readLoadCsv("synthetic.csv", { text: syntheticCsv(seed) });
+}
+
+function syntheticCsv(seed: number): string {
   const rng = createRng(seed);
   const start = Date.parse("2012-04-02T04:00:00Z");
   const rows: string[] = [];
@@ -34,7 +39,7 @@ function syntheticSeries(seed: number): LoadSeries {
       3000 + 600 * Math.sin((2 * Math.PI * (hour - 7)) / 24) - (day >= 5 ? 250 : 0) + 15 * temp + 15 * rng.normal();
     rows.push(`${new Date(start + i * H).toISOString()},${load.toFixed(1)},${temp.toFixed(2)}`);
   }
-  return readLoadCsv("synthetic.csv", { text: ["timestamp,load_mw,temperature_c", ...rows].join("\n") });
+  return ["timestamp,load_mw,temperature_c", ...rows].join("\n") + "\n";
 }
 
 describe("validation: models", function () {
@@ -162,7 +167,10 @@ describe("validation: models", function () {
       const kept = model.factors.filter((f) => f.kept).map((f) => f.name);
       expect(kept).to.include.members(["hourSin", "lag24", "lag168"]);
       expect(model.residuals.svr.sd).to.be.lessThan(60);
-      expect(model.residuals.svr.horizons.map((h) => h.hours)).to.deep.equal([1, 3, 6]);
+      const { rho1h, sdStep, sdStepByHour, sd } = model.residuals.svr;
+      expect(rho1h).to.be.within(0, 0.995);
+      expect(sdStep).to.be.lessThan(sd); // the one-step forecast is sharper than the plain one
+      expect(sdStepByHour).to.have.length(24);
       expect(model.elm).to.not.equal(null);
     });
 
@@ -237,6 +245,29 @@ describe("validation: models", function () {
       const one = new StreamingValidator(model, hist);
       expect(readings.map((r) => one.check(r))).to.deep.equal(batch);
       expect(batch.filter((r) => !r.ok).length).to.be.lessThan(3);
+    });
+  });
+
+  describe("openValidator", function () {
+    it("trains the fast preset once, caches the model and loads it on the next run", async function () {
+      const dir = mkdtempSync(join(tmpdir(), "val-open-"));
+      const data = join(dir, "load.csv");
+      writeFileSync(data, syntheticCsv(11));
+      const opts = {
+        data,
+        trainFrom: "2012-04-02",
+        trainTo: "2012-04-29",
+        valFrom: "2012-04-30",
+        valTo: "2012-05-06",
+        modelPath: join(dir, "model.json"),
+      };
+      const first = await openValidator(opts);
+      expect(first.loaded).to.equal(false);
+      expect(first.model.trainedOn.preset).to.equal("fast");
+      const second = await openValidator(opts);
+      expect(second.loaded).to.equal(true);
+      const reading = { timestamp: "2012-05-15T14:15:00Z", value: 3300, temperatureC: 15, source: "T1" };
+      expect(second.validator.check(reading)).to.deep.equal(first.validator.check(reading));
     });
   });
 });
