@@ -53,15 +53,3 @@ export function rmse(actual: ArrayLike<number>, forecast: ArrayLike<number>): nu
   for (let i = 0; i < actual.length; i++) s += (actual[i] - forecast[i]) ** 2;
   return Math.sqrt(s / actual.length);
 }
-
-/** Lag-1 autocorrelation of a series (used for the residual AR(1) coefficient). */
-export function autocorrelation1(xs: ArrayLike<number>): number {
-  const m = mean(xs);
-  let c = 0;
-  let v = 0;
-  for (let i = 0; i < xs.length; i++) {
-    v += (xs[i] - m) ** 2;
-    if (i > 0) c += (xs[i] - m) * (xs[i - 1] - m);
-  }
-  return v === 0 ? 0 : c / v;
-}

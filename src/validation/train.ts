@@ -2,9 +2,10 @@ import { FACTORS, N_FACTORS } from "./features";
 import { DEFAULT_H_MIN, selectFactors, type Dataset, type FactorReport } from "./dataset";
 import { trainElm, ElmPredictor, type ElmParams } from "./elm";
 import { MODEL_FORMAT, type ResidualStats, type Scaling, type ValidatorModel } from "./model";
-import { autocorrelation1, mape, mean, sd } from "./stats";
+import { mape, mean, sd } from "./stats";
+import { residualStats } from "./residuals";
 import { SvrPredictor, trainSvr, type SvrModel, type SvrParams } from "./svr";
-import { localClock, type LocalClock, type ZoneName } from "./clock";
+import { localClock, type ZoneName } from "./clock";
 
 /** Hyper-parameter grid for the SVR (targets and features are standardised, so these are unitless). */
 export interface SvrGrid {
@@ -51,7 +52,7 @@ export type Preset = "full" | "fast";
 
 export interface TrainOptions {
   hMin?: number;
-  /** "full": grid search + fits on all rows; "fast": FAST_PRESET (seconds, slightly less accurate). */
+  /** "full": grid search, fits of up to maxTrainRows rows; "fast": FAST_PRESET (seconds, about as accurate). */
   preset?: Preset;
   /** Skip the search and use these SVR parameters. */
   svrParams?: SvrParams;
@@ -89,7 +90,7 @@ export interface TrainReport {
   search: { rows: number; trials: SearchTrial[]; notRun: number; ms: number; budgetMs: number };
   svr: {
     params: SvrParams;
-    /** Fit on the training split used to calibrate `residual` on validation. */
+    /** Fit on the training split whose validation residuals calibrate `residuals`. */
     calibrationFit: { rows: number; trainMs: number; nSv: number; validationMape: number };
     /** The model that is returned (training + validation rows unless refit is off). */
     finalFit: { rows: number; trainMs: number; nSv: number };
@@ -166,60 +167,6 @@ function gridPoints(grid: SvrGrid): SvrParams[] {
   for (const C of grid.C)
     for (const gamma of grid.gamma) for (const epsilon of grid.epsilon) pts.push({ C, epsilon, gamma });
   return pts.sort((p, q) => p.C * p.gamma - q.C * q.gamma || q.epsilon - p.epsilon);
-}
-
-/**
- * Residual statistics of `actual - forecast` on validation. `rho1h` is the lag-1 h autocorrelation;
- * the spread of the one-hour change `e_t - rho e_(t-1h)` is measured overall and per local hour of
- * day (shrunk towards the overall value), from every pair of rows one hour apart.
- */
-export function residualStats(
-  timestamps: ArrayLike<number>,
-  residuals: ArrayLike<number>,
-  clock: LocalClock,
-): ResidualStats {
-  const index = new Map<number, number>();
-  for (let i = 0; i < timestamps.length; i++) index.set(timestamps[i], i);
-  const m = mean(residuals);
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < timestamps.length; i++) {
-    const j = index.get(timestamps[i] - HOUR_MS);
-    if (j !== undefined) pairs.push([j, i]);
-  }
-  let c = 0;
-  let v = 0;
-  for (const [j, i] of pairs) {
-    c += (residuals[j] - m) * (residuals[i] - m);
-    v += (residuals[j] - m) ** 2;
-  }
-  const rho1h = v > 0 ? Math.max(0, Math.min(c / v, MAX_RHO)) : 0;
-  const spread = sd(residuals);
-  const byHour: number[][] = Array.from({ length: 24 }, () => []);
-  const all: number[] = [];
-  for (const [j, i] of pairs) {
-    const u = residuals[i] - m - rho1h * (residuals[j] - m);
-    all.push(u * u);
-    byHour[localHour(timestamps[i], clock)].push(u * u);
-  }
-  const sdStep = all.length > 1 ? Math.sqrt(mean(all)) : spread;
-  const sdStepByHour = byHour.map((sq) =>
-    Math.sqrt((sq.reduce((a, b) => a + b, 0) + HOUR_SHRINKAGE * sdStep ** 2) / (sq.length + HOUR_SHRINKAGE)),
-  );
-  return { mean: m, sd: spread, rho1h, sdStep, sdStepByHour, n: residuals.length };
-}
-
-const HOUR_MS = 3_600_000;
-/** Keeps `1 - rho^2` away from 0 so sigma never collapses. */
-const MAX_RHO = 0.995;
-
-/**
- * Pseudo-count that pulls each hour's spread towards the all-hours value, so an hour with few
- * validation rows cannot get a tiny sigma by chance.
- */
-export const HOUR_SHRINKAGE = 20;
-
-function localHour(epochMs: number, clock: LocalClock): number {
-  return new Date(epochMs + clock.offsetMinutes(epochMs) * 60_000).getUTCHours();
 }
 
 /**

@@ -6,6 +6,8 @@ import { factorRow, FACTORS, N_FACTORS } from "../../src/validation/features";
 import { LoadHistory } from "../../src/validation/history";
 import { injectAnomalies } from "../../src/validation/inject";
 import { readLoadCsv } from "../../src/validation/series";
+import { residualStats } from "../../src/validation/residuals";
+import { createRng } from "../../src/common/rng";
 import { mape, pearson, rmse } from "../../src/validation/stats";
 
 const H = 3_600_000;
@@ -156,6 +158,19 @@ describe("validation: data", function () {
       expect(pearson([1, 2, 3, 4, 5], [10, 8, 6, 4, 2])).to.be.closeTo(-1, 1e-12);
       expect(pearson([1, 2, 3, 4, 5], [2, 1, 4, 3, 5])).to.be.closeTo(0.8, 1e-12);
       expect(pearson([1, 2, 3], [7, 7, 7])).to.be.NaN;
+    });
+    it("recovers rho and the innovation spread of an AR(1) residual series", function () {
+      const rng = createRng(9);
+      const n = 20_000;
+      const ts = Array.from({ length: n }, (_, i) => i * H);
+      const e: number[] = [0];
+      for (let i = 1; i < n; i++) e.push(0.9 * e[i - 1] + 10 * rng.normal());
+      const r = residualStats(ts, e, localClock("utc"));
+      expect(r.rho1h).to.be.closeTo(0.9, 0.01);
+      expect(r.sdStep).to.be.closeTo(10, 0.3);
+      expect(r.sd).to.be.closeTo(10 / Math.sqrt(1 - 0.81), 1.5);
+      expect(r.sdStepByHour).to.have.length(24);
+      for (const s of r.sdStepByHour) expect(s).to.be.closeTo(10, 1);
     });
     it("computes MAPE and RMSE", function () {
       expect(mape([100, 200], [110, 180])).to.be.closeTo(10, 1e-12);
