@@ -18,7 +18,8 @@ if (!argv.includes("--standard-json")) {
 const roots = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--base-path" || argv[i] === "--include-path") roots.push(argv[++i]);
-  else if (argv[i].startsWith("--base-path=") || argv[i].startsWith("--include-path=")) roots.push(argv[i].split("=")[1]);
+  else if (argv[i].startsWith("--base-path=") || argv[i].startsWith("--include-path="))
+    roots.push(argv[i].split("=")[1]);
 }
 if (roots.length === 0) roots.push(process.cwd());
 function findImports(p) {

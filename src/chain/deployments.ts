@@ -24,10 +24,13 @@ export const deploymentSchema = z.object({
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 
-export const DEFAULT_DEPLOYMENTS_DIR = "deployments";
+/** Where deployment files go: `deployments/`, or GRIDLEDGER_DEPLOYMENTS_DIR (tests use a scratch folder). */
+export function deploymentsDir(): string {
+  return process.env.GRIDLEDGER_DEPLOYMENTS_DIR ?? "deployments";
+}
 
 /** `deployments/<network>-<chainId>.json`: one file per network and chain, so a fork or reset never collides. */
-export function deploymentPath(network: string, chainId: number | bigint, dir = DEFAULT_DEPLOYMENTS_DIR): string {
+export function deploymentPath(network: string, chainId: number | bigint, dir = deploymentsDir()): string {
   return join(dir, `${network}-${chainId}.json`);
 }
 

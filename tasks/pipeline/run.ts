@@ -1,7 +1,7 @@
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
-import { RUN_DEFAULTS } from "../../src/pipeline/options";
+import { RUN_DEFAULTS, SEND_DEFAULTS } from "../../src/pipeline/options";
 
 export interface RunTaskOptions {
   case: string;
@@ -13,6 +13,7 @@ export interface RunTaskOptions {
   dataDay: string;
   marketDay: string;
   model?: string;
+  retries: number;
   noFaults: boolean;
 }
 
@@ -43,6 +44,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
         dataDay: args.dataDay,
         marketDay: args.marketDay,
         modelFile: args.model,
+        send: { ...SEND_DEFAULTS, attempts: args.retries },
         ...(args.noFaults ? { faults: { ...NO_FAULTS } } : {}),
       },
       {
@@ -118,6 +120,12 @@ gridTask(
       .addOptionalParam(
         "model",
         "A saved validator model JSON (default: trained with the fast preset and kept in the run folder)",
+      )
+      .addOptionalParam(
+        "retries",
+        "Send attempts (with exponential back-off) before giving up on an unreachable node",
+        SEND_DEFAULTS.attempts,
+        types.int,
       )
       .addFlag("noFaults", "Inject no faults")
       .setAction(async (args: RunTaskOptions, hre) => {

@@ -47,6 +47,8 @@ function inProcessRunner(): TaskRunner {
 
 function cliRunner(anvil: AnvilHandle): TaskRunner {
   const provider = new JsonRpcProvider(anvil.url);
+  // Keep this node's deployment file out of the project's deployments/ folder.
+  const deployments = scratchDir("deployments");
   return {
     async task(name, args) {
       const argv = [name, "--network", "anvil"];
@@ -57,7 +59,7 @@ function cliRunner(anvil: AnvilHandle): TaskRunner {
       }
       try {
         const { stdout } = await run(join("node_modules", ".bin", "hardhat"), argv, {
-          env: { ...process.env, ANVIL_URL: anvil.url },
+          env: { ...process.env, ANVIL_URL: anvil.url, GRIDLEDGER_DEPLOYMENTS_DIR: deployments },
         });
         return stdout;
       } catch (e) {

@@ -1,0 +1,254 @@
+import { expect } from "chai";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SigningKey, Wallet } from "ethers";
+import { loadCase } from "../../src/grid/case";
+import { terminalIdFor } from "../../src/grid/ids";
+import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
+import { DEFAULT_FAULTS, planFaults } from "../../src/pipeline/faults";
+import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
+import { Journal, type JournalRecord } from "../../src/pipeline/journal";
+import { packageSigner, signPackage } from "../../src/pipeline/packages";
+import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
+import { checkTransaction } from "../../src/pipeline/transactions";
+import { resolveRunOptions } from "../../src/pipeline/options";
+
+const CHAIN = 31337n;
+const WINDOW = 1_800_000_000;
+
+function reading(terminalId: string, timestamp: number, value: number): GridRecord {
+  return { terminalId, kind: RecordKind.Reading, timestamp, payload: { recordId: `r${timestamp}`, value } };
+}
+
+describe("pipeline", function () {
+  before(async function () {
+    await initMerkle();
+  });
+
+  describe("scenario", function () {
+    it("places a CPPS node on every IEEE 39 bus, the paper's six sources, and a meter per load bus", function () {
+      const { name, grid } = loadCase({ case: "ieee39" });
+      const terminals = scenarioTerminals(name, grid);
+      const nodes = terminals.filter((t) => t.role === "node");
+      const meters = terminals.filter((t) => t.role === "meter");
+      expect(nodes).to.have.length(39);
+      expect(meters).to.have.length(21);
+      const sources = nodes.filter((t) => t.source).map((t) => [t.bus, t.kind, t.source!.bytes / 1e6]);
+      expect(sources).to.have.deep.members([
+        [1, "TTU", 4],
+        [13, "TTU", 9],
+        [17, "TTU", 6],
+        [5, "PMU", 8],
+        [8, "PMU", 14],
+        [15, "PMU", 12],
+      ]);
+      expect(nodes.filter((t) => !t.source).every((t) => t.kind === "FTU" && t.samplesPerPeriod === 0)).to.equal(true);
+      expect(meters.find((t) => t.bus === 39)!.nominalMw).to.equal(1104);
+      expect(terminals.find((t) => t.label === "ieee39.bus13.node")!.terminalId).to.equal(terminalIdFor("ieee39", 13));
+      expect(sellerBuses(grid)[0]).to.equal(39);
+    });
+  });
+
+  describe("faults", function () {
+    it("draws the same plan from the same seed, scaled to the run length", function () {
+      const a = planFaults(7, 192, [1, 2, 3], [4, 5]);
+      const b = planFaults(7, 192, [1, 2, 3], [4, 5]);
+      expect(a).to.deep.equal(b);
+      expect(a.stuck).to.have.length(2 * DEFAULT_FAULTS.stuckPerDay);
+      const count = (m: Map<number, number[]>) => [...m.values()].reduce((n, l) => n + l.length, 0);
+      expect(count(a.replay)).to.equal(2 * DEFAULT_FAULTS.replayPerDay);
+      expect([...a.badSignature.keys()].every((p) => p >= 1 && p < 192)).to.equal(true);
+      expect(planFaults(8, 192, [1, 2, 3], [4, 5])).to.not.deep.equal(a);
+    });
+  });
+
+  describe("packages and ingest", function () {
+    const key = new SigningKey(Wallet.createRandom().privateKey);
+    const signer = new Wallet(key.privateKey).address;
+    const terminalId = terminalIdFor("ieee39", 8);
+    const directory = new Map<string, DirectoryEntry>([
+      [terminalId.toLowerCase(), { label: "ieee39.bus8.node", signer, active: true }],
+    ]);
+    const ctx = () => ({
+      chainId: CHAIN,
+      directory,
+      windowStart: WINDOW,
+      windowEnd: WINDOW + 900,
+      seen: new Set<string>(),
+    });
+
+    it("accepts a package signed by the registered key and recovers that key", function () {
+      const pkg = signPackage(key, CHAIN, terminalId, WINDOW, [
+        reading(terminalId, WINDOW, 1),
+        reading(terminalId, WINDOW + 60, 2),
+      ]);
+      expect(packageSigner(CHAIN, pkg)).to.equal(signer);
+      const verdicts = ingestPackage(pkg, ctx());
+      expect(verdicts.map((v) => v.ok)).to.deep.equal([true, true]);
+    });
+
+    it("refuses an unknown terminal, a suspended one and a wrong key for every record", function () {
+      const records = [reading(terminalId, WINDOW, 1)];
+      const stranger = terminalIdFor("ieee39", 99);
+      expect(
+        ingestPackage(signPackage(key, CHAIN, stranger, WINDOW, [reading(stranger, WINDOW, 1)]), ctx())[0],
+      ).to.include({ ok: false, reason: "UNKNOWN_TERMINAL" });
+      const wrongKey = signPackage(
+        new SigningKey(Wallet.createRandom().privateKey),
+        CHAIN,
+        terminalId,
+        WINDOW,
+        records,
+      );
+      expect(ingestPackage(wrongKey, ctx())[0]).to.include({ ok: false, reason: "BAD_SIGNATURE" });
+      const suspended = new Map([[terminalId.toLowerCase(), { label: "x", signer, active: false }]]);
+      expect(
+        ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, records), { ...ctx(), directory: suspended })[0],
+      ).to.include({ ok: false, reason: "TERMINAL_NOT_ACTIVE" });
+    });
+
+    it("detects a record altered after signing", function () {
+      const pkg = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 1)]);
+      const altered = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 2)]);
+      expect(ingestPackage({ ...altered, signature: pkg.signature }, ctx())[0]).to.include({
+        ok: false,
+        reason: "BAD_SIGNATURE",
+      });
+    });
+
+    it("refuses stale, future, foreign and replayed records one by one", function () {
+      const other = terminalIdFor("ieee39", 9);
+      const records = [
+        reading(terminalId, WINDOW - 7200, 1),
+        reading(terminalId, WINDOW + 900, 2),
+        reading(other, WINDOW, 3),
+        reading(terminalId, WINDOW + 5, 4),
+        reading(terminalId, WINDOW + 5, 4),
+      ];
+      const c = ctx();
+      const reasons = ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, records), c).map((v) =>
+        v.ok ? "ok" : v.reason,
+      );
+      expect(reasons).to.deep.equal(["STALE_TIMESTAMP", "FUTURE_TIMESTAMP", "WRONG_TERMINAL", "ok", "REPLAY"]);
+      expect(ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, [records[3]]), c)[0]).to.include({
+        ok: false,
+        reason: "REPLAY",
+      });
+    });
+  });
+
+  describe("transactions", function () {
+    const buyer = terminalIdFor("ieee39", 4, "meter");
+    const seller = terminalIdFor("ieee39", 39);
+    const directory = new Map<string, DirectoryEntry>([
+      [buyer.toLowerCase(), { label: "b", signer: "0x0", active: true }],
+      [seller.toLowerCase(), { label: "s", signer: "0x0", active: true }],
+    ]);
+    const tx = (payload: Record<string, unknown>): GridRecord => ({
+      terminalId: buyer,
+      kind: RecordKind.PowerTransaction,
+      timestamp: WINDOW,
+      payload: {
+        seller,
+        buyer,
+        kwh: 125,
+        priceEurMwh: 80,
+        frameStart: new Date(WINDOW * 1000).toISOString(),
+        ...payload,
+      } as never,
+    });
+
+    it("passes a well-formed transaction and names each problem", function () {
+      expect(checkTransaction(tx({}), directory, WINDOW)).to.equal(null);
+      expect(checkTransaction(tx({ seller: terminalIdFor("ieee39", 5) }), directory, WINDOW)?.reason).to.equal(
+        "UNKNOWN_COUNTERPARTY",
+      );
+      expect(checkTransaction(tx({ priceEurMwh: 99_999 }), directory, WINDOW)?.reason).to.equal("PRICE_OUT_OF_RANGE");
+      expect(checkTransaction(tx({ frameStart: "2020-01-01T00:00:00Z" }), directory, WINDOW)?.reason).to.equal(
+        "FRAME_MISMATCH",
+      );
+      expect(checkTransaction(tx({ kwh: -1 }), directory, WINDOW)?.reason).to.equal("NEGATIVE_ENERGY");
+    });
+  });
+
+  describe("journal", function () {
+    const record = (
+      id: string,
+      status: JournalRecord["status"],
+      batchKey: string | null,
+      reason: string | null = null,
+    ): JournalRecord => ({
+      recordId: id,
+      period: 0,
+      terminalId: "0x01",
+      label: "t",
+      kind: 1,
+      timestamp: WINDOW,
+      leafHash: `0x${id.padStart(64, "0")}`,
+      status,
+      reason,
+      detail: null,
+      batchKey,
+      payload: "{}",
+      actualNorm: null,
+      forecastNorm: null,
+      fault: null,
+    });
+    const batch = {
+      batchKey: "p0000-readings",
+      period: 0,
+      dataType: 1,
+      root: `0x${"ab".repeat(32)}`,
+      recordCount: 2,
+      generatorBus: 5,
+      terminalId: "0x05",
+      state: "built" as const,
+      header: null,
+      signature: null,
+      txHash: null,
+      nonce: null,
+      blockNumber: null,
+      batchId: null,
+      gasUsed: null,
+    };
+
+    it("keeps every step across a reopen and counts records by fate", function () {
+      const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
+      let j = new Journal(path);
+      j.recordPeriod(
+        { period: 0, state: "validated", generatorBus: 5, routing: "{}", tBuildMs: 1 },
+        [
+          record("1", "pending", "p0000-readings"),
+          record("2", "pending", "p0000-readings"),
+          record("3", "quarantined", null, "REPLAY"),
+        ],
+        [batch],
+      );
+      j.updateBatch("p0000-readings", "signed", { header: "{}", signature: "0xsig" });
+      j.updateBatch("p0000-readings", "submitted", { txHash: "0xtx", nonce: 4 });
+      j.close();
+      j = new Journal(path);
+      expect(j.batches()[0]).to.include({ state: "submitted", txHash: "0xtx", nonce: 4, signature: "0xsig" });
+      expect(j.counts()).to.deep.include({ total: 3, pending: 2, quarantined: 1, anchored: 0 });
+      j.updateBatch("p0000-readings", "confirmed", { batchId: 1, blockNumber: 9 });
+      j.completePeriod(0);
+      expect(j.counts()).to.deep.include({ total: 3, anchored: 2, quarantined: 1, pending: 0, reasons: { REPLAY: 1 } });
+      expect(j.findRecord(`0x${"2".padStart(64, "0")}`)?.recordId).to.equal("2");
+
+      j.updateBatch("p0000-readings", "built", {}, "lost by the node");
+      j.reopenPeriod(0);
+      expect(j.period(0)?.state).to.equal("validated");
+      expect(j.counts()).to.deep.include({ anchored: 0, pending: 2 });
+      j.close();
+    });
+  });
+
+  describe("options", function () {
+    it("fills defaults and names a bad option", function () {
+      expect(resolveRunOptions({}).case).to.equal("ieee39");
+      expect(() => resolveRunOptions({ days: 0 })).to.throw(/--days/);
+      expect(() => resolveRunOptions({ dataDay: "16/07/2013" })).to.throw(/--dataDay: expected YYYY-MM-DD/);
+    });
+  });
+});
