@@ -39,8 +39,11 @@ export interface GeneratedRecord {
   label: string;
   /** The fault injected into this record, if any (ground truth for the report). */
   fault?: FaultKind;
-  /** Readings only: the replayed GEFCom instant and the terminal's scale into system-load space. */
-  reading?: { dataTimeMs: number; scale: number };
+  /**
+   * Readings only: the replayed GEFCom instant, the terminal's scale into system-load space and its rated
+   * relative noise (what the operator knows of the sensor; the validator allows for it).
+   */
+  reading?: { dataTimeMs: number; scale: number; noise: number };
 }
 
 export interface GeneratedPackage {
@@ -58,8 +61,11 @@ function cleanValue(ctx: GenerationContext, t: ScenarioTerminal, dataTimeMs: num
   const load = ctx.load.valueAt(dataTimeMs);
   if (!Number.isFinite(load))
     throw new Error(`no load data at ${new Date(dataTimeMs).toISOString()} in the load series`);
-  const sigma = t.role === "meter" ? ctx.noise.meter : ctx.noise.source;
-  return ((load * t.nominalMw) / ctx.loadMean) * (1 + sigma * rng.normal());
+  return ((load * t.nominalMw) / ctx.loadMean) * (1 + ratedNoise(ctx, t) * rng.normal());
+}
+
+function ratedNoise(ctx: GenerationContext, t: ScenarioTerminal): number {
+  return t.role === "meter" ? ctx.noise.meter : ctx.noise.source;
 }
 
 function readingFault(ctx: GenerationContext, rng: Rng): FaultKind | undefined {
@@ -109,7 +115,7 @@ export function generatePeriod(ctx: GenerationContext, period: number): Generate
       items.push({
         label: t.label,
         fault: staleHit ? "staleTimestamp" : fault,
-        reading: { dataTimeMs, scale },
+        reading: { dataTimeMs, scale, noise: ratedNoise(ctx, t) },
         record: {
           terminalId: t.terminalId,
           kind: RecordKind.Reading,

@@ -372,7 +372,12 @@ function checkPeriod(
       let forecastNorm: number | null = null;
       if (v.ok && r.kind === 1 && item.reading) {
         const value = Number((r.payload as { value: number }).value) / item.reading.scale;
-        const check = validator.check({ timestamp: item.reading.dataTimeMs, value, source: r.terminalId });
+        const check = validator.check({
+          timestamp: item.reading.dataTimeMs,
+          value,
+          source: r.terminalId,
+          noise: item.reading.noise,
+        });
         actualNorm = value;
         forecastNorm = Number.isFinite(check.forecast) ? check.forecast : null;
         if (!check.ok) {

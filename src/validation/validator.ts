@@ -35,6 +35,8 @@ export interface Reading {
   temperatureC?: number;
   /** Stream identity (e.g. terminal id) for the stateful checks; one source's readings must come in time order. */
   source?: string;
+  /** This sensor's relative measurement noise (standard deviation / value); overrides the validator's default. */
+  noise?: number;
 }
 
 export interface CheckResult {
@@ -67,6 +69,12 @@ export interface ValidatorOptions {
    * `|actual - model forecast| > k * sd_res`.
    */
   oneStep?: boolean;
+  /**
+   * Relative measurement noise of the sensors (standard deviation / value, default 0). The model's residual
+   * spread comes from the hourly series; a real sensor adds its own noise on top, which the one-step check
+   * must allow for when readings are minutes apart, or it flags clean readings.
+   */
+  noise?: number;
   /** `k` of the plain level check that backs up the one-step check; Infinity disables it. */
   levelK?: number;
   /** Repeats of one value over this many hours are STUCK; Infinity disables it. */
@@ -125,7 +133,8 @@ export class StreamingValidator {
   readonly stats: ResidualStats;
   private readonly k: number;
   private readonly threshold: number | undefined;
-  private readonly levelBound: number;
+  private readonly levelK: number;
+  private readonly noise: number;
   private readonly stuckMs: number;
   private readonly repeatK: number;
   private readonly record: boolean;
@@ -158,7 +167,9 @@ export class StreamingValidator {
       throw new Error(`threshold must be > 0 (got ${this.threshold})`);
     }
     const oneStep = options.oneStep ?? true;
-    this.levelBound = (options.levelK ?? DEFAULT_LEVEL_K) * stats.sd;
+    this.levelK = options.levelK ?? DEFAULT_LEVEL_K;
+    this.noise = options.noise ?? 0;
+    if (!(this.noise >= 0)) throw new Error(`noise must be >= 0 (got ${this.noise})`);
     this.stuckMs = (options.stuckHours ?? DEFAULT_STUCK_HOURS) * HOUR_MS;
     this.repeatK = options.repeatK ?? DEFAULT_REPEAT_K;
     this.record = options.record ?? false;
@@ -209,18 +220,19 @@ export class StreamingValidator {
     if (!missing) {
       const e = value - f;
       const hourVar = this.varianceAt(this.row[0], this.row[1]);
+      const noiseVar = ((reading.noise ?? this.noise) * f) ** 2;
       const carry = st.refT < t ? Math.pow(this.rho, (t - st.refT) / HOUR_MS) : 0;
       forecast = f + carry * st.ref;
       // A repeated value where the load should have moved by more than repeatK sigma is stuck already.
-      if (repeat && !stuck) stuck = this.exceeds(value - forecast, hourVar, carry, this.repeatK, false);
-      let main = this.exceeds(value - forecast, hourVar, carry, this.k, true);
-      const level = Math.abs(e) > this.levelBound;
+      if (repeat && !stuck) stuck = this.exceeds(value - forecast, hourVar, noiseVar, carry, this.repeatK, false);
+      let main = this.exceeds(value - forecast, hourVar, noiseVar, carry, this.k, true);
+      const level = Math.abs(e) > this.levelK * Math.sqrt(this.stats.sd ** 2 + noiseVar);
       const others = reasons.length > 0 || level || stuck;
       let confirmed = false;
       if (main && !others && st.pendingT < t) {
         // Does the reading agree with the quarantined one before it? Then the shift is real.
         const carryP = Math.pow(this.rho, (t - st.pendingT) / HOUR_MS);
-        confirmed = !this.exceeds(e - carryP * st.pending, hourVar, carryP, this.k, true);
+        confirmed = !this.exceeds(e - carryP * st.pending, hourVar, noiseVar, carryP, this.k, true);
         main = !confirmed;
       }
       if ((main || level) && isPowerOfTenOff(value, f)) reasons.push("UNIT_SCALE");
@@ -246,10 +258,20 @@ export class StreamingValidator {
     return out;
   }
 
-  /** Whether a one-step residual exceeds `threshold` (when allowed and set) or k sigma for this hour and gap. */
-  private exceeds(residual: number, hourVar: number, carry: number, k: number, absolute: boolean): boolean {
+  /**
+   * Whether a one-step residual exceeds `threshold` (when allowed and set) or k sigma for this hour and gap.
+   * Measurement noise enters twice: in this reading and, carried, in the reference residual.
+   */
+  private exceeds(
+    residual: number,
+    hourVar: number,
+    noiseVar: number,
+    carry: number,
+    k: number,
+    absolute: boolean,
+  ): boolean {
     if (absolute && this.threshold !== undefined) return Math.abs(residual) > this.threshold;
-    return Math.abs(residual) > k * Math.sqrt(hourVar * (1 - carry * carry));
+    return Math.abs(residual) > k * Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
   }
 
   /** The one-step variance of the local hour (from the hour sin/cos factors), interpolated between whole hours. */

@@ -246,6 +246,31 @@ describe("validation: models", function () {
       expect(readings.map((r) => one.check(r))).to.deep.equal(batch);
       expect(batch.filter((r) => !r.ok).length).to.be.lessThan(3);
     });
+
+    it("allows for the sensors' rated noise on minute-spaced readings, and still flags spikes", function () {
+      const hist = LoadHistory.fromSeries(series);
+      const start = Date.parse("2012-05-14T04:00:00Z");
+      const rng = createRng(21);
+      const readings = Array.from({ length: 24 * 60 }, (_, i) => {
+        const t = start + i * 60_000;
+        return { timestamp: t, value: hist.valueAt(t) * (1 + 0.01 * rng.normal()), source: "m" };
+      });
+      const flags = (v: StreamingValidator, rs = readings) => v.checkBatch(rs).filter((r) => !r.ok).length;
+      const blind = flags(new StreamingValidator(model, hist));
+      const aware = flags(new StreamingValidator(model, hist, { noise: 0.01 }));
+      expect(blind, "noise-blind sigma flags clean readings").to.be.greaterThan(10);
+      expect(aware).to.be.lessThan(3);
+      // A per-reading rating overrides the validator's default.
+      const rated = readings.map((r) => ({ ...r, noise: 0.01 }));
+      expect(flags(new StreamingValidator(model, hist), rated)).to.equal(aware);
+      const v = new StreamingValidator(model, hist, { noise: 0.01 });
+      v.checkBatch(readings.slice(0, 600));
+      const t = readings[600].timestamp;
+      expect(v.check({ timestamp: t, value: 1.2 * hist.valueAt(t), source: "m" }).reason).to.equal(
+        "RESIDUAL_OVER_K_SIGMA",
+      );
+      expect(() => new StreamingValidator(model, hist, { noise: -1 })).to.throw("noise must be >= 0");
+    });
   });
 
   describe("openValidator", function () {
