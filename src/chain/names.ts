@@ -241,3 +241,25 @@ async function signerAddress(names: DataNameRegistry): Promise<string> {
 }
 
 export { TargetKind };
+
+/** Points an existing name the caller owns at a target (or clears it with `{ kind: "None" }`). */
+export async function setNameTarget(names: DataNameRegistry, name: string, target: NameTarget) {
+  const node = namehash(name);
+  const owner = await names.ownerOf(node);
+  if (owner === ZeroAddress) throw new Error(`name "${name}" is not registered: create it with grid:name:register`);
+  const me = await signerAddress(names);
+  if (!sameAddress(owner, me)) throw new Error(`name "${name}" is owned by ${owner}, not by ${me}`);
+  const { tx } = await sendChecked(`set the target of "${name}"`, names.multicall, [targetCall(names, node, target)]);
+  return { node, txHash: tx.hash };
+}
+
+/** A dataset id from a decimal id or a name that resolves to a dataset. */
+export async function datasetIdFrom(names: DataNameRegistry, input: string): Promise<bigint> {
+  const s = input.trim();
+  if (/^\d+$/.test(s)) return BigInt(s);
+  const resolved = await resolveName(names, s);
+  if (resolved.target.kind !== "Dataset") {
+    throw new Error(`name "${s}" points at ${describeTarget(resolved.target)}, not at a dataset`);
+  }
+  return resolved.target.datasetId;
+}
