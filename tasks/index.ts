@@ -4,3 +4,4 @@ import "./chain";
 import "./route";
 import "./naming";
 import "./sharing";
+import "./bench";
