@@ -86,6 +86,8 @@ export interface BenchResult {
   date: string;
   options: Omit<BenchOptions, "log">;
   contracts: { registry: string; acquisition: string };
+  /** The node's block gas limit: with the block time, it caps uplink throughput at limit / uplinkGasLimit per block. */
+  blockGasLimit: number;
   /** Gas the bench's anchorBatch transactions were given (estimate of a stream's first batch, +10%). */
   uplinkGasLimit: number;
   runs: BenchRun[];
@@ -487,6 +489,7 @@ export async function runChainBench(
   }
   const { log: _log, ...options } = opts;
   void _log;
+  const block = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as { gasLimit: string };
   return {
     network,
     client,
@@ -494,6 +497,7 @@ export async function runChainBench(
     date: new Date().toISOString(),
     options,
     contracts: { registry: setup.core.registry.target as string, acquisition: setup.core.acquisition.target as string },
+    blockGasLimit: Number(BigInt(block.gasLimit)),
     uplinkGasLimit: Number(setup.gasLimit),
     runs,
     peak: {
