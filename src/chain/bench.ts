@@ -153,47 +153,59 @@ export const HTTP_CONNECTIONS = 64;
  * between us and the node, and no connection storms (fetch opens a new socket per concurrent request, which on a
  * 2-core machine costs more than the calls themselves). Each request has a timeout.
  */
-export function httpRpc(url: string, timeoutMs = 60_000): Rpc {
+export function httpRpc(url: string, connections = HTTP_CONNECTIONS, timeoutMs = 60_000): Rpc {
   assertLoopback(url);
   const target = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONNECTIONS });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   let id = 0;
+  const once = (method: string, params: unknown[]): Promise<unknown> => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params });
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: target.hostname.replace(/^\[|\]$/g, ""),
+          port: target.port || 80,
+          path: target.pathname,
+          method: "POST",
+          agent,
+          timeout: timeoutMs,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            try {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+                result?: unknown;
+                error?: { message?: string };
+              };
+              if (parsed.error) reject(new Error(parsed.error.message ?? JSON.stringify(parsed.error)));
+              else resolve(parsed.result);
+            } catch (e) {
+              reject(new Error(`${method}: HTTP ${res.statusCode}, not JSON-RPC: ${(e as Error).message}`));
+            }
+          });
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`${method}: no answer within ${timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end(body);
+    });
+  };
   return {
-    send(method, params) {
-      const body = JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params });
-      return new Promise((resolve, reject) => {
-        const req = http.request(
-          {
-            host: target.hostname.replace(/^\[|\]$/g, ""),
-            port: target.port || 80,
-            path: target.pathname,
-            method: "POST",
-            agent,
-            timeout: timeoutMs,
-            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => {
-              try {
-                const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-                  result?: unknown;
-                  error?: { message?: string };
-                };
-                if (parsed.error) reject(new Error(parsed.error.message ?? JSON.stringify(parsed.error)));
-                else resolve(parsed.result);
-              } catch (e) {
-                reject(new Error(`${method}: HTTP ${res.statusCode}, not JSON-RPC: ${(e as Error).message}`));
-              }
-            });
-            res.on("error", reject);
-          },
-        );
-        req.on("timeout", () => req.destroy(new Error(`${method}: no answer within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-      });
+    async send(method, params) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once(method, params);
+        } catch (e) {
+          // A server may close an idle keep-alive connection just as we reuse it (Node's own server does after 5 s):
+          // the request never reached it, so sending it again is safe, transactions included (same signed bytes).
+          const code = (e as { code?: string }).code;
+          if (attempt >= 3 || !(code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(String(e)))) throw e;
+        }
+      }
     },
   };
 }
@@ -387,7 +399,7 @@ async function queryPhase(rpc: Rpc, setup: BenchSetup, rate: number, count: numb
 }
 
 /** Uplink load: anchorBatch transactions, signed in advance, sent at `rate` per second; done = event seen. */
-async function uplinkPhase(rpc: Rpc, setup: BenchSetup, rate: number, count: number, drainMs: number) {
+async function uplinkPhase(rpc: Rpc, txRpc: Rpc, setup: BenchSetup, rate: number, count: number, drainMs: number) {
   const { core, sender, terminals } = setup;
   const latest = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as {
     timestamp: string;
@@ -441,7 +453,7 @@ async function uplinkPhase(rpc: Rpc, setup: BenchSetup, rate: number, count: num
     }
   })();
   const sentAt = await openLoop(count, rate, (i) => {
-    rpc.send("eth_sendRawTransaction", [txs[i].raw]).catch((e: Error) => {
+    txRpc.send("eth_sendRawTransaction", [txs[i].raw]).catch((e: Error) => {
       failedToSend++;
       errors.push(e.message);
     });
@@ -460,12 +472,17 @@ async function resyncStreams(setup: BenchSetup) {
   setup.streams = await Promise.all(setup.terminals.map((t) => readStreamState(setup.core.acquisition, t.id)));
 }
 
-/** Runs the whole benchmark: setup, then for each rate a query phase and an uplink phase. */
+/**
+ * Runs the whole benchmark: setup, then for each rate a query phase and an uplink phase. `txRpc` carries the
+ * transactions: give it one connection so they reach the node in nonce order (an automining node such as
+ * `npx hardhat node` refuses a nonce gap instead of queueing it).
+ */
 export async function runChainBench(
   deployer: Signer,
   rpc: Rpc,
   network: string,
   opts: BenchOptions,
+  txRpc: Rpc = rpc,
 ): Promise<BenchResult> {
   const log = opts.log ?? (() => undefined);
   for (const r of opts.rates) {
@@ -482,7 +499,7 @@ export async function runChainBench(
     const query = await queryPhase(rpc, setup, rate, count, drainMs);
     log(`rate ${rate}/s  query : ${fmt(query)}`);
     await warmUp(rpc);
-    const uplink = await uplinkPhase(rpc, setup, rate, count, drainMs);
+    const uplink = await uplinkPhase(rpc, txRpc, setup, rate, count, drainMs);
     log(`rate ${rate}/s  uplink: ${fmt(uplink)}`);
     if (uplink.failed > 0) await resyncStreams(setup);
     runs.push({ rate, query, uplink });
@@ -533,7 +550,7 @@ export function benchChartSpec(result: BenchResult): Record<string, unknown> {
   ]);
   const ideal = result.runs.map((r) => ({ rate: r.rate, throughput: r.rate }));
   const x = { field: "rate", type: "quantitative", title: "offered rate (requests/s)" };
-  const color = { field: "load", type: "nominal", title: null, legend: { orient: "bottom" } };
+  const color = { field: "load", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 400 } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
