@@ -200,17 +200,18 @@ export function httpRpc(url: string, connections = HTTP_CONNECTIONS, timeoutMs =
         try {
           return await once(method, params);
         } catch (e) {
-          // A server may close an idle keep-alive connection just as we reuse it (Node's own server does after 5 s):
-          // the request never reached it, so sending it again is safe, transactions included (same signed bytes).
+          // A server closes idle keep-alive connections (Node's own server after 5 s); a request sent on one never
+          // reached it, so sending it again is safe, transactions included (same signed bytes). Every pooled
+          // connection may be stale, hence up to `connections` retries.
           const code = (e as { code?: string }).code;
-          if (attempt >= 3 || !(code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(String(e)))) throw e;
+          if (attempt > connections + 1 || !(code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(String(e)))) throw e;
         }
       }
     },
   };
 }
 
-/** Opens the client's connections before a phase, so connection set-up is not measured as node latency. */
+/** Opens (or refreshes) the client's connections before a phase, so set-up is not measured as node latency. */
 async function warmUp(rpc: Rpc): Promise<void> {
   await Promise.all(Array.from({ length: HTTP_CONNECTIONS }, () => rpc.send("eth_chainId", [])));
 }
@@ -383,6 +384,7 @@ async function queryPhase(rpc: Rpc, setup: BenchSetup, rate: number, count: numb
   const errors: string[] = [];
   const pending: Promise<void>[] = [];
   const TRUE = `0x${"0".repeat(63)}1`;
+  await warmUp(rpc);
   const sentAt = await openLoop(count, rate, (i) => {
     pending.push(
       rpc.send("eth_call", [{ to, data: setup.queryCalls[i % setup.queryCalls.length] }, "latest"]).then(
@@ -427,6 +429,9 @@ async function uplinkPhase(rpc: Rpc, txRpc: Rpc, setup: BenchSetup, rate: number
     setup.streams[k] = tx.next;
     txs.push(tx);
   }
+  // Signing took seconds: the node may have closed idle connections meanwhile.
+  await warmUp(rpc);
+  await warmUp(txRpc);
   const indexOf = new Map(txs.map((t, i) => [t.hash, i]));
   const topic = core.acquisition.interface.getEvent("BatchAnchored").topicHash;
   const filter = (await rpc.send("eth_newFilter", [{ address: core.acquisition.target, topics: [topic] }])) as string;
@@ -495,10 +500,8 @@ export async function runChainBench(
   for (const rate of opts.rates) {
     const count = Math.min(opts.maxRequests, Math.max(1, Math.round(rate * opts.durationSec)));
     const drainMs = opts.drainSec * 1000;
-    await warmUp(rpc);
     const query = await queryPhase(rpc, setup, rate, count, drainMs);
     log(`rate ${rate}/s  query : ${fmt(query)}`);
-    await warmUp(rpc);
     const uplink = await uplinkPhase(rpc, txRpc, setup, rate, count, drainMs);
     log(`rate ${rate}/s  uplink: ${fmt(uplink)}`);
     if (uplink.failed > 0) await resyncStreams(setup);

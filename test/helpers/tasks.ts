@@ -15,6 +15,7 @@ export async function runTask(name: string, args: Record<string, unknown> = {}):
     failed = process.exitCode;
   } finally {
     console.log = log;
+    // A task's exit status is its own; it must not become the test run's.
     process.exitCode = exitCode;
   }
   const output = lines.join("\n");
