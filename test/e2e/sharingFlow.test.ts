@@ -22,6 +22,7 @@ describe("sharing flow (tasks end to end)", function () {
   let proofsFiles: string[];
   let original: unknown[];
   let bundleFile: string;
+  let firstWindow: number;
 
   before(async function () {
     accounts = (await hre.ethers.getSigners()).map((s) => s.address);
@@ -31,6 +32,7 @@ describe("sharing flow (tasks end to end)", function () {
     await runTask("grid:terminal:register", { file: terminals });
     const latest = (await send("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
     const w = futureWindow(Number(latest.timestamp));
+    firstWindow = w;
     proofsFiles = [];
     for (const [i, start] of [w, w + 900].entries()) {
       const file = writeReadingsCsv(dir, `bus7-${i}.csv`, start, 8, i * 10);
@@ -92,6 +94,34 @@ describe("sharing flow (tasks end to end)", function () {
 
     const list = await runTask("grid:name:list");
     expect(list).to.contain(`gz.e2e.day1  -> dataset ${datasetId}`);
+  });
+
+  it("shares a stream dataset: only the records inside its time range", async function () {
+    const registered = await runTask("grid:dataset:register", {
+      terminal: "share.bus7.pmu",
+      from: String(firstWindow),
+      to: String(firstWindow + 900),
+      account: 1,
+    });
+    const datasetId = /Registered dataset (\d+)/.exec(registered)![1];
+    expect(await runTask("grid:dataset:show", { dataset: datasetId })).to.match(
+      new RegExp(`^dataset ${datasetId}: stream 0x[0-9a-f]{64} over \\[.*Z, .*Z\\)`),
+    );
+    const file = join(dir, "stream.bundle.json");
+    // Only the first batch overlaps the range, so its proofs file is enough.
+    expect(
+      await runTask("grid:share", {
+        dataset: datasetId,
+        receiver: accounts[8],
+        expiry: "1d",
+        proofs: proofsFiles[0],
+        out: file,
+        account: 1,
+      }),
+    ).to.match(/Shared 8 records of dataset \d+ \(1 batches\)/);
+    const out = join(dir, "stream-received");
+    expect(await runTask("grid:receive", { bundle: file, out })).to.contain("Received 8 records");
+    expect(JSON.parse(readFileSync(join(out, "records.json"), "utf8"))).to.deep.equal(original.slice(0, 8));
   });
 
   it("refuses the wrong key: it cannot decrypt", async function () {
