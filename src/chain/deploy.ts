@@ -46,6 +46,13 @@ async function isLive(provider: Provider, entry: DeployedContract | undefined): 
   return (await provider.getCode(entry.address)) !== "0x";
 }
 
+/**
+ * Deployments files written by this process. The in-process `hardhat` network starts empty in every process, so its
+ * file from an earlier process is stale even where its addresses hold code: a test fixture deployed from the same
+ * account at the same nonce lands on the same address, with other settings.
+ */
+const writtenThisProcess = new Set<string>();
+
 /** What each contract is wired to at construction: redeploying one forces its dependants to be redeployed. */
 const DEPENDS_ON: Record<ContractName, ContractName[]> = {
   TerminalRegistry: [],
@@ -68,7 +75,7 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
   const deployer = await signer.getAddress();
   const admin = options.admin ?? deployer;
   const path = deploymentPath(network, chainId, options.dir);
-  const previous = readDeployment(path);
+  const previous = network === "hardhat" && !writtenThisProcess.has(path) ? undefined : readDeployment(path);
   const contracts: Deployment["contracts"] = { ...(previous?.contracts ?? {}) };
   const deployed: ContractName[] = [];
 
@@ -132,6 +139,7 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
 
   const deployment: Deployment = { network, chainId, deployer, updatedAt: new Date().toISOString(), contracts };
   if (deployed.length > 0 || !previous) writeDeployment(path, deployment);
+  writtenThisProcess.add(path);
   const governance = connectGovernance({ names: contracts.DataNameRegistry!.address, sharing: sharingAddress }, signer);
   return { path, deployment, contracts: core, governance, deployed, policiesSet };
 }
