@@ -204,7 +204,11 @@ export function httpRpc(url: string, connections = HTTP_CONNECTIONS, timeoutMs =
           // reached it, so sending it again is safe, transactions included (same signed bytes). Every pooled
           // connection may be stale, hence up to `connections` retries.
           const code = (e as { code?: string }).code;
-          if (attempt > connections + 1 || !(code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(String(e)))) throw e;
+          if (
+            attempt > connections + 1 ||
+            !(code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(String(e)))
+          )
+            throw e;
         }
       }
     },
