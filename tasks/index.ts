@@ -4,3 +4,6 @@ import "./chain";
 import "./route";
 import "./validate";
 import "./pipeline";
+import "./naming";
+import "./sharing";
+import "./bench";

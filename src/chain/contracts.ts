@@ -1,8 +1,13 @@
 import type { ContractRunner } from "ethers";
-import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
-import type { DataAcquisition, TerminalRegistry } from "../../typechain-types";
+import {
+  DataAcquisition__factory,
+  DataNameRegistry__factory,
+  DataSharing__factory,
+  TerminalRegistry__factory,
+} from "../../typechain-types";
+import type { DataAcquisition, DataNameRegistry, DataSharing, TerminalRegistry } from "../../typechain-types";
 
-export type { DataAcquisition, TerminalRegistry };
+export type { DataAcquisition, DataNameRegistry, DataSharing, TerminalRegistry };
 
 /** The core contracts of a deployment, connected to one runner (provider or signer). */
 export interface CoreContracts {
@@ -20,8 +25,26 @@ export function connectCore(
   };
 }
 
-/** Every custom error the core contracts can raise, for decoding reverts. */
+/** The naming and sharing contracts of a deployment (P000's governance layer), connected to one runner. */
+export interface GovernanceContracts {
+  names: DataNameRegistry;
+  sharing: DataSharing;
+}
+
+export function connectGovernance(
+  addresses: { names: string; sharing: string },
+  runner: ContractRunner,
+): GovernanceContracts {
+  return {
+    names: DataNameRegistry__factory.connect(addresses.names, runner),
+    sharing: DataSharing__factory.connect(addresses.sharing, runner),
+  };
+}
+
+/** Every custom error the deployable contracts can raise, for decoding reverts. */
 export const CORE_INTERFACES = [
   TerminalRegistry__factory.createInterface(),
   DataAcquisition__factory.createInterface(),
+  DataSharing__factory.createInterface(),
+  DataNameRegistry__factory.createInterface(),
 ];

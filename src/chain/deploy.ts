@@ -1,6 +1,11 @@
 import type { Provider, Signer } from "ethers";
-import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
-import { connectCore, type CoreContracts } from "./contracts";
+import {
+  DataAcquisition__factory,
+  DataNameRegistry__factory,
+  DataSharing__factory,
+  TerminalRegistry__factory,
+} from "../../typechain-types";
+import { connectCore, connectGovernance, type CoreContracts, type GovernanceContracts } from "./contracts";
 import {
   deploymentPath,
   readDeployment,
@@ -16,7 +21,7 @@ export interface DeployCoreOptions {
   /** Network name for the deployments file (hardhat, localhost, anvil, custom...). */
   network: string;
   dir?: string;
-  /** Admin of both contracts; defaults to the signer. */
+  /** Admin of every contract; defaults to the signer. */
   admin?: string;
   /** Set DEFAULT_POLICIES for data types that have no enabled policy (default true). */
   defaultPolicies?: boolean;
@@ -27,6 +32,8 @@ export interface DeployCoreResult {
   path: string;
   deployment: Deployment;
   contracts: CoreContracts;
+  /** DataSharing and DataNameRegistry. */
+  governance: GovernanceContracts;
   /** Names of contracts deployed by this call (empty when everything was reused). */
   deployed: ContractName[];
   /** Data types whose default policy this call set. */
@@ -40,8 +47,24 @@ async function isLive(provider: Provider, entry: DeployedContract | undefined): 
 }
 
 /**
- * Deploys TerminalRegistry and DataAcquisition unless the deployments file already points at live code, and
- * records them in `deployments/<network>-<chainId>.json`. Safe to re-run: a second run sends nothing.
+ * Deployments files written by this process. The in-process `hardhat` network starts empty in every process, so its
+ * file from an earlier process is stale even where its addresses hold code: a test fixture deployed from the same
+ * account at the same nonce lands on the same address, with other settings.
+ */
+const writtenThisProcess = new Set<string>();
+
+/** What each contract is wired to at construction: redeploying one forces its dependants to be redeployed. */
+const DEPENDS_ON: Record<ContractName, ContractName[]> = {
+  TerminalRegistry: [],
+  DataAcquisition: ["TerminalRegistry"],
+  DataSharing: ["DataAcquisition"],
+  DataNameRegistry: ["DataAcquisition", "DataSharing"],
+};
+
+/**
+ * Deploys TerminalRegistry, DataAcquisition, DataSharing and DataNameRegistry (in that order) unless the deployments
+ * file already points at live code, and records them in `deployments/<network>-<chainId>.json`. A contract whose
+ * dependency was redeployed is redeployed too. Safe to re-run: a second run sends nothing.
  */
 export async function deployCore(options: DeployCoreOptions): Promise<DeployCoreResult> {
   const { signer, network } = options;
@@ -52,7 +75,7 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
   const deployer = await signer.getAddress();
   const admin = options.admin ?? deployer;
   const path = deploymentPath(network, chainId, options.dir);
-  const previous = readDeployment(path);
+  const previous = network === "hardhat" && !writtenThisProcess.has(path) ? undefined : readDeployment(path);
   const contracts: Deployment["contracts"] = { ...(previous?.contracts ?? {}) };
   const deployed: ContractName[] = [];
 
@@ -60,6 +83,7 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
     name: ContractName,
     deploy: () => Promise<{ address: string; txHash: string; version: string }>,
   ) {
+    if (DEPENDS_ON[name].some((d) => deployed.includes(d))) delete contracts[name];
     if (await isLive(provider!, contracts[name])) {
       log(`${name}: reusing ${contracts[name]!.address}`);
       return;
@@ -83,9 +107,20 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
     return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
   });
   const registryAddress = contracts.TerminalRegistry!.address;
-  if (contracts.DataAcquisition && deployed.includes("TerminalRegistry")) delete contracts.DataAcquisition;
   await ensure("DataAcquisition", async () => {
     const c = await new DataAcquisition__factory(signer).deploy(registryAddress, admin);
+    await c.waitForDeployment();
+    return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
+  });
+  const acquisitionAddress = contracts.DataAcquisition!.address;
+  await ensure("DataSharing", async () => {
+    const c = await new DataSharing__factory(signer).deploy(acquisitionAddress, admin);
+    await c.waitForDeployment();
+    return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
+  });
+  const sharingAddress = contracts.DataSharing!.address;
+  await ensure("DataNameRegistry", async () => {
+    const c = await new DataNameRegistry__factory(signer).deploy(acquisitionAddress, sharingAddress, admin);
     await c.waitForDeployment();
     return { address: await c.getAddress(), txHash: c.deploymentTransaction()!.hash, version: await c.version() };
   });
@@ -104,5 +139,7 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
 
   const deployment: Deployment = { network, chainId, deployer, updatedAt: new Date().toISOString(), contracts };
   if (deployed.length > 0 || !previous) writeDeployment(path, deployment);
-  return { path, deployment, contracts: core, deployed, policiesSet };
+  writtenThisProcess.add(path);
+  const governance = connectGovernance({ names: contracts.DataNameRegistry!.address, sharing: sharingAddress }, signer);
+  return { path, deployment, contracts: core, governance, deployed, policiesSet };
 }

@@ -43,3 +43,13 @@ export interface BatchHeader {
 
 /** Well-known data types TY used by GridLedger's own flows; any uint16 may be configured. */
 export const DataType = { Reading: 1, Transaction: 2, Event: 3 } as const;
+
+/** DataNameRegistry: what a name points at (IDataNameRegistry.TargetKind). */
+export const TargetKind = { None: 0, Terminal: 1, Batch: 2, Dataset: 3, MetadataURI: 4 } as const;
+export type TargetKindName = keyof typeof TargetKind;
+export const TARGET_KIND_NAMES = Object.keys(TargetKind) as TargetKindName[];
+
+/** DataSharing: how a dataset selects anchored data (IDataSharing.DatasetKind). */
+export const DatasetKind = { Batches: 0, Stream: 1 } as const;
+export type DatasetKindName = keyof typeof DatasetKind;
+export const DATASET_KIND_NAMES = Object.keys(DatasetKind) as DatasetKindName[];

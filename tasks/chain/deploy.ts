@@ -7,7 +7,7 @@ export interface DeployTaskOptions {
   noPolicies: boolean;
 }
 
-/** Deploys (or reuses) the core contracts and prints where they are. */
+/** Deploys (or reuses) the four contracts and prints where they are. */
 export async function runDeploy(hre: HardhatRuntimeEnvironment, opts: DeployTaskOptions) {
   const ctx = await chainContext(hre);
   const { deploy } = chainModules();
@@ -24,11 +24,14 @@ export async function runDeploy(hre: HardhatRuntimeEnvironment, opts: DeployTask
   return result;
 }
 
-gridTask("deploy", "Deploy TerminalRegistry and DataAcquisition (idempotent) and set default policies", (t) =>
-  t
-    .addOptionalParam("admin", "Admin of both contracts (default: the deployer)")
-    .addFlag("noPolicies", "Do not set the default acquisition policies")
-    .setAction(async (args: DeployTaskOptions, hre) => {
-      await runDeploy(hre, args);
-    }),
+gridTask(
+  "deploy",
+  "Deploy TerminalRegistry, DataAcquisition, DataSharing and DataNameRegistry (idempotent); set default policies",
+  (t) =>
+    t
+      .addOptionalParam("admin", "Admin of every contract (default: the deployer)")
+      .addFlag("noPolicies", "Do not set the default acquisition policies")
+      .setAction(async (args: DeployTaskOptions, hre) => {
+        await runDeploy(hre, args);
+      }),
 );

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { CoreContracts } from "../../src/chain/contracts";
+import type { CoreContracts, GovernanceContracts } from "../../src/chain/contracts";
 import type { Deployment } from "../../src/chain/deployments";
 
 export interface ChainContext {
@@ -49,4 +49,21 @@ export async function connectDeployedCore(hre: HardhatRuntimeEnvironment, ctx: C
     throw new Error(`no contract code at ${acquisition} (${ctx.deploymentPath}): ${hint}`);
   }
   return contracts.connectCore({ registry, acquisition }, ctx.signer);
+}
+
+/** The deployed DataSharing and DataNameRegistry, or a clear error when they are missing on this network. */
+export async function connectDeployedGovernance(
+  hre: HardhatRuntimeEnvironment,
+  ctx: ChainContext,
+  runner: Signer = ctx.signer,
+): Promise<GovernanceContracts> {
+  const { contracts, deployments } = chainModules();
+  const sharing = deployments.requireAddress(ctx.deployment, "DataSharing", ctx.deploymentPath);
+  const names = deployments.requireAddress(ctx.deployment, "DataNameRegistry", ctx.deploymentPath);
+  if ((await hre.ethers.provider.getCode(sharing)) === "0x") {
+    throw new Error(
+      `no contract code at ${sharing} (${ctx.deploymentPath}): the node was reset: run grid:deploy again`,
+    );
+  }
+  return contracts.connectGovernance({ names, sharing }, runner);
 }

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { JsonRpcProvider } from "ethers";
 import { startAnvil, type AnvilHandle } from "../../src/chain/anvil";
 import { futureWindow, mineAt, scratchDir, writeReadingsCsv, writeTerminalsJson } from "../helpers/scenario";
+import { runTask } from "../helpers/tasks";
 
 const run = promisify(execFile);
 
@@ -22,24 +23,7 @@ interface TaskRunner {
 
 function inProcessRunner(): TaskRunner {
   return {
-    async task(name, args) {
-      const lines: string[] = [];
-      const log = console.log;
-      const exitCode = process.exitCode;
-      console.log = (...a: unknown[]) => lines.push(a.join(" "));
-      let failed: number | string | undefined;
-      try {
-        await hre.run(name, args);
-        failed = process.exitCode;
-      } finally {
-        console.log = log;
-        // A task's exit status is its own; it must not become the test run's.
-        process.exitCode = exitCode;
-      }
-      const output = lines.join("\n");
-      if (failed) throw new Error(output);
-      return output;
-    },
+    task: runTask,
     send: (method, params) => hre.network.provider.send(method, params),
     blockNumber: async () => Number(await hre.network.provider.send("eth_blockNumber", [])),
   };

@@ -1,0 +1,100 @@
+import { types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { gridTask } from "../common/gridTask";
+import { chainContext, connectDeployedGovernance } from "../common/chain";
+import { accountSigner } from "../common/accounts";
+
+function sharingModule() {
+  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+}
+
+export interface DatasetRegisterOptions {
+  batches?: string;
+  terminal?: string;
+  from?: string;
+  to?: string;
+  uri: string;
+  name?: string;
+  account: number;
+}
+
+/** Registers a dataset of explicit batches or of a terminal stream and time range; optionally names it. */
+export async function runDatasetRegister(hre: HardhatRuntimeEnvironment, opts: DatasetRegisterOptions) {
+  const { registerDataset, parseTime } = sharingModule();
+  const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
+  let spec: import("../../src/chain/sharing").DatasetSpec;
+  if (opts.batches !== undefined) {
+    if (opts.terminal !== undefined) throw new Error("give either --batches or --terminal with --from/--to, not both");
+    spec = { batchIds: parseIdList(opts.batches) };
+  } else if (opts.terminal !== undefined && opts.from !== undefined && opts.to !== undefined) {
+    spec = { terminalId: toTerminalId(opts.terminal), fromTime: parseTime(opts.from), toTime: parseTime(opts.to) };
+  } else {
+    throw new Error("give --batches 1,2,3, or --terminal with --from and --to");
+  }
+  const ctx = await chainContext(hre);
+  const gov = await connectDeployedGovernance(hre, ctx, await accountSigner(hre, opts.account));
+  const { datasetId, txHash } = await registerDataset(gov.sharing, spec, opts.uri);
+  console.log(`Registered dataset ${datasetId} (tx ${txHash})`);
+  if (opts.name) {
+    const { registerName } = require("../../src/chain/names") as typeof import("../../src/chain/names");
+    const named = await registerName(gov.names, opts.name, { target: { kind: "Dataset", datasetId } });
+    console.log(`Named it ${opts.name} (node ${named.node})`);
+  }
+  return datasetId;
+}
+
+function parseIdList(list: string): bigint[] {
+  return list.split(",").map((s) => {
+    const t = s.trim();
+    if (!/^[1-9]\d*$/.test(t)) throw new Error(`--batches must list positive batch ids such as 1,2,3; got "${s}"`);
+    return BigInt(t);
+  });
+}
+
+export interface DatasetShowOptions {
+  dataset: string;
+  json: boolean;
+}
+
+export async function runDatasetShow(hre: HardhatRuntimeEnvironment, opts: DatasetShowOptions) {
+  const { readDataset, iso } = sharingModule();
+  const { datasetIdFrom } = require("../../src/chain/names") as typeof import("../../src/chain/names");
+  const gov = await connectDeployedGovernance(hre, await chainContext(hre));
+  const d = await readDataset(gov.sharing, await datasetIdFrom(gov.names, opts.dataset));
+  if (opts.json) {
+    console.log(JSON.stringify(d, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  } else {
+    const what =
+      d.kind === "Batches"
+        ? `batches ${d.batchIds.join(", ")}`
+        : `stream ${d.terminalId} over [${iso(d.fromTime)}, ${iso(d.toTime)})`;
+    console.log(`dataset ${d.id}: ${what}; provider ${d.provider}; metadata ${d.metadataURI || "(none)"}`);
+  }
+  return d;
+}
+
+gridTask(
+  "dataset:register",
+  "Register a dataset (batches, or a terminal stream and time range) as a certified provider",
+  (t) =>
+    t
+      .addOptionalParam("batches", "Comma-separated anchored batch ids, e.g. 1,2,3")
+      .addOptionalParam("terminal", "Stream terminal (label or 0x id), with --from and --to")
+      .addOptionalParam("from", "Range start (ISO 8601 UTC or unix seconds, inclusive)")
+      .addOptionalParam("to", "Range end (ISO 8601 UTC or unix seconds, exclusive)")
+      .addOptionalParam("uri", "Metadata URI of the dataset", "")
+      .addOptionalParam("name", "Also register this name pointing at the dataset (e.g. gz.ieee39.day-2026-01-01)")
+      .addOptionalParam("account", "Index of the provider's account", 0, types.int)
+      .setAction(async (args: DatasetRegisterOptions, hre) => {
+        await runDatasetRegister(hre, args);
+      }),
+);
+
+gridTask("dataset:show", "Show a registered dataset", (t) =>
+  t
+    .addParam("dataset", "Dataset id or a name pointing at it")
+    .addFlag("json", "Print JSON")
+    .setAction(async (args: DatasetShowOptions, hre) => {
+      await runDatasetShow(hre, args);
+    }),
+);

@@ -1,0 +1,4 @@
+import "./provider";
+import "./dataset";
+import "./share";
+import "./receive";

@@ -1,0 +1,41 @@
+import { types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { gridTask } from "../common/gridTask";
+import { chainContext, connectDeployedGovernance } from "../common/chain";
+import { accountSigner } from "../common/accounts";
+
+export interface CertifyOptions {
+  provider: string;
+  revoke: boolean;
+  account: number;
+}
+
+/** Certifies (grants PROVIDER_ROLE) or decertifies an organisation's address, as the DataSharing admin. */
+export async function runCertify(hre: HardhatRuntimeEnvironment, opts: CertifyOptions) {
+  const { sendChecked } = require("../../src/chain/errors") as typeof import("../../src/chain/errors");
+  const ctx = await chainContext(hre);
+  const { sharing } = await connectDeployedGovernance(hre, ctx, await accountSigner(hre, opts.account));
+  const role = await sharing.PROVIDER_ROLE();
+  const method = opts.revoke ? sharing.revokeRole : sharing.grantRole;
+  const { tx } = await sendChecked(
+    `${opts.revoke ? "decertify" : "certify"} ${opts.provider}`,
+    method,
+    role,
+    opts.provider,
+  );
+  console.log(`${opts.provider} ${opts.revoke ? "is no longer" : "is now"} a certified provider (tx ${tx.hash})`);
+  return tx.hash;
+}
+
+gridTask(
+  "provider:certify",
+  "Certify an organisation as a data provider (DataSharing PROVIDER_ROLE), as its admin",
+  (t) =>
+    t
+      .addParam("provider", "The organisation's address")
+      .addFlag("revoke", "Decertify instead: no new datasets or grants (existing grants stay until revoked or expired)")
+      .addOptionalParam("account", "Index of the admin account", 0, types.int)
+      .setAction(async (args: CertifyOptions, hre) => {
+        await runCertify(hre, args);
+      }),
+);

@@ -1,0 +1,141 @@
+import { types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { gridTask } from "../common/gridTask";
+import { chainContext, connectDeployedCore, connectDeployedGovernance } from "../common/chain";
+import { accountSigner, accountWallet, keySigner } from "../common/accounts";
+
+function sharingModule() {
+  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+}
+function namesModule() {
+  return require("../../src/chain/names") as typeof import("../../src/chain/names");
+}
+
+export interface ShareTaskOptions {
+  dataset: string;
+  receiver: string;
+  expiry: string;
+  proofs: string;
+  out?: string;
+  account: number;
+  noDelivery: boolean;
+}
+
+/**
+ * Encrypts a dataset's records for a receiver, records the grant (expiry + ciphertext hash) on-chain, writes the
+ * bundle file and logs the delivery. Records come from the `<file>.proofs.json` files grid:anchor wrote.
+ */
+export async function runShare(hre: HardhatRuntimeEnvironment, opts: ShareTaskOptions) {
+  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+  const { devAccountPublicKeys, resolveReceiver } = require("../../src/sharing") as typeof import("../../src/sharing");
+  const { DEV_MNEMONIC } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
+  const { shareDataset, parseExpiry, requestedPublicKeys, iso } = sharingModule();
+
+  const files = opts.proofs
+    .split(",")
+    .map((f) => f.trim())
+    .filter((f) => f !== "");
+  if (files.length === 0) throw new Error("--proofs needs at least one <file>.proofs.json (comma-separated)");
+  const proofs = files.flatMap((f) => readProofs(f));
+  const ctx = await chainContext(hre);
+  const signer = await accountSigner(hre, opts.account);
+  const core = await connectDeployedCore(hre, ctx);
+  const governance = await connectDeployedGovernance(hre, ctx, signer);
+  const datasetId = await namesModule().datasetIdFrom(governance.names, opts.dataset);
+  // An address resolves to a key it published with grid:share:request, or to a development account's key.
+  const known = new Map([
+    ...devAccountPublicKeys(DEV_MNEMONIC, 20),
+    ...(await requestedPublicKeys(governance.sharing)),
+  ]);
+  const receiver = resolveReceiver(opts.receiver, known);
+  const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  const expiresAt = parseExpiry(opts.expiry, now);
+  const out = opts.out ?? `share-${datasetId}-${receiver.address.slice(2, 10).toLowerCase()}.bundle.json`;
+  const outcome = await shareDataset({
+    core,
+    governance,
+    datasetId,
+    receiver,
+    expiresAt,
+    proofs,
+    out,
+    recordDelivery: !opts.noDelivery,
+  });
+  console.log(
+    `Shared ${outcome.recordCount} records of dataset ${datasetId} (${outcome.bundle.metadata.batches.length} batches) with ${receiver.address} until ${iso(expiresAt)}`,
+  );
+  console.log(`  ciphertext hash ${outcome.bundle.ciphertextHash}, grant tx ${outcome.grantTx}`);
+  if (outcome.deliveryTx) console.log(`  delivery logged in tx ${outcome.deliveryTx}`);
+  console.log(`  bundle: ${out}`);
+  return { ...outcome, out };
+}
+
+export interface RevokeTaskOptions {
+  dataset: string;
+  receiver: string;
+  account: number;
+}
+
+export async function runRevoke(hre: HardhatRuntimeEnvironment, opts: RevokeTaskOptions) {
+  const ctx = await chainContext(hre);
+  const gov = await connectDeployedGovernance(hre, ctx, await accountSigner(hre, opts.account));
+  const datasetId = await namesModule().datasetIdFrom(gov.names, opts.dataset);
+  const tx = await sharingModule().revokeGrant(gov.sharing, datasetId, opts.receiver);
+  console.log(`Revoked ${opts.receiver}'s access to dataset ${datasetId} (tx ${tx})`);
+  return tx;
+}
+
+export interface RequestTaskOptions {
+  dataset: string;
+  purpose: string;
+  key?: string;
+  account: number;
+}
+
+/** As a receiver: asks for access and publishes the public key to encrypt for. */
+export async function runRequest(hre: HardhatRuntimeEnvironment, opts: RequestTaskOptions) {
+  const { parsePrivateKey } = require("../../src/sharing") as typeof import("../../src/sharing");
+  const wallet = opts.key ? undefined : await accountWallet(hre, opts.account);
+  const privateKey = parsePrivateKey(opts.key ?? wallet!.privateKey);
+  const ctx = await chainContext(hre);
+  const gov = await connectDeployedGovernance(hre, ctx, keySigner(hre, privateKey));
+  const datasetId = await namesModule().datasetIdFrom(gov.names, opts.dataset);
+  const r = await sharingModule().requestAccess(gov.sharing, datasetId, privateKey, opts.purpose);
+  console.log(`${r.address} asked for dataset ${datasetId} and published its public key (tx ${r.txHash})`);
+  return r;
+}
+
+gridTask("share", "Encrypt a dataset's records for a receiver, grant access on-chain and write the bundle", (t) =>
+  t
+    .addParam("dataset", "Dataset id or a name pointing at it")
+    .addParam("receiver", "Receiver public key (0x02/03/04…), or an address that published its key or is a dev account")
+    .addParam("expiry", "When access ends: 2026-12-31, 2026-12-31T18:00:00Z (UTC), unix seconds, or 30d / 12h / 90m")
+    .addParam("proofs", "Comma-separated <file>.proofs.json files written by grid:anchor")
+    .addOptionalParam("out", "Bundle file (default: share-<dataset>-<receiver>.bundle.json)")
+    .addOptionalParam("account", "Index of the provider's account", 0, types.int)
+    .addFlag("noDelivery", "Do not log the delivery on-chain")
+    .setAction(async (args: ShareTaskOptions, hre) => {
+      await runShare(hre, args);
+    }),
+);
+
+gridTask("share:revoke", "Revoke a receiver's access to a dataset you provide", (t) =>
+  t
+    .addParam("dataset", "Dataset id or a name pointing at it")
+    .addParam("receiver", "Receiver address")
+    .addOptionalParam("account", "Index of the provider's account", 0, types.int)
+    .setAction(async (args: RevokeTaskOptions, hre) => {
+      await runRevoke(hre, args);
+    }),
+);
+
+gridTask("share:request", "As a receiver, ask for access to a dataset and publish your public key", (t) =>
+  t
+    .addParam("dataset", "Dataset id or a name pointing at it")
+    .addOptionalParam("purpose", "Why you want the data", "")
+    .addOptionalParam("key", "Your private key (hex); default: the --account's key")
+    .addOptionalParam("account", "Index of your account", 0, types.int)
+    .setAction(async (args: RequestTaskOptions, hre) => {
+      await runRequest(hre, args);
+    }),
+);
