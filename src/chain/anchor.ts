@@ -1,5 +1,5 @@
 import type { HDNodeWallet, Wallet } from "ethers";
-import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
+import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle/portable";
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, signHeader } from "./eip712";
 import { withDecodedRevert } from "./errors";

@@ -14,13 +14,34 @@ for (let i = 0; i < 6; i++) {
   NIBBLE[97 + i] = 10 + i;
 }
 
+/** Node's Buffer when running under Node; undefined in a browser, where the portable encoder is used. */
+const NodeBuffer: typeof Buffer | undefined = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** Byte -> two lowercase hex digits, for runtimes without Buffer. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * A view of `bytes` that `bytesToHex` encodes fastest: a Buffer under Node (no copy), the array itself elsewhere.
+ * Callers that encode many slices of one array keep this view instead of creating one per call.
+ */
+export function hexView(bytes: Uint8Array): Uint8Array {
+  if (NodeBuffer === undefined || NodeBuffer.isBuffer(bytes)) return bytes;
+  return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * Lowercase 0x hex of `length` bytes of `bytes` from `offset`. Node's native hex encoder is about
- * 2.5x faster than building the string in JS; pass a Buffer to skip creating a Buffer view per call.
+ * 2.5x faster than building the string in JS; pass a Buffer (see `hexView`) to skip creating a view per
+ * call. Without Buffer (browsers) a lookup table builds the string.
  */
 export function bytesToHex(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Hex {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return `0x${buf.toString("hex", offset, offset + length)}`;
+  if (NodeBuffer !== undefined) {
+    const buf = NodeBuffer.isBuffer(bytes) ? bytes : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return `0x${buf.toString("hex", offset, offset + length)}`;
+  }
+  let hex = "0x";
+  for (let i = offset; i < offset + length; i++) hex += HEX_PAIRS[bytes[i]];
+  return hex as Hex;
 }
 
 /**
