@@ -2,3 +2,5 @@
 import "./governance";
 import "./chain";
 import "./route";
+import "./sdk";
+import "./remix";

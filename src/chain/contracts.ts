@@ -1,6 +1,9 @@
 import type { ContractRunner } from "ethers";
-import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
-import type { DataAcquisition, TerminalRegistry } from "../../typechain-types";
+// Direct paths rather than the typechain index, which pulls in every contract's factory and bytecode.
+import { DataAcquisition__factory } from "../../typechain-types/factories/contracts/DataAcquisition__factory";
+import { TerminalRegistry__factory } from "../../typechain-types/factories/contracts/TerminalRegistry__factory";
+import type { DataAcquisition } from "../../typechain-types/contracts/DataAcquisition";
+import type { TerminalRegistry } from "../../typechain-types/contracts/TerminalRegistry";
 
 export type { DataAcquisition, TerminalRegistry };
 
