@@ -7,5 +7,6 @@ if [ -x /usr/bin/chromium ]; then
 fi
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 $SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
+# Recommended packages included: they bring the fonts (Liberation, DejaVu) the page is rendered with.
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
 /usr/bin/chromium --version
