@@ -23,11 +23,18 @@ contract Caller {
 /// arguments by comparing the whole revert data.
 abstract contract RemixTestBase {
     /// @notice Asserts that `reason` is exactly the ABI encoding `expected` (selector and arguments).
+    /// @param reason The revert data caught.
+    /// @param expected The expected custom error, e.g. abi.encodeWithSelector(E.selector, args).
+    /// @param message What is being checked.
     function assertReverted(bytes memory reason, bytes memory expected, string memory message) internal {
         Assert.equal(keccak256(reason), keccak256(expected), message);
     }
 
     /// @notice Asserts that a forwarded call failed with exactly `expected`.
+    /// @param success The call's success flag (must be false).
+    /// @param reason The revert data returned.
+    /// @param expected The expected custom error.
+    /// @param message What is being checked.
     function assertForwardReverted(
         bool success,
         bytes memory reason,
