@@ -168,6 +168,13 @@ describe("web verifier page (headless Chromium)", function () {
     expect(await page.locator("#batch-count").textContent()).to.equal("2");
   });
 
+  it("shows a terminal registered while the page is open", async function () {
+    await client.registerTerminals([{ id: "web.ieee39.bus26.ftu", kind: "FTU", grid: "ieee39", bus: 26 }]);
+    await page.locator("#terminals tbody tr").nth(3).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#terminals tbody tr").nth(3).locator("td").nth(1).textContent()).to.equal("FTU");
+    expect(await page.locator("#terminal-count").textContent()).to.equal("4");
+  });
+
   it("verifies a dropped record and its proofs file: anchored, with batch, terminal, tx and block", async function () {
     const record = first.proofs.proofs[4].record;
     await page.setInputFiles("#files", [

@@ -175,6 +175,8 @@ async function startLive(provider: Provider): Promise<void> {
     const n = await provider.getBlockNumber();
     ui.factBlock.textContent = n.toLocaleString("en-US");
     ui.statusText.textContent = `Connected · chain ${(await c.chainId()).toString()} · block ${n}`;
+    // New registrations show up without waiting for their first batch.
+    if (Number(await c.registry.terminalCount()) !== terminals.size) await refreshTerminals();
   };
   void head().catch(() => undefined);
   headTimer = setInterval(() => void head().catch(() => setStatus("error", "Node unreachable")), POLL_MS);
