@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {RecordLeaf, RecordLeaves} from "./libraries/RecordLeaf.sol";
@@ -18,8 +19,9 @@ import {ZeroAddress} from "./Common.sol";
 /// chain and writes its Merkle root once; single records are then proven against it with OZ MerkleProof.
 /// @dev Gas budget per batch: one new slot (the root record), one rewritten slot per stream (a commitment to
 /// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
-/// (policy, registry). Everything else is emitted, not stored.
-contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable {
+/// (policy, registry). Everything else is emitted, not stored. {Multicall} anchors several batches in one
+/// transaction, sharing the base cost and the warm reads.
+contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, Multicall {
     using RecordLeaves for RecordLeaf;
 
     /// @notice May set acquisition policies.

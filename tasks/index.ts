@@ -2,5 +2,7 @@
 import "./governance";
 import "./chain";
 import "./route";
+import "./validate";
+import "./pipeline";
 import "./sdk";
 import "./remix";

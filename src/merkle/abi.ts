@@ -53,6 +53,9 @@ export function compileStaticEncoder(types: readonly string[]): StaticEncoder {
         `ABI values: expected an array of ${writers.length} values for [${types.join(", ")}], got ${describe(values)}`,
       );
     }
+    if (!(offset >= 0 && offset + size <= out.length)) {
+      throw new RangeError(`ABI output: ${size} bytes at offset ${offset} do not fit in ${out.length} bytes`);
+    }
     if (out !== lastOut) {
       lastOut = out;
       lastView = new DataView(out.buffer, out.byteOffset, out.byteLength);

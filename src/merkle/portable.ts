@@ -18,6 +18,8 @@ export {
 } from "./proofFile";
 export {
   formatIssues,
+  hex32Schema,
+  jsonObjectSchema,
   LEAF_TYPES,
   leafValuesHash,
   parseRecord,
@@ -26,6 +28,8 @@ export {
   recordLeaf,
   recordLeafHash,
   RecordKind,
+  recordKindSchema,
+  RecordLeafError,
   recordSchema,
   type GridRecord,
   type LeafTypes,

@@ -25,7 +25,7 @@ export class RoutingContext {
   generatorRanking(): GeneratorScore[] {
     if (!this.ranking) {
       const start = performance.now();
-      this.ranking = rankGenerators(new LoadState(this.net, this.opts, this.demands), this.search, this.demands);
+      this.ranking = rankGenerators(new LoadState(this.net, this.opts, this.demands), this.demands);
       this.electionMs = performance.now() - start;
     }
     return this.ranking;

@@ -1,6 +1,7 @@
 import { GridNetwork } from "../grid/network";
 import { Demand } from "./demands";
-import { PathSearch } from "./search";
+import { MinHeap } from "./heap";
+import { linearArcDistances } from "./search";
 import { LoadState } from "./state";
 
 /** One node's standing as a block generator. */
@@ -23,12 +24,25 @@ function compareScores(net: GridNetwork, a: GeneratorScore, b: GeneratorScore): 
  * some sources cannot reach rank after those that all can, so on a split network the generator
  * sits in the island holding the most sources. Costs one Dijkstra per source.
  */
-export function rankGenerators(state: LoadState, search: PathSearch, demands: readonly Demand[]): GeneratorScore[] {
+export function rankGenerators(state: LoadState, demands: readonly Demand[]): GeneratorScore[] {
   const { net } = state;
+  // Hop delay = arcA + D * arcB on the pre-routing load (section 4), per CSR arc.
+  const arcA = new Float64Array(net.adjNode.length);
+  const arcB = new Float64Array(net.adjNode.length);
+  for (let v = 0; v < net.n; v++) {
+    for (let k = net.adjStart[v]; k < net.adjStart[v + 1]; k++) {
+      const l = net.adjLink[k];
+      const rb = state.rb[l];
+      arcA[k] = rb > 0 ? (state.tNode[v] + net.fixedDelayS[l]) * state.retx[v] : Infinity;
+      arcB[k] = rb > 0 ? (8 * state.retx[v]) / rb : 0;
+    }
+  }
   const maxDelay = new Float64Array(net.n);
   const unreachable = new Int32Array(net.n);
+  const dist = new Float64Array(net.n);
+  const heap = new MinHeap();
   for (const d of demands) {
-    const dist = search.distances(d.node, (u, l) => state.hopDelay(u, l, d.bytes), "forward");
+    linearArcDistances(net, d.node, arcA, arcB, d.bytes, dist, heap);
     for (let g = 0; g < net.n; g++) {
       const t = dist[g];
       if (t === Infinity) unreachable[g]++;

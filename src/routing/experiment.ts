@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { layoutNetwork } from "../grid/layout";
 import { GridNetwork, NetworkOptions } from "../grid/network";
-import { defaultSources } from "../grid/sources";
+import { defaultSources, SourceRuleOptions } from "../grid/sources";
 import { writeSvg } from "../plot/render";
 import { AlgorithmName } from "./algorithms";
 import { loadNetwork, reportToJson, RouteReport, routePeriod } from "./api";
@@ -38,6 +38,8 @@ export interface ExperimentOptions {
   algorithms: readonly AlgorithmName[];
   routing: Partial<RoutingOptions>;
   network: Partial<NetworkOptions>;
+  /** Overrides of the default-source rule (cases other than IEEE 39). */
+  sourceRule?: Partial<SourceRuleOptions>;
 }
 
 /** `1 - LB_ours / LB_baseline`, or null when the baseline is perfectly balanced. */
@@ -127,7 +129,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   for (const c of opts.cases) {
     const net = loadNetwork({ case: c }, opts.network);
     networks.set(net.caseName, net);
-    reports.push(routePeriod(net, defaultSources(net.caseName, net.grid), opts.routing, opts.algorithms));
+    reports.push(
+      routePeriod(net, defaultSources(net.caseName, net.grid, opts.sourceRule), opts.routing, opts.algorithms),
+    );
   }
   const files: string[] = [];
   const out = (name: string): string => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { formatJsonPath, jsonLineOf } from "../common/jsonPosition";
 import { BackgroundLoad, NetworkOptions } from "../grid/network";
-import { Source } from "../grid/sources";
+import { Source, SourceRuleOptions } from "../grid/sources";
 import { RoutingOptions } from "./options";
 
 /** Validation of user-supplied routing inputs (CLI flags and JSON files), with errors that say where. */
@@ -36,15 +36,24 @@ const routingOverrides = z.strictObject({
   headerBytes: count.optional(),
 });
 
-/** `--model` JSON: `{"network": {...}, "routing": {...}}`, both optional, unknown keys rejected. */
+const sourceRuleOverrides = z.strictObject({
+  fraction: z.number().gt(0).max(1).optional(),
+  minCount: count.optional(),
+  sizesMB: z.array(positive).min(1).optional(),
+});
+
+/** `--model` JSON: `{"network": {...}, "routing": {...}, "sources": {...}}`, all optional, unknown keys rejected. */
 export const modelOverridesSchema = z.strictObject({
   network: networkOverrides.optional(),
   routing: routingOverrides.optional(),
+  sources: sourceRuleOverrides.optional(),
 });
 
 export interface ModelOverrides {
   network: Partial<NetworkOptions>;
   routing: Partial<RoutingOptions>;
+  /** The default-source rule for cases other than IEEE 39. */
+  sources: Partial<SourceRuleOptions>;
 }
 
 function zodFail(what: string, text: string, issue: z.core.$ZodIssue): never {
@@ -61,14 +70,14 @@ function parseJson(what: string, text: string): unknown {
 
 /** Parses `--model` (inline JSON, or a path to a JSON file when it does not start with "{"). */
 export function parseModelOverrides(arg: string | undefined): ModelOverrides {
-  if (arg === undefined || arg.trim() === "") return { network: {}, routing: {} };
+  if (arg === undefined || arg.trim() === "") return { network: {}, routing: {}, sources: {} };
   const inline = arg.trim().startsWith("{");
   const what = inline ? "--model" : `--model ${arg}`;
   const text = inline ? arg : readFileSync(arg, "utf8");
   const parsed = modelOverridesSchema.safeParse(parseJson(what, text));
   if (!parsed.success) zodFail(what, text, parsed.error.issues[0]);
-  const { network = {}, routing = {} } = parsed.data;
-  return { network, routing };
+  const { network = {}, routing = {}, sources = {} } = parsed.data;
+  return { network, routing, sources };
 }
 
 /** Parses `--background 0.1-0.5` (or a single value `0.2`) into a seeded background load. */

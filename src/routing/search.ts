@@ -176,6 +176,41 @@ export class PathSearch {
   }
 }
 
+/**
+ * Forward single-root Dijkstra when every arc costs `arcA[k] + bytes * arcB[k]` (k indexes the CSR
+ * arcs, adjNode/adjLink): the delay model's shape, on flat arrays so the election's one search per
+ * source stays fast on 10k buses. Writes into `dist` (length n) and returns it.
+ */
+export function linearArcDistances(
+  net: GridNetwork,
+  root: number,
+  arcA: Float64Array,
+  arcB: Float64Array,
+  bytes: number,
+  dist: Float64Array,
+  heap: MinHeap = new MinHeap(),
+): Float64Array {
+  const { adjStart, adjNode } = net;
+  dist.fill(Infinity);
+  heap.clear();
+  dist[root] = 0;
+  heap.push(0, root);
+  while (heap.size > 0) {
+    const d = heap.peekKey();
+    const v = heap.pop();
+    if (d > dist[v]) continue;
+    for (let k = adjStart[v]; k < adjStart[v + 1]; k++) {
+      const next = d + arcA[k] + bytes * arcB[k];
+      const w = adjNode[k];
+      if (next < dist[w]) {
+        dist[w] = next;
+        heap.push(next, w);
+      }
+    }
+  }
+  return dist;
+}
+
 /** Fewest hops from `root` to every node (UNREACHABLE_HOPS across islands). */
 export function hopsFrom(net: GridNetwork, root: number): Int32Array {
   const hops = new Int32Array(net.n).fill(UNREACHABLE_HOPS);

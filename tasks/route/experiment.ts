@@ -34,6 +34,7 @@ export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<vo
     algorithms: parseAlgorithmNames(opts.algorithms),
     routing: model.routing,
     network: model.network,
+    sourceRule: model.sources,
   });
   for (const r of res.reductions) {
     const cells = Object.entries(r.lbNet).map(([k, v]) => `${k} ${v === null ? "n/a" : `${(v * 100).toFixed(1)}%`}`);

@@ -22,7 +22,7 @@ export interface RouteTaskOptions {
   background?: string;
   /** Sources JSON file overriding the case's default sources. */
   sources?: string;
-  /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}}. */
+  /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}, "sources": {...}}. */
   model?: string;
 }
 
@@ -39,7 +39,8 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
   const background = parseBackground(opts.background, opts.seed);
   const network = background ? { ...model.network, background } : model.network;
   const net = loadNetwork(opts.caseFile !== undefined ? { file: opts.caseFile } : { case: opts.case! }, network);
-  const sources = opts.sources !== undefined ? readSourcesFile(opts.sources) : defaultSources(net.caseName, net.grid);
+  const sources =
+    opts.sources !== undefined ? readSourcesFile(opts.sources) : defaultSources(net.caseName, net.grid, model.sources);
   const report = routePeriod(net, sources, model.routing, parseAlgorithmNames(opts.algorithms));
   const json = reportToJson(report);
   if (opts.out === undefined) {

@@ -462,6 +462,62 @@ describe("DataAcquisition", function () {
     });
   });
 
+  describe("multicall", function () {
+    it("anchors several batches in one transaction with consecutive ids", async function () {
+      const core = await fixture();
+      const other = new StreamWriter(core, core.terminals[1]);
+      const windowStart = await nextAlignedWindow();
+      const a = core.stream.header({ windowStart });
+      const b = other.header({ windowStart });
+      const calls = [
+        core.acquisition.interface.encodeFunctionData("anchorBatch", [a, core.stream.sign(a)]),
+        core.acquisition.interface.encodeFunctionData("anchorBatch", [b, other.sign(b)]),
+      ];
+      await time.setNextBlockTimestamp(Number(a.windowEnd) + 1);
+      const tx = core.acquisition.multicall(calls);
+      await expect(tx)
+        .to.emit(core.acquisition, "BatchAnchored")
+        .withArgs(
+          1n,
+          a.terminalId,
+          a.merkleRoot,
+          a.dataType,
+          1n,
+          a.windowStart,
+          a.windowEnd,
+          a.recordCount,
+          hashHeader(a),
+        );
+      await expect(tx)
+        .to.emit(core.acquisition, "BatchAnchored")
+        .withArgs(
+          2n,
+          b.terminalId,
+          b.merkleRoot,
+          b.dataType,
+          1n,
+          b.windowStart,
+          b.windowEnd,
+          b.recordCount,
+          hashHeader(b),
+        );
+      expect((await core.acquisition.batchByRoot(b.merkleRoot)).batchId).to.equal(2n);
+    });
+
+    it("anchors nothing when one of the batches is refused", async function () {
+      const core = await fixture();
+      const windowStart = await nextAlignedWindow();
+      const good = core.stream.header({ windowStart });
+      const bad = { ...good, merkleRoot: ethers.ZeroHash };
+      const calls = [good, bad].map((h) =>
+        core.acquisition.interface.encodeFunctionData("anchorBatch", [h, core.stream.sign(h)]),
+      );
+      await time.setNextBlockTimestamp(Number(good.windowEnd) + 1);
+      await expect(core.acquisition.multicall(calls)).to.be.revertedWithCustomError(core.acquisition, "ZeroMerkleRoot");
+      expect(await core.acquisition.batchCount()).to.equal(0n);
+    });
+  });
+
   describe("hashing", function () {
     it("matches the TypeScript struct hash and digest", async function () {
       const { acquisition, stream, domain } = await fixture();

@@ -107,6 +107,13 @@ describe("merkle: static ABI encoder", function () {
       });
     }
 
+    it("rejects an output buffer too small for the encoding", function () {
+      expect(() => compileStaticEncoder(["uint8", "bool"]).encodeInto([1, true], new Uint8Array(64), 8)).to.throw(
+        RangeError,
+        /64 bytes at offset 8 do not fit in 64 bytes/,
+      );
+    });
+
     it("rejects a wrong number of values", function () {
       expect(() => compileStaticEncoder(["uint8", "bool"]).encode([1])).to.throw(
         /expected an array of 2 values for \[uint8, bool\], got an array of 1/,

@@ -1,0 +1,84 @@
+import { leafHashHex, packageSigner, type TerminalPackage } from "./packages";
+
+/** Why a record was refused at the door, before any content validation. */
+export type IngestReason =
+  | "UNKNOWN_TERMINAL"
+  | "TERMINAL_NOT_ACTIVE"
+  | "BAD_SIGNATURE"
+  | "WRONG_TERMINAL"
+  | "STALE_TIMESTAMP"
+  | "FUTURE_TIMESTAMP"
+  | "REPLAY";
+
+export interface DirectoryEntry {
+  label: string;
+  signer: string;
+  active: boolean;
+}
+
+/** The registry as the pipeline last read it: terminal id -> signer and status. */
+export type TerminalDirectory = ReadonlyMap<string, DirectoryEntry>;
+
+export interface IngestContext {
+  chainId: bigint | number;
+  directory: TerminalDirectory;
+  /** The period's window [start, end), unix seconds. */
+  windowStart: number;
+  windowEnd: number;
+  /** Leaf hashes already accepted in this run: a second copy is a replay. */
+  seen: Set<string>;
+}
+
+export type IngestVerdict =
+  { ok: true; leafHash: string } | { ok: false; leafHash: string; reason: IngestReason; detail: string };
+
+/**
+ * Checks a signed package and each of its records: a registered, active terminal; its current key signed the
+ * package; each record belongs to that terminal, falls in the period window and was not seen before.
+ * Accepted leaves are added to `seen`.
+ */
+export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVerdict[] {
+  const entry = ctx.directory.get(p.terminalId.toLowerCase());
+  const refuseAll = (reason: IngestReason, detail: string): IngestVerdict[] =>
+    p.records.map((_, i) => ({ ok: false, leafHash: leafHashHex(p.leafHashes, i), reason, detail }));
+  if (!entry) return refuseAll("UNKNOWN_TERMINAL", `terminal ${p.terminalId} is not registered`);
+  if (!entry.active) return refuseAll("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
+  const signer = packageSigner(ctx.chainId, p);
+  if (signer?.toLowerCase() !== entry.signer.toLowerCase()) {
+    return refuseAll(
+      "BAD_SIGNATURE",
+      `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${entry.signer}`,
+    );
+  }
+  return p.records.map((r, i): IngestVerdict => {
+    const leafHash = leafHashHex(p.leafHashes, i);
+    if (r.terminalId.toLowerCase() !== p.terminalId.toLowerCase()) {
+      return {
+        ok: false,
+        leafHash,
+        reason: "WRONG_TERMINAL",
+        detail: `record of ${r.terminalId} in the package of ${entry.label}`,
+      };
+    }
+    if (r.timestamp < ctx.windowStart) {
+      return {
+        ok: false,
+        leafHash,
+        reason: "STALE_TIMESTAMP",
+        detail: `timestamp ${r.timestamp} is ${ctx.windowStart - r.timestamp} s before the period window`,
+      };
+    }
+    if (r.timestamp >= ctx.windowEnd) {
+      return {
+        ok: false,
+        leafHash,
+        reason: "FUTURE_TIMESTAMP",
+        detail: `timestamp ${r.timestamp} is at or after the window end ${ctx.windowEnd}`,
+      };
+    }
+    if (ctx.seen.has(leafHash))
+      return { ok: false, leafHash, reason: "REPLAY", detail: "an identical record was already accepted" };
+    ctx.seen.add(leafHash);
+    return { ok: true, leafHash };
+  });
+}

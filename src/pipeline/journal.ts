@@ -1,0 +1,324 @@
+import Database from "better-sqlite3";
+
+/** A batch moves built -> signed -> submitted -> confirmed; every step is committed before the next action. */
+export type BatchState = "built" | "signed" | "submitted" | "confirmed";
+
+/** A period is generated and validated ("validated"), then anchored ("done"). */
+export type PeriodState = "validated" | "done";
+
+export type RecordStatus = "pending" | "anchored" | "quarantined";
+
+export interface JournalRecord {
+  recordId: string;
+  period: number;
+  terminalId: string;
+  label: string;
+  kind: number;
+  timestamp: number;
+  leafHash: string;
+  status: RecordStatus;
+  reason: string | null;
+  detail: string | null;
+  batchKey: string | null;
+  payload: string;
+  /** Readings: the value and the validator's forecast in system-load space (MW of the load series). */
+  actualNorm: number | null;
+  forecastNorm: number | null;
+  /** The fault the run injected into this record (ground truth for the report), if any. */
+  fault: string | null;
+}
+
+export interface JournalBatch {
+  batchKey: string;
+  period: number;
+  dataType: number;
+  root: string;
+  recordCount: number;
+  generatorBus: number;
+  terminalId: string;
+  state: BatchState;
+  header: string | null;
+  signature: string | null;
+  txHash: string | null;
+  nonce: number | null;
+  blockNumber: number | null;
+  batchId: number | null;
+  gasUsed: number | null;
+  updatedAt: string;
+}
+
+export interface JournalPeriod {
+  period: number;
+  state: PeriodState;
+  generatorBus: number;
+  routing: string;
+  tBuildMs: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS periods (
+  period INTEGER PRIMARY KEY, state TEXT NOT NULL, generator_bus INTEGER NOT NULL, routing TEXT NOT NULL,
+  t_build_ms REAL NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+  record_id TEXT PRIMARY KEY, period INTEGER NOT NULL, terminal_id TEXT NOT NULL, label TEXT NOT NULL,
+  kind INTEGER NOT NULL, timestamp INTEGER NOT NULL, leaf_hash TEXT NOT NULL, status TEXT NOT NULL,
+  reason TEXT, detail TEXT, batch_key TEXT, payload TEXT NOT NULL, actual_norm REAL, forecast_norm REAL,
+  fault TEXT);
+CREATE INDEX IF NOT EXISTS records_by_leaf ON records (leaf_hash);
+CREATE INDEX IF NOT EXISTS records_by_batch ON records (batch_key);
+CREATE TABLE IF NOT EXISTS batches (
+  batch_key TEXT PRIMARY KEY, period INTEGER NOT NULL, data_type INTEGER NOT NULL, root TEXT NOT NULL UNIQUE,
+  record_count INTEGER NOT NULL, generator_bus INTEGER NOT NULL, terminal_id TEXT NOT NULL, state TEXT NOT NULL,
+  header TEXT, signature TEXT, tx_hash TEXT, nonce INTEGER, block_number INTEGER, batch_id INTEGER,
+  gas_used INTEGER, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS transitions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, batch_key TEXT NOT NULL, state TEXT NOT NULL, detail TEXT);
+`;
+
+type Row = Record<string, unknown>;
+
+const toRecord = (r: Row): JournalRecord => ({
+  recordId: r.record_id as string,
+  period: r.period as number,
+  terminalId: r.terminal_id as string,
+  label: r.label as string,
+  kind: r.kind as number,
+  timestamp: r.timestamp as number,
+  leafHash: r.leaf_hash as string,
+  status: r.status as RecordStatus,
+  reason: (r.reason as string | null) ?? null,
+  detail: (r.detail as string | null) ?? null,
+  batchKey: (r.batch_key as string | null) ?? null,
+  payload: r.payload as string,
+  actualNorm: (r.actual_norm as number | null) ?? null,
+  forecastNorm: (r.forecast_norm as number | null) ?? null,
+  fault: (r.fault as string | null) ?? null,
+});
+
+const toBatch = (r: Row): JournalBatch => ({
+  batchKey: r.batch_key as string,
+  period: r.period as number,
+  dataType: r.data_type as number,
+  root: r.root as string,
+  recordCount: r.record_count as number,
+  generatorBus: r.generator_bus as number,
+  terminalId: r.terminal_id as string,
+  state: r.state as BatchState,
+  header: (r.header as string | null) ?? null,
+  signature: (r.signature as string | null) ?? null,
+  txHash: (r.tx_hash as string | null) ?? null,
+  nonce: (r.nonce as number | null) ?? null,
+  blockNumber: (r.block_number as number | null) ?? null,
+  batchId: (r.batch_id as number | null) ?? null,
+  gasUsed: (r.gas_used as number | null) ?? null,
+  updatedAt: r.updated_at as string,
+});
+
+/**
+ * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
+ * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
+ */
+export class Journal {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.db
+      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, JSON.stringify(value));
+  }
+
+  period(period: number): JournalPeriod | undefined {
+    const r = this.db.prepare("SELECT * FROM periods WHERE period = ?").get(period) as Row | undefined;
+    return (
+      r && {
+        period: r.period as number,
+        state: r.state as PeriodState,
+        generatorBus: r.generator_bus as number,
+        routing: r.routing as string,
+        tBuildMs: r.t_build_ms as number,
+      }
+    );
+  }
+
+  periods(): JournalPeriod[] {
+    return (this.db.prepare("SELECT * FROM periods ORDER BY period").all() as Row[]).map((r) => ({
+      period: r.period as number,
+      state: r.state as PeriodState,
+      generatorBus: r.generator_bus as number,
+      routing: r.routing as string,
+      tBuildMs: r.t_build_ms as number,
+    }));
+  }
+
+  /** Stores a validated period atomically: its records (with their fate), its batches and its routing. */
+  recordPeriod(
+    p: JournalPeriod,
+    records: readonly JournalRecord[],
+    batches: readonly Omit<JournalBatch, "updatedAt">[],
+  ): void {
+    const now = new Date().toISOString();
+    const insertRecord = this.db.prepare(
+      `INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, reason, detail, batch_key, payload, actual_norm, forecast_norm, fault)
+       VALUES (@recordId, @period, @terminalId, @label, @kind, @timestamp, @leafHash, @status, @reason, @detail, @batchKey, @payload, @actualNorm, @forecastNorm, @fault)`,
+    );
+    const insertBatch = this.db.prepare(
+      `INSERT INTO batches (batch_key, period, data_type, root, record_count, generator_bus, terminal_id, state, updated_at)
+       VALUES (@batchKey, @period, @dataType, @root, @recordCount, @generatorBus, @terminalId, @state, @now)`,
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          "INSERT INTO periods (period, state, generator_bus, routing, t_build_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(p.period, p.state, p.generatorBus, p.routing, p.tBuildMs, now);
+      for (const r of records) insertRecord.run(r);
+      for (const b of batches) {
+        insertBatch.run({ ...b, now });
+        this.logTransition(b.batchKey, b.state, `root ${b.root}`, now);
+      }
+    })();
+  }
+
+  batches(where: { period?: number; state?: BatchState } = {}): JournalBatch[] {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (where.period !== undefined) (clauses.push("period = ?"), args.push(where.period));
+    if (where.state !== undefined) (clauses.push("state = ?"), args.push(where.state));
+    const sql = `SELECT * FROM batches ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY period, data_type`;
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toBatch);
+  }
+
+  /** Moves a batch to a new state with the fields that state adds, and logs the transition. */
+  updateBatch(
+    batchKey: string,
+    state: BatchState,
+    fields: Partial<
+      Pick<
+        JournalBatch,
+        | "header"
+        | "signature"
+        | "txHash"
+        | "nonce"
+        | "blockNumber"
+        | "batchId"
+        | "gasUsed"
+        | "terminalId"
+        | "generatorBus"
+      >
+    >,
+    detail?: string,
+  ): void {
+    const now = new Date().toISOString();
+    const columns: Record<string, string> = {
+      header: "header",
+      signature: "signature",
+      txHash: "tx_hash",
+      nonce: "nonce",
+      blockNumber: "block_number",
+      batchId: "batch_id",
+      gasUsed: "gas_used",
+      terminalId: "terminal_id",
+      generatorBus: "generator_bus",
+    };
+    const sets = ["state = @state", "updated_at = @now"];
+    for (const key of Object.keys(fields)) sets.push(`${columns[key]} = @${key}`);
+    this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE batches SET ${sets.join(", ")} WHERE batch_key = @batchKey`)
+        .run({ ...fields, state, now, batchKey });
+      this.logTransition(batchKey, state, detail, now);
+    })();
+  }
+
+  /** Marks a period anchored, and every pending record of its confirmed batches as anchored. */
+  completePeriod(period: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE records SET status = 'anchored'
+           WHERE period = ? AND status = 'pending' AND batch_key IN (SELECT batch_key FROM batches WHERE state = 'confirmed')`,
+        )
+        .run(period);
+      this.db
+        .prepare("UPDATE periods SET state = 'done', updated_at = ? WHERE period = ?")
+        .run(new Date().toISOString(), period);
+    })();
+  }
+
+  /** Puts a period back to "validated" with its unconfirmed batches' records pending again (resume after loss). */
+  reopenPeriod(period: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE records SET status = 'pending'
+           WHERE period = ? AND status = 'anchored' AND batch_key IN (SELECT batch_key FROM batches WHERE state != 'confirmed')`,
+        )
+        .run(period);
+      this.db
+        .prepare("UPDATE periods SET state = 'validated', updated_at = ? WHERE period = ?")
+        .run(new Date().toISOString(), period);
+    })();
+  }
+
+  records(
+    where: { period?: number; batchKey?: string; status?: RecordStatus; terminalId?: string } = {},
+  ): JournalRecord[] {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (where.terminalId !== undefined) (clauses.push("terminal_id = ?"), args.push(where.terminalId));
+    if (where.period !== undefined) (clauses.push("period = ?"), args.push(where.period));
+    if (where.batchKey !== undefined) (clauses.push("batch_key = ?"), args.push(where.batchKey));
+    if (where.status !== undefined) (clauses.push("status = ?"), args.push(where.status));
+    const sql = `SELECT * FROM records ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY period, rowid`;
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
+  }
+
+  /** A record by its id or by its leaf hash. */
+  findRecord(idOrLeaf: string): JournalRecord | undefined {
+    const r = this.db
+      .prepare("SELECT * FROM records WHERE record_id = ? OR leaf_hash = ? LIMIT 1")
+      .get(idOrLeaf, idOrLeaf.toLowerCase()) as Row | undefined;
+    return r && toRecord(r);
+  }
+
+  counts(): { total: number; anchored: number; quarantined: number; pending: number; reasons: Record<string, number> } {
+    const byStatus = this.db.prepare("SELECT status, COUNT(*) AS n FROM records GROUP BY status").all() as {
+      status: RecordStatus;
+      n: number;
+    }[];
+    const get = (s: RecordStatus) => byStatus.find((r) => r.status === s)?.n ?? 0;
+    const reasons: Record<string, number> = {};
+    for (const r of this.db
+      .prepare("SELECT reason, COUNT(*) AS n FROM records WHERE status = 'quarantined' GROUP BY reason ORDER BY n DESC")
+      .all() as { reason: string; n: number }[]) {
+      reasons[r.reason] = r.n;
+    }
+    const anchored = get("anchored");
+    const quarantined = get("quarantined");
+    const pending = get("pending");
+    return { total: anchored + quarantined + pending, anchored, quarantined, pending, reasons };
+  }
+
+  private logTransition(batchKey: string, state: BatchState, detail: string | undefined, at: string): void {
+    this.db
+      .prepare("INSERT INTO transitions (at, batch_key, state, detail) VALUES (?, ?, ?, ?)")
+      .run(at, batchKey, state, detail ?? null);
+  }
+}

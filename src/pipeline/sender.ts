@@ -1,0 +1,145 @@
+import type { Provider, Signer, TransactionReceipt, TransactionRequest } from "ethers";
+import { decodeRevert, ContractRevertError } from "../chain/errors";
+import { SEND_DEFAULTS } from "./options";
+
+export interface SendOptions {
+  /** Send attempts before giving up on an unreachable node. */
+  attempts: number;
+  /** First back-off delay; doubles per attempt up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** How long to wait for a receipt before re-sending the same nonce with a higher fee. */
+  receiptTimeoutMs: number;
+  /** Fee increase per re-send, percent (nodes require at least 10% to replace a pending transaction). */
+  feeBumpPercent: number;
+  confirmations: number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_SEND_OPTIONS: Readonly<SendOptions> = Object.freeze({
+  ...SEND_DEFAULTS,
+  confirmations: 1,
+  log: () => undefined,
+});
+
+/** The node did not answer through every retry. The journal keeps the batch; resume later. */
+export class NodeUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NodeUnavailableError";
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls for a receipt (not every provider implements waitForTransaction, e.g. Hardhat's in-process one). */
+async function receiptWithin(
+  provider: Provider,
+  hash: string,
+  timeoutMs: number,
+  confirmations = 1,
+): Promise<TransactionReceipt | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt && (confirmations <= 1 || (await receipt.confirmations()) >= confirmations)) return receipt;
+    if (Date.now() > deadline) return null;
+    await sleep(delay);
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Nonce errors mean an earlier send of ours (or someone's) took the nonce; never a reason to give up. */
+function isNonceConflict(e: unknown): boolean {
+  return /nonce too low|nonce has already been used|already known|replacement transaction underpriced|NONCE_EXPIRED|REPLACEMENT_UNDERPRICED/i.test(
+    message(e),
+  );
+}
+
+/**
+ * Sends one transaction until it is mined: retries with exponential back-off while the node is unreachable,
+ * re-sends the same nonce with a bumped fee when no receipt comes in time, and recognises its own earlier
+ * sends when a nonce turns out to be used. Contract reverts are not retried: they are decoded and thrown.
+ * `onSubmitted` runs after each send, so the caller can journal the transaction hash before waiting.
+ */
+export async function sendWithRetry(
+  signer: Signer,
+  request: TransactionRequest,
+  context: string,
+  onSubmitted: (txHash: string, nonce: number) => void,
+  options: Partial<SendOptions> = {},
+): Promise<TransactionReceipt> {
+  const o = { ...DEFAULT_SEND_OPTIONS, ...options };
+  const provider = signer.provider as Provider;
+  const sent: string[] = [];
+  let nonce: number | undefined;
+  let bump = 100;
+  let lastError: unknown;
+  const started = Date.now();
+
+  const minedOwn = async (): Promise<TransactionReceipt | null> => {
+    for (const hash of sent) {
+      const receipt = await provider.getTransactionReceipt(hash).catch(() => null);
+      if (receipt) return receipt;
+    }
+    return null;
+  };
+
+  for (let attempt = 1; attempt <= o.attempts; attempt++) {
+    try {
+      const earlier = await minedOwn();
+      if (earlier) return await finish(earlier);
+      nonce ??= await signer.getNonce("pending");
+      const fees = await provider.getFeeData();
+      const scaled = (v: bigint | null) => (v === null ? undefined : (v * BigInt(bump)) / 100n);
+      const tx = await signer.sendTransaction({
+        ...request,
+        nonce,
+        ...(fees.maxFeePerGas !== null
+          ? { maxFeePerGas: scaled(fees.maxFeePerGas), maxPriorityFeePerGas: scaled(fees.maxPriorityFeePerGas) }
+          : { gasPrice: scaled(fees.gasPrice) }),
+      });
+      sent.push(tx.hash);
+      onSubmitted(tx.hash, nonce);
+      const receipt = await receiptWithin(provider, tx.hash, o.receiptTimeoutMs);
+      if (receipt) return await finish(receipt);
+      o.log(
+        `${context}: no receipt for ${tx.hash} after ${o.receiptTimeoutMs} ms; re-sending nonce ${nonce} with ${o.feeBumpPercent}% more fee`,
+      );
+      bump = Math.ceil((bump * (100 + o.feeBumpPercent)) / 100);
+    } catch (e) {
+      const decoded = decodeRevert(e, context);
+      if (decoded instanceof ContractRevertError) throw decoded;
+      if (isNonceConflict(e)) {
+        const earlier = await minedOwn();
+        if (earlier) return await finish(earlier);
+        nonce = undefined;
+        bump = Math.ceil((bump * (100 + o.feeBumpPercent)) / 100);
+      }
+      lastError = e;
+      const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+      o.log(`${context}: attempt ${attempt} failed (${message(e).split("\n")[0]}); retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+  throw new NodeUnavailableError(
+    `${context}: the node did not answer after ${o.attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s ` +
+      `(last error: ${message(lastError).split("\n")[0]})`,
+    { cause: lastError },
+  );
+
+  async function finish(receipt: TransactionReceipt): Promise<TransactionReceipt> {
+    if (receipt.status !== 1)
+      throw new Error(`${context}: transaction ${receipt.hash} reverted in block ${receipt.blockNumber}`);
+    if (
+      o.confirmations > 1 &&
+      !(await receiptWithin(provider, receipt.hash, o.receiptTimeoutMs * o.confirmations, o.confirmations))
+    ) {
+      throw new Error(`${context}: ${receipt.hash} did not reach ${o.confirmations} confirmations`);
+    }
+    return receipt;
+  }
+}

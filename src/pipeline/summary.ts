@@ -1,0 +1,259 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import canonicalize from "canonicalize";
+import type { CoreContracts } from "../chain/contracts";
+import { readProofs } from "../chain/proofs";
+import { createRng } from "../common/rng";
+import { recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
+import { keccak256Hex } from "../merkle/keccak";
+import { renderRunReport } from "../report/runReport";
+import { DEFAULT_ALGORITHMS, type AlgorithmName } from "../routing/algorithms";
+import type { Journal, JournalRecord } from "./journal";
+import type { RunOptions } from "./options";
+import type { ScenarioTerminal } from "./scenario";
+
+/** The algorithms a run records per period: QT-DR and the three baselines. */
+export const ALGORITHM_NAMES = DEFAULT_ALGORITHMS;
+export type AlgorithmKey = AlgorithmName;
+
+export interface RunSummary {
+  runId: string;
+  network: string;
+  chainId: number;
+  contracts: Record<string, string>;
+  case: string;
+  days: number;
+  periods: number;
+  seed: number;
+  records: { total: number; anchored: number; quarantined: number };
+  /** `anchored + quarantined == total`: every input record is either anchored with a proof or quarantined. */
+  invariant: { holds: boolean; statement: string };
+  quarantineReasons: Record<string, number>;
+  /** Injected faults (ground truth) and how many of each the checks quarantined. */
+  faults: Record<string, { injected: number; quarantined: number; missed: number }>;
+  /** Quarantined records that carried no injected fault (false alarms). */
+  falseAlarms: number;
+  batches: { anchored: number; failed: number; transactions: number };
+  gas: { total: number; perBatch: number; perRecord: number };
+  verifiedSamples: { ok: number; failed: number };
+  tamperDetected: boolean;
+  tamper: {
+    recordId: string;
+    batchId: number;
+    flippedByte: number;
+    original: { text: string; leafHash: string };
+    tampered: { text: string; leafHash: string };
+    onChainVerifies: boolean;
+  } | null;
+  /** Mean modelled block generation time per algorithm over the run's periods. */
+  blockTimeMs: Record<AlgorithmKey, number>;
+  lbNet: Record<AlgorithmKey, number>;
+  wallMs: number;
+}
+
+export interface SummaryInput {
+  journal: Journal;
+  core: CoreContracts;
+  chainId: bigint;
+  contracts: Record<string, string>;
+  runId: string;
+  dir: string;
+  network: string;
+  opts: RunOptions;
+  started: number;
+  terminals: readonly ScenarioTerminal[];
+  log: (line: string) => void;
+}
+
+/** Per-period routing as stored in the journal. */
+export interface PeriodRouting {
+  period: number;
+  generatorBus: number;
+  tBuildMs: number;
+  algorithms: Partial<
+    Record<
+      AlgorithmKey,
+      {
+        generator: number;
+        blockTimeMs: number;
+        lbNet: number;
+        lbUsed: number;
+        maxUtil: number;
+        meanUtil: number;
+        deadlineViolations: number;
+        links: [number, number, number][];
+      }
+    >
+  >;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+function toRecord(r: JournalRecord): GridRecord {
+  return {
+    terminalId: r.terminalId,
+    kind: r.kind as GridRecord["kind"],
+    timestamp: r.timestamp,
+    payload: JSON.parse(r.payload),
+  };
+}
+
+/**
+ * Verifies a seeded sample of anchored records on-chain from the proof files, and shows that a record with
+ * one flipped bit (P003 Table 1) no longer verifies.
+ */
+async function verifyOnChain(input: SummaryInput, anchored: JournalRecord[]) {
+  const { journal, core, dir, opts } = input;
+  const rng = createRng(opts.seed).fork("verification-sample");
+  const proofsByBatch = new Map<string, RecordProof[]>();
+  const proofFor = (r: JournalRecord): RecordProof => {
+    if (!proofsByBatch.has(r.batchKey!))
+      proofsByBatch.set(r.batchKey!, readProofs(join(dir, "proofs", `${r.batchKey}.json`)));
+    const proof = proofsByBatch.get(r.batchKey!)!.find((p) => p.leafHash === r.leafHash);
+    if (!proof) throw new Error(`no proof for ${r.recordId} in proofs/${r.batchKey}.json`);
+    return proof;
+  };
+  const batchIds = new Map(journal.batches().map((b) => [b.batchKey, b.batchId!]));
+  let ok = 0;
+  let failed = 0;
+  const picks = Math.min(opts.verifySamples, anchored.length);
+  for (let i = 0; i < picks; i++) {
+    const r = anchored[rng.int(0, anchored.length - 1)];
+    const proof = proofFor(r);
+    const local = recordLeafHash(toRecord(r)) === r.leafHash;
+    const onChain = await core.acquisition.verifyLeafHash(batchIds.get(r.batchKey!)!, proof.proof, r.leafHash);
+    if (local && onChain) ok++;
+    else failed++;
+  }
+
+  // P003 Table 1: flip the lowest bit of one digit of a reading in its serialised form; it stays valid JSON.
+  const target = anchored.find((r) => r.kind === 1);
+  if (!target) return { ok, failed, tamper: null };
+  const text = canonicalize(JSON.parse(target.payload)) as string;
+  const at = text.search(/\d(?=[,}][^"]*$)/);
+  const flipped = `${text.slice(0, at)}${String.fromCharCode(text.charCodeAt(at) ^ 1)}${text.slice(at + 1)}`;
+  const tamperedRecord = { ...toRecord(target), payload: JSON.parse(flipped) };
+  const tamperedLeaf = recordLeafHash(tamperedRecord);
+  const proof = proofFor(target);
+  const onChainVerifies = await core.acquisition.verifyLeafHash(
+    batchIds.get(target.batchKey!)!,
+    proof.proof,
+    tamperedLeaf,
+  );
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  return {
+    ok,
+    failed,
+    tamper: {
+      recordId: target.recordId,
+      batchId: batchIds.get(target.batchKey!)!,
+      flippedByte: at,
+      original: { text, leafHash: target.leafHash, payloadHash: keccak256Hex(utf8(text)) },
+      tampered: { text: flipped, leafHash: tamperedLeaf, payloadHash: keccak256Hex(utf8(flipped)) },
+      onChainVerifies,
+    },
+  };
+}
+
+/** Builds summary.json, quarantine.jsonl and report.html from the journal (so a resumed run reports the whole day). */
+export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
+  const { journal, dir, opts } = input;
+  const counts = journal.counts();
+  if (counts.pending > 0) throw new Error(`${counts.pending} records are still pending: the run is not finished`);
+  const records = journal.records();
+  const anchored = records.filter((r) => r.status === "anchored");
+  const quarantined = records.filter((r) => r.status === "quarantined");
+
+  writeFileSync(
+    join(dir, "quarantine.jsonl"),
+    quarantined
+      .map((r) =>
+        JSON.stringify({
+          recordId: r.recordId,
+          period: r.period,
+          terminal: r.label,
+          reason: r.reason,
+          detail: r.detail,
+          record: toRecord(r),
+        }),
+      )
+      .join("\n") + (quarantined.length ? "\n" : ""),
+  );
+
+  const faults: RunSummary["faults"] = {};
+  let falseAlarms = 0;
+  for (const r of records) {
+    if (r.fault) {
+      const f = (faults[r.fault] ??= { injected: 0, quarantined: 0, missed: 0 });
+      f.injected++;
+      if (r.status === "quarantined") f.quarantined++;
+      else f.missed++;
+    } else if (r.status === "quarantined") falseAlarms++;
+  }
+
+  const batches = journal.batches();
+  const confirmed = batches.filter((b) => b.state === "confirmed");
+  const txs = new Map<string, number>();
+  for (const b of confirmed) txs.set(b.txHash!, (txs.get(b.txHash!) ?? 0) + (b.gasUsed ?? 0));
+  const totalGas = [...txs.values()].reduce((a, b) => a + b, 0);
+
+  const routing: PeriodRouting[] = journal.periods().map((p) => ({
+    period: p.period,
+    generatorBus: p.generatorBus,
+    tBuildMs: p.tBuildMs,
+    ...(JSON.parse(p.routing) as Pick<PeriodRouting, "algorithms">),
+  }));
+  const perAlgorithm = (field: "blockTimeMs" | "lbNet") =>
+    Object.fromEntries(
+      ALGORITHM_NAMES.map((a) => [
+        a,
+        mean(routing.map((p) => p.algorithms[a]?.[field] ?? NaN).filter(Number.isFinite)),
+      ]),
+    ) as Record<AlgorithmKey, number>;
+
+  const verification = await verifyOnChain(input, anchored);
+  const total = counts.total;
+  const summary: RunSummary = {
+    runId: input.runId,
+    network: input.network,
+    chainId: Number(input.chainId),
+    contracts: input.contracts,
+    case: opts.case,
+    days: opts.days,
+    periods: opts.days * 96,
+    seed: opts.seed,
+    records: { total, anchored: counts.anchored, quarantined: counts.quarantined },
+    invariant: {
+      holds: counts.anchored + counts.quarantined === total,
+      statement: `${counts.anchored} anchored + ${counts.quarantined} quarantined = ${counts.anchored + counts.quarantined} of ${total} records`,
+    },
+    quarantineReasons: counts.reasons,
+    faults,
+    falseAlarms,
+    batches: { anchored: confirmed.length, failed: batches.length - confirmed.length, transactions: txs.size },
+    gas: {
+      total: totalGas,
+      perBatch: confirmed.length ? Math.round(totalGas / confirmed.length) : 0,
+      perRecord: counts.anchored ? Math.round((totalGas / counts.anchored) * 10) / 10 : 0,
+    },
+    verifiedSamples: { ok: verification.ok, failed: verification.failed },
+    tamperDetected: verification.tamper !== null && !verification.tamper.onChainVerifies,
+    tamper: verification.tamper,
+    blockTimeMs: perAlgorithm("blockTimeMs"),
+    lbNet: perAlgorithm("lbNet"),
+    wallMs: Date.now() - input.started,
+  };
+  if (!summary.invariant.holds) throw new Error(`invariant broken: ${summary.invariant.statement}`);
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const html = await renderRunReport({
+    summary,
+    routing,
+    records,
+    batches: confirmed,
+    terminals: input.terminals,
+    options: opts,
+  });
+  writeFileSync(join(dir, "report.html"), html);
+  input.log(`wrote ${join(dir, "report.html")}`);
+  return summary;
+}

@@ -1,0 +1,251 @@
+import { DEFAULT_ZONE, localClock, parseLocalDate, type LocalClock, type ZoneName } from "./clock";
+import { buildDataset, type Dataset, type FactorReport } from "./dataset";
+import { LoadHistory } from "./history";
+import type { InjectOptions } from "./inject";
+import { FORECASTERS, Forecaster, loadModel, saveModel, type ForecasterName, type ValidatorModel } from "./model";
+import { readLoadCsv, type Gap, type LoadSeries, type SkippedRow } from "./series";
+import { mape, rmse } from "./stats";
+import { streamValidate, type AnomalyReport, type FlaggedReading, type StreamOutcome } from "./stream";
+import { trainValidatorModel, type Preset, type TrainOptions, type TrainReport } from "./train";
+import { DEFAULT_K, PLAIN_RULE, type ValidatorOptions } from "./validator";
+
+/** Share of the training range used for validation when no validation range is given. */
+export const DEFAULT_VALIDATION_SHARE = 0.2;
+
+export interface DataOptions {
+  /** Load CSV (`timestamp,load_mw[,temperature_c]`). */
+  data: string;
+  /** Ranges: `YYYY-MM-DD` (local dates on the zone's clock, `*To` inclusive) or ISO timestamps. */
+  trainFrom: string;
+  trainTo: string;
+  valFrom?: string;
+  valTo?: string;
+  zone?: ZoneName;
+  skipMalformed?: boolean;
+}
+
+export interface ModelOptions extends DataOptions {
+  /** Load a saved model instead of training (its zone wins). */
+  modelIn?: string;
+  /** Save the trained model as JSON. */
+  modelOut?: string;
+  preset?: Preset;
+  train?: TrainOptions;
+  log?: (message: string) => void;
+}
+
+/** A series, its ranges and a model ready to validate with. */
+export interface Prepared {
+  series: LoadSeries;
+  clock: LocalClock;
+  history: LoadHistory;
+  model: ValidatorModel;
+  train: Dataset;
+  val: Dataset;
+  ranges: { trainFrom: number; trainTo: number; valFrom: number; valTo: number };
+  /** Null when the model was loaded. */
+  trainReport: TrainReport | null;
+  trainMs: number;
+}
+
+/**
+ * Reads the data, resolves the ranges (the last 20% of the training range is the validation split
+ * unless one is given) and trains a model, or loads one.
+ */
+export async function prepare(opts: ModelOptions): Promise<Prepared> {
+  const series = readLoadCsv(opts.data, { skipMalformed: opts.skipMalformed });
+  const loaded = opts.modelIn ? loadModel(opts.modelIn) : null;
+  const clock = localClock(loaded?.zone ?? opts.zone ?? DEFAULT_ZONE);
+  const history = LoadHistory.fromSeries(series);
+  const trainFrom = parseLocalDate(opts.trainFrom, clock);
+  let trainTo = parseLocalDate(opts.trainTo, clock, true);
+  if (!(trainTo > trainFrom)) throw new Error(`--train-to (${opts.trainTo}) must be after --train-from`);
+  let valFrom: number;
+  let valTo: number;
+  if (opts.valFrom || opts.valTo) {
+    if (!opts.valFrom || !opts.valTo) throw new Error("give both --val-from and --val-to, or neither");
+    valFrom = parseLocalDate(opts.valFrom, clock);
+    valTo = parseLocalDate(opts.valTo, clock, true);
+  } else {
+    const inRange = series.timestamps.filter((t) => t >= trainFrom && t <= trainTo);
+    if (inRange.length < 10) throw new Error(`the training range holds ${inRange.length} rows of ${opts.data}`);
+    valFrom = inRange[Math.floor(inRange.length * (1 - DEFAULT_VALIDATION_SHARE))];
+    valTo = trainTo;
+    trainTo = valFrom - 1;
+  }
+  const train = buildDataset(series, history, clock, trainFrom, trainTo);
+  const val = buildDataset(series, history, clock, valFrom, valTo);
+  let model: ValidatorModel;
+  let trainReport: TrainReport | null = null;
+  const t0 = Date.now();
+  if (loaded) {
+    model = loaded;
+  } else {
+    const r = await trainValidatorModel(
+      train,
+      val,
+      { file: opts.data, zone: clock.name },
+      { preset: opts.preset, log: opts.log, ...opts.train },
+    );
+    model = r.model;
+    trainReport = r.report;
+  }
+  const trainMs = Date.now() - t0;
+  if (opts.modelOut) saveModel(opts.modelOut, model);
+  return {
+    series,
+    clock,
+    history,
+    model,
+    train,
+    val,
+    ranges: { trainFrom, trainTo, valFrom, valTo },
+    trainReport,
+    trainMs,
+  };
+}
+
+export interface ValidationRunOptions extends ModelOptions {
+  testFrom: string;
+  testTo: string;
+  /** Seed of the anomaly injection into the test range; none when undefined. */
+  inject?: number;
+  injectOptions?: Partial<InjectOptions>;
+  k?: number;
+  threshold?: number;
+  validator?: ValidatorOptions;
+}
+
+export interface ModelScore {
+  mape: number;
+  rmse: number;
+  trainMs: number;
+}
+
+/** Detection quality of one configuration on the same test readings. */
+export interface DetectionScore {
+  flagged: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+/** The JSON written by `grid:validate` (the keys the issue fixes, plus detail). */
+export interface ValidationReport {
+  rows: {
+    train: number;
+    validation: number;
+    test: number;
+    skipped: number;
+    /** Rows in the ranges left out because their 24 h / 168 h lags fall outside the data or into a long gap. */
+    noHistory: number;
+    gaps: Gap[];
+    skippedRows: SkippedRow[];
+  };
+  factors: FactorReport[];
+  models: {
+    SVR: ModelScore & { params: ValidatorModel["svr"]["params"]; supportVectors: number; fitRows: number };
+    ELM: (ModelScore & { params: NonNullable<ValidatorModel["elm"]>["params"] }) | null;
+    seasonalNaive: ModelScore;
+  };
+  anomalies: AnomalyReport;
+  flagged: FlaggedReading[];
+  detector: {
+    forecaster: ForecasterName;
+    k: number;
+    threshold: number | null;
+    oneStep: boolean;
+    sdRes: number;
+    sdResOneStep: number;
+    rho1h: number;
+    /** The other forecasters (and the plain, literal rule) on the same readings, for comparison. */
+    alternatives: Record<string, DetectionScore>;
+  };
+  throughput: { checks: number; checkMs: number; checksPerSecond: number };
+  training: TrainReport | null;
+  ranges: Record<string, string>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Trains (or loads) the validator, scores the forecasters on the test range and runs detection there. */
+export async function runValidation(opts: ValidationRunOptions): Promise<ValidationReport> {
+  const p = await prepare(opts);
+  const testFrom = parseLocalDate(opts.testFrom, p.clock);
+  const testTo = parseLocalDate(opts.testTo, p.clock, true);
+  if (!(testTo > testFrom)) throw new Error(`--test-to (${opts.testTo}) must be after --test-from`);
+  const test = buildDataset(p.series, p.history, p.clock, testFrom, testTo);
+  if (test.n === 0) throw new Error(`no test rows with lag history between ${opts.testFrom} and ${opts.testTo}`);
+  const fc = new Forecaster(p.model);
+  const score = (which: ForecasterName, trainMs: number): ModelScore => {
+    const pred = fc.forecastRows(test.x, test.n, which);
+    return { mape: mape(test.y, pred), rmse: rmse(test.y, pred), trainMs };
+  };
+  const tr = p.trainReport;
+  const validatorOptions: ValidatorOptions = { k: opts.k, threshold: opts.threshold, ...opts.validator };
+  const stream = (v: ValidatorOptions): StreamOutcome =>
+    streamValidate(p.model, p.series, testFrom, testTo, {
+      injectSeed: opts.inject,
+      inject: opts.injectOptions,
+      validator: v,
+    });
+  const main = stream(validatorOptions);
+  const alternatives: Record<string, DetectionScore> = {};
+  const alt = (name: string, v: ValidatorOptions): void => {
+    const r = stream({ ...validatorOptions, ...v }).report;
+    alternatives[name] = { flagged: r.flagged, precision: r.precision, recall: r.recall };
+  };
+  for (const which of FORECASTERS) {
+    if (p.model.residuals[which]) alt(which, { forecaster: which });
+  }
+  alt("svrPlainRule", PLAIN_RULE);
+  const which = validatorOptions.forecaster ?? "svr";
+  const stats = p.model.residuals[which];
+  return {
+    rows: {
+      train: p.train.n,
+      validation: p.val.n,
+      test: test.n,
+      skipped: p.series.skipped.length,
+      noHistory: p.train.noHistory + p.val.noHistory + test.noHistory,
+      gaps: p.series.gaps,
+      skippedRows: p.series.skipped,
+    },
+    factors: p.model.factors,
+    models: {
+      SVR: {
+        ...score("svr", tr ? tr.svr.finalFit.trainMs : 0),
+        params: p.model.svr.params,
+        supportVectors: p.model.svr.coef.length,
+        fitRows: p.model.trainedOn.rows,
+      },
+      ELM: p.model.elm ? { ...score("elm", tr?.elm?.trainMs ?? 0), params: p.model.elm.params } : null,
+      seasonalNaive: score("seasonalNaive", 0),
+    },
+    anomalies: main.report,
+    flagged: main.flagged,
+    detector: {
+      forecaster: which,
+      k: validatorOptions.k ?? DEFAULT_K,
+      threshold: validatorOptions.threshold ?? null,
+      oneStep: validatorOptions.oneStep ?? true,
+      sdRes: stats?.sd ?? NaN,
+      sdResOneStep: stats?.sdStep ?? NaN,
+      rho1h: stats?.rho1h ?? NaN,
+      alternatives,
+    },
+    throughput: {
+      checks: main.results.length,
+      checkMs: main.checkMs,
+      checksPerSecond: main.results.length / (main.checkMs / 1000),
+    },
+    training: tr,
+    ranges: {
+      trainFrom: iso(p.ranges.trainFrom),
+      trainTo: iso(p.ranges.trainTo),
+      valFrom: iso(p.ranges.valFrom),
+      valTo: iso(p.ranges.valTo),
+      testFrom: iso(testFrom),
+      testTo: iso(testTo),
+    },
+  };
+}

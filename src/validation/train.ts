@@ -1,0 +1,387 @@
+import { FACTORS, N_FACTORS } from "./features";
+import { DEFAULT_H_MIN, selectFactors, type Dataset, type FactorReport } from "./dataset";
+import { trainElm, ElmPredictor, type ElmParams } from "./elm";
+import { MODEL_FORMAT, type ResidualStats, type Scaling, type ValidatorModel } from "./model";
+import { autocorrelation1, mape, mean, sd } from "./stats";
+import { SvrPredictor, trainSvr, type SvrModel, type SvrParams } from "./svr";
+import { localClock, type LocalClock, type ZoneName } from "./clock";
+
+/** Hyper-parameter grid for the SVR (targets and features are standardised, so these are unitless). */
+export interface SvrGrid {
+  C: number[];
+  epsilon: number[];
+  gamma: number[];
+}
+export const DEFAULT_SVR_GRID: SvrGrid = { C: [1, 10, 100], epsilon: [0.05, 0.1, 0.2], gamma: [0.05, 0.2, 0.8] };
+/** Rows (evenly spaced over the training split) that each grid point is fitted on. */
+export const DEFAULT_SEARCH_ROWS = 4000;
+/** The search stops starting new grid points after this long. */
+export const DEFAULT_SEARCH_BUDGET_MS = 240_000;
+/**
+ * Upper bound on the rows of a fit (an evenly spaced subsample above it). On GEFCom the validation
+ * MAPE is flat from about 4,000 rows on (docs/validation.md), while fit time grows about
+ * quadratically and prediction cost linearly with the support vectors, which grow with the rows.
+ */
+export const DEFAULT_MAX_TRAIN_ROWS = 6000;
+/**
+ * Among grid points whose validation MAPE is within this relative margin of the best, the one with
+ * the fewest support vectors wins: the margin is far below the split-to-split noise and the
+ * validator's speed is proportional to the support vectors.
+ */
+export const DEFAULT_MAPE_TOLERANCE = 0.02;
+
+export interface ElmGrid {
+  hidden: number[];
+  C: number[];
+}
+export const DEFAULT_ELM_GRID: ElmGrid = { hidden: [100, 300], C: [1, 10, 100, 1000] };
+export const DEFAULT_SEED = 1;
+
+/**
+ * The pipeline's fast preset: the SVR and ELM parameters the default search picks on 2012 / first
+ * half of 2013 (docs/validation.md), no search, at most 3,000 evenly spaced rows.
+ */
+export const FAST_PRESET = {
+  svr: { C: 10, epsilon: 0.1, gamma: 0.2 } as SvrParams,
+  elmGrid: { hidden: [300], C: [10] } as ElmGrid,
+  maxTrainRows: 3000,
+};
+
+export type Preset = "full" | "fast";
+
+export interface TrainOptions {
+  hMin?: number;
+  /** "full": grid search + fits on all rows; "fast": FAST_PRESET (seconds, slightly less accurate). */
+  preset?: Preset;
+  /** Skip the search and use these SVR parameters. */
+  svrParams?: SvrParams;
+  grid?: SvrGrid;
+  searchRows?: number;
+  searchBudgetMs?: number;
+  maxTrainRows?: number;
+  mapeTolerance?: number;
+  /** Fit and report the ELM too (default true). */
+  elm?: boolean;
+  elmGrid?: ElmGrid;
+  seed?: number;
+  /** Refit the final model on training + validation rows (default true). */
+  refitOnValidation?: boolean;
+  cacheSizeMb?: number;
+  log?: (message: string) => void;
+}
+
+export interface SearchTrial {
+  params: SvrParams;
+  validationMape: number;
+  nSv: number;
+  trainMs: number;
+}
+
+export interface ElmTrial {
+  params: ElmParams;
+  validationMape: number;
+  trainMs: number;
+}
+
+export interface TrainReport {
+  factors: FactorReport[];
+  preset: Preset;
+  search: { rows: number; trials: SearchTrial[]; notRun: number; ms: number; budgetMs: number };
+  svr: {
+    params: SvrParams;
+    /** Fit on the training split used to calibrate `residual` on validation. */
+    calibrationFit: { rows: number; trainMs: number; nSv: number; validationMape: number };
+    /** The model that is returned (training + validation rows unless refit is off). */
+    finalFit: { rows: number; trainMs: number; nSv: number };
+  };
+  elm: { params: ElmParams; trials: ElmTrial[]; trainMs: number; validationMape: number } | null;
+  residuals: ValidatorModel["residuals"];
+}
+
+export interface TrainMeta {
+  file: string;
+  zone: ZoneName;
+}
+
+/** The trial with the fewest support vectors among those within `tolerance` of the best MAPE. */
+export function pickTrial(trials: SearchTrial[], tolerance: number): SearchTrial {
+  const best = Math.min(...trials.map((t) => t.validationMape));
+  const near = trials.filter((t) => t.validationMape <= best * (1 + tolerance));
+  return near.reduce((a, b) => (b.nSv < a.nSv || (b.nSv === a.nSv && b.validationMape < a.validationMape) ? b : a));
+}
+
+/** Indices of `k` rows spread evenly over `n` (all rows when `k >= n`). */
+export function evenSample(n: number, k: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.floor((i * n) / k));
+}
+
+function fitScaling(d: Dataset, cols: number[], rows: number[]): Scaling {
+  const pick = (j: number): number[] => rows.map((i) => d.x[i * N_FACTORS + j]);
+  const ys = rows.map((i) => d.y[i]);
+  return {
+    mean: cols.map((j) => mean(pick(j))),
+    sd: cols.map((j) => sd(pick(j)) || 1),
+    targetMean: mean(ys),
+    targetSd: sd(ys) || 1,
+  };
+}
+
+/** Scaled kept columns (row-major) and scaled targets of the given rows. */
+function design(d: Dataset, cols: number[], rows: number[], s: Scaling): { x: Float64Array; y: Float64Array } {
+  const k = cols.length;
+  const x = new Float64Array(rows.length * k);
+  const y = new Float64Array(rows.length);
+  rows.forEach((i, r) => {
+    for (let c = 0; c < k; c++) x[r * k + c] = (d.x[i * N_FACTORS + cols[c]] - s.mean[c]) / s.sd[c];
+    y[r] = (d.y[i] - s.targetMean) / s.targetSd;
+  });
+  return { x, y };
+}
+
+function unscale(pred: Float64Array, s: Scaling): Float64Array {
+  return pred.map((p) => p * s.targetSd + s.targetMean);
+}
+
+/** Concatenates two datasets (training then validation rows). */
+function concat(a: Dataset, b: Dataset): Dataset {
+  const cat = (p: Float64Array, q: Float64Array): Float64Array => {
+    const out = new Float64Array(p.length + q.length);
+    out.set(p);
+    out.set(q, p.length);
+    return out;
+  };
+  return {
+    x: cat(a.x, b.x),
+    y: cat(a.y, b.y),
+    timestamps: cat(a.timestamps, b.timestamps),
+    n: a.n + b.n,
+    noHistory: 0,
+  };
+}
+
+/** Grid points ordered cheapest first (small C and gamma, large epsilon), so a cut-off keeps the cheap ones. */
+function gridPoints(grid: SvrGrid): SvrParams[] {
+  const pts: SvrParams[] = [];
+  for (const C of grid.C)
+    for (const gamma of grid.gamma) for (const epsilon of grid.epsilon) pts.push({ C, epsilon, gamma });
+  return pts.sort((p, q) => p.C * p.gamma - q.C * q.gamma || q.epsilon - p.epsilon);
+}
+
+/**
+ * Residual statistics of `actual - forecast` on validation. `rho1h` is the lag-1 h autocorrelation;
+ * the spread of the one-hour change `e_t - rho e_(t-1h)` is measured overall and per local hour of
+ * day (shrunk towards the overall value), from every pair of rows one hour apart.
+ */
+export function residualStats(
+  timestamps: ArrayLike<number>,
+  residuals: ArrayLike<number>,
+  clock: LocalClock,
+): ResidualStats {
+  const index = new Map<number, number>();
+  for (let i = 0; i < timestamps.length; i++) index.set(timestamps[i], i);
+  const m = mean(residuals);
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < timestamps.length; i++) {
+    const j = index.get(timestamps[i] - HOUR_MS);
+    if (j !== undefined) pairs.push([j, i]);
+  }
+  let c = 0;
+  let v = 0;
+  for (const [j, i] of pairs) {
+    c += (residuals[j] - m) * (residuals[i] - m);
+    v += (residuals[j] - m) ** 2;
+  }
+  const rho1h = v > 0 ? Math.max(0, Math.min(c / v, MAX_RHO)) : 0;
+  const spread = sd(residuals);
+  const byHour: number[][] = Array.from({ length: 24 }, () => []);
+  const all: number[] = [];
+  for (const [j, i] of pairs) {
+    const u = residuals[i] - m - rho1h * (residuals[j] - m);
+    all.push(u * u);
+    byHour[localHour(timestamps[i], clock)].push(u * u);
+  }
+  const sdStep = all.length > 1 ? Math.sqrt(mean(all)) : spread;
+  const sdStepByHour = byHour.map((sq) =>
+    Math.sqrt((sq.reduce((a, b) => a + b, 0) + HOUR_SHRINKAGE * sdStep ** 2) / (sq.length + HOUR_SHRINKAGE)),
+  );
+  return { mean: m, sd: spread, rho1h, sdStep, sdStepByHour, n: residuals.length };
+}
+
+const HOUR_MS = 3_600_000;
+/** Keeps `1 - rho^2` away from 0 so sigma never collapses. */
+const MAX_RHO = 0.995;
+
+/**
+ * Pseudo-count that pulls each hour's spread towards the all-hours value, so an hour with few
+ * validation rows cannot get a tiny sigma by chance.
+ */
+export const HOUR_SHRINKAGE = 20;
+
+function localHour(epochMs: number, clock: LocalClock): number {
+  return new Date(epochMs + clock.offsetMinutes(epochMs) * 60_000).getUTCHours();
+}
+
+/**
+ * Trains the validator of ALGORITHMS.md section 9: Pearson factor selection and scaling on the
+ * training split, SVR hyper-parameters by validation MAPE (small grid, subsampled rows, time
+ * budget), residual calibration on validation, then the final fit. Validation rows never influence
+ * the scaling of the model whose residuals calibrate `sd_res`.
+ */
+export async function trainValidatorModel(
+  train: Dataset,
+  val: Dataset,
+  meta: TrainMeta,
+  options: TrainOptions = {},
+): Promise<{ model: ValidatorModel; report: TrainReport }> {
+  const preset = options.preset ?? "full";
+  const fast = preset === "fast";
+  const log = options.log ?? (() => undefined);
+  if (train.n < 10 || val.n < 10) {
+    throw new Error(`not enough rows to train (${train.n} training, ${val.n} validation rows with full lag history)`);
+  }
+  const factors = selectFactors(train, options.hMin ?? DEFAULT_H_MIN);
+  const cols = factors.flatMap((f, j) => (f.kept ? [j] : []));
+  if (cols.length === 0) {
+    throw new Error(`no factor reaches |h| >= ${options.hMin ?? DEFAULT_H_MIN}; lower --h-min`);
+  }
+  const maxRows = options.maxTrainRows ?? (fast ? FAST_PRESET.maxTrainRows : DEFAULT_MAX_TRAIN_ROWS);
+  const trainRows = evenSample(train.n, maxRows);
+  const scaling = fitScaling(train, cols, trainRows);
+  const valAll = Array.from({ length: val.n }, (_, i) => i);
+  const valX = design(val, cols, valAll, scaling).x;
+  const svrOpts = { cacheSizeMb: options.cacheSizeMb };
+
+  // 1. Hyper-parameters on the validation split.
+  const budgetMs = options.searchBudgetMs ?? DEFAULT_SEARCH_BUDGET_MS;
+  const searchRows = evenSample(train.n, options.searchRows ?? DEFAULT_SEARCH_ROWS);
+  const trials: SearchTrial[] = [];
+  let params = options.svrParams ?? (fast ? FAST_PRESET.svr : undefined);
+  const points = params ? [] : gridPoints(options.grid ?? DEFAULT_SVR_GRID);
+  const searchStart = Date.now();
+  if (points.length > 0) {
+    const { x, y } = design(train, cols, searchRows, scaling);
+    for (const p of points) {
+      if (Date.now() - searchStart > budgetMs) break;
+      const t0 = Date.now();
+      const m = await trainSvr(x, searchRows.length, cols.length, y, p, svrOpts);
+      const trainMs = Date.now() - t0;
+      const pred = unscale(new SvrPredictor(m).predictRows(valX, val.n), scaling);
+      trials.push({ params: p, validationMape: mape(val.y, pred), nSv: m.coef.length, trainMs });
+      log(`search C=${p.C} eps=${p.epsilon} gamma=${p.gamma}: MAPE ${mape(val.y, pred).toFixed(3)}% (${trainMs} ms)`);
+    }
+    params = pickTrial(trials, options.mapeTolerance ?? DEFAULT_MAPE_TOLERANCE).params;
+  }
+  if (!params) throw new Error("no SVR parameters: the search ran no grid point within its budget");
+  const searchMs = Date.now() - searchStart;
+
+  // 2. Calibration fit on the training split; residuals on validation give sd_res and rho.
+  const cal = design(train, cols, trainRows, scaling);
+  let t0 = Date.now();
+  const calModel = await trainSvr(cal.x, trainRows.length, cols.length, cal.y, params, svrOpts);
+  const calMs = Date.now() - t0;
+  const valPred = unscale(new SvrPredictor(calModel).predictRows(valX, val.n), scaling);
+  const residualsOf = (pred: ArrayLike<number>): ResidualStats =>
+    residualStats(
+      val.timestamps,
+      val.y.map((v, i) => v - pred[i]),
+      localClock(meta.zone),
+    );
+  const lag168 = FACTORS.indexOf("lag168");
+  const residuals: ValidatorModel["residuals"] = {
+    svr: residualsOf(valPred),
+    elm: null,
+    seasonalNaive: residualsOf(val.y.map((_, i) => val.x[i * N_FACTORS + lag168])),
+  };
+  log(`calibration fit: ${trainRows.length} rows in ${calMs} ms, validation MAPE ${mape(val.y, valPred).toFixed(3)}%`);
+
+  // 3. ELM, for comparison (its own small grid on the same split).
+  const wantElm = options.elm ?? true;
+  const seed = options.seed ?? DEFAULT_SEED;
+  let elmReport: TrainReport["elm"] = null;
+  let elmParams: ElmParams | null = null;
+  if (wantElm) {
+    const grid = options.elmGrid ?? (fast ? FAST_PRESET.elmGrid : DEFAULT_ELM_GRID);
+    const elmTrials: ElmTrial[] = [];
+    for (const hidden of grid.hidden) {
+      for (const C of grid.C) {
+        const p = { hidden, C, seed };
+        const t1 = Date.now();
+        const e = trainElm(cal.x, trainRows.length, cols.length, cal.y, p);
+        const ms = Date.now() - t1;
+        const pred = unscale(new ElmPredictor(e).predictRows(valX, val.n), scaling);
+        elmTrials.push({ params: p, validationMape: mape(val.y, pred), trainMs: ms });
+        if (elmTrials.every((t) => t.validationMape >= mape(val.y, pred))) residuals.elm = residualsOf(pred);
+      }
+    }
+    const best = elmTrials.reduce((b, t) => (t.validationMape < b.validationMape ? t : b));
+    elmParams = best.params;
+    elmReport = { params: best.params, trials: elmTrials, trainMs: 0, validationMape: best.validationMape };
+  }
+
+  // 4. Final fit (training + validation rows by default), with its own scaling.
+  const refit = options.refitOnValidation ?? true;
+  const all = refit ? concat(train, val) : train;
+  const finalRows = evenSample(all.n, maxRows);
+  const finalScaling = refit ? fitScaling(all, cols, finalRows) : scaling;
+  let finalModel: SvrModel = calModel;
+  let finalMs = calMs;
+  const fin = refit ? design(all, cols, finalRows, finalScaling) : cal;
+  if (refit) {
+    t0 = Date.now();
+    finalModel = await trainSvr(fin.x, finalRows.length, cols.length, fin.y, params, svrOpts);
+    finalMs = Date.now() - t0;
+    log(`final fit: ${finalRows.length} rows in ${finalMs} ms, ${finalModel.coef.length} support vectors`);
+  }
+  let elm: ValidatorModel["elm"] = null;
+  if (elmParams && elmReport) {
+    t0 = Date.now();
+    elm = { ...trainElm(fin.x, finalRows.length, cols.length, fin.y, elmParams), params: elmParams };
+    elmReport.trainMs = Date.now() - t0;
+  }
+
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const model: ValidatorModel = {
+    format: MODEL_FORMAT,
+    zone: meta.zone,
+    factors,
+    scaling: finalScaling,
+    svr: { ...finalModel, params },
+    elm,
+    residuals,
+    trainedOn: {
+      file: meta.file,
+      from: iso(all.timestamps[0]),
+      to: iso(all.timestamps[all.n - 1]),
+      rows: finalRows.length,
+      validationRows: val.n,
+      preset,
+    },
+  };
+  return {
+    model,
+    report: {
+      factors,
+      preset,
+      search: {
+        rows: points.length ? searchRows.length : 0,
+        trials,
+        notRun: points.length - trials.length,
+        ms: searchMs,
+        budgetMs,
+      },
+      svr: {
+        params,
+        calibrationFit: {
+          rows: trainRows.length,
+          trainMs: calMs,
+          nSv: calModel.coef.length,
+          validationMape: mape(val.y, valPred),
+        },
+        finalFit: { rows: finalRows.length, trainMs: finalMs, nSv: finalModel.coef.length },
+      },
+      elm: elmReport,
+      residuals,
+    },
+  };
+}

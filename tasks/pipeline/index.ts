@@ -1,0 +1,2 @@
+import "./run";
+import "./trace";

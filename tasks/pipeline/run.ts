@@ -1,0 +1,126 @@
+import { types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { gridTask } from "../common/gridTask";
+import { RUN_DEFAULTS } from "../../src/pipeline/options";
+
+export interface RunTaskOptions {
+  case: string;
+  days: number;
+  seed: number;
+  out: string;
+  resume?: string;
+  confirmations: number;
+  dataDay: string;
+  marketDay: string;
+  model?: string;
+  noFaults: boolean;
+}
+
+/** Runs the acquisition pipeline on the task's --network and prints where the outputs are. */
+export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTaskOptions) {
+  await hre.run("compile", { quiet: true });
+  const { runPipeline } = require("../../src/pipeline/run") as typeof import("../../src/pipeline/run");
+  const { NO_FAULTS } = require("../../src/pipeline/faults") as typeof import("../../src/pipeline/faults");
+  const { SingleBar, Presets } = require("cli-progress") as typeof import("cli-progress");
+  const [signer] = await hre.ethers.getSigners();
+  const bar = process.stdout.isTTY
+    ? new SingleBar(
+        { format: "{bar} {value}/{total} periods | {eta_formatted} left", hideCursor: true },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const lines: string[] = [];
+  let started = false;
+  try {
+    const result = await runPipeline(
+      {
+        case: args.case,
+        days: args.days,
+        seed: args.seed,
+        out: args.out,
+        resume: args.resume,
+        confirmations: args.confirmations,
+        dataDay: args.dataDay,
+        marketDay: args.marketDay,
+        modelFile: args.model,
+        ...(args.noFaults ? { faults: { ...NO_FAULTS } } : {}),
+      },
+      {
+        signer,
+        provider: hre.ethers.provider,
+        network: hre.network.name,
+        log: (line) => (bar && started ? lines.push(line) : console.log(line)),
+        onPeriod: (done, total) => {
+          if (!bar) return;
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        },
+      },
+    );
+    bar?.stop();
+    for (const line of lines) console.log(line);
+    const s = result.summary;
+    console.log(`run ${s.runId} on ${s.network} (chain ${s.chainId}) in ${(s.wallMs / 1000).toFixed(1)} s`);
+    console.log(
+      `  records: ${s.records.total} = ${s.records.anchored} anchored + ${s.records.quarantined} quarantined (${
+        Object.entries(s.quarantineReasons)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(", ") || "none"
+      })`,
+    );
+    console.log(
+      `  batches: ${s.batches.anchored} anchored in ${s.batches.transactions} transactions, ${s.gas.perBatch} gas per batch, ${s.gas.perRecord} per record`,
+    );
+    console.log(
+      `  verified on-chain: ${s.verifiedSamples.ok}/${s.verifiedSamples.ok + s.verifiedSamples.failed} samples; one-bit tamper detected: ${s.tamperDetected}`,
+    );
+    console.log(
+      `  block time (mean ms): ${Object.entries(s.blockTimeMs)
+        .map(([a, ms]) => `${a} ${ms.toFixed(1)}`)
+        .join(", ")}`,
+    );
+    console.log(`  outputs: ${result.dir}/{summary.json,quarantine.jsonl,proofs/,report.html}`);
+    return result;
+  } finally {
+    bar?.stop();
+  }
+}
+
+gridTask(
+  "run",
+  "Run a simulated acquisition day: readings -> validate -> sign -> route/elect -> anchor -> proofs -> report",
+  (t) =>
+    t
+      .addOptionalParam("case", "IEEE case (ieee14, ieee39, ieee118, ...)", RUN_DEFAULTS.case, types.string)
+      .addOptionalParam("days", "Simulated days of 96 fifteen-minute periods", RUN_DEFAULTS.days, types.int)
+      .addOptionalParam("seed", "Seed of noise, faults and sampling", RUN_DEFAULTS.seed, types.int)
+      .addOptionalParam("out", "Parent folder of run folders", RUN_DEFAULTS.out, types.string)
+      .addOptionalParam("resume", "Continue the run with this id (a folder under --out) after a crash or outage")
+      .addOptionalParam(
+        "confirmations",
+        "Blocks to wait for per anchoring transaction",
+        RUN_DEFAULTS.confirmations,
+        types.int,
+      )
+      .addOptionalParam(
+        "dataDay",
+        "GEFCom local day whose load is replayed (the validator trains on the data before it)",
+        RUN_DEFAULTS.dataDay,
+        types.string,
+      )
+      .addOptionalParam(
+        "marketDay",
+        "Elia market day that prices the transactions (UTC)",
+        RUN_DEFAULTS.marketDay,
+        types.string,
+      )
+      .addOptionalParam(
+        "model",
+        "A saved validator model JSON (default: trained with the fast preset and kept in the run folder)",
+      )
+      .addFlag("noFaults", "Inject no faults")
+      .setAction(async (args: RunTaskOptions, hre) => {
+        await runAcquisition(hre, args);
+      }),
+);

@@ -1,0 +1,32 @@
+import { types } from "hardhat/config";
+import type { ConfigurableTaskDefinition } from "hardhat/types";
+import { COMMON_DEFAULTS } from "../../src/validation/options";
+
+/** Parameters shared by grid:validate and grid:forecast. */
+export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
+  return t
+    .addOptionalParam("data", "load CSV: timestamp,load_mw[,temperature_c]", COMMON_DEFAULTS.data, types.string)
+    .addParam("trainFrom", "first training day (YYYY-MM-DD local, or ISO)")
+    .addParam("trainTo", "last training day (inclusive)")
+    .addOptionalParam("valFrom", "first validation day (default: the last 20% of the training range)")
+    .addOptionalParam("valTo", "last validation day (inclusive)")
+    .addOptionalParam("zone", "clock of the calendar features: us-eastern | brussels | utc", COMMON_DEFAULTS.zone)
+    .addOptionalParam("preset", "full (grid search) | fast (fixed parameters, seconds)", COMMON_DEFAULTS.preset)
+    .addOptionalParam("model", "load this saved model (JSON) instead of training")
+    .addOptionalParam("saveModel", "save the trained model (JSON) here")
+    .addOptionalParam("hMin", "keep factors with |Pearson h| >= hMin (default 0.2)", undefined, types.float)
+    .addOptionalParam("k", "flag when |actual - forecast| > k * sd_res (default 3)", undefined, types.float)
+    .addOptionalParam(
+      "threshold",
+      "absolute residual threshold in MW instead of k * sd_res (P000: 8.28)",
+      undefined,
+      types.float,
+    )
+    .addFlag(
+      "plainRule",
+      "only the literal rule |actual - SVR forecast| > k * sd_res (no one-step, drift, stuck checks)",
+    )
+    .addOptionalParam("searchBudget", "seconds the SVR grid search may take (default 240)", undefined, types.float)
+    .addFlag("skipMalformed", "skip malformed CSV rows (counted and listed) instead of failing")
+    .addOptionalParam("inject", "seed: inject labelled anomalies into the test range", undefined, types.int);
+}

@@ -1,0 +1,46 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { types } from "hardhat/config";
+import { gridTask } from "../common/gridTask";
+import { COMMON_DEFAULTS, parseValidateArgs, type ValidateTaskOptions } from "../../src/validation/options";
+import { addCommonParams } from "./params";
+
+// Loaded lazily (require: these are TypeScript files; libsvm's wasm only loads when training).
+type Run = typeof import("../../src/validation/run");
+type Cli = typeof import("../../src/validation/cli");
+
+/** Trains (or loads) the validator, scores it on the test range and writes the JSON report. */
+export async function runValidate(opts: ValidateTaskOptions) {
+  const { runValidation } = require("../../src/validation/run") as Run;
+  const { toModelOptions, toValidatorOptions, formatValidationSummary } = require("../../src/validation/cli") as Cli;
+  const report = await runValidation({
+    ...toModelOptions(opts, (m) => console.error(m)),
+    testFrom: opts.testFrom,
+    testTo: opts.testTo,
+    inject: opts.inject,
+    validator: toValidatorOptions(opts),
+  });
+  const json = JSON.stringify(report, null, 2);
+  if (opts.out) {
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, json + "\n");
+    console.log(formatValidationSummary(report));
+    console.log(`report: ${opts.out}`);
+  } else {
+    console.log(json);
+  }
+  return report;
+}
+
+gridTask(
+  "validate",
+  "Train the reading validator (Pearson factors, SVR, ELM), score it on a test range, detect (injected) anomalies",
+  (t) =>
+    addCommonParams(t)
+      .addParam("testFrom", "first test day (YYYY-MM-DD local, or ISO)")
+      .addParam("testTo", "last test day (inclusive)")
+      .addOptionalParam("out", "JSON report path (default: print the JSON)", undefined, types.string)
+      .setAction(async (args: Record<string, unknown>) => {
+        await runValidate(parseValidateArgs({ ...COMMON_DEFAULTS, ...args }));
+      }),
+);
