@@ -7,3 +7,5 @@ import "./pipeline";
 import "./naming";
 import "./sharing";
 import "./bench";
+import "./sdk";
+import "./remix";

@@ -1,7 +1,7 @@
-import type { HDNodeWallet, Wallet } from "ethers";
-import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
+import { BaseWallet, type Signer } from "ethers";
+import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle/portable";
 import type { CoreContracts } from "./contracts";
-import { acquisitionDomain, signHeader } from "./eip712";
+import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { readStreamState } from "./streams";
@@ -51,7 +51,11 @@ export interface AnchorRequest {
   /** The stream: the terminal whose key signs the header. */
   terminalId: string;
   dataType: number;
-  key: Wallet | HDNodeWallet;
+  /**
+   * The terminal's key: a Wallet signs locally; any other ethers Signer (a browser wallet, a hardware key) is
+   * asked for an EIP-712 signature (eth_signTypedData_v4).
+   */
+  key: Signer;
   /**
    * The sequence the caller expects this batch to take (a terminal that tracks its own stream). It must be the
    * stream's next one; a replayed or skipped sequence is refused. By default the next sequence is used.
@@ -125,10 +129,11 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `terminal ${terminalId} is ${TERMINAL_STATUS_NAMES[Number(status)]}, not Active`,
     );
   }
-  if (signer.toLowerCase() !== key.address.toLowerCase()) {
+  const keyAddress = await key.getAddress();
+  if (signer.toLowerCase() !== keyAddress.toLowerCase()) {
     throw new AnchorRefusedError(
       "WRONG_KEY",
-      `terminal ${terminalId} signs with ${signer}, but the key given is ${key.address}`,
+      `terminal ${terminalId} signs with ${signer}, but the key given is ${keyAddress}`,
     );
   }
 
@@ -187,7 +192,11 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
     );
   }
 
-  const signature = signHeader(key.privateKey, acquisitionDomain(chainId, contract), header);
+  const domain = acquisitionDomain(chainId, contract);
+  const signature =
+    key instanceof BaseWallet
+      ? signHeader(key.privateKey, domain, header)
+      : await key.signTypedData(domain, BATCH_HEADER_TYPES, { ...header });
   const context = `anchorBatch(terminal ${terminalId}, sequence ${header.sequence})`;
   await withDecodedRevert(context, () => core.acquisition.anchorBatch.staticCall(header, signature));
   const tx = await withDecodedRevert(context, () => core.acquisition.anchorBatch(header, signature));

@@ -1,11 +1,13 @@
 import type { ContractRunner } from "ethers";
-import {
-  DataAcquisition__factory,
-  DataNameRegistry__factory,
-  DataSharing__factory,
-  TerminalRegistry__factory,
-} from "../../typechain-types";
-import type { DataAcquisition, DataNameRegistry, DataSharing, TerminalRegistry } from "../../typechain-types";
+// Direct paths rather than the typechain index, which pulls in every contract's factory and bytecode.
+import { DataAcquisition__factory } from "../../typechain-types/factories/contracts/DataAcquisition__factory";
+import { DataNameRegistry__factory } from "../../typechain-types/factories/contracts/DataNameRegistry__factory";
+import { DataSharing__factory } from "../../typechain-types/factories/contracts/DataSharing__factory";
+import { TerminalRegistry__factory } from "../../typechain-types/factories/contracts/TerminalRegistry__factory";
+import type { DataAcquisition } from "../../typechain-types/contracts/DataAcquisition";
+import type { DataNameRegistry } from "../../typechain-types/contracts/DataNameRegistry";
+import type { DataSharing } from "../../typechain-types/contracts/DataSharing";
+import type { TerminalRegistry } from "../../typechain-types/contracts/TerminalRegistry";
 
 export type { DataAcquisition, DataNameRegistry, DataSharing, TerminalRegistry };
 

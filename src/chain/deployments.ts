@@ -1,28 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { parseDeployment, type Deployment } from "./deploymentFormat";
 
-/** The deployable contracts, by artifact name. */
-export const CONTRACT_NAMES = ["TerminalRegistry", "DataAcquisition", "DataNameRegistry", "DataSharing"] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
-
-const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x address");
-const deployedSchema = z.object({
-  address: addressSchema,
-  txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
-  blockNumber: z.number().int().nonnegative(),
-  version: z.string(),
-});
-export type DeployedContract = z.infer<typeof deployedSchema>;
-
-export const deploymentSchema = z.object({
-  network: z.string(),
-  chainId: z.number().int().positive(),
-  deployer: addressSchema,
-  updatedAt: z.string(),
-  contracts: z.partialRecord(z.enum(CONTRACT_NAMES), deployedSchema),
-});
-export type Deployment = z.infer<typeof deploymentSchema>;
+export {
+  CONTRACT_NAMES,
+  deploymentSchema,
+  parseDeployment,
+  requireAddress,
+  type ContractName,
+  type DeployedContract,
+  type Deployment,
+} from "./deploymentFormat";
 
 /** Where deployment files go: `deployments/`, or GRIDLEDGER_DEPLOYMENTS_DIR (tests use a scratch folder). */
 export function deploymentsDir(): string {
@@ -42,25 +30,10 @@ export function readDeployment(path: string): Deployment | undefined {
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
-  const parsed = deploymentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${path}: field "${issue.path.join(".")}": ${issue.message}`);
-  }
-  return parsed.data;
+  return parseDeployment(json, path);
 }
 
 export function writeDeployment(path: string, deployment: Deployment): void {
   mkdirSync(join(path, ".."), { recursive: true });
   writeFileSync(path, `${JSON.stringify(deployment, null, 2)}\n`);
-}
-
-/** The address of a deployed contract, or a clear error telling the user to deploy first. */
-export function requireAddress(deployment: Deployment | undefined, name: ContractName, path: string): string {
-  const address = deployment?.contracts[name]?.address;
-  if (!address)
-    throw new Error(
-      `${name} is not deployed on this network (no entry in ${path}): run \`npx hardhat grid:deploy\` first`,
-    );
-  return address;
 }

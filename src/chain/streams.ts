@@ -51,11 +51,12 @@ export interface AnchoredBatch {
 /** Lists anchored batches from events, optionally for one terminal or one root, oldest first. */
 export async function listBatches(
   acquisition: DataAcquisition,
-  filter: { terminalId?: string; merkleRoot?: string; batchId?: bigint; fromBlock?: number } = {},
+  filter: { terminalId?: string; merkleRoot?: string; batchId?: bigint; fromBlock?: number; toBlock?: number } = {},
 ): Promise<AnchoredBatch[]> {
   const events = await acquisition.queryFilter(
     acquisition.filters.BatchAnchored(filter.batchId, filter.terminalId, filter.merkleRoot),
     filter.fromBlock ?? 0,
+    filter.toBlock,
   );
   return events.map((e) => ({
     batchId: e.args.batchId,

@@ -1,78 +1,21 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { encodeBytes32String, isAddress, toUtf8Bytes, zeroPadBytes, hexlify } from "ethers";
-import { z } from "zod";
 import { readCsv } from "../common/csv";
 import { jsonArrayElementLines } from "../common/jsonLines";
-import type { CoreContracts } from "./contracts";
-import { sendChecked } from "./errors";
-import { toTerminalId } from "./ids";
-import { devTerminalWallet } from "./keys";
-import {
-  TERMINAL_KIND_NAMES,
-  TERMINAL_STATUS_NAMES,
-  TerminalKind,
-  type Location,
-  type TerminalKindName,
-} from "./types";
+import { TerminalFileError, toTerminalSpecs, type TerminalSpec } from "./registration";
 
-/** One terminal to register, as read from a terminals file. */
-export interface TerminalSpec {
-  /** The label or 0x id given in the file. */
-  label: string;
-  terminalId: string;
-  signer: string;
-  kind: TerminalKindName;
-  location: Location;
-  metadataURI: string;
-  /** Line in the file (for messages). */
-  line: number;
-}
-
-const KIND_ALIASES: Record<string, TerminalKindName> = {
-  smartmeter: "SmartMeter",
-  meter: "SmartMeter",
-  "smart meter": "SmartMeter",
-  ftu: "FTU",
-  ttu: "TTU",
-  pmu: "PMU",
-  other: "Other",
-};
-
-const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{1,12}$/;
-
-const entrySchema = z.object({
-  id: z.string().min(1, "required"),
-  kind: z.string().transform((k, ctx) => {
-    const kind = KIND_ALIASES[k.trim().toLowerCase()];
-    if (!kind) ctx.addIssue({ code: "custom", message: `unknown kind "${k}" (SmartMeter, FTU, TTU, PMU, Other)` });
-    return kind ?? "Other";
-  }),
-  grid: z.string().max(31, "at most 31 characters").default(""),
-  bus: z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(0),
-  geohash: z
-    .string()
-    .regex(GEOHASH, "not a geohash (base32 0-9 b-z without a i l o, 1-12 characters)")
-    .or(z.literal(""))
-    .default(""),
-  signer: z
-    .string()
-    .refine((s) => s === "" || isAddress(s), "not an address")
-    .default(""),
-  metadataURI: z.string().default(""),
-});
-
-export class TerminalFileError extends Error {
-  constructor(file: string, line: number, field: string | undefined, reason: string) {
-    super(`${file}:${line}${field ? ` field "${field}"` : ""}: ${reason}`);
-    this.name = "TerminalFileError";
-  }
-}
+export {
+  listTerminals,
+  registerTerminals,
+  REGISTRATIONS_PER_TX,
+  terminalEntrySchema,
+  TerminalFileError,
+  toTerminalSpecs,
+  type RegistrationReport,
+  type TerminalEntry,
+  type TerminalRow,
+  type TerminalSpec,
+} from "./registration";
 
 /**
  * Reads a terminals file (.json array or .csv with columns id,kind,grid,bus,geohash,signer,metadataURI). `id` is
@@ -81,7 +24,7 @@ export class TerminalFileError extends Error {
  */
 export function readTerminalsFile(file: string, mnemonic?: string): TerminalSpec[] {
   const text = readFileSync(file, "utf8");
-  let entries: { raw: Record<string, unknown>; line: number }[];
+  let entries: { raw: unknown; line: number }[];
   if (extname(file).toLowerCase() === ".csv") {
     entries = readCsv(file, text).rows.map((r) => ({ raw: r.cells, line: r.line }));
   } else {
@@ -93,132 +36,7 @@ export function readTerminalsFile(file: string, mnemonic?: string): TerminalSpec
     }
     if (!Array.isArray(json)) throw new TerminalFileError(file, 1, undefined, "expected a JSON array of terminals");
     const lines = jsonArrayElementLines(text);
-    entries = json.map((raw, i) => ({ raw: raw as Record<string, unknown>, line: lines[i] ?? 1 }));
+    entries = json.map((raw: unknown, i) => ({ raw, line: lines[i] ?? 1 }));
   }
-  const seen = new Map<string, number>();
-  return entries.map(({ raw, line }) => {
-    const parsed = entrySchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TerminalFileError(file, line, issue.path.join("."), issue.message);
-    }
-    const e = parsed.data;
-    let terminalId: string;
-    try {
-      terminalId = toTerminalId(e.id);
-    } catch (err) {
-      throw new TerminalFileError(file, line, "id", (err as Error).message);
-    }
-    const dup = seen.get(terminalId);
-    if (dup !== undefined) throw new TerminalFileError(file, line, "id", `duplicate of line ${dup}`);
-    seen.set(terminalId, line);
-    return {
-      label: e.id,
-      terminalId,
-      signer: e.signer || devTerminalWallet(terminalId, mnemonic).address,
-      kind: e.kind,
-      location: {
-        gridId: encodeBytes32String(e.grid),
-        bus: e.bus,
-        geohash: zeroPadBytes(hexlify(toUtf8Bytes(e.geohash)), 12),
-      },
-      metadataURI: e.metadataURI,
-      line,
-    };
-  });
-}
-
-export interface RegistrationReport {
-  registered: TerminalSpec[];
-  alreadyRegistered: TerminalSpec[];
-  txHashes: string[];
-}
-
-/** Registrations per multicall transaction: keeps each well under a block's gas limit. */
-export const REGISTRATIONS_PER_TX = 40;
-
-/**
- * Registers terminals idempotently: already registered ones (same signer) are skipped; conflicts (a different
- * signer on-chain, or a signer bound to another terminal) are refused before any transaction is sent.
- */
-export async function registerTerminals(
-  core: CoreContracts,
-  specs: readonly TerminalSpec[],
-  where = "terminals",
-): Promise<RegistrationReport> {
-  const report: RegistrationReport = { registered: [], alreadyRegistered: [], txHashes: [] };
-  const pending: TerminalSpec[] = [];
-  for (const spec of specs) {
-    const [signer, status] = await core.registry.signerAndStatus(spec.terminalId);
-    if (Number(status) !== 0) {
-      if (signer.toLowerCase() !== spec.signer.toLowerCase()) {
-        throw new Error(
-          `${where}:${spec.line}: terminal ${spec.label} is already registered with signer ${signer}, not ${spec.signer}`,
-        );
-      }
-      report.alreadyRegistered.push(spec);
-      continue;
-    }
-    const boundTo = await core.registry.terminalOfSigner(spec.signer);
-    if (boundTo !== "0x" + "0".repeat(64)) {
-      throw new Error(
-        `${where}:${spec.line}: signer ${spec.signer} of ${spec.label} is already bound to terminal ${boundTo}`,
-      );
-    }
-    pending.push(spec);
-  }
-  for (let i = 0; i < pending.length; i += REGISTRATIONS_PER_TX) {
-    const chunk = pending.slice(i, i + REGISTRATIONS_PER_TX);
-    const calls = chunk.map((s) =>
-      core.registry.interface.encodeFunctionData("register", [
-        s.terminalId,
-        s.signer,
-        TerminalKind[s.kind],
-        s.location,
-        s.metadataURI,
-      ]),
-    );
-    const { tx } = await sendChecked(`register ${chunk.length} terminals`, core.registry.multicall, calls);
-    report.txHashes.push(tx.hash);
-    report.registered.push(...chunk);
-  }
-  return report;
-}
-
-export interface TerminalRow {
-  terminalId: string;
-  kind: string;
-  status: string;
-  signer: string;
-  grid: string;
-  bus: number;
-  geohash: string;
-  registeredAt: number;
-  metadataURI: string;
-}
-
-/** Every registered terminal, in registration order. */
-export async function listTerminals(core: CoreContracts): Promise<TerminalRow[]> {
-  const count = Number(await core.registry.terminalCount());
-  const rows: TerminalRow[] = [];
-  for (let i = 0; i < count; i++) {
-    const terminalId = await core.registry.terminalIdAt(i);
-    const t = await core.registry.getTerminal(terminalId);
-    rows.push({
-      terminalId,
-      kind: TERMINAL_KIND_NAMES[Number(t.kind)],
-      status: TERMINAL_STATUS_NAMES[Number(t.status)],
-      signer: t.signer,
-      grid: decodeBytes(t.location.gridId),
-      bus: Number(t.location.bus),
-      geohash: decodeBytes(t.location.geohash),
-      registeredAt: Number(t.registeredAt),
-      metadataURI: t.metadataURI,
-    });
-  }
-  return rows;
-}
-
-function decodeBytes(hex: string): string {
-  return Buffer.from(hex.slice(2), "hex").toString("utf8").replace(/\0+$/, "");
+  return toTerminalSpecs(entries, file, mnemonic);
 }

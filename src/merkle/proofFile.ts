@@ -2,8 +2,8 @@
  * The per-record proof file: everything needed to check one record against an anchored root
  * offline (recompute payload hash, leaf hash, fold the proof) or on-chain (leaf + proof + batch).
  * The builder fills the Merkle part; the pipeline fills `batch` once the root is anchored.
+ * No file I/O here (see proofFileIo.ts), so browsers can check proofs too.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { isHexOfLength, type Hex } from "./hex";
 import {
@@ -97,22 +97,6 @@ export function parseRecordProof(json: unknown, source: string): RecordProof {
   const r = recordProofSchema.safeParse(json);
   if (!r.success) throw new Error(formatIssues(r.error, source));
   return r.data as RecordProof;
-}
-
-/** Reads and validates a proof file. */
-export function readRecordProof(file: string): RecordProof {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`${file}: cannot read a JSON record proof: ${(e as Error).message}`, { cause: e });
-  }
-  return parseRecordProof(json, file);
-}
-
-/** Writes a proof file as indented JSON. */
-export function writeRecordProof(file: string, proof: RecordProof): void {
-  writeFileSync(file, `${JSON.stringify(proof, null, 2)}\n`);
 }
 
 /**

@@ -1,0 +1,21 @@
+/** Development terminal keys, derived from a mnemonic (no file I/O: usable in browsers and examples). */
+import { HDNodeWallet, Mnemonic } from "ethers";
+
+/** Hardhat's and anvil's well-known development mnemonic. Never use it for anything of value. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Terminal keys live on their own account branch, apart from the node's funded accounts (m/44'/60'/0'). */
+const TERMINAL_KEY_BRANCH = "m/44'/60'/7'/0";
+
+/** The HD child index of a terminal: its id's first four bytes, below the hardened range. */
+export function terminalKeyIndex(terminalId: string): number {
+  return Number.parseInt(terminalId.slice(2, 10), 16) & 0x7fffffff;
+}
+
+/** A terminal's development signing key, derived from a mnemonic by terminal id (deterministic, no registry). */
+export function devTerminalWallet(terminalId: string, mnemonic: string = DEV_MNEMONIC): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(
+    Mnemonic.fromPhrase(mnemonic),
+    `${TERMINAL_KEY_BRANCH}/${terminalKeyIndex(terminalId)}`,
+  );
+}

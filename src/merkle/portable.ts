@@ -1,0 +1,39 @@
+/**
+ * Everything in src/merkle that runs in any JavaScript runtime (Node and browsers): no Node built-ins. The
+ * package index adds file I/O on top. See docs/merkle.md.
+ */
+export { AbiEncodeError, compileStaticEncoder, type AbiValue, type StaticEncoder } from "./abi";
+export { bytesToHex, isHexOfLength, type Hex } from "./hex";
+export { findNonJson, NotJsonError, type JsonObject, type JsonValue } from "./json";
+export { initMerkle, keccak256Bytes, keccak256Hex } from "./keccak";
+export {
+  batchInfoSchema,
+  checkRecordProof,
+  makeRecordProof,
+  parseRecordProof,
+  RECORD_PROOF_FORMAT,
+  recordProofSchema,
+  type BatchInfo,
+  type RecordProof,
+} from "./proofFile";
+export {
+  formatIssues,
+  hex32Schema,
+  jsonObjectSchema,
+  LEAF_TYPES,
+  leafValuesHash,
+  parseRecord,
+  payloadHash,
+  payloadHashBytes,
+  recordLeaf,
+  recordLeafHash,
+  RecordKind,
+  recordKindSchema,
+  RecordLeafError,
+  recordSchema,
+  type GridRecord,
+  type LeafTypes,
+  type Record,
+  type RecordLeaf,
+} from "./record";
+export { FastMerkleTree, type FastMerkleOptions, type MultiProof, type StandardMerkleTreeData } from "./tree";

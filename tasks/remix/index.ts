@@ -1,0 +1,3 @@
+// The Remix-compatible flow: flattened sources and remix-tests Solidity unit tests.
+import "./flatten";
+import "./remixTests";

@@ -1,0 +1,2 @@
+// The SDK's distribution artifacts: ABI files for dApps and other tools.
+import "./abi";

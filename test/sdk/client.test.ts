@@ -1,0 +1,350 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { Interface, type ContractRunner } from "ethers";
+import { deployCore } from "../../src/chain/deploy";
+import {
+  AnchorRefusedError,
+  devTerminalWallet,
+  GridLedgerClient,
+  NAME_REGISTRY_ABI,
+  nameRegistryResolver,
+  RecordKind,
+  SHARING_ABI,
+  sharingGrantChecker,
+  toTerminalId,
+  type AnchoredBatch,
+  type Deployment,
+  type GridRecord,
+} from "../../src/sdk";
+import { futureWindow, mineAt, scratchDir } from "../helpers/scenario";
+
+const BUS5 = "sdk.bus5.pmu";
+const BUS13 = "sdk.bus13.ttu";
+
+function readings(terminal: string, windowStart: number, n: number, offset = 0): GridRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    terminalId: toTerminalId(terminal),
+    kind: RecordKind.Reading,
+    timestamp: windowStart + 60 * i,
+    payload: { power_kw: 100 + offset + i, voltage_v: 231 },
+  }));
+}
+
+/** A 15-minute window that has just closed on the chain clock. */
+async function closedWindow(): Promise<number> {
+  const latest = await hre.ethers.provider.getBlock("latest");
+  const start = futureWindow(latest!.timestamp);
+  await mineAt((m, p) => hre.network.provider.send(m, p), start + 900 + 5);
+  return start;
+}
+
+describe("GridLedgerClient", function () {
+  let deployment: Deployment;
+  let admin: HardhatEthersSigner;
+  let client: GridLedgerClient;
+
+  before(async function () {
+    [admin] = await hre.ethers.getSigners();
+    const deployed = await deployCore({ signer: admin, network: "hardhat", dir: scratchDir("sdk") });
+    deployment = deployed.deployment;
+    client = await GridLedgerClient.fromDeployment(admin, JSON.parse(JSON.stringify(deployment)));
+  });
+
+  describe("fromDeployment", function () {
+    it("refuses a deployment made for another chain", async function () {
+      const other = { ...deployment, chainId: 1 };
+      await expect(GridLedgerClient.fromDeployment(admin, other)).to.be.rejectedWith(
+        /deployment hardhat-1 is for chain 1, but the node is chain 31337/,
+      );
+    });
+
+    it("refuses addresses without contract code", async function () {
+      const empty = structuredClone(deployment);
+      empty.contracts.DataAcquisition!.address = "0x000000000000000000000000000000000000dEaD";
+      await expect(GridLedgerClient.fromDeployment(admin, empty)).to.be.rejectedWith(
+        /no contract code at DataAcquisition 0x000000000000000000000000000000000000dEaD/,
+      );
+    });
+
+    it("names the bad field of a malformed deployment", async function () {
+      await expect(GridLedgerClient.fromDeployment(admin, { ...deployment, chainId: "x" })).to.be.rejectedWith(
+        /deployment: field "chainId"/,
+      );
+    });
+  });
+
+  describe("terminals", function () {
+    it("registers terminals once and lists them", async function () {
+      const entries = [
+        { id: BUS5, kind: "PMU", grid: "ieee39", bus: 5 },
+        { id: BUS13, kind: "TTU", grid: "ieee39", bus: 13, geohash: "wsqqm" },
+      ];
+      const first = await client.registerTerminals(entries);
+      expect(first.registered.map((s) => s.label)).to.deep.equal([BUS5, BUS13]);
+      expect(first.txHashes).to.have.length(1);
+      const again = await client.registerTerminals(entries);
+      expect(again.registered).to.have.length(0);
+      expect(again.alreadyRegistered).to.have.length(2);
+
+      const rows = await client.listTerminals();
+      expect(rows.map((r) => r.terminalId)).to.deep.equal([toTerminalId(BUS5), toTerminalId(BUS13)]);
+      expect(rows[1]).to.include({ kind: "TTU", status: "Active", grid: "ieee39", bus: 13, geohash: "wsqqm" });
+      expect(rows[0].signer).to.equal(devTerminalWallet(toTerminalId(BUS5)).address);
+    });
+
+    it("names the entry and field of an invalid terminal", async function () {
+      await expect(client.registerTerminals([{ id: "x.y", kind: "toaster" }])).to.be.rejectedWith(
+        /terminals:1 field "kind": unknown kind "toaster"/,
+      );
+    });
+
+    it("refuses to send from a read-only provider", async function () {
+      const readOnly = await GridLedgerClient.fromDeployment(hre.ethers.provider, deployment);
+      await expect(readOnly.registerTerminals([{ id: "sdk.ro", kind: "PMU" }])).to.be.rejectedWith(
+        /registerTerminals: the client is connected to a read-only provider; connect it with a Signer/,
+      );
+      expect(await readOnly.listTerminals()).to.have.length(2);
+    });
+  });
+
+  describe("anchoring and verification", function () {
+    let records: GridRecord[];
+    let anchored: Awaited<ReturnType<GridLedgerClient["anchorBatch"]>>;
+
+    before(async function () {
+      const start = await closedWindow();
+      records = readings(BUS5, start, 8);
+      anchored = await client.anchorBatch({
+        records,
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+      });
+    });
+
+    it("anchors a batch and returns every record's proof", async function () {
+      expect(anchored.status).to.equal("anchored");
+      expect(anchored.proofs.proofs).to.have.length(8);
+      expect(anchored.proofs.root).to.equal(anchored.tree.root);
+      expect(anchored.proofs.batch).to.include({ batchId: Number(anchored.batchId), txHash: anchored.txHash });
+      const [batch] = await client.listBatches({ terminal: BUS5 });
+      expect(batch).to.include({ batchId: anchored.batchId, merkleRoot: anchored.tree.root, recordCount: 8 });
+    });
+
+    it("reports a batch already on chain instead of sending it again", async function () {
+      const again = await client.anchorBatch({
+        records,
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+      });
+      expect(again).to.include({ status: "already-anchored", batchId: anchored.batchId });
+    });
+
+    it("verifies a record with its batch, terminal, tx and block", async function () {
+      const result = await client.verifyRecord(records[3], anchored.proofs);
+      expect(result).to.include({ anchored: true, verdict: "anchored" });
+      expect(result.batch).to.include({ batchId: anchored.batchId, txHash: anchored.txHash });
+      expect(result.batch!.blockNumber).to.equal(anchored.blockNumber);
+      expect(result.terminal).to.include({ id: toTerminalId(BUS5), kind: "PMU", status: "Active" });
+    });
+
+    it("verifies a single proof entry with the record it carries", async function () {
+      const result = await client.verifyProofEntry(JSON.parse(JSON.stringify(anchored.proofs.proofs[5])));
+      expect(result.verdict).to.equal("anchored");
+    });
+
+    it("reports a tampered record", async function () {
+      const tampered = { ...records[3], payload: { ...records[3].payload, power_kw: 999 } };
+      const result = await client.verifyRecord(tampered, anchored.proofs);
+      expect(result).to.include({ anchored: false, verdict: "tampered" });
+      expect(result.reason).to.match(/^TAMPERED/);
+      expect(result.proof!.record).to.deep.equal(records[3]);
+      const entry = structuredClone(anchored.proofs.proofs[3]);
+      entry.record.payload.voltage_v = 240;
+      expect((await client.verifyProofEntry(entry)).verdict).to.equal("tampered");
+    });
+
+    it("reports a record without a proof as not found", async function () {
+      const other = readings(BUS13, records[0].timestamp, 1)[0];
+      expect((await client.verifyRecord(other, anchored.proofs.proofs)).verdict).to.equal("not-found");
+    });
+
+    it("anchors with a key that signs EIP-712 remotely (a wallet, not a raw key)", async function () {
+      const [, , , , , terminalKey] = await hre.ethers.getSigners();
+      await client.registerTerminals([{ id: "sdk.wallet.meter", kind: "SmartMeter", signer: terminalKey.address }]);
+      const start = await closedWindow();
+      const outcome = await client.anchorBatch({
+        records: readings("sdk.wallet.meter", start, 3),
+        terminal: "sdk.wallet.meter",
+        dataType: 1,
+        key: terminalKey,
+      });
+      expect(outcome.status).to.equal("anchored");
+      expect((await client.verifyProofEntry(outcome.proofs.proofs[2])).verdict).to.equal("anchored");
+    });
+
+    it("refuses a batch signed with the wrong key before sending anything", async function () {
+      const start = await closedWindow();
+      const block = await hre.ethers.provider.getBlockNumber();
+      const refusal = await client
+        .anchorBatch({ records: readings(BUS13, start, 2), terminal: BUS13, dataType: 1, key: admin })
+        .catch((e: unknown) => e);
+      expect(refusal).to.be.instanceOf(AnchorRefusedError);
+      expect((refusal as AnchorRefusedError).code).to.equal("WRONG_KEY");
+      expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+  });
+
+  describe("watchBatches", function () {
+    it("delivers new batches in order and stops when unsubscribed", async function () {
+      const seen: AnchoredBatch[] = [];
+      const stop = client.watchBatches((b) => void seen.push(b), { pollIntervalMs: 50 });
+      await new Promise((r) => setTimeout(r, 150));
+      const start = await closedWindow();
+      const key = devTerminalWallet(toTerminalId(BUS13));
+      const a = await client.anchorBatch({ records: readings(BUS13, start, 2), terminal: BUS13, dataType: 1, key });
+      const b = await client.anchorBatch({ records: readings(BUS13, start, 3, 50), terminal: BUS13, dataType: 1, key });
+      await waitFor(() => seen.length >= 2);
+      expect(seen.map((x) => x.batchId)).to.deep.equal([a.batchId, b.batchId]);
+      expect(seen[1]).to.include({ terminalId: toTerminalId(BUS13), sequence: 2n, recordCount: 3, txHash: b.txHash });
+
+      stop();
+      const c = await client.anchorBatch({ records: readings(BUS13, start, 4, 90), terminal: BUS13, dataType: 1, key });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen.map((x) => x.batchId)).to.not.include(c.batchId);
+    });
+
+    it("replays history from a given block, then follows", async function () {
+      const seen: bigint[] = [];
+      const stop = client.watchBatches((b) => void seen.push(b.batchId), { fromBlock: 0, pollIntervalMs: 50 });
+      const count = await client.acquisition.batchCount();
+      await waitFor(() => seen.length >= Number(count));
+      stop();
+      expect(seen).to.deep.equal(Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1)));
+    });
+
+    it("reports a failing callback and keeps going", async function () {
+      const errors: unknown[] = [];
+      const seen: bigint[] = [];
+      const stop = client.watchBatches(
+        (b) => {
+          seen.push(b.batchId);
+          if (seen.length === 1) throw new Error("listener broke");
+        },
+        { fromBlock: 0, pollIntervalMs: 50, onError: (e) => errors.push(e) },
+      );
+      await waitFor(() => seen.length >= 2);
+      stop();
+      expect((errors[0] as Error).message).to.equal("listener broke");
+      expect(seen.slice(0, 2)).to.deep.equal([1n, 2n]);
+    });
+  });
+
+  describe("names and sharing", function () {
+    it("explains that no module is configured", async function () {
+      await expect(client.resolveName("gz.ieee39")).to.be.rejectedWith(/no name service configured/);
+      await expect(client.isAuthorized(1, admin.address)).to.be.rejectedWith(/no sharing contract configured/);
+    });
+
+    it("uses a resolver and a grant checker given as objects", async function () {
+      const withModules = new GridLedgerClient(
+        admin,
+        { registry: await client.registry.getAddress(), acquisition: await client.acquisition.getAddress() },
+        {
+          names: {
+            resolve: async (name) => ({ name, node: "0x01", owner: admin.address, kind: "Terminal", target: "0x02" }),
+          },
+          sharing: {
+            checkGrant: async (id) => ({
+              authorized: id === 7n,
+              grantedAt: 1,
+              expiresAt: 2,
+              revokedAt: 0,
+              ciphertextHash: "0x03",
+            }),
+          },
+        },
+      );
+      expect(await withModules.resolveName("gz.ieee39")).to.include({ kind: "Terminal", target: "0x02" });
+      expect(await withModules.isAuthorized(7, admin.address)).to.equal(true);
+      expect(await withModules.isAuthorized(8, admin.address)).to.equal(false);
+    });
+
+    it("resolves names through a DataNameRegistry's ABI", async function () {
+      const iface = new Interface(NAME_REGISTRY_ABI);
+      const node = hre.ethers.namehash("gz.ieee39.bus5");
+      const runner = fakeRunner(iface, {
+        namehash: () => [node],
+        ownerOf: () => [admin.address],
+        resolve: () => [[3n, hre.ethers.toBeHex(42n, 32), ""]],
+      });
+      const resolver = nameRegistryResolver({ address: admin.address }, runner);
+      expect(await resolver.resolve("gz.ieee39.bus5")).to.deep.equal({
+        name: "gz.ieee39.bus5",
+        node,
+        owner: admin.address,
+        kind: "Dataset",
+        target: "42",
+      });
+      const unknown = nameRegistryResolver(
+        { address: admin.address },
+        fakeRunner(iface, { namehash: () => [node], ownerOf: () => [hre.ethers.ZeroAddress] }),
+      );
+      expect(await unknown.resolve("gz.nothing")).to.equal(undefined);
+    });
+
+    it("decodes a malformed name's custom error", async function () {
+      const iface = new Interface(NAME_REGISTRY_ABI);
+      const revert = iface.encodeErrorResult("LabelNotLowercase", ["GZ", 0]);
+      const resolver = nameRegistryResolver({ address: admin.address }, fakeRunner(iface, {}, revert));
+      await expect(resolver.resolve("GZ.ieee39")).to.be.rejectedWith(/LabelNotLowercase\(label=GZ, position=0\)/);
+    });
+
+    it("checks grants through a DataSharing's ABI", async function () {
+      const iface = new Interface(SHARING_ABI);
+      const hash = hre.ethers.id("bundle");
+      const checker = sharingGrantChecker(
+        { address: admin.address },
+        fakeRunner(iface, { isAuthorized: () => [true], grantOf: () => [[100n, 200n, 0n, hash]] }),
+      );
+      expect(await checker.checkGrant(3n, admin.address)).to.deep.equal({
+        authorized: true,
+        grantedAt: 100,
+        expiresAt: 200,
+        revokedAt: 0,
+        ciphertextHash: hash,
+      });
+    });
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A runner that answers eth_call from handlers by function name, ABI-encoding their results, or reverts every
+ * call with `revertData`: tests the adapters' encoding against the contracts' ABI without deploying them.
+ */
+function fakeRunner(
+  iface: Interface,
+  handlers: Record<string, (args: readonly unknown[]) => readonly unknown[]>,
+  revertData?: string,
+): ContractRunner {
+  return {
+    provider: null,
+    async call(tx) {
+      if (revertData) throw Object.assign(new Error("execution reverted"), { data: revertData });
+      const parsed = iface.parseTransaction({ data: tx.data! })!;
+      const handler = handlers[parsed.name];
+      if (!handler) throw new Error(`unexpected call to ${parsed.name}`);
+      return iface.encodeFunctionResult(parsed.fragment, handler(parsed.args));
+    },
+  };
+}
