@@ -14,7 +14,7 @@ import { loadCase } from "../grid/case";
 import { buildNetwork } from "../grid/network";
 import { FastMerkleTree, initMerkle, LEAF_TYPES, parseRecord, type GridRecord, type RecordLeaf } from "../merkle";
 import { routePeriod } from "../routing/api";
-import { prepare } from "../validation/run";
+import { prepare, type Prepared } from "../validation/run";
 import { StreamingValidator } from "../validation/validator";
 import { parseLocalDate } from "../validation/clock";
 import { canSetTime, latestTimestamp, mineBlocks, setNextBlockTime, type RpcProvider } from "./clock";
@@ -49,7 +49,7 @@ export interface RunResult {
 }
 
 /** Batches of a period: readings and power transactions, each its own data type (TY). */
-const BATCH_TYPES = [
+export const BATCH_TYPES = [
   { suffix: "readings", kind: 1, warpType: DataType.Reading, backfillType: 11 },
   { suffix: "transactions", kind: 2, warpType: DataType.Transaction, backfillType: 12 },
 ] as const;
@@ -120,32 +120,8 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       log,
     });
     const validator = new StreamingValidator(prepared.model, prepared.history);
-    const dataStartMs = parseLocalDate(opts.dataDay, prepared.clock);
-    const loadMean = prepared.series.load.reduce((a, b) => a + b, 0) / prepared.series.load.length;
-    const sellers = sellerBuses(loaded.grid).map((bus) => ({
-      bus,
-      terminalId: terminals.find((t) => t.bus === bus && t.role === "node")!.terminalId,
-    }));
-    const producers = terminals.flatMap((t, i) => (t.samplesPerPeriod > 0 ? [i] : []));
-    const meters = terminals.flatMap((t, i) => (t.role === "meter" ? [i] : []));
-    const plan: FaultPlan = planFaults(opts.seed, periods, producers, meters, opts.faults);
-    const gen: GenerationContext = {
-      caseName: loaded.name,
-      terminals,
-      keys,
-      chainId: chain.chainId,
-      load: prepared.history,
-      loadMean,
-      prices: readPriceCsv(opts.priceFile),
-      dataStartMs,
-      marketStartMs: Date.parse(`${opts.marketDay}T00:00:00Z`),
-      chainStart: chain.chainStart,
-      periodSeconds: opts.periodSeconds,
-      seed: opts.seed,
-      noise: { source: opts.sourceNoise, meter: opts.meterNoise },
-      plan,
-      sellers,
-    };
+    const gen = generationContext(opts, loaded, terminals, keys, prepared, chain, periods);
+    const { dataStartMs } = gen;
     const peakLoad = Math.max(
       ...Array.from({ length: periods }, (_, p) =>
         prepared.history.valueAt(dataStartMs + p * opts.periodSeconds * 1000),
@@ -156,12 +132,16 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
     // Rebuild in-memory state from the journal: accepted leaves (replay detection) and the validator's per-source state.
     const seen = new Set<string>();
     for (const r of journal.records()) if (r.status !== "quarantined" || r.reason !== "REPLAY") seen.add(r.leafHash);
+    const noiseOf = new Map(
+      terminals.map((t) => [t.terminalId, t.role === "meter" ? opts.meterNoise : opts.sourceNoise]),
+    );
     for (const r of journal.records()) {
       if (r.kind === 1 && r.actualNorm !== null && r.reason === null) {
         validator.check({
           timestamp: Date.parse((JSON.parse(r.payload) as { dataTime: string }).dataTime),
           value: r.actualNorm,
           source: r.terminalId,
+          noise: noiseOf.get(r.terminalId),
         });
       }
     }
@@ -219,6 +199,44 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
 
 function previousDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Everything the simulated terminals need to produce (and sign) a period's packages. */
+export function generationContext(
+  opts: RunOptions,
+  loaded: ReturnType<typeof loadCase>,
+  terminals: readonly ScenarioTerminal[],
+  keys: readonly SigningKey[],
+  prepared: Prepared,
+  chain: { chainId: bigint; chainStart: number },
+  periods: number,
+): GenerationContext {
+  const dataStartMs = parseLocalDate(opts.dataDay, prepared.clock);
+  const loadMean = prepared.series.load.reduce((a, b) => a + b, 0) / prepared.series.load.length;
+  const sellers = sellerBuses(loaded.grid).map((bus) => ({
+    bus,
+    terminalId: terminals.find((t) => t.bus === bus && t.role === "node")!.terminalId,
+  }));
+  const producers = terminals.flatMap((t, i) => (t.samplesPerPeriod > 0 ? [i] : []));
+  const meters = terminals.flatMap((t, i) => (t.role === "meter" ? [i] : []));
+  const plan: FaultPlan = planFaults(opts.seed, periods, producers, meters, opts.faults);
+  return {
+    caseName: loaded.name,
+    terminals,
+    keys,
+    chainId: chain.chainId,
+    load: prepared.history,
+    loadMean,
+    prices: readPriceCsv(opts.priceFile),
+    dataStartMs,
+    marketStartMs: Date.parse(`${opts.marketDay}T00:00:00Z`),
+    chainStart: chain.chainStart,
+    periodSeconds: opts.periodSeconds,
+    seed: opts.seed,
+    noise: { source: opts.sourceNoise, meter: opts.meterNoise },
+    plan,
+    sellers,
+  };
 }
 
 /** Deploys (or reuses) the contracts, registers the scenario's terminals, and fixes the run's clock. */
@@ -341,7 +359,7 @@ function calibrateHeaderSigning(key: SigningKey, chain: ChainSetup): number {
 }
 
 /** A record's fate after the door checks and validation. */
-interface CheckedRecord {
+export interface CheckedRecord {
   row: Omit<JournalRecord, "batchKey">;
   leaf: RecordLeaf;
   leafHash: Uint8Array;
@@ -349,7 +367,7 @@ interface CheckedRecord {
 }
 
 /** Door checks (registry, signature, window, replay), then content checks (SVR validator, transaction rules). */
-function checkPeriod(
+export function checkPeriod(
   packages: readonly GeneratedPackage[],
   ingestCtx: Parameters<typeof ingestPackage>[1],
   validator: StreamingValidator,

@@ -110,6 +110,14 @@ interface SourceState {
 }
 
 const HOUR_MS = 3_600_000;
+/** Instants kept in the forecast cache: a 15-minute period at 1 Hz is 900. */
+const FORECAST_CACHE_SIZE = 4096;
+
+interface Forecast {
+  f: number;
+  missing: MissingFeature | null;
+  hourVar: number;
+}
 
 /**
  * The streaming validator: built once from a trained `ValidatorModel`, then `check` / `checkBatch`
@@ -144,10 +152,11 @@ export class StreamingValidator {
   private readonly hourVar: Float64Array;
   private readonly row = new Float64Array(N_FACTORS);
   private readonly sources = new Map<string, SourceState>();
+  /** Forecasts by instant (readings without their own temperature): many sources share each instant. */
+  private readonly cache = new Map<number, Forecast>();
   private memoT = NaN;
   private memoTemp = NaN;
-  private memoF = NaN;
-  private memoMissing: MissingFeature | null = null;
+  private memo: Forecast = { f: NaN, missing: null, hourVar: NaN };
 
   constructor(
     readonly model: ValidatorModel,
@@ -197,15 +206,7 @@ export class StreamingValidator {
     const value = reading.value;
     if (!Number.isFinite(t)) return result(value, NaN, NaN, ["BAD_TIMESTAMP"]);
     const temp = reading.temperatureC ?? NaN;
-    // Readings of many sources share a timestamp (one per terminal per period): forecast once.
-    if (t !== this.memoT || !Object.is(temp, this.memoTemp)) {
-      this.memoMissing = factorRow(t, temp, this.history, this.clock, this.row, this.needed);
-      this.memoF = this.memoMissing ? NaN : this.forecaster.forecast(this.row, 0, this.which);
-      this.memoT = t;
-      this.memoTemp = temp;
-    }
-    const missing = this.memoMissing;
-    const f = this.memoF;
+    const { f, missing, hourVar } = this.forecastFor(t, temp);
     if (!Number.isFinite(value)) return result(value, f, f, ["NOT_FINITE"]);
 
     const st = this.source(reading.source ?? "", t);
@@ -219,7 +220,6 @@ export class StreamingValidator {
     let forecast = f;
     if (!missing) {
       const e = value - f;
-      const hourVar = this.varianceAt(this.row[0], this.row[1]);
       const noiseVar = ((reading.noise ?? this.noise) * f) ** 2;
       const carry = st.refT < t ? Math.pow(this.rho, (t - st.refT) / HOUR_MS) : 0;
       forecast = f + carry * st.ref;
@@ -248,6 +248,7 @@ export class StreamingValidator {
     if (stuck) reasons.push("STUCK");
     if (this.record && Number.isFinite(forecast)) {
       this.history.append(t, reasons.length === 0 ? value : forecast, temp);
+      this.cache.clear(); // later lags may now read the appended value
     }
     return result(value, forecast, f, reasons);
   }
@@ -272,6 +273,32 @@ export class StreamingValidator {
   ): boolean {
     if (absolute && this.threshold !== undefined) return Math.abs(residual) > this.threshold;
     return Math.abs(residual) > k * Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
+  }
+
+  /**
+   * The model forecast and one-step variance for an instant. Readings of many sources share instants (every
+   * terminal samples on the same clock, one package after another): each is forecast once.
+   */
+  private forecastFor(t: number, temp: number): Forecast {
+    if (t === this.memoT && Object.is(temp, this.memoTemp)) return this.memo;
+    const cacheable = Number.isNaN(temp);
+    let entry = cacheable ? this.cache.get(t) : undefined;
+    if (!entry) {
+      const missing = factorRow(t, temp, this.history, this.clock, this.row, this.needed);
+      entry = {
+        f: missing ? NaN : this.forecaster.forecast(this.row, 0, this.which),
+        missing,
+        hourVar: missing ? NaN : this.varianceAt(this.row[0], this.row[1]),
+      };
+      if (cacheable) {
+        if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
+        this.cache.set(t, entry);
+      }
+    }
+    this.memoT = t;
+    this.memoTemp = temp;
+    this.memo = entry;
+    return entry;
   }
 
   /** The one-step variance of the local hour (from the hour sin/cos factors), interpolated between whole hours. */
