@@ -244,8 +244,18 @@ describe("GridLedgerClient", function () {
 
   describe("names and sharing", function () {
     it("explains that no module is configured", async function () {
-      await expect(client.resolveName("gz.ieee39")).to.be.rejectedWith(/no name service configured/);
-      await expect(client.isAuthorized(1, admin.address)).to.be.rejectedWith(/no sharing contract configured/);
+      const coreOnly = new GridLedgerClient(admin, {
+        registry: await client.registry.getAddress(),
+        acquisition: await client.acquisition.getAddress(),
+      });
+      await expect(coreOnly.resolveName("gz.ieee39")).to.be.rejectedWith(/no name service configured/);
+      await expect(coreOnly.isAuthorized(1, admin.address)).to.be.rejectedWith(/no sharing contract configured/);
+    });
+
+    it("takes the naming and sharing contracts from a four-contract deployment", async function () {
+      expect(deployment.contracts).to.include.keys("DataNameRegistry", "DataSharing");
+      expect(await client.resolveName("gz.ieee39")).to.equal(undefined);
+      expect(await client.isAuthorized(1, admin.address)).to.equal(false);
     });
 
     it("uses a resolver and a grant checker given as objects", async function () {
