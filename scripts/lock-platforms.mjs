@@ -59,11 +59,11 @@ for (const [path, pkg] of Object.entries(packages)) {
     const entry = { version, ...(known?.["dist.integrity"] ? { integrity: known["dist.integrity"] } : {}) };
     entry.cpu = known?.cpu ?? [platform.cpu];
     if (pkg.dev) entry.dev = true;
+    const libc = known?.libc ?? (platform.libc ? [platform.libc] : null);
+    if (libc) entry.libc = libc; // keys in npm's own order, so a later `npm install` leaves the entry alone
     entry.license = "see upstream";
     entry.optional = true;
     entry.os = known?.os ?? [platform.os];
-    const libc = known?.libc ?? (platform.libc ? [platform.libc] : null);
-    if (libc) entry.libc = libc;
     packages[`node_modules/${dep}`] = entry;
     added++;
     console.log(`added ${dep}@${version} (${entry.os}/${entry.cpu}${libc ? `/${libc}` : ""}${known ? "" : ", not on this registry"})`);

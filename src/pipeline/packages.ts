@@ -1,4 +1,5 @@
-import { recoverAddress, Signature, SigningKey, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { SigningKey, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { recoverSigner, signDigest } from "../chain/nativeEcdsa";
 import { LEAF_TYPES, type GridRecord, type RecordLeaf } from "../merkle";
 import { keccak256Hex, leafHashInto } from "../merkle/keccak";
 import { bytesToHex } from "../merkle/hex";
@@ -70,13 +71,13 @@ export function signPackage(
 ): TerminalPackage {
   const { leaves, leafHashes } = hashRecords(records);
   const unsigned = { terminalId, periodStart, records, leaves, leafHashes };
-  return { ...unsigned, signature: Signature.from(key.sign(packageDigest(chainId, unsigned))).serialized };
+  return { ...unsigned, signature: signDigest(key, packageDigest(chainId, unsigned)) };
 }
 
 /** The address that signed a package, or undefined when the signature is malformed. */
 export function packageSigner(chainId: bigint | number, p: TerminalPackage): string | undefined {
   try {
-    return recoverAddress(packageDigest(chainId, p), p.signature);
+    return recoverSigner(packageDigest(chainId, p), p.signature);
   } catch {
     return undefined;
   }

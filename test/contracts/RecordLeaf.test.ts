@@ -29,7 +29,7 @@ describe("RecordLeaf golden vectors", function () {
 
   for (const vector of golden.vectors) {
     describe(vector.name, function () {
-      const leaves = vector.leaves as GoldenLeaf[];
+      const leaves = vector.leaves as unknown as GoldenLeaf[];
 
       it("hashes every leaf like the TypeScript builder", async function () {
         const { harness } = await fixture();
