@@ -26,7 +26,7 @@ import { readPriceCsv } from "./market";
 import { resolveRunOptions, type RunOptions } from "./options";
 import { leafHashHex } from "./packages";
 import { scenarioTerminals, sellerBuses, type ScenarioTerminal } from "./scenario";
-import { NodeUnavailableError, sendWithRetry } from "./sender";
+import { callWithRetry, NodeUnavailableError, sendWithRetry } from "./sender";
 import { buildSummary, type RunSummary } from "./summary";
 import { checkTransaction } from "./transactions";
 
@@ -535,7 +535,13 @@ async function anchorPeriod(
   for (const b of batches) {
     if (b.state !== "built") continue;
     const generator = terminals.find((t) => t.terminalId === b.terminalId)!;
-    const tip = tips.get(b.terminalId) ?? (await readStreamState(chain.core.acquisition, b.terminalId));
+    const tip =
+      tips.get(b.terminalId) ??
+      (await callWithRetry(
+        `read the stream tip of ${generator.label}`,
+        () => readStreamState(chain.core.acquisition, b.terminalId),
+        { ...opts.send, log },
+      ));
     const header: BatchHeader = {
       dataType: b.dataType,
       terminalId: b.terminalId,
@@ -560,8 +566,9 @@ async function anchorPeriod(
     const iface = chain.core.acquisition.interface;
     const calls = batches.map((b) => iface.encodeFunctionData("anchorBatch", [parseHeader(b.header!), b.signature!]));
     const data = calls.length === 1 ? calls[0] : iface.encodeFunctionData("multicall", [calls]);
-    if (chain.mode === "warp") await setNextBlockTime(deps.provider, windowEnd + 2);
     const context = `anchor period ${period} (${batches.map((b) => b.batchKey).join(", ")})`;
+    if (chain.mode === "warp")
+      await callWithRetry(context, () => setNextBlockTime(deps.provider, windowEnd + 2), { ...opts.send, log });
     const receipt = await sendWithRetry(
       deps.signer,
       { to: chain.contracts.DataAcquisition, data },
@@ -572,7 +579,8 @@ async function anchorPeriod(
       { ...opts.send, log, confirmations: chain.mode === "warp" ? 1 : opts.confirmations },
     );
     if (opts.confirmations > 1) {
-      if (chain.mode === "warp") await mineBlocks(deps.provider, opts.confirmations - 1);
+      if (chain.mode === "warp")
+        await callWithRetry(context, () => mineBlocks(deps.provider, opts.confirmations - 1), { ...opts.send, log });
       // On other nodes sendWithRetry already waited for the confirmations.
     }
     const anchored = new Map<string, bigint>();

@@ -59,6 +59,42 @@ function isNonceConflict(e: unknown): boolean {
   );
 }
 
+function unavailable(context: string, attempts: number, started: number, lastError: unknown): NodeUnavailableError {
+  return new NodeUnavailableError(
+    `${context}: the node did not answer after ${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s ` +
+      `(last error: ${message(lastError).split("\n")[0]})`,
+    { cause: lastError },
+  );
+}
+
+/**
+ * Runs one node call (a read, or a development node's RPC) with the same back-off as sending, so a node that
+ * goes away between transactions also ends the run with NodeUnavailableError (and the resume hint).
+ * Contract reverts are not retried.
+ */
+export async function callWithRetry<T>(
+  context: string,
+  call: () => Promise<T>,
+  options: Partial<SendOptions> = {},
+): Promise<T> {
+  const o = { ...DEFAULT_SEND_OPTIONS, ...options };
+  const started = Date.now();
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= o.attempts; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const decoded = decodeRevert(e, context);
+      if (decoded instanceof ContractRevertError) throw decoded;
+      lastError = e;
+      const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+      o.log(`${context}: attempt ${attempt} failed (${message(e).split("\n")[0]}); retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+  throw unavailable(context, o.attempts, started, lastError);
+}
+
 /**
  * Sends one transaction until it is mined: retries with exponential back-off while the node is unreachable,
  * re-sends the same nonce with a bumped fee when no receipt comes in time, and recognises its own earlier
@@ -125,11 +161,7 @@ export async function sendWithRetry(
       await sleep(delay);
     }
   }
-  throw new NodeUnavailableError(
-    `${context}: the node did not answer after ${o.attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s ` +
-      `(last error: ${message(lastError).split("\n")[0]})`,
-    { cause: lastError },
-  );
+  throw unavailable(context, o.attempts, started, lastError);
 
   async function finish(receipt: TransactionReceipt): Promise<TransactionReceipt> {
     if (receipt.status !== 1)

@@ -13,6 +13,7 @@ import { packageSigner, signPackage } from "../../src/pipeline/packages";
 import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
 import { checkTransaction } from "../../src/pipeline/transactions";
 import { resolveRunOptions } from "../../src/pipeline/options";
+import { callWithRetry, NodeUnavailableError } from "../../src/pipeline/sender";
 
 const CHAIN = 31337n;
 const WINDOW = 1_800_000_000;
@@ -241,6 +242,35 @@ describe("pipeline", function () {
       expect(j.period(0)?.state).to.equal("validated");
       expect(j.counts()).to.deep.include({ anchored: 0, pending: 2 });
       j.close();
+    });
+  });
+
+  describe("node calls", function () {
+    const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, log: () => undefined };
+
+    it("retries a failing call with back-off and returns its value once the node answers", async function () {
+      let calls = 0;
+      const value = await callWithRetry(
+        "read",
+        async () => {
+          if (++calls < 3) throw new Error("ECONNREFUSED");
+          return 42;
+        },
+        fast,
+      );
+      expect([value, calls]).to.deep.equal([42, 3]);
+    });
+
+    it("gives up with NodeUnavailableError naming the call and the last error", async function () {
+      const failing = callWithRetry(
+        "set the block time",
+        () => Promise.reject(new Error("HH108: Cannot connect")),
+        fast,
+      );
+      await expect(failing)
+        .to.be.rejectedWith(NodeUnavailableError, /set the block time: the node did not answer after 3 attempts/)
+        .and.eventually.have.property("message")
+        .that.contains("HH108: Cannot connect");
     });
   });
 
