@@ -20,15 +20,15 @@ import { acquisitionDomain, signHeader } from "../src/chain/eip712";
 import { devTerminalWallet } from "../src/chain/keys";
 import type { BatchHeader } from "../src/chain/types";
 import { loadCase } from "../src/grid/case";
-import { FastMerkleTree, initMerkle, LEAF_TYPES } from "../src/merkle";
+import { initMerkle } from "../src/merkle";
 import { generatePeriod } from "../src/pipeline/generate";
 import type { TerminalDirectory } from "../src/pipeline/ingest";
 import { resolveRunOptions, type RunOptions } from "../src/pipeline/options";
 import { signPackage } from "../src/pipeline/packages";
-import { BATCH_TYPES, checkPeriod, generationContext } from "../src/pipeline/run";
+import { buildBatchTrees, checkPeriod, generationContext, previousDay } from "../src/pipeline/run";
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { RunSummary } from "../src/pipeline/summary";
-import { prepare } from "../src/validation/run";
+import { prepare, type Prepared } from "../src/validation/run";
 import { StreamingValidator } from "../src/validation/validator";
 
 const RESULTS_FILE = join(__dirname, "results", "pipeline.json");
@@ -87,7 +87,12 @@ interface ThroughputResult {
 }
 
 /** validate -> sign -> tree over `periods` periods of a scenario, no chain and no journal. */
-async function throughput(name: string, partial: Partial<RunOptions>, periods: number): Promise<ThroughputResult> {
+async function throughput(
+  name: string,
+  partial: Partial<RunOptions>,
+  periods: number,
+  prepared: Prepared,
+): Promise<ThroughputResult> {
   const opts = resolveRunOptions({ ...partial, out: tmpdir() });
   const loaded = loadCase({ case: opts.case });
   const terminals = scenarioTerminals(loaded.name, loaded.grid, opts.scenario);
@@ -99,13 +104,6 @@ async function throughput(name: string, partial: Partial<RunOptions>, periods: n
       { label: t.label, signer: devTerminalWallet(t.terminalId).address, active: true },
     ]),
   );
-  const prepared = await prepare({
-    data: opts.loadFile,
-    trainFrom: opts.trainFrom,
-    trainTo: "2013-07-15",
-    preset: "fast",
-    log: () => undefined,
-  });
   const validator = new StreamingValidator(prepared.model, prepared.history);
   const chainStart = 1_900_000_000;
   const gen = generationContext(opts, loaded, terminals, keys, prepared, { chainId: CHAIN_ID, chainStart }, periods);
@@ -138,18 +136,9 @@ async function throughput(name: string, partial: Partial<RunOptions>, periods: n
     );
     ms.check += performance.now() - t0;
     t0 = performance.now();
-    for (const [b, type] of BATCH_TYPES.entries()) {
-      const members = checked.filter((r) => r.accepted && r.row.kind === type.kind);
-      if (members.length === 0) continue;
-      const hashes = new Uint8Array(32 * members.length);
-      members.forEach((r, j) => hashes.set(r.leafHash, 32 * j));
-      const tree = FastMerkleTree.fromLeafHashes(
-        hashes,
-        members.map((r) => r.leaf),
-        LEAF_TYPES,
-      );
+    for (const { type, members, tree } of buildBatchTrees(checked)) {
       const header: BatchHeader = {
-        dataType: b + 1,
+        dataType: type.warpType,
         terminalId: terminals[0].terminalId,
         sequence: BigInt(period + 1),
         windowStart: BigInt(windowStart),
@@ -193,9 +182,18 @@ async function main(): Promise<void> {
       { case: "ieee118", scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
     ],
   ];
+  // Every scenario replays the same day, so one validator (trained on the data before it) serves all.
+  const defaults = resolveRunOptions({ out: tmpdir() });
+  const prepared = await prepare({
+    data: defaults.loadFile,
+    trainFrom: defaults.trainFrom,
+    trainTo: previousDay(defaults.dataDay),
+    preset: "fast",
+    log: () => undefined,
+  });
   const offChain: ThroughputResult[] = [];
   for (const [name, partial] of scenarios) {
-    const r = await throughput(name, partial, periods);
+    const r = await throughput(name, partial, periods, prepared);
     offChain.push(r);
     console.log(
       `${name}: ${r.records} records in ${r.packages} packages over ${r.periods} periods: ` +

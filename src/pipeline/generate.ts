@@ -61,11 +61,12 @@ function cleanValue(ctx: GenerationContext, t: ScenarioTerminal, dataTimeMs: num
   const load = ctx.load.valueAt(dataTimeMs);
   if (!Number.isFinite(load))
     throw new Error(`no load data at ${new Date(dataTimeMs).toISOString()} in the load series`);
-  return ((load * t.nominalMw) / ctx.loadMean) * (1 + ratedNoise(ctx, t) * rng.normal());
+  return ((load * t.nominalMw) / ctx.loadMean) * (1 + ratedNoise(ctx.noise, t) * rng.normal());
 }
 
-function ratedNoise(ctx: GenerationContext, t: ScenarioTerminal): number {
-  return t.role === "meter" ? ctx.noise.meter : ctx.noise.source;
+/** A terminal's rated relative noise (what the operator knows of the sensor): meters and sources differ. */
+export function ratedNoise(noise: GenerationContext["noise"], t: Pick<ScenarioTerminal, "role">): number {
+  return t.role === "meter" ? noise.meter : noise.source;
 }
 
 function readingFault(ctx: GenerationContext, rng: Rng): FaultKind | undefined {
@@ -115,7 +116,7 @@ export function generatePeriod(ctx: GenerationContext, period: number): Generate
       items.push({
         label: t.label,
         fault: staleHit ? "staleTimestamp" : fault,
-        reading: { dataTimeMs, scale, noise: ratedNoise(ctx, t) },
+        reading: { dataTimeMs, scale, noise: ratedNoise(ctx.noise, t) },
         record: {
           terminalId: t.terminalId,
           kind: RecordKind.Reading,

@@ -19,7 +19,7 @@ import { StreamingValidator } from "../validation/validator";
 import { parseLocalDate } from "../validation/clock";
 import { canSetTime, latestTimestamp, mineBlocks, setNextBlockTime, type RpcProvider } from "./clock";
 import { planFaults, type FaultPlan } from "./faults";
-import { generatePeriod, type GenerationContext, type GeneratedPackage } from "./generate";
+import { generatePeriod, ratedNoise, type GenerationContext, type GeneratedPackage } from "./generate";
 import { ingestPackage, type TerminalDirectory } from "./ingest";
 import { Journal, type JournalBatch, type JournalRecord } from "./journal";
 import { readPriceCsv } from "./market";
@@ -197,7 +197,7 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
   }
 }
 
-function previousDay(day: string): string {
+export function previousDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
@@ -358,6 +358,22 @@ function calibrateHeaderSigning(key: SigningKey, chain: ChainSetup): number {
   return (performance.now() - t0) / n;
 }
 
+/** The period's batch trees: per batch type, the accepted records of that kind (indices into `records`). */
+export function buildBatchTrees(records: readonly CheckedRecord[]) {
+  return BATCH_TYPES.flatMap((type) => {
+    const members = records.flatMap((r, i) => (r.accepted && r.row.kind === type.kind ? [i] : []));
+    if (members.length === 0) return [];
+    const hashes = new Uint8Array(32 * members.length);
+    members.forEach((i, j) => hashes.set(records[i].leafHash, 32 * j));
+    const tree = FastMerkleTree.fromLeafHashes(
+      hashes,
+      members.map((i) => records[i].leaf),
+      LEAF_TYPES,
+    );
+    return [{ type, members, tree }];
+  });
+}
+
 /** A record's fate after the door checks and validation. */
 export interface CheckedRecord {
   row: Omit<JournalRecord, "batchKey">;
@@ -447,18 +463,9 @@ function storePeriod(
   const batches: Omit<JournalBatch, "updatedAt">[] = [];
   const rows: JournalRecord[] = records.map((r) => ({ ...r.row, batchKey: null }));
   const t0 = performance.now();
-  for (const t of BATCH_TYPES) {
-    const members = records.map((r, i) => ({ r, i })).filter(({ r }) => r.accepted && r.row.kind === t.kind);
-    if (members.length === 0) continue;
-    const hashes = new Uint8Array(32 * members.length);
-    members.forEach(({ r }, j) => hashes.set(r.leafHash, 32 * j));
-    const tree = FastMerkleTree.fromLeafHashes(
-      hashes,
-      members.map(({ r }) => r.leaf),
-      LEAF_TYPES,
-    );
+  for (const { type: t, members, tree } of buildBatchTrees(records)) {
     const batchKey = batchKeyOf(period, t.suffix);
-    for (const { i } of members) rows[i].batchKey = batchKey;
+    for (const i of members) rows[i].batchKey = batchKey;
     batches.push({
       batchKey,
       period,

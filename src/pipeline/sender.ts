@@ -59,6 +59,13 @@ function isNonceConflict(e: unknown): boolean {
   );
 }
 
+/** Logs a failed attempt and waits the exponential back-off before the next. */
+async function pauseBeforeRetry(o: SendOptions, context: string, attempt: number, e: unknown): Promise<void> {
+  const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+  o.log(`${context}: attempt ${attempt} failed (${message(e).split("\n")[0]}); retrying in ${delay} ms`);
+  await sleep(delay);
+}
+
 function unavailable(context: string, attempts: number, started: number, lastError: unknown): NodeUnavailableError {
   return new NodeUnavailableError(
     `${context}: the node did not answer after ${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s ` +
@@ -87,9 +94,7 @@ export async function callWithRetry<T>(
       const decoded = decodeRevert(e, context);
       if (decoded instanceof ContractRevertError) throw decoded;
       lastError = e;
-      const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
-      o.log(`${context}: attempt ${attempt} failed (${message(e).split("\n")[0]}); retrying in ${delay} ms`);
-      await sleep(delay);
+      await pauseBeforeRetry(o, context, attempt, e);
     }
   }
   throw unavailable(context, o.attempts, started, lastError);
@@ -156,9 +161,7 @@ export async function sendWithRetry(
         bump = Math.ceil((bump * (100 + o.feeBumpPercent)) / 100);
       }
       lastError = e;
-      const delay = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
-      o.log(`${context}: attempt ${attempt} failed (${message(e).split("\n")[0]}); retrying in ${delay} ms`);
-      await sleep(delay);
+      await pauseBeforeRetry(o, context, attempt, e);
     }
   }
   throw unavailable(context, o.attempts, started, lastError);

@@ -270,7 +270,7 @@ describe("pipeline", function () {
       await expect(failing)
         .to.be.rejectedWith(NodeUnavailableError, /set the block time: the node did not answer after 3 attempts/)
         .and.eventually.have.property("message")
-        .that.contains("HH108: Cannot connect");
+        .that.contain("HH108: Cannot connect");
     });
   });
 
