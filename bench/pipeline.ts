@@ -16,7 +16,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
-import { acquisitionDomain, signHeader } from "../src/chain/eip712";
+import { acquisitionDomain, headerDigest } from "../src/chain/eip712";
+import { signDigest } from "../src/chain/nativeEcdsa";
 import { devTerminalWallet } from "../src/chain/keys";
 import type { BatchHeader } from "../src/chain/types";
 import { loadCase } from "../src/grid/case";
@@ -147,7 +148,7 @@ async function throughput(
         merkleRoot: tree.root,
         prevHeaderHash: `0x${"00".repeat(32)}`,
       };
-      signHeader(generatorKey, domain, header);
+      signDigest(generatorKey, headerDigest(domain, header));
     }
     ms.tree += performance.now() - t0;
     records += checked.length;

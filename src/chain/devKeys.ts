@@ -12,10 +12,15 @@ export function terminalKeyIndex(terminalId: string): number {
   return Number.parseInt(terminalId.slice(2, 10), 16) & 0x7fffffff;
 }
 
+/** The branch node per mnemonic: the phrase's seed stretch (PBKDF2, 2,048 rounds) is the slow part, done once. */
+const branches = new Map<string, HDNodeWallet>();
+
 /** A terminal's development signing key, derived from a mnemonic by terminal id (deterministic, no registry). */
 export function devTerminalWallet(terminalId: string, mnemonic: string = DEV_MNEMONIC): HDNodeWallet {
-  return HDNodeWallet.fromMnemonic(
-    Mnemonic.fromPhrase(mnemonic),
-    `${TERMINAL_KEY_BRANCH}/${terminalKeyIndex(terminalId)}`,
-  );
+  let branch = branches.get(mnemonic);
+  if (branch === undefined) {
+    branch = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), TERMINAL_KEY_BRANCH);
+    branches.set(mnemonic, branch);
+  }
+  return branch.deriveChild(terminalKeyIndex(terminalId));
 }

@@ -1,4 +1,4 @@
-import { Signature, SigningKey, TypedDataDomain, TypedDataEncoder } from "ethers";
+import { concat, keccak256, Signature, SigningKey, TypedDataDomain, TypedDataEncoder } from "ethers";
 import type { BatchHeader } from "./types";
 
 /** The EIP-712 domain name and version of DataAcquisition (its constructor fixes them). */
@@ -34,9 +34,9 @@ export function hashHeader(header: BatchHeader): string {
   return headerEncoder.hash(header as unknown as Record<string, unknown>);
 }
 
-/** The digest a terminal signs. */
+/** The digest a terminal signs (TypedDataEncoder.hash, without re-parsing the header type on every call). */
 export function headerDigest(domain: TypedDataDomain, header: BatchHeader): string {
-  return TypedDataEncoder.hash(domain, BATCH_HEADER_TYPES, header as unknown as Record<string, unknown>);
+  return keccak256(concat(["0x1901", TypedDataEncoder.hashDomain(domain), hashHeader(header)]));
 }
 
 /** Signs a header with a raw private key (no provider round trip), returning the 65-byte signature. */

@@ -1,30 +1,55 @@
 /**
  * secp256k1 signing and signer recovery through libsecp256k1 (the `secp256k1` package's native binding, with
  * its own pure-JS fallback). Node only. ethers' pure-JS curve takes ~3.5 ms to recover a signer and ~0.6 ms to
- * sign here; the binding takes ~0.16 ms and ~0.06 ms, which matters where a gateway checks thousands of packages
- * (bench/pipeline.ts). Both sides give the same RFC 6979 signatures and the same addresses (test/unit/nativeEcdsa.test.ts).
+ * sign here; the binding takes ~0.06 ms for either, which matters where a gateway checks thousands of packages
+ * (bench/pipeline.ts). The signature bytes are read and written directly: ethers' `Signature` object costs
+ * more than the curve operation itself. Both sides give the same RFC 6979 signatures and the same addresses
+ * (test/unit/nativeEcdsa.test.ts). Recovery hashes the public key with the WebAssembly keccak, so it needs
+ * `await initMerkle()` once, like the record hashing it sits beside.
  */
-import { computeAddress, getBytes, Signature, type SigningKey } from "ethers";
+import { getBytes, type SigningKey } from "ethers";
 import secp256k1 from "secp256k1";
+import { keccak256Bytes } from "../merkle/keccak";
+import { bytesToHex } from "../merkle/hex";
 
-/** The 65-byte `r || s || v` signature (v = 27 + recovery id) of a 32-byte digest, as ethers serialises it. */
+/** secp256k1n / 2, big-endian: a larger `s` is the malleable twin, refused as OZ ECDSA refuses it. */
+const HALF_N = getBytes("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+
+const privateKeyBytes = new WeakMap<SigningKey, Uint8Array>();
+
+function keyBytes(key: SigningKey): Uint8Array {
+  let bytes = privateKeyBytes.get(key);
+  if (bytes === undefined) privateKeyBytes.set(key, (bytes = getBytes(key.privateKey)));
+  return bytes;
+}
+
+/** The 65-byte `r || s || v` signature (v = 27 + recovery id, low s) of a 32-byte digest, as ethers serialises it. */
 export function signDigest(key: SigningKey, digest: string): string {
-  const { signature, recid } = secp256k1.ecdsaSign(getBytes(digest), getBytes(key.privateKey));
-  return Signature.from({
-    r: bytesHex(signature.subarray(0, 32)),
-    s: bytesHex(signature.subarray(32, 64)),
-    v: 27 + recid,
-  }).serialized;
+  const { signature, recid } = secp256k1.ecdsaSign(getBytes(digest), keyBytes(key));
+  return `0x${hex(signature)}${(27 + recid).toString(16)}`;
 }
 
-/** The address that signed `digest`. Throws on a malformed signature, as ethers' recoverAddress does. */
+/**
+ * The address that signed `digest`, in lowercase hex (callers compare addresses, and the checksum would cost a
+ * second hash). Throws on a malformed signature (not 65 bytes, v not 27/28 or 0/1, a high
+ * `s`), as ethers' recoverAddress and OZ ECDSA refuse them.
+ */
 export function recoverSigner(digest: string, signature: string): string {
-  const sig = Signature.from(signature);
-  const rs = getBytes(sig.r + sig.s.slice(2));
-  const publicKey = secp256k1.ecdsaRecover(rs, sig.yParity, getBytes(digest), false);
-  return computeAddress(bytesHex(publicKey));
+  const bytes = getBytes(signature, "signature");
+  if (bytes.length !== 65) throw new Error(`signature: expected 65 bytes, got ${bytes.length}`);
+  const v = bytes[64];
+  const recid = v >= 27 ? v - 27 : v;
+  if (recid !== 0 && recid !== 1) throw new Error(`signature: v must be 27 or 28, got ${v}`);
+  if (compare(bytes.subarray(32, 64), HALF_N) > 0) throw new Error("signature: s is in the upper half (malleable)");
+  const publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, getBytes(digest), false);
+  return bytesToHex(keccak256Bytes(publicKey.subarray(1)), 12, 20);
 }
 
-function bytesHex(bytes: Uint8Array): string {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+function compare(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }

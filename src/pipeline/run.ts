@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
 import { deployCore } from "../chain/deploy";
-import { acquisitionDomain, hashHeader, signHeader } from "../chain/eip712";
+import { acquisitionDomain, hashHeader, headerDigest } from "../chain/eip712";
+import { signDigest } from "../chain/nativeEcdsa";
 import { devTerminalWallet } from "../chain/keys";
 import { buildBatchProofs, writeBatchProofs } from "../chain/proofs";
 import { readStreamState, listBatches, type StreamState } from "../chain/streams";
@@ -354,7 +355,7 @@ function calibrateHeaderSigning(key: SigningKey, chain: ChainSetup): number {
   };
   const n = 20;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) signHeader(key.privateKey, domain, { ...header, sequence: BigInt(i + 1) });
+  for (let i = 0; i < n; i++) signDigest(key, headerDigest(domain, { ...header, sequence: BigInt(i + 1) }));
   return (performance.now() - t0) / n;
 }
 
@@ -559,7 +560,7 @@ async function anchorPeriod(
       merkleRoot: b.root,
       prevHeaderHash: tip.headerHash,
     };
-    const signature = signHeader(devTerminalWallet(generator.terminalId).privateKey, domain, header);
+    const signature = signDigest(devTerminalWallet(generator.terminalId).signingKey, headerDigest(domain, header));
     tips.set(b.terminalId, { sequence: header.sequence, headerHash: hashHeader(header) });
     journal.updateBatch(
       b.batchKey,

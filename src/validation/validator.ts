@@ -55,6 +55,7 @@ export const DEFAULT_K = 3;
 export const DEFAULT_LEVEL_K = 4;
 export const DEFAULT_STUCK_HOURS = 2;
 export const DEFAULT_REPEAT_K = 1;
+export const DEFAULT_FORECAST_STEP_SECONDS = 60;
 
 export interface ValidatorOptions {
   /** Which forecaster the checks use (default "svr"). */
@@ -81,6 +82,13 @@ export interface ValidatorOptions {
   stuckHours?: number;
   /** A single repeat is STUCK when the one-step forecast moved by more than this many sigma; Infinity disables it. */
   repeatK?: number;
+  /**
+   * Spacing of the exact model forecasts, in seconds (default 60); readings between two grid instants get the
+   * straight line between their forecasts. The model's inputs are smooth or piecewise linear between whole hours,
+   * so over a minute the line is within a hair of the exact value (test/unit/validation-models.test.ts), and a
+   * 1 Hz stream costs one SVR evaluation a minute instead of one a second. 0 forecasts every instant exactly.
+   */
+  forecastStepSeconds?: number;
   /**
    * Append each checked reading to the history (the value when accepted, the forecast when
    * quarantined), so later lags see validated data. Only for a single stream whose readings are
@@ -146,6 +154,7 @@ export class StreamingValidator {
   private readonly stuckMs: number;
   private readonly repeatK: number;
   private readonly record: boolean;
+  private readonly stepMs: number;
   private readonly needed: boolean[];
   private readonly rho: number;
   /** Per local hour: the one-step variance after dt hours is hourVar * (1 - rho^(2 dt)). */
@@ -182,6 +191,10 @@ export class StreamingValidator {
     this.stuckMs = (options.stuckHours ?? DEFAULT_STUCK_HOURS) * HOUR_MS;
     this.repeatK = options.repeatK ?? DEFAULT_REPEAT_K;
     this.record = options.record ?? false;
+    const step = options.forecastStepSeconds ?? DEFAULT_FORECAST_STEP_SECONDS;
+    if (!(step >= 0 && Number.isInteger(step)))
+      throw new Error(`forecastStepSeconds must be a whole number >= 0 (got ${step})`);
+    this.stepMs = step * 1000;
     this.needed = this.forecaster.needed(this.which);
     this.rho = oneStep ? stats.rho1h : 0;
     this.hourVar = Float64Array.from(stats.sdStepByHour, (s) =>
@@ -277,20 +290,18 @@ export class StreamingValidator {
 
   /**
    * The model forecast and one-step variance for an instant. Readings of many sources share instants (every
-   * terminal samples on the same clock, one package after another): each is forecast once.
+   * terminal samples on the same clock, one package after another): each is forecast once. Between grid instants
+   * (`forecastStepSeconds`) the forecast is interpolated; a reading with its own temperature is forecast exactly.
    */
   private forecastFor(t: number, temp: number): Forecast {
     if (t === this.memoT && Object.is(temp, this.memoTemp)) return this.memo;
-    const cacheable = Number.isNaN(temp);
-    let entry = cacheable ? this.cache.get(t) : undefined;
-    if (!entry) {
-      const missing = factorRow(t, temp, this.history, this.clock, this.row, this.needed);
-      entry = {
-        f: missing ? NaN : this.forecaster.forecast(this.row, 0, this.which),
-        missing,
-        hourVar: missing ? NaN : this.varianceAt(this.row[0], this.row[1]),
-      };
-      if (cacheable) {
+    let entry: Forecast;
+    if (!Number.isNaN(temp)) entry = this.exactForecast(t, temp);
+    else {
+      const cached = this.cache.get(t);
+      if (cached) entry = cached;
+      else {
+        entry = this.gridForecast(t);
         if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
         this.cache.set(t, entry);
       }
@@ -299,6 +310,37 @@ export class StreamingValidator {
     this.memoTemp = temp;
     this.memo = entry;
     return entry;
+  }
+
+  /** Between two exact grid forecasts, the line between them; exact on the grid or when either end is missing. */
+  private gridForecast(t: number): Forecast {
+    const step = this.stepMs;
+    const t0 = step > 0 ? Math.floor(t / step) * step : t;
+    if (t0 === t) return this.exactForecast(t, NaN);
+    const a = this.cachedExact(t0);
+    const b = this.cachedExact(t0 + step);
+    if (a.missing || b.missing) return this.exactForecast(t, NaN);
+    const w = (t - t0) / step;
+    return { f: a.f + w * (b.f - a.f), missing: null, hourVar: a.hourVar + w * (b.hourVar - a.hourVar) };
+  }
+
+  private cachedExact(t: number): Forecast {
+    let entry = this.cache.get(t);
+    if (!entry) {
+      entry = this.exactForecast(t, NaN);
+      if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
+      this.cache.set(t, entry);
+    }
+    return entry;
+  }
+
+  private exactForecast(t: number, temp: number): Forecast {
+    const missing = factorRow(t, temp, this.history, this.clock, this.row, this.needed);
+    return {
+      f: missing ? NaN : this.forecaster.forecast(this.row, 0, this.which),
+      missing,
+      hourVar: missing ? NaN : this.varianceAt(this.row[0], this.row[1]),
+    };
   }
 
   /** The one-step variance of the local hour (from the hour sin/cos factors), interpolated between whole hours. */

@@ -1,9 +1,25 @@
 import { expect } from "chai";
-import { computeAddress, hexlify, keccak256, recoverAddress, SigningKey, toUtf8Bytes } from "ethers";
+import {
+  computeAddress,
+  concat,
+  hexlify,
+  keccak256,
+  recoverAddress,
+  Signature,
+  SigningKey,
+  toBeHex,
+  toUtf8Bytes,
+} from "ethers";
+import { initMerkle } from "../../src/merkle";
 import { recoverSigner, signDigest } from "../../src/chain/nativeEcdsa";
 import { createRng } from "../../src/common/rng";
 
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
 describe("native ECDSA (libsecp256k1)", function () {
+  before(async function () {
+    await initMerkle();
+  });
   const rng = createRng(17);
   const randomHex32 = () => hexlify(Uint8Array.from({ length: 32 }, () => Math.floor(rng.next() * 256)));
 
@@ -13,8 +29,8 @@ describe("native ECDSA (libsecp256k1)", function () {
       const digest = keccak256(toUtf8Bytes(`message ${i}`));
       const signature = signDigest(key, digest);
       expect(signature).to.equal(key.sign(digest).serialized);
-      expect(recoverSigner(digest, signature)).to.equal(recoverAddress(digest, signature));
-      expect(recoverSigner(digest, signature)).to.equal(computeAddress(key.publicKey));
+      expect(recoverSigner(digest, signature)).to.equal(recoverAddress(digest, signature).toLowerCase());
+      expect(recoverSigner(digest, signature)).to.equal(computeAddress(key.publicKey).toLowerCase());
     }
   });
 
@@ -23,6 +39,12 @@ describe("native ECDSA (libsecp256k1)", function () {
     const digest = randomHex32();
     const signature = signDigest(key, digest);
     expect(recoverSigner(randomHex32(), signature)).to.not.equal(recoverSigner(digest, signature));
-    expect(() => recoverSigner(digest, "0x1234")).to.throw();
+    expect(() => recoverSigner(digest, "0x1234")).to.throw("expected 65 bytes");
+    expect(() => recoverSigner(digest, signature.slice(0, -2) + "1d")).to.throw("v must be 27 or 28");
+    // The malleable twin (n - s, flipped v) recovers the same key in raw ECDSA; like OZ ECDSA, it is refused.
+    const sig = Signature.from(signature);
+    const highS = toBeHex(N - BigInt(sig.s), 32);
+    const twin = concat([sig.r, highS, sig.v === 27 ? "0x1c" : "0x1b"]);
+    expect(() => recoverSigner(digest, twin)).to.throw("upper half");
   });
 });

@@ -2,14 +2,16 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SigningKey, Wallet } from "ethers";
+import { HDNodeWallet, hexlify, keccak256, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
+import { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "../../src/chain/devKeys";
+import { createRng } from "../../src/common/rng";
 import { loadCase } from "../../src/grid/case";
 import { terminalIdFor } from "../../src/grid/ids";
 import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { DEFAULT_FAULTS, planFaults } from "../../src/pipeline/faults";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
 import { Journal, type JournalRecord } from "../../src/pipeline/journal";
-import { packageSigner, signPackage } from "../../src/pipeline/packages";
+import { packageDigest, packageDomain, packageSigner, PACKAGE_TYPES, signPackage } from "../../src/pipeline/packages";
 import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
 import { checkTransaction } from "../../src/pipeline/transactions";
 import { resolveRunOptions } from "../../src/pipeline/options";
@@ -84,9 +86,53 @@ describe("pipeline", function () {
         reading(terminalId, WINDOW, 1),
         reading(terminalId, WINDOW + 60, 2),
       ]);
-      expect(packageSigner(CHAIN, pkg)).to.equal(signer);
+      expect(packageSigner(CHAIN, pkg)).to.equal(signer.toLowerCase());
       const verdicts = ingestPackage(pkg, ctx());
       expect(verdicts.map((v) => v.ok)).to.deep.equal([true, true]);
+    });
+
+    it("derives each terminal's dev key on the full HD path from the mnemonic, cached or not", function () {
+      for (const bus of [1, 8, 39]) {
+        const id = terminalIdFor("ieee39", bus);
+        const path = `m/44'/60'/7'/0/${terminalKeyIndex(id)}`;
+        const direct = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), path);
+        expect(devTerminalWallet(id).address).to.equal(direct.address);
+        expect(devTerminalWallet(id).path).to.equal(path);
+        const other = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+        expect(devTerminalWallet(id, other).address).to.equal(
+          HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(other), path).address,
+        );
+      }
+    });
+
+    it("computes the package digest exactly as ethers' EIP-712 encoder does", function () {
+      const rng = createRng(5);
+      const hex32 = () => hexlify(Uint8Array.from({ length: 32 }, () => Math.floor(rng.next() * 256)));
+      for (const chainId of [1n, CHAIN, 2n ** 40n]) {
+        for (const periodStart of [0, WINDOW, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER]) {
+          const records = Array.from({ length: 1 + Math.floor(rng.next() * 5) }, (_, i) =>
+            reading(terminalId, WINDOW, i),
+          );
+          const leafHashes = Uint8Array.from({ length: 32 * records.length }, () => Math.floor(rng.next() * 256));
+          const id = hex32();
+          expect(packageDigest(chainId, { terminalId: id, periodStart, records, leafHashes })).to.equal(
+            TypedDataEncoder.hash(packageDomain(chainId), PACKAGE_TYPES, {
+              terminalId: id,
+              periodStart,
+              recordCount: records.length,
+              recordsHash: keccak256(leafHashes),
+            }),
+          );
+        }
+      }
+      const records = [reading(terminalId, WINDOW, 1)];
+      const leafHashes = new Uint8Array(32);
+      expect(() => packageDigest(CHAIN, { terminalId: "0x1234", periodStart: WINDOW, records, leafHashes })).to.throw(
+        "package terminalId",
+      );
+      expect(() => packageDigest(CHAIN, { terminalId, periodStart: -1, records, leafHashes })).to.throw(
+        "package periodStart",
+      );
     });
 
     it("refuses an unknown terminal, a suspended one and a wrong key for every record", function () {

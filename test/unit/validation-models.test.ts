@@ -271,6 +271,28 @@ describe("validation: models", function () {
       );
       expect(() => new StreamingValidator(model, hist, { noise: -1 })).to.throw("noise must be >= 0");
     });
+
+    it("interpolates forecasts between minute grid instants within a hair of the exact forecast", function () {
+      const hist = LoadHistory.fromSeries(series);
+      const start = Date.parse("2012-05-14T04:00:00Z");
+      // Every 10 s over half a day: most instants fall between grid minutes, some on them.
+      const readings = Array.from({ length: (12 * 3600) / 10 }, (_, i) => {
+        const t = start + i * 10_000;
+        return { timestamp: t, value: hist.valueAt(t), source: `s${i % 3}` };
+      });
+      const gridded = new StreamingValidator(model, hist).checkBatch(readings);
+      const exact = new StreamingValidator(model, hist, { forecastStepSeconds: 0 }).checkBatch(readings);
+      let worst = 0;
+      for (let i = 0; i < readings.length; i++) {
+        worst = Math.max(worst, Math.abs(gridded[i].modelForecast - exact[i].modelForecast));
+        expect(gridded[i].ok).to.equal(exact[i].ok);
+      }
+      expect(worst).to.be.greaterThan(0); // the grid is in use
+      expect(worst).to.be.lessThan(0.002 * model.residuals.svr.sd);
+      // On a grid instant the forecast is the exact one.
+      expect(gridded[0].modelForecast).to.equal(exact[0].modelForecast);
+      expect(() => new StreamingValidator(model, hist, { forecastStepSeconds: 0.5 })).to.throw("forecastStepSeconds");
+    });
   });
 
   describe("openValidator", function () {
