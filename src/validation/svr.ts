@@ -35,9 +35,28 @@ export const DEFAULT_SVR_TOLERANCE = 0.001;
 type Libsvm = Awaited<(typeof import("libsvm-js/wasm.js"))["default"]>;
 let libsvm: Promise<Libsvm> | undefined;
 
-/** Loads the wasm build once (it is large, so only tasks that train pay for it). */
+/**
+ * The Emscripten glue's two-line notice when Node's `fetch` cannot stream a local file and it reads the file
+ * instead: harmless, and printed on every load.
+ */
+const WASM_FALLBACK_NOTICE = /^(wasm streaming compile failed: |falling back to ArrayBuffer instantiation)/;
+
+/**
+ * Loads the wasm build once (it is large, so only tasks that train pay for it). The glue binds its error printer
+ * to `console.warn` as it loads, so a filter installed for the load silences only that notice, only for libsvm.
+ */
 function loadLibsvm(): Promise<Libsvm> {
-  libsvm ??= import("libsvm-js/wasm.js").then((m) => m.default);
+  libsvm ??= (async () => {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!(typeof args[0] === "string" && WASM_FALLBACK_NOTICE.test(args[0]))) warn(...args);
+    };
+    try {
+      return (await import("libsvm-js/wasm.js")).default;
+    } finally {
+      console.warn = warn;
+    }
+  })();
   return libsvm;
 }
 
