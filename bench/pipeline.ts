@@ -9,7 +9,8 @@
  *    the headers. Generating the simulated values is not timed. Measured on the default scenario and with
  *    1 Hz data-source terminals (900 readings per package), since the per-package signature is a fixed cost.
  *
- *   npm run bench:pipeline [-- --periods 16 --day-runs 2]   (or BENCH_PERIODS / BENCH_DAY_RUNS)
+ *   npm run bench:pipeline [-- --periods 16 --day-runs 2 --scenarios 1,2,3]
+ *   (or BENCH_PERIODS / BENCH_DAY_RUNS / BENCH_SCENARIOS; scenarios: 1 default, 2 IEEE 39 at 1 Hz, 3 IEEE 118 at 1 Hz)
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,6 +44,18 @@ function numberArg(flag: string, env: string, fallback: number, min: number): nu
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} (${env}) must be an integer >= ${min}, got ${raw}`);
   return n;
+}
+
+/** `--scenarios 1,3` (or BENCH_SCENARIOS): run only these throughput scenarios, numbered from 1. */
+function scenarioArg(count: number): number[] | undefined {
+  const i = process.argv.indexOf("--scenarios");
+  const raw = i >= 0 ? process.argv[i + 1] : process.env.BENCH_SCENARIOS;
+  if (raw === undefined) return undefined;
+  const picked = raw.split(",").map(Number);
+  if (picked.some((n) => !Number.isInteger(n) || n < 1 || n > count)) {
+    throw new Error(`--scenarios (BENCH_SCENARIOS) must list numbers from 1 to ${count}, got ${raw}`);
+  }
+  return picked;
 }
 
 interface DayRun {
@@ -175,7 +188,7 @@ async function main(): Promise<void> {
   const dayRuns = numberArg("--day-runs", "BENCH_DAY_RUNS", 2, 0);
   await initMerkle();
 
-  const scenarios: [string, Partial<RunOptions>][] = [
+  const allScenarios: [string, Partial<RunOptions>][] = [
     ["default (IEEE 39, sources 1/min, meters 1/15 min)", {}],
     [
       "1 Hz sources (IEEE 39, 900 readings per source package)",
@@ -186,6 +199,8 @@ async function main(): Promise<void> {
       { case: "ieee118", scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
     ],
   ];
+  const only = scenarioArg(allScenarios.length);
+  const scenarios = allScenarios.filter((_, i) => only === undefined || only.includes(i + 1));
   // Every scenario replays the same day, so one validator (trained on the data before it) serves all.
   const defaults = resolveRunOptions({ out: tmpdir() });
   const prepared = await prepare({
