@@ -34,13 +34,7 @@ contract NamingTest is RemixTestBase {
         datasets = new DatasetCount();
         names = new DataNameRegistry(acquisition, IDataSharing(address(datasets)), address(this));
         stranger = new Caller();
-        registry.register(
-            TERMINAL,
-            address(0xBEEF),
-            ITerminalRegistry.TerminalKind.SmartMeter,
-            ITerminalRegistry.Location({gridId: bytes32("ieee39"), bus: 7, geohash: bytes12(0)}),
-            ""
-        );
+        registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         top = names.registerTopLevel("gz", address(this));
         meter = names.registerSubname(top, "bus7", address(this));
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import "remix_tests.sol";
+import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 
 /// @title Caller
 /// @author GridLedger
@@ -43,5 +44,12 @@ abstract contract RemixTestBase {
     ) internal {
         Assert.ok(!success, string.concat(message, ": the call succeeded"));
         assertReverted(reason, expected, message);
+    }
+
+    /// @notice A location on the IEEE 39-bus case.
+    /// @param bus The bus number.
+    /// @return The location record.
+    function _location(uint32 bus) internal pure returns (ITerminalRegistry.Location memory) {
+        return ITerminalRegistry.Location({gridId: bytes32("ieee39"), bus: bus, geohash: bytes12(0)});
     }
 }

@@ -29,13 +29,7 @@ contract SharingTest is RemixTestBase {
         acquisition = new DataAcquisition(registry, address(this));
         sharing = new DataSharing(acquisition, address(this));
         stranger = new Caller();
-        registry.register(
-            TERMINAL,
-            address(0xBEEF),
-            ITerminalRegistry.TerminalKind.SmartMeter,
-            ITerminalRegistry.Location({gridId: bytes32("ieee39"), bus: 7, geohash: bytes12(0)}),
-            ""
-        );
+        registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         sharing.grantRole(sharing.PROVIDER_ROLE(), address(this));
     }
 

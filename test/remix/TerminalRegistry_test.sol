@@ -26,10 +26,6 @@ contract TerminalRegistryTest is RemixTestBase {
         stranger = new Caller();
     }
 
-    function _location(uint32 bus) private pure returns (ITerminalRegistry.Location memory) {
-        return ITerminalRegistry.Location({gridId: bytes32("ieee39"), bus: bus, geohash: bytes12(0)});
-    }
-
     function registersAnActiveTerminal() public {
         registry.register(BUS5, KEY1, ITerminalRegistry.TerminalKind.PMU, _location(5), "ipfs://bus5");
         Assert.ok(registry.isActive(BUS5), "the terminal is active");
