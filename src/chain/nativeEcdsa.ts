@@ -31,15 +31,15 @@ export function signDigest(key: SigningKey, digest: string): string {
 
 /**
  * The address that signed `digest`, in lowercase hex (callers compare addresses, and the checksum would cost a
- * second hash). Throws on a malformed signature (not 65 bytes, v not 27/28 or 0/1, a high
- * `s`), as ethers' recoverAddress and OZ ECDSA refuse them.
+ * second hash). Throws on a malformed signature: not 65 bytes, v not 27/28 (or 0/1), or a high `s`, which
+ * OZ ECDSA refuses too.
  */
 export function recoverSigner(digest: string, signature: string): string {
   const bytes = getBytes(signature, "signature");
   if (bytes.length !== 65) throw new Error(`signature: expected 65 bytes, got ${bytes.length}`);
   const v = bytes[64];
   const recid = v >= 27 ? v - 27 : v;
-  if (recid !== 0 && recid !== 1) throw new Error(`signature: v must be 27 or 28, got ${v}`);
+  if (recid !== 0 && recid !== 1) throw new Error(`signature: v must be 27 or 28 (or 0 or 1), got ${v}`);
   if (compare(bytes.subarray(32, 64), HALF_N) > 0) throw new Error("signature: s is in the upper half (malleable)");
   const publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, getBytes(digest), false);
   return bytesToHex(keccak256Bytes(publicKey.subarray(1)), 12, 20);

@@ -59,7 +59,7 @@ const structView = new DataView(structInput.buffer);
 
 /**
  * The EIP-712 digest of a package, written out for its one fixed type: ethers' generic TypedDataEncoder takes
- * ~250 us per call here, more than signing; this takes a few (equal on random packages, test/unit/packages.test.ts).
+ * ~250 us per call here, more than signing; this takes a few (equal to ethers on random packages, test/unit/pipeline.test.ts).
  */
 export function packageDigest(
   chainId: bigint | number,

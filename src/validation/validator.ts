@@ -295,17 +295,9 @@ export class StreamingValidator {
    */
   private forecastFor(t: number, temp: number): Forecast {
     if (t === this.memoT && Object.is(temp, this.memoTemp)) return this.memo;
-    let entry: Forecast;
-    if (!Number.isNaN(temp)) entry = this.exactForecast(t, temp);
-    else {
-      const cached = this.cache.get(t);
-      if (cached) entry = cached;
-      else {
-        entry = this.gridForecast(t);
-        if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
-        this.cache.set(t, entry);
-      }
-    }
+    const entry = Number.isNaN(temp)
+      ? (this.cache.get(t) ?? this.remember(t, this.gridForecast(t)))
+      : this.exactForecast(t, temp);
     this.memoT = t;
     this.memoTemp = temp;
     this.memo = entry;
@@ -325,12 +317,12 @@ export class StreamingValidator {
   }
 
   private cachedExact(t: number): Forecast {
-    let entry = this.cache.get(t);
-    if (!entry) {
-      entry = this.exactForecast(t, NaN);
-      if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
-      this.cache.set(t, entry);
-    }
+    return this.cache.get(t) ?? this.remember(t, this.exactForecast(t, NaN));
+  }
+
+  private remember(t: number, entry: Forecast): Forecast {
+    if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
+    this.cache.set(t, entry);
     return entry;
   }
 
