@@ -63,12 +63,17 @@ export function hashHeader(header: BatchHeader): string {
 
 const domainSeparators = new Map<string, string>();
 
-/** The digest a terminal signs: TypedDataEncoder.hash of the header, with the domain separator computed once. */
-export function headerDigest(domain: TypedDataDomain, header: BatchHeader): string {
+/** `TypedDataEncoder.hashDomain(domain)`, computed once per domain: signing paths call it for every message. */
+export function domainSeparator(domain: TypedDataDomain): string {
   const key = `${domain.name}|${domain.version}|${domain.chainId}|${domain.verifyingContract}|${domain.salt}`;
   let separator = domainSeparators.get(key);
   if (separator === undefined) domainSeparators.set(key, (separator = TypedDataEncoder.hashDomain(domain)));
-  return keccak256(concat(["0x1901", separator, hashHeader(header)]));
+  return separator;
+}
+
+/** The digest a terminal signs: TypedDataEncoder.hash of the header, with the domain separator computed once. */
+export function headerDigest(domain: TypedDataDomain, header: BatchHeader): string {
+  return keccak256(concat(["0x1901", domainSeparator(domain), hashHeader(header)]));
 }
 
 /** Signs a header with a raw private key (no provider round trip), returning the 65-byte signature. */

@@ -11,6 +11,7 @@ import { getBytes, type SigningKey } from "ethers";
 import secp256k1 from "secp256k1";
 import { keccak256Bytes } from "../merkle/keccak";
 import { bytesToHex } from "../merkle/hex";
+import { compare32 } from "../merkle/layout";
 
 /** secp256k1n / 2, big-endian: a larger `s` is the malleable twin, refused as OZ ECDSA refuses it. */
 const HALF_N = getBytes("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
@@ -26,7 +27,7 @@ function keyBytes(key: SigningKey): Uint8Array {
 /** The 65-byte `r || s || v` signature (v = 27 + recovery id, low s) of a 32-byte digest, as ethers serialises it. */
 export function signDigest(key: SigningKey, digest: string): string {
   const { signature, recid } = secp256k1.ecdsaSign(getBytes(digest), keyBytes(key));
-  return `0x${hex(signature)}${(27 + recid).toString(16)}`;
+  return `${bytesToHex(signature)}${(27 + recid).toString(16)}`;
 }
 
 /**
@@ -40,16 +41,7 @@ export function recoverSigner(digest: string, signature: string): string {
   const v = bytes[64];
   const recid = v >= 27 ? v - 27 : v;
   if (recid !== 0 && recid !== 1) throw new Error(`signature: v must be 27 or 28 (or 0 or 1), got ${v}`);
-  if (compare(bytes.subarray(32, 64), HALF_N) > 0) throw new Error("signature: s is in the upper half (malleable)");
+  if (compare32(bytes, 32, HALF_N, 0) > 0) throw new Error("signature: s is in the upper half (malleable)");
   const publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, getBytes(digest), false);
   return bytesToHex(keccak256Bytes(publicKey.subarray(1)), 12, 20);
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }

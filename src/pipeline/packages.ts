@@ -1,8 +1,10 @@
 import { id, SigningKey, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { domainSeparator } from "../chain/eip712";
 import { recoverSigner, signDigest } from "../chain/nativeEcdsa";
 import { LEAF_TYPES, type GridRecord, type RecordLeaf } from "../merkle";
 import { keccak256Bytes, keccak256Hex, leafHashInto } from "../merkle/keccak";
 import { bytesToHex, decodeHexInto, isHexOfLength } from "../merkle/hex";
+import { compileStaticEncoder } from "../merkle/abi";
 import { encodeRecordLeaf } from "../merkle/record";
 
 /**
@@ -50,12 +52,11 @@ export function leafHashHex(leafHashes: Uint8Array, i: number): string {
 }
 
 const PACKAGE_TYPEHASH = id(TypedDataEncoder.from(PACKAGE_TYPES).encodeType("TerminalPackage"));
-const domainSeparators = new Map<string, string>();
-/** `0x1901 || domainSeparator || structHash`, then the struct's five words: reused, never reallocated. */
+/** The struct's words: its type hash, then the fields of PACKAGE_TYPES in order. */
+const PACKAGE_STRUCT = compileStaticEncoder(["bytes32", ...PACKAGE_TYPES.TerminalPackage.map((f) => f.type)]);
+/** `0x1901 || domainSeparator || structHash` and the struct's words: reused, never reallocated. */
 const digestInput = new Uint8Array(66);
-const structInput = new Uint8Array(5 * 32);
-decodeHexInto(PACKAGE_TYPEHASH, structInput, 0);
-const structView = new DataView(structInput.buffer);
+const structInput = new Uint8Array(PACKAGE_STRUCT.size);
 
 /**
  * The EIP-712 digest of a package, written out for its one fixed type: ethers' generic TypedDataEncoder takes
@@ -70,19 +71,13 @@ export function packageDigest(
   if (!Number.isSafeInteger(p.periodStart) || p.periodStart < 0) {
     throw new Error(`package periodStart: expected whole unix seconds, got ${p.periodStart}`);
   }
-  const chainKey = String(chainId);
-  let separator = domainSeparators.get(chainKey);
-  if (separator === undefined)
-    domainSeparators.set(chainKey, (separator = TypedDataEncoder.hashDomain(packageDomain(chainId))));
-  decodeHexInto(p.terminalId, structInput, 32);
-  structInput.fill(0, 64, 128);
-  structView.setUint32(64 + 24, Math.floor(p.periodStart / 2 ** 32));
-  structView.setUint32(64 + 28, p.periodStart >>> 0);
-  structView.setUint32(96 + 28, p.records.length);
-  structInput.set(keccak256Bytes(p.leafHashes), 128);
+  PACKAGE_STRUCT.encodeInto(
+    [PACKAGE_TYPEHASH, p.terminalId, p.periodStart, p.records.length, keccak256Bytes(p.leafHashes)],
+    structInput,
+  );
   digestInput[0] = 0x19;
   digestInput[1] = 0x01;
-  decodeHexInto(separator, digestInput, 2);
+  decodeHexInto(domainSeparator(packageDomain(chainId)), digestInput, 2);
   digestInput.set(keccak256Bytes(structInput), 34);
   return keccak256Hex(digestInput);
 }
