@@ -14,7 +14,8 @@ import { buildDataset } from "../src/validation/dataset";
 import { Forecaster } from "../src/validation/model";
 import { prepare, runValidation, type ValidationReport } from "../src/validation/run";
 import { trainValidatorModel } from "../src/validation/train";
-import { streamValidate } from "../src/validation/stream";
+import { streamValidate, type AnomalyReport } from "../src/validation/stream";
+import type { AnomalyKind } from "../src/validation/inject";
 import { StreamingValidator, type Reading } from "../src/validation/validator";
 import { LoadHistory } from "../src/validation/history";
 
@@ -44,6 +45,45 @@ const RESULTS_FILE = join(__dirname, "results", "validation.json");
 /** Detector settings swept to show the precision/recall frontier (defaults: k 3, levelK 4, chosen on validation). */
 const SWEEP_K = [2.5, 3, 4];
 const SWEEP_LEVEL_K = [3, 4, 5];
+
+interface OperatingPoint {
+  k: number;
+  levelK: number;
+  precision: number;
+  recall: number;
+  cleanFlags: number;
+}
+
+/** Every (k, levelK) of the sweep: mean precision and recall over the injected runs, flags on the clean run. */
+async function sweep(
+  evaluate: (validator: { k: number; levelK: number }) => Promise<{ injected: AnomalyReport[]; clean: AnomalyReport }>,
+): Promise<OperatingPoint[]> {
+  const points: OperatingPoint[] = [];
+  for (const k of SWEEP_K) {
+    for (const levelK of SWEEP_LEVEL_K) {
+      const { injected, clean } = await evaluate({ k, levelK });
+      points.push({
+        k,
+        levelK,
+        precision: mean(injected.map((x) => x.precision ?? 0)),
+        recall: mean(injected.map((x) => x.recall ?? 0)),
+        cleanFlags: clean.flagged,
+      });
+    }
+  }
+  return points;
+}
+
+/** Labelled and detected readings per anomaly kind, summed over runs. */
+function recallByKind(kinds: readonly AnomalyKind[], reports: readonly AnomalyReport[]) {
+  return Object.fromEntries(
+    kinds.map((k) => {
+      const detected = reports.reduce((a, r) => a + (r.byKind[k]?.detected ?? 0), 0);
+      const labelled = reports.reduce((a, r) => a + (r.byKind[k]?.labelled ?? 0), 0);
+      return [k, { labelled, detected, recall: detected / labelled }];
+    }),
+  ) as Record<AnomalyKind, { labelled: number; detected: number; recall: number }>;
+}
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -117,41 +157,22 @@ async function main(): Promise<void> {
     lowHmin.push(await runValidation({ data: DATA, ...RANGES, inject: seed, modelIn: lowPath }));
 
   console.error("4. operating points (k, levelK) on the same model and seeds");
-  const operatingPoints: { k: number; levelK: number; precision: number; recall: number; cleanFlags: number }[] = [];
-  for (const k of SWEEP_K) {
-    for (const levelK of SWEEP_LEVEL_K) {
-      const validator = { k, levelK };
-      const r = await Promise.all(
+  const operatingPoints = await sweep(async (validator) => ({
+    injected: (
+      await Promise.all(
         SEEDS.map((seed) => runValidation({ data: DATA, ...RANGES, inject: seed, modelIn: modelPath, validator })),
-      );
-      const c = await runValidation({ data: DATA, ...RANGES, modelIn: modelPath, validator });
-      operatingPoints.push({
-        k,
-        levelK,
-        precision: mean(r.map((x) => x.anomalies.precision ?? 0)),
-        recall: mean(r.map((x) => x.anomalies.recall ?? 0)),
-        cleanFlags: c.anomalies.flagged,
-      });
-    }
-  }
+      )
+    ).map((r) => r.anomalies),
+    clean: (await runValidation({ data: DATA, ...RANGES, modelIn: modelPath, validator })).anomalies,
+  }));
 
   // The same sweep on the validation half-year, where the defaults are chosen (its own seeds, model unseen there).
-  const valOperatingPoints: typeof operatingPoints = [];
-  for (const k of SWEEP_K) {
-    for (const levelK of SWEEP_LEVEL_K) {
-      const validator = { k, levelK };
-      const r = VAL_SEEDS.map(
-        (seed) => streamValidate(calModel, p.series, valFrom, valTo, { injectSeed: seed, validator }).report,
-      );
-      valOperatingPoints.push({
-        k,
-        levelK,
-        precision: mean(r.map((x) => x.precision ?? 0)),
-        recall: mean(r.map((x) => x.recall ?? 0)),
-        cleanFlags: streamValidate(calModel, p.series, valFrom, valTo, { validator }).report.flagged,
-      });
-    }
-  }
+  const valOperatingPoints = await sweep(async (validator) => ({
+    injected: VAL_SEEDS.map(
+      (seed) => streamValidate(calModel, p.series, valFrom, valTo, { injectSeed: seed, validator }).report,
+    ),
+    clean: streamValidate(calModel, p.series, valFrom, valTo, { validator }).report,
+  }));
 
   console.error("5. throughput");
   const testFrom = parseLocalDate(RANGES.testFrom, p.clock);
@@ -181,12 +202,9 @@ async function main(): Promise<void> {
   const precision = runs.map((r) => r.anomalies.precision ?? 0);
   const recall = runs.map((r) => r.anomalies.recall ?? 0);
   const kinds = Object.keys(first.anomalies.byKind) as (keyof ValidationReport["anomalies"]["byKind"])[];
-  const byKind = Object.fromEntries(
-    kinds.map((k) => {
-      const det = runs.reduce((a, r) => a + (r.anomalies.byKind[k]?.detected ?? 0), 0);
-      const lab = runs.reduce((a, r) => a + (r.anomalies.byKind[k]?.labelled ?? 0), 0);
-      return [k, { labelled: lab, detected: det, recall: det / lab }];
-    }),
+  const byKind = recallByKind(
+    kinds,
+    runs.map((r) => r.anomalies),
   );
   const alternatives = Object.fromEntries(
     Object.keys(first.detector.alternatives).map((name) => [
@@ -221,13 +239,7 @@ async function main(): Promise<void> {
         perSeed: valRuns.map((r, i) => ({ seed: VAL_SEEDS[i], ...r })),
         precisionMean: mean(valRuns.map((r) => r.precision ?? 0)),
         recallMean: mean(valRuns.map((r) => r.recall ?? 0)),
-        byKind: Object.fromEntries(
-          kinds.map((k) => {
-            const det = valRuns.reduce((a, r) => a + (r.byKind[k]?.detected ?? 0), 0);
-            const lab = valRuns.reduce((a, r) => a + (r.byKind[k]?.labelled ?? 0), 0);
-            return [k, { labelled: lab, detected: det, recall: det / lab }];
-          }),
-        ),
+        byKind: recallByKind(kinds, valRuns),
         cleanFlags: valClean.flagged,
         cleanReasons: valClean.reasons,
         operatingPoints: valOperatingPoints,
