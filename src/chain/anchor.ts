@@ -2,6 +2,7 @@ import { BaseWallet, type Signer } from "ethers";
 import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle/portable";
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
+import { anchoredInReceipt, nextHeader } from "./headers";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { readStreamState } from "./streams";
@@ -175,16 +176,14 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `sequence ${req.sequence} ${what} stream ${terminalId}, which is at sequence ${stream.sequence} (next is ${stream.sequence + 1n})`,
     );
   }
-  const header: BatchHeader = {
+  const { header } = nextHeader(stream, {
     dataType,
     terminalId,
-    sequence: stream.sequence + 1n,
     windowStart,
     windowEnd,
     recordCount: records.length,
     merkleRoot: tree.root,
-    prevHeaderHash: stream.headerHash,
-  };
+  });
   if (!(await core.acquisition.extendsStream(terminalId, header.sequence, header.prevHeaderHash))) {
     throw new AnchorRefusedError(
       "STREAM_MISMATCH",
@@ -202,13 +201,11 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
   const tx = await withDecodedRevert(context, () => core.acquisition.anchorBatch(header, signature));
   const receipt = await tx.wait(req.confirmations ?? 1);
   if (!receipt || receipt.status !== 1) throw new Error(`${context}: transaction ${tx.hash} failed`);
-  const event = receipt.logs
-    .map((log) => core.acquisition.interface.parseLog(log))
-    .find((parsed) => parsed?.name === "BatchAnchored");
-  if (!event) throw new Error(`${context}: no BatchAnchored event in ${tx.hash}`);
+  const event = anchoredInReceipt(core.acquisition.interface, receipt).get(tree.root.toLowerCase());
+  if (!event) throw new Error(`${context}: no BatchAnchored event for root ${tree.root} in ${tx.hash}`);
   return {
     status: "anchored",
-    batchId: event.args.batchId as bigint,
+    batchId: event.batchId,
     txHash: tx.hash,
     blockNumber: receipt.blockNumber,
     header,

@@ -10,12 +10,13 @@ import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typec
 import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
 import { anchorRecords } from "./anchor";
 import { connectCore, type CoreContracts } from "./contracts";
-import { acquisitionDomain, hashHeader, signHeader } from "./eip712";
+import { acquisitionDomain, signHeader } from "./eip712";
+import { nextHeader } from "./headers";
 import { toTerminalId } from "./ids";
 import { DEV_MNEMONIC, devTerminalWallet } from "./keys";
 import { readStreamState, type StreamState } from "./streams";
 import { registerTerminals, type TerminalSpec } from "./terminals";
-import { TriggerMode, type BatchHeader, type Policy } from "./types";
+import { TriggerMode, type Policy } from "./types";
 
 /** A JSON-RPC transport: raw `send` so nothing (batching, caching, polling) sits between us and the node. */
 export interface Rpc {
@@ -345,16 +346,14 @@ function signedAnchor(
   maxFeePerGas: bigint,
 ): { to: string; data: string; raw: string; hash: string; next: StreamState } {
   const to = core.acquisition.target as string;
-  const header: BatchHeader = {
+  const { header, next } = nextHeader(stream, {
     dataType: BENCH_DATA_TYPE,
     terminalId: terminal.id,
-    sequence: stream.sequence + 1n,
     windowStart: windowEnd,
     windowEnd,
     recordCount: 1,
     merkleRoot: hexlify(randomBytes(32)),
-    prevHeaderHash: stream.headerHash,
-  };
+  });
   const signature = signHeader(terminal.key.signingKey, acquisitionDomain(chainId, to), header);
   const data = ANCHOR_INTERFACE.encodeFunctionData("anchorBatch", [header, signature]);
   const tx = Transaction.from({
@@ -373,7 +372,7 @@ function signedAnchor(
     data,
     raw: tx.serialized,
     hash: tx.hash!,
-    next: { sequence: header.sequence, headerHash: hashHeader(header) },
+    next,
   };
 }
 

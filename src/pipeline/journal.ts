@@ -172,6 +172,7 @@ export class Journal {
     p: JournalPeriod,
     records: readonly JournalRecord[],
     batches: readonly Omit<JournalBatch, "updatedAt">[],
+    commit?: () => void,
   ): void {
     const now = new Date().toISOString();
     const insertRecord = this.db.prepare(
@@ -193,6 +194,7 @@ export class Journal {
         insertBatch.run({ ...b, now });
         this.logTransition(b.batchKey, b.state, `root ${b.root}`, now);
       }
+      commit?.();
     })();
   }
 
@@ -288,6 +290,10 @@ export class Journal {
     if (where.status !== undefined) (clauses.push("status = ?"), args.push(where.status));
     const sql = `SELECT * FROM records ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY period, rowid`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
+  }
+
+  hasRecordId(recordId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
   }
 
   /** A record by its id or by its leaf hash. */

@@ -1,0 +1,41 @@
+import { listBatches } from "../../chain/streams";
+import type { PipelineContext } from "./context";
+
+/**
+ * Before continuing from a journal: every batch it has signed, submitted or confirmed is checked against the
+ * chain. Mined ones are confirmed (nothing is sent again); ones the chain does not have (a lost transaction, or
+ * a node restarted from older state) go back to "built" and are signed again on the current stream tip.
+ */
+export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" | "log">): Promise<void> {
+  const { journal, chain, log } = ctx;
+  for (const b of journal.batches()) {
+    if (b.state === "built") continue;
+    const onChain = await chain.core.acquisition.batchByRoot(b.root);
+    if (onChain.anchoredAt !== 0n) {
+      if (b.state !== "confirmed") {
+        const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
+        journal.updateBatch(
+          b.batchKey,
+          "confirmed",
+          {
+            txHash: event?.txHash ?? b.txHash,
+            blockNumber: Number(onChain.blockNumber),
+            batchId: Number(onChain.batchId),
+          },
+          "found on-chain on resume",
+        );
+        log(`${b.batchKey}: already mined as batch ${onChain.batchId}; nothing sent`);
+      }
+      continue;
+    }
+    if (b.state === "confirmed")
+      log(
+        `${b.batchKey}: journal says confirmed but the chain has no such root (node state lost?); anchoring it again`,
+      );
+    journal.updateBatch(b.batchKey, "built", {}, `not on-chain at resume (was ${b.state})`);
+  }
+  for (const p of journal.periods()) {
+    if (p.state === "done" && journal.batches({ period: p.period }).some((b) => b.state !== "confirmed"))
+      journal.reopenPeriod(p.period);
+  }
+}
