@@ -9,3 +9,4 @@ import "./sharing";
 import "./bench";
 import "./sdk";
 import "./remix";
+import "./gateway";

@@ -25,6 +25,11 @@ export interface GenerationContext {
   /** Chain time (unix s) where period 0's window starts. */
   chainStart: number;
   periodSeconds: number;
+  /**
+   * Seconds of replayed data (load, prices, energy) per period; defaults to periodSeconds. The terminal
+   * simulator plays a 15-minute data frame in a shorter wall-clock period to accelerate time.
+   */
+  dataPeriodSeconds?: number;
   seed: number;
   /** Relative measurement noise (standard deviation) of source terminals and of meters. */
   noise: { source: number; meter: number };
@@ -82,7 +87,8 @@ function readingFault(ctx: GenerationContext, rng: Rng): FaultKind | undefined {
 export function generatePeriod(ctx: GenerationContext, period: number): GeneratedPackage[] {
   const root = createRng(ctx.seed);
   const windowStart = ctx.chainStart + period * ctx.periodSeconds;
-  const periodDataMs = ctx.dataStartMs + period * ctx.periodSeconds * 1000;
+  const dataPeriod = ctx.dataPeriodSeconds ?? ctx.periodSeconds;
+  const periodDataMs = ctx.dataStartMs + period * dataPeriod * 1000;
   const out: GeneratedPackage[] = [];
   const stale = ctx.plan.staleTimestamp.get(period) ?? [];
 
@@ -97,12 +103,12 @@ export function generatePeriod(ctx: GenerationContext, period: number): Generate
       cleanValue(
         ctx,
         t,
-        ctx.dataStartMs + stuck.fromPeriod * ctx.periodSeconds * 1000,
+        ctx.dataStartMs + stuck.fromPeriod * dataPeriod * 1000,
         root.fork(`${stuck.fromPeriod}:${t.label}`),
       );
     for (let i = 0; i < t.samplesPerPeriod; i++) {
       const offset = Math.floor((i * ctx.periodSeconds) / t.samplesPerPeriod);
-      const dataTimeMs = periodDataMs + offset * 1000;
+      const dataTimeMs = periodDataMs + Math.floor((i * dataPeriod) / t.samplesPerPeriod) * 1000;
       let value = cleanValue(ctx, t, dataTimeMs, rng);
       let fault = readingFault(ctx, rng);
       if (fault === "spike") value *= 1 + (rng.next() < 0.5 ? -1 : 1) * (0.2 + 0.3 * rng.next());
@@ -161,10 +167,11 @@ function transaction(
   windowStart: number,
   rng: Rng,
 ): GeneratedRecord {
-  const dataTimeMs = ctx.dataStartMs + period * ctx.periodSeconds * 1000;
+  const dataPeriod = ctx.dataPeriodSeconds ?? ctx.periodSeconds;
+  const dataTimeMs = ctx.dataStartMs + period * dataPeriod * 1000;
   const mw = cleanValue(ctx, t, dataTimeMs, rng);
-  const kwh = round((mw * 1000 * ctx.periodSeconds) / 3600, 3);
-  const price = priceAt(ctx.prices, ctx.marketStartMs + period * ctx.periodSeconds * 1000);
+  const kwh = round((mw * 1000 * dataPeriod) / 3600, 3);
+  const price = priceAt(ctx.prices, ctx.marketStartMs + period * dataPeriod * 1000);
   const seller = ctx.sellers[(t.bus + period) % ctx.sellers.length];
   return {
     label: t.label,

@@ -12,8 +12,23 @@ export type IngestReason =
 
 export interface DirectoryEntry {
   label: string;
+  /** The current key. */
   signer: string;
   active: boolean;
+  /**
+   * The registry's signer history (unix seconds; validUntil 0 = still valid). When given, a package is checked
+   * against the key(s) the terminal held during its period, so a package signed just before a rotation stays
+   * valid; without it, against the current key.
+   */
+  epochs?: readonly { signer: string; validFrom: number; validUntil: number }[];
+}
+
+/** The keys a terminal held at some point of [start, end). */
+export function signersDuring(entry: DirectoryEntry, start: number, end: number): string[] {
+  if (!entry.epochs) return [entry.signer];
+  return entry.epochs
+    .filter((e) => e.validFrom < end && (e.validUntil === 0 || e.validUntil > start))
+    .map((e) => e.signer);
 }
 
 /** The registry as the pipeline last read it: terminal id -> signer and status. */
@@ -43,11 +58,12 @@ export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVer
     p.records.map((_, i) => ({ ok: false, leafHash: leafHashHex(p.leafHashes, i), reason, detail }));
   if (!entry) return refuseAll("UNKNOWN_TERMINAL", `terminal ${p.terminalId} is not registered`);
   if (!entry.active) return refuseAll("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
-  const signer = packageSigner(ctx.chainId, p);
-  if (signer?.toLowerCase() !== entry.signer.toLowerCase()) {
+  const signer = packageSigner(ctx.chainId, p)?.toLowerCase();
+  const keys = signersDuring(entry, ctx.windowStart, ctx.windowEnd);
+  if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer)) {
     return refuseAll(
       "BAD_SIGNATURE",
-      `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${entry.signer}`,
+      `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "any key it held in the period"}`,
     );
   }
   return p.records.map((r, i): IngestVerdict => {

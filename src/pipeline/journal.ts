@@ -120,7 +120,7 @@ const toBatch = (r: Row): JournalBatch => ({
  * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
  */
 export class Journal {
-  private readonly db: Database.Database;
+  protected readonly db: Database.Database;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -280,10 +280,17 @@ export class Journal {
   }
 
   records(
-    where: { period?: number; batchKey?: string; status?: RecordStatus; terminalId?: string } = {},
+    where: {
+      period?: number;
+      sincePeriod?: number;
+      batchKey?: string;
+      status?: RecordStatus;
+      terminalId?: string;
+    } = {},
   ): JournalRecord[] {
     const clauses: string[] = [];
     const args: unknown[] = [];
+    if (where.sincePeriod !== undefined) (clauses.push("period >= ?"), args.push(where.sincePeriod));
     if (where.terminalId !== undefined) (clauses.push("terminal_id = ?"), args.push(where.terminalId));
     if (where.period !== undefined) (clauses.push("period = ?"), args.push(where.period));
     if (where.batchKey !== undefined) (clauses.push("batch_key = ?"), args.push(where.batchKey));
@@ -294,6 +301,16 @@ export class Journal {
 
   hasRecordId(recordId: string): boolean {
     return this.db.prepare("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
+  }
+
+  batchByKey(batchKey: string): JournalBatch | undefined {
+    const r = this.db.prepare("SELECT * FROM batches WHERE batch_key = ?").get(batchKey) as Row | undefined;
+    return r && toBatch(r);
+  }
+
+  batchByRoot(root: string): JournalBatch | undefined {
+    const r = this.db.prepare("SELECT * FROM batches WHERE lower(root) = ?").get(root.toLowerCase()) as Row | undefined;
+    return r && toBatch(r);
   }
 
   /** A record by its id or by its leaf hash. */

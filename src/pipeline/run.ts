@@ -237,7 +237,7 @@ export function generationContext(
   loaded: ReturnType<typeof loadCase>,
   terminals: readonly ScenarioTerminal[],
   keys: readonly SigningKey[],
-  prepared: Prepared,
+  prepared: Pick<Prepared, "clock" | "series" | "history">,
   chain: { chainId: bigint; chainStart: number },
   periods: number,
 ): GenerationContext {

@@ -1,0 +1,413 @@
+import type { StreamingValidator } from "../validation/validator";
+import type { DirectoryEntry } from "../pipeline/ingest";
+import { packageSigner } from "../pipeline/packages";
+import { NodeUnavailableError } from "../pipeline/sender";
+import { anchorPeriod } from "../pipeline/stages/anchor";
+import { storePeriod, type Election } from "../pipeline/stages/batch";
+import { checkPackages, type IncomingPackage, type ReadingProfile } from "../pipeline/stages/check";
+import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
+import { provePeriod } from "../pipeline/stages/prove";
+import { reconcile } from "../pipeline/stages/reconcile";
+import { signersDuring } from "../pipeline/ingest";
+import type { GatewayJournal } from "./inbox";
+import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
+
+/** How the gateway batches time and how much it holds while the node is away. */
+export interface GatewayPolicy {
+  periodSeconds: number;
+  /** Seconds after a period's end before it is closed (late packages of that period are still taken). */
+  graceSeconds: number;
+  /** Records journaled but not yet anchored or quarantined, past which new packages get QUOTA_EXCEEDED. */
+  maxBacklogRecords: number;
+  /** How far ahead of the gateway clock a package's period may start (terminal clock skew). */
+  futureSkewSeconds: number;
+  /** Pause between anchoring attempts while the node is unreachable. */
+  retryPauseMs: number;
+}
+
+export const GATEWAY_DEFAULTS: Readonly<GatewayPolicy> = Object.freeze({
+  periodSeconds: 900,
+  graceSeconds: 30,
+  maxBacklogRecords: 2_000_000,
+  futureSkewSeconds: 60,
+  retryPauseMs: 2_000,
+});
+
+export type Via = "mqtt" | "http" | "inproc";
+
+export interface Accepted {
+  packageId: string;
+  terminalId: string;
+  period: number;
+  records: number;
+  /** The same package was journaled before (a redelivery): nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** What the gateway tells its metrics and logs. */
+export interface GatewayEvents {
+  accepted?: (a: Accepted, via: Via, bytes: number) => void;
+  rejected?: (e: PackageRejected, via: Via) => void;
+  periodClosed?: (period: number, records: number, quarantined: number) => void;
+  batchConfirmed?: (b: { batchKey: string; gasUsed: number; lagMs: number; records: number }) => void;
+  nodeState?: (up: boolean, error?: string) => void;
+}
+
+export interface GatewayCoreDeps {
+  ctx: PipelineContext & { journal: GatewayJournal };
+  validator: StreamingValidator;
+  profiles: ReadonlyMap<string, ReadingProfile>;
+  /** The generator of a period's batches (routing election, or the one configured generator). */
+  elect: (period: number, tBuildMs: number) => Election;
+  /** Time to sign one header (part of T_build). */
+  signMs: number;
+  /** Reads a terminal's registry entry (with signer history) from the chain; undefined when unregistered. */
+  lookupTerminal: (terminalId: string) => Promise<DirectoryEntry | undefined>;
+  policy: GatewayPolicy;
+  /** Wall clock, unix ms (tests pin it). */
+  now?: () => number;
+  events?: GatewayEvents;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The gateway's pipeline core: packages from any source (MQTT, HTTP, in-process) are checked at the door and
+ * journaled before they are acknowledged; when a period closes, the same stages as the simulation (check,
+ * validate, batch, elect, anchor, prove) run on its packages. The journal is the only state that matters:
+ * a restarted core resumes from it and anchors nothing twice.
+ */
+export class GatewayCore {
+  private readonly journal: GatewayJournal;
+  private readonly now: () => number;
+  private closedThrough: number;
+  private readonly seen = new Set<string>();
+  private readonly directory: Map<string, DirectoryEntry>;
+  private readonly unknownUntil = new Map<string, number>();
+  private anchoring: Promise<void> | undefined;
+  private stopping = false;
+  private nodeUp = true;
+  private lastNodeError: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: GatewayCoreDeps) {
+    this.journal = deps.ctx.journal;
+    this.now = deps.now ?? Date.now;
+    this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
+    const saved = this.journal.getMeta<number>("closedThrough");
+    this.closedThrough = saved ?? this.dueThrough();
+    if (saved === undefined) this.journal.setMeta("closedThrough", this.closedThrough);
+    for (const r of this.journal.records())
+      if (r.status !== "quarantined" || r.reason !== "REPLAY") this.seen.add(r.leafHash);
+  }
+
+  get policy(): GatewayPolicy {
+    return this.deps.policy;
+  }
+
+  /** The last period whose end plus grace has passed. */
+  private dueThrough(): number {
+    const { periodSeconds, graceSeconds } = this.deps.policy;
+    return Math.floor((this.now() / 1000 - graceSeconds) / periodSeconds) - 1;
+  }
+
+  /** Warms the validator with recent accepted readings and reconciles the journal with the chain. */
+  async start(): Promise<void> {
+    const recent = this.journal.records({ sincePeriod: this.closedThrough - 192 });
+    for (const r of recent) {
+      const profile = this.deps.profiles.get(r.terminalId.toLowerCase());
+      if (r.kind !== 1 || r.reason !== null || r.actualNorm === null || !profile) continue;
+      const payload = JSON.parse(r.payload) as { dataTime?: string };
+      this.deps.validator.check({
+        timestamp: payload.dataTime ? Date.parse(payload.dataTime) : r.timestamp * 1000,
+        value: r.actualNorm,
+        source: r.terminalId,
+        noise: profile.noise,
+      });
+    }
+    await this.withNode(() => reconcile(this.deps.ctx));
+    this.closeDuePeriods();
+    this.timer = setInterval(() => this.tick(), 250);
+    this.timer.unref();
+  }
+
+  health() {
+    return {
+      node: { up: this.nodeUp, lastError: this.lastNodeError ?? null },
+      closedThrough: this.closedThrough,
+      backlogRecords: this.journal.backlog(),
+      maxBacklogRecords: this.deps.policy.maxBacklogRecords,
+      anchoring: this.anchoring !== undefined,
+      stopping: this.stopping,
+    };
+  }
+
+  /** The terminals the gateway has looked up, with their status and current key. */
+  terminals() {
+    return [...this.directory.entries()].map(([terminalId, e]) => ({
+      terminalId,
+      label: e.label,
+      signer: e.signer,
+      active: e.active,
+    }));
+  }
+
+  /** The period the gateway clock is in. */
+  currentPeriod(): number {
+    return this.periodOf(Math.floor(this.now() / 1000));
+  }
+
+  private async entryOf(terminalId: string): Promise<DirectoryEntry | undefined> {
+    const known = this.directory.get(terminalId);
+    if (known) return known;
+    if ((this.unknownUntil.get(terminalId) ?? 0) > this.now()) return undefined;
+    const entry = await this.deps.lookupTerminal(terminalId).catch(() => undefined);
+    if (entry) this.directory.set(terminalId, entry);
+    else this.unknownUntil.set(terminalId, this.now() + 30_000);
+    return entry;
+  }
+
+  /**
+   * Checks a package at the door and journals it. Resolves once it is durable (acknowledge then); throws
+   * PackageRejected, journaled too, for a package that is refused.
+   */
+  async submit(
+    raw: Buffer | string | DecodedPackage,
+    via: Via,
+    where: string,
+    topicTerminal?: string,
+  ): Promise<Accepted> {
+    try {
+      return await this.admit(raw, via, where, topicTerminal);
+    } catch (e) {
+      if (!(e instanceof PackageRejected)) throw e;
+      if (e.reason !== "QUOTA_EXCEEDED" && e.reason !== "SHUTTING_DOWN")
+        await this.journal.addRejection({
+          atMs: this.now(),
+          via,
+          terminalId: e.terminalId,
+          packageId: null,
+          reason: e.reason,
+          detail: e.detail,
+        });
+      this.deps.events?.rejected?.(e, via);
+      throw e;
+    }
+  }
+
+  private async admit(raw: Buffer | string | DecodedPackage, via: Via, where: string, topicTerminal?: string) {
+    if (this.stopping) throw new PackageRejected("SHUTTING_DOWN", "the gateway is shutting down: send again later");
+    const chainId = this.deps.ctx.chain.chainId;
+    const decoded = typeof raw === "string" || Buffer.isBuffer(raw) ? decodePackage(raw, chainId, where) : raw;
+    const { pkg, packageId } = decoded;
+    const terminalId = pkg.terminalId;
+    const refuse = (reason: PackageRejected["reason"], detail: string) =>
+      new PackageRejected(reason, `${where}: ${detail}`, terminalId);
+    if (topicTerminal !== undefined && topicTerminal !== terminalId)
+      throw refuse("WRONG_TOPIC", `package of terminal ${terminalId} published on the topic of ${topicTerminal}`);
+    if (this.journal.hasPackage(packageId))
+      return {
+        packageId,
+        terminalId,
+        period: this.periodOf(pkg.periodStart),
+        records: pkg.records.length,
+        duplicate: true,
+      };
+    const { periodSeconds, futureSkewSeconds, maxBacklogRecords } = this.deps.policy;
+    if (pkg.periodStart % periodSeconds !== 0)
+      throw refuse("BAD_PERIOD", `periodStart ${pkg.periodStart} is not a multiple of the ${periodSeconds} s period`);
+    const entry = await this.entryOf(terminalId);
+    if (!entry) throw refuse("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
+    if (!entry.active) throw refuse("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
+    const window = { start: pkg.periodStart, end: pkg.periodStart + periodSeconds };
+    const signer = packageSigner(chainId, pkg)?.toLowerCase();
+    const keys = signersDuring(entry, window.start, window.end);
+    if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer))
+      throw refuse(
+        "BAD_SIGNATURE",
+        `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "a key it held then"}`,
+      );
+    const nowSec = this.now() / 1000;
+    if (pkg.periodStart > nowSec + futureSkewSeconds)
+      throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
+    const fresh = pkg.records.some((_, i) => !this.seen.has(leafHex(pkg.leafHashes, i)));
+    if (!fresh) throw refuse("REPLAY", `every record of this package was already accepted`);
+    if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
+      throw refuse(
+        "QUOTA_EXCEEDED",
+        `the gateway holds ${this.journal.backlog()} records not yet anchored (limit ${maxBacklogRecords}): send again later`,
+      );
+    // From here to the enqueue nothing awaits, so a period cannot close between the check and the insert
+    // (closing flushes the pending inserts first).
+    const period = this.periodOf(pkg.periodStart);
+    if (period <= this.closedThrough)
+      throw refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
+    const stored = this.journal.addPackage({
+      packageId,
+      terminalId,
+      period,
+      recordCount: pkg.records.length,
+      bytes: decoded.bytes,
+      via,
+      receivedMs: this.now(),
+      body: JSON.stringify({
+        terminalId,
+        periodStart: pkg.periodStart,
+        records: pkg.records,
+        signature: pkg.signature,
+      }),
+    });
+    const isNew = await stored;
+    const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
+    this.deps.events?.accepted?.(accepted, via, decoded.bytes);
+    return accepted;
+  }
+
+  private periodOf(periodStart: number): number {
+    return Math.floor((periodStart - this.deps.ctx.chain.chainStart) / this.deps.policy.periodSeconds);
+  }
+
+  /** The timer's turn: a failure is logged and retried on the next turn, never allowed to stop the gateway. */
+  private tick(): void {
+    try {
+      this.closeDuePeriods();
+    } catch (e) {
+      this.deps.ctx.log(`closing periods failed (retrying): ${(e as Error).message}`);
+    }
+  }
+
+  /** Closes every period whose grace time has passed (check, validate, batch, elect, store), then anchors. */
+  closeDuePeriods(): void {
+    const due = this.dueThrough();
+    if (due <= this.closedThrough && !this.journal.inboxPeriods().some((p) => p <= this.closedThrough)) {
+      this.kickAnchoring();
+      return;
+    }
+    this.journal.flush();
+    for (const period of this.journal.inboxPeriods()) {
+      if (period > Math.max(due, this.closedThrough)) break;
+      this.closePeriod(period);
+    }
+    if (due > this.closedThrough) {
+      this.closedThrough = due;
+      this.journal.setMeta("closedThrough", due);
+    }
+    this.kickAnchoring();
+  }
+
+  private closePeriod(period: number): void {
+    const ctx = this.deps.ctx;
+    const packages: IncomingPackage[] = this.journal.inboxOf(period).map((row) => {
+      const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId);
+      return { pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId };
+    });
+    // Validate in time order so each terminal's stream is seen as it happened.
+    const records = checkPackages(packages, {
+      ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: this.seen },
+      validator: this.deps.validator,
+      directory: this.directory,
+      profiles: this.deps.profiles,
+      period,
+      idTaken: (id) => this.journal.hasRecordId(id),
+    });
+    storePeriod(
+      ctx,
+      period,
+      records,
+      (tBuildMs) => this.deps.elect(period, tBuildMs),
+      this.deps.signMs,
+      () => this.journal.markProcessed(period),
+    );
+    this.journal.refreshBacklog();
+    const quarantined = records.filter((r) => !r.accepted).length;
+    ctx.log(`period ${period} closed: ${records.length} records, ${quarantined} quarantined`);
+    this.deps.events?.periodClosed?.(period, records.length, quarantined);
+  }
+
+  private kickAnchoring(): void {
+    if (this.anchoring || this.stopping) return;
+    if (!this.journal.periods().some((p) => p.state !== "done")) return;
+    this.anchoring = this.anchorAll()
+      .catch((e: Error) => this.deps.ctx.log(`anchoring stopped (retrying on the next turn): ${e.message}`))
+      .finally(() => (this.anchoring = undefined));
+  }
+
+  /** Anchors and proves every validated period, oldest first; waits out node outages. */
+  private async anchorAll(): Promise<void> {
+    for (;;) {
+      const open = this.journal.periods().filter((p) => p.state !== "done");
+      if (open.length === 0 || this.stopping) return;
+      for (const p of open) {
+        if (this.stopping) return;
+        const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, p.period));
+        if (!ok) {
+          await sleep(this.deps.policy.retryPauseMs);
+          await this.withNode(() => reconcile(this.deps.ctx));
+          break;
+        }
+        provePeriod(this.deps.ctx, p.period);
+        this.journal.refreshBacklog();
+        for (const b of this.journal.batches({ period: p.period, state: "confirmed" })) {
+          const received = this.firstReceivedMs(p.period);
+          this.deps.events?.batchConfirmed?.({
+            batchKey: b.batchKey,
+            gasUsed: b.gasUsed ?? 0,
+            lagMs: received === undefined ? 0 : this.now() - received,
+            records: b.recordCount,
+          });
+        }
+      }
+    }
+  }
+
+  private firstReceivedMs(period: number): number | undefined {
+    return this.journal.firstReceivedMs(period);
+  }
+
+  /** Runs a node call; on failure marks the node down (the caller retries later) instead of throwing. */
+  private async withNode(call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      if (!this.nodeUp) this.deps.ctx.log("node reachable again: catching up");
+      this.setNode(true);
+      return true;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.setNode(false, message);
+      this.deps.ctx.log(`${e instanceof NodeUnavailableError ? "node unavailable" : "anchoring failed"}: ${message}`);
+      return false;
+    }
+  }
+
+  private setNode(up: boolean, error?: string) {
+    if (this.nodeUp !== up) this.deps.events?.nodeState?.(up, error);
+    this.nodeUp = up;
+    this.lastNodeError = up ? undefined : error;
+  }
+
+  /** Stops intake, journals what is pending, closes due periods and waits (up to `timeoutMs`) for anchoring. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.journal.flush();
+    await Promise.race([this.anchoring ?? Promise.resolve(), sleep(timeoutMs)]);
+  }
+
+  /** Waits until everything journaled so far is anchored or quarantined (tests and the simulator). */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
+    while (this.now() < deadline) {
+      if (this.journal.refreshBacklog() === 0 && this.journal.inboxPeriods().length === 0) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+}
+
+function leafHex(hashes: Uint8Array, i: number): string {
+  return `0x${Buffer.from(hashes.subarray(32 * i, 32 * i + 32)).toString("hex")}`;
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}

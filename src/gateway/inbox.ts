@@ -1,0 +1,217 @@
+import { Journal } from "../pipeline/journal";
+import type { RejectionReason } from "./wire";
+
+const INBOX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS packages (
+  package_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period INTEGER NOT NULL, record_count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL, via TEXT NOT NULL, received_ms INTEGER NOT NULL, body TEXT NOT NULL,
+  processed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS packages_by_period ON packages (processed, period);
+CREATE TABLE IF NOT EXISTS rejections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, via TEXT NOT NULL, terminal_id TEXT,
+  package_id TEXT, reason TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rejections_by_terminal ON rejections (terminal_id, reason);
+`;
+
+/** A package as journaled on arrival: its wire body, to be checked and batched when its period closes. */
+export interface InboxPackage {
+  packageId: string;
+  terminalId: string;
+  period: number;
+  recordCount: number;
+  bytes: number;
+  via: string;
+  receivedMs: number;
+  body: string;
+}
+
+export interface Rejection {
+  atMs: number;
+  via: string;
+  terminalId: string | null;
+  packageId: string | null;
+  reason: RejectionReason;
+  detail: string;
+}
+
+type Pending = { kind: "package"; row: InboxPackage } | { kind: "rejection"; row: Rejection };
+
+/**
+ * The gateway's journal: the pipeline journal plus an inbox of packages received and the refusals sent.
+ * Writes are group-committed: everything handed in during one turn of the event loop goes into one SQLite
+ * transaction (WAL, synchronous=FULL), and the returned promises resolve only after that commit, so an
+ * acknowledgement sent on resolution is durable.
+ */
+export class GatewayJournal extends Journal {
+  private pending: { item: Pending; resolve: (fresh: boolean) => void; reject: (e: Error) => void }[] = [];
+  private flushScheduled = false;
+  private readonly insertPackage;
+  private readonly insertRejection;
+  /** Records journaled but not yet anchored or quarantined (the backlog), kept in memory. */
+  private backlogRecords = 0;
+
+  constructor(path: string) {
+    super(path);
+    this.db.exec(INBOX_SCHEMA);
+    this.insertPackage = this.db.prepare(
+      `INSERT OR IGNORE INTO packages (package_id, terminal_id, period, record_count, bytes, via, received_ms, body)
+       VALUES (@packageId, @terminalId, @period, @recordCount, @bytes, @via, @receivedMs, @body)`,
+    );
+    this.insertRejection = this.db.prepare(
+      `INSERT INTO rejections (at_ms, via, terminal_id, package_id, reason, detail)
+       VALUES (@atMs, @via, @terminalId, @packageId, @reason, @detail)`,
+    );
+    this.backlogRecords = this.countBacklog();
+  }
+
+  /** Journals a package; resolves true when it was new, false when the same package id was there already. */
+  addPackage(row: InboxPackage): Promise<boolean> {
+    return this.enqueue({ kind: "package", row });
+  }
+
+  /** Journals a refusal (so /v1/quarantine and the audit trail show every package the gateway turned away). */
+  addRejection(row: Rejection): Promise<boolean> {
+    return this.enqueue({ kind: "rejection", row });
+  }
+
+  private enqueue(item: Pending): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything pending in one transaction, then settles each caller. */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const fresh: boolean[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const { item } of batch) {
+          if (item.kind === "package") fresh.push(this.insertPackage.run(item.row).changes === 1);
+          else fresh.push(this.insertRejection.run(item.row).changes === 1);
+        }
+      })();
+    } catch (e) {
+      for (const p of batch) p.reject(e as Error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      if (p.item.kind === "package" && fresh[i]) this.backlogRecords += p.item.row.recordCount;
+      p.resolve(fresh[i]);
+    });
+  }
+
+  hasPackage(packageId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM packages WHERE package_id = ?").get(packageId) !== undefined;
+  }
+
+  /** Unprocessed packages of a period, in arrival order. */
+  inboxOf(period: number): InboxPackage[] {
+    return this.db
+      .prepare(
+        `SELECT package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount, bytes, via,
+                  received_ms AS receivedMs, body
+           FROM packages WHERE processed = 0 AND period = ? ORDER BY received_ms, rowid`,
+      )
+      .all(period) as InboxPackage[];
+  }
+
+  /** Periods that have unprocessed packages, oldest first. */
+  inboxPeriods(): number[] {
+    return (
+      this.db.prepare("SELECT DISTINCT period FROM packages WHERE processed = 0 ORDER BY period").all() as {
+        period: number;
+      }[]
+    ).map((r) => r.period);
+  }
+
+  /** Marks a period's packages processed (called inside the transaction that stores the period's records). */
+  markProcessed(period: number): void {
+    this.db.prepare("UPDATE packages SET processed = 1 WHERE processed = 0 AND period = ?").run(period);
+  }
+
+  /** When the first package of a period arrived (for the received -> anchored lag). */
+  firstReceivedMs(period: number): number | undefined {
+    const r = this.db.prepare("SELECT MIN(received_ms) AS t FROM packages WHERE period = ?").get(period) as {
+      t: number | null;
+    };
+    return r.t ?? undefined;
+  }
+
+  /** A package's row, processed or not. */
+  packageOf(packageId: string): (InboxPackage & { processed: boolean }) | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount, bytes, via,
+                received_ms AS receivedMs, body, processed FROM packages WHERE package_id = ?`,
+      )
+      .get(packageId) as (InboxPackage & { processed: number }) | undefined;
+    return r && { ...r, processed: r.processed === 1 };
+  }
+
+  rejections(where: { terminalId?: string; reason?: string; limit?: number } = {}): Rejection[] {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (where.terminalId) (clauses.push("terminal_id = ?"), args.push(where.terminalId.toLowerCase()));
+    if (where.reason) (clauses.push("reason = ?"), args.push(where.reason));
+    const sql = `SELECT at_ms AS atMs, via, terminal_id AS terminalId, package_id AS packageId, reason, detail
+                 FROM rejections ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+    return this.db.prepare(sql).all(...args, where.limit ?? 1000) as Rejection[];
+  }
+
+  /** Records journaled and not yet anchored or quarantined: in the inbox, or in batches not yet confirmed. */
+  backlog(): number {
+    return this.backlogRecords;
+  }
+
+  /** Recounts the backlog from the tables (after a period is stored or anchored). */
+  refreshBacklog(): number {
+    this.backlogRecords = this.countBacklog();
+    return this.backlogRecords;
+  }
+
+  private countBacklog(): number {
+    const inbox = this.db
+      .prepare("SELECT COALESCE(SUM(record_count), 0) AS n FROM packages WHERE processed = 0")
+      .get() as {
+      n: number;
+    };
+    const pending = this.db.prepare("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'").get() as {
+      n: number;
+    };
+    return inbox.n + pending.n;
+  }
+
+  /** Records by a query of the read API. */
+  recordsPage(where: { status?: string; terminalId?: string; reason?: string; limit: number; offset: number }) {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (where.status) (clauses.push("status = ?"), args.push(where.status));
+    if (where.terminalId) (clauses.push("terminal_id = ?"), args.push(where.terminalId));
+    if (where.reason) (clauses.push("reason = ?"), args.push(where.reason));
+    const sql = `SELECT record_id AS recordId, period, terminal_id AS terminalId, label, kind, timestamp, leaf_hash AS leafHash,
+                        status, reason, detail, batch_key AS batchKey
+                 FROM records ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""}
+                 ORDER BY rowid DESC LIMIT ? OFFSET ?`;
+    return this.db.prepare(sql).all(...args, where.limit, where.offset) as Record<string, unknown>[];
+  }
+
+  /** Confirmed batches, newest first. */
+  batchesPage(limit: number, offset: number) {
+    return this.db
+      .prepare(
+        `SELECT batch_key AS batchKey, period, data_type AS dataType, root, record_count AS recordCount,
+                terminal_id AS terminalId, state, tx_hash AS txHash, block_number AS blockNumber, batch_id AS batchId,
+                gas_used AS gasUsed, updated_at AS updatedAt
+         FROM batches ORDER BY period DESC, data_type LIMIT ? OFFSET ?`,
+      )
+      .all(limit, offset) as Record<string, unknown>[];
+  }
+}

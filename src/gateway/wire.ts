@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { formatIssues, hex32Schema, recordSchema } from "../merkle/record";
+import { isHexOfLength } from "../merkle/hex";
+import { hashRecords, packageDigest, type TerminalPackage } from "../pipeline/packages";
+
+/**
+ * The wire form of a terminal package (MQTT payload or HTTP body): the EIP-712 TerminalPackage fields and the
+ * records it covers. The gateway recomputes every leaf hash and the digest; nothing in the message is trusted.
+ */
+export const MAX_PACKAGE_BYTES = 1_048_576;
+export const MAX_RECORDS_PER_PACKAGE = 10_000;
+
+export const wirePackageSchema = z.strictObject({
+  terminalId: hex32Schema,
+  periodStart: z.number().int("periodStart must be whole unix seconds").min(0).max(Number.MAX_SAFE_INTEGER),
+  records: z.array(recordSchema).min(1, "a package has at least one record").max(MAX_RECORDS_PER_PACKAGE),
+  signature: z.string().refine((s) => isHexOfLength(s, 65), "expected a 65-byte signature, 0x hex"),
+});
+export type WirePackage = z.infer<typeof wirePackageSchema>;
+
+/** Every reason the gateway refuses a package with, and the HTTP status it answers. */
+export const REJECTION_STATUS = {
+  NOT_JSON: 400,
+  SCHEMA: 400,
+  TOO_LARGE: 413,
+  WRONG_TOPIC: 400,
+  UNKNOWN_TERMINAL: 403,
+  TERMINAL_NOT_ACTIVE: 403,
+  BAD_SIGNATURE: 401,
+  BAD_PERIOD: 422,
+  STALE_TIMESTAMP: 422,
+  FUTURE_TIMESTAMP: 422,
+  REPLAY: 409,
+  QUOTA_EXCEEDED: 503,
+  SHUTTING_DOWN: 503,
+} as const;
+export type RejectionReason = keyof typeof REJECTION_STATUS;
+
+export class PackageRejected extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    readonly detail: string,
+    readonly terminalId: string | null = null,
+  ) {
+    super(`${reason}: ${detail}`);
+    this.name = "PackageRejected";
+  }
+}
+
+/** A decoded package: the pipeline's TerminalPackage, its id (the EIP-712 digest) and its size on the wire. */
+export interface DecodedPackage {
+  pkg: TerminalPackage;
+  packageId: string;
+  bytes: number;
+}
+
+/**
+ * Decodes and checks the form of a package (size, JSON, schema); `where` names the source in errors
+ * (e.g. `mqtt gridledger/v1/0x…/packages`). Throws PackageRejected.
+ */
+export function decodePackage(raw: Buffer | string, chainId: bigint, where: string): DecodedPackage {
+  const bytes = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
+  if (bytes > MAX_PACKAGE_BYTES)
+    throw new PackageRejected("TOO_LARGE", `${where}: ${bytes} bytes, more than the ${MAX_PACKAGE_BYTES} allowed`);
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === "string" ? raw : raw.toString("utf8"));
+  } catch (e) {
+    throw new PackageRejected("NOT_JSON", `${where}: not JSON (${(e as Error).message})`);
+  }
+  const parsed = wirePackageSchema.safeParse(json);
+  if (!parsed.success) {
+    const id = (json as { terminalId?: unknown } | null)?.terminalId;
+    throw new PackageRejected(
+      "SCHEMA",
+      formatIssues(parsed.error, `${where} package`),
+      typeof id === "string" && isHexOfLength(id, 32) ? id.toLowerCase() : null,
+    );
+  }
+  return fromWire(parsed.data, bytes, chainId);
+}
+
+/** The pipeline's package from a checked wire package; its id is the EIP-712 digest under `chainId`. */
+export function fromWire(w: WirePackage, bytes: number, chainId: bigint): DecodedPackage {
+  const { leaves, leafHashes } = hashRecords(w.records);
+  const pkg: TerminalPackage = {
+    terminalId: w.terminalId.toLowerCase(),
+    periodStart: w.periodStart,
+    records: w.records,
+    leaves,
+    leafHashes,
+    signature: w.signature,
+  };
+  return { pkg, packageId: packageDigest(chainId, pkg), bytes };
+}
+
+/** The wire form of a signed package (what terminals send). */
+export function toWire(pkg: Pick<TerminalPackage, "terminalId" | "periodStart" | "records" | "signature">): string {
+  return JSON.stringify({
+    terminalId: pkg.terminalId,
+    periodStart: pkg.periodStart,
+    records: pkg.records,
+    signature: pkg.signature,
+  });
+}
+
+/** MQTT topics: terminals publish to `packages` and hear refusals on `rejections`. */
+export const TOPIC_PREFIX = "gridledger/v1";
+export const packagesTopic = (terminalId: string) => `${TOPIC_PREFIX}/${terminalId.toLowerCase()}/packages`;
+export const rejectionsTopic = (terminalId: string) => `${TOPIC_PREFIX}/${terminalId.toLowerCase()}/rejections`;
+export const PACKAGES_SUBSCRIPTION = `${TOPIC_PREFIX}/+/packages`;
+
+/** The terminal id a packages topic names, or undefined when the topic is not a packages topic. */
+export function terminalOfTopic(topic: string): string | undefined {
+  const m = /^gridledger\/v1\/(0x[0-9a-fA-F]{64})\/packages$/.exec(topic);
+  return m ? m[1].toLowerCase() : undefined;
+}

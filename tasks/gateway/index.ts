@@ -1,0 +1,2 @@
+import "./serve";
+import "./terminals";
