@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
-import { deployCore } from "../chain/deploy";
+import { deployCore } from "../chain/deploy.node";
 import { acquisitionDomain, hashHeader, headerDigest } from "../chain/eip712";
-import { signDigest } from "../chain/nativeEcdsa";
+import { signDigest } from "../chain/nativeEcdsa.node";
 import { devTerminalWallet } from "../chain/keys";
-import { buildBatchProofs, writeBatchProofs } from "../chain/proofs";
+import { buildBatchProofs, writeBatchProofs } from "../chain/proofs.node";
 import { readStreamState, listBatches, type StreamState } from "../chain/streams";
-import { registerTerminals, type TerminalSpec } from "../chain/terminals";
+import { registerTerminals, type TerminalSpec } from "../terminals/registration.node";
 import { DataType, TriggerMode, type BatchHeader } from "../chain/types";
 import type { CoreContracts } from "../chain/contracts";
 import { sendChecked } from "../chain/errors";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import canonicalize from "canonicalize";
 import type { CoreContracts } from "../chain/contracts";
-import { readProofs } from "../chain/proofs";
+import { readProofs } from "../chain/proofs.node";
 import { createRng } from "../common/rng";
 import { recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
 import { keccak256Hex } from "../merkle/keccak";

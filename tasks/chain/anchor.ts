@@ -19,10 +19,10 @@ export interface AnchorTaskOptions {
 export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTaskOptions) {
   const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
   const { readRecordsFile } = require("../../src/records/file") as typeof import("../../src/records/file");
-  const { terminalSigningKey } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
+  const { terminalSigningKey } = require("../../src/chain/keys.node") as typeof import("../../src/chain/keys.node");
   const { anchorRecords } = require("../../src/chain/anchor") as typeof import("../../src/chain/anchor");
   const { buildBatchProofs, writeBatchProofs } =
-    require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+    require("../../src/chain/proofs.node") as typeof import("../../src/chain/proofs.node");
 
   const terminalId = toTerminalId(opts.terminal);
   const loaded = readRecordsFile(opts.file, { terminalId, kind: opts.kind === undefined ? 1 : kindNumber(opts.kind) });

@@ -4,7 +4,7 @@ import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
 
 function terminals() {
-  return require("../../src/chain/terminals") as typeof import("../../src/chain/terminals");
+  return require("../../src/terminals/registration.node") as typeof import("../../src/terminals/registration.node");
 }
 function ids() {
   return require("../../src/chain/ids") as typeof import("../../src/chain/ids");

@@ -11,7 +11,7 @@ export interface VerifyTaskOptions {
 /** Checks one record (a JSON file) against its proof file and the chain; prints the verdict. */
 export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTaskOptions) {
   const { parseRecord, RECORD_PROOF_FORMAT } = require("../../src/merkle") as typeof import("../../src/merkle");
-  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+  const { readProofs } = require("../../src/chain/proofs.node") as typeof import("../../src/chain/proofs.node");
   const { verifyRecordOnChain } = require("../../src/chain/verify") as typeof import("../../src/chain/verify");
   let json: { format?: string; record?: unknown };
   try {

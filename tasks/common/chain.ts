@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { CoreContracts, GovernanceContracts } from "../../src/chain/contracts";
-import type { Deployment } from "../../src/chain/deployments";
+import type { Deployment } from "../../src/chain/deployments.node";
 
 export interface ChainContext {
   network: string;
@@ -15,8 +15,8 @@ export interface ChainContext {
 export function chainModules() {
   return {
     contracts: require("../../src/chain/contracts") as typeof import("../../src/chain/contracts"),
-    deployments: require("../../src/chain/deployments") as typeof import("../../src/chain/deployments"),
-    deploy: require("../../src/chain/deploy") as typeof import("../../src/chain/deploy"),
+    deployments: require("../../src/chain/deployments.node") as typeof import("../../src/chain/deployments.node"),
+    deploy: require("../../src/chain/deploy.node") as typeof import("../../src/chain/deploy.node"),
   };
 }
 

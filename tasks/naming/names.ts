@@ -5,7 +5,7 @@ import { chainContext, connectDeployedGovernance } from "../common/chain";
 import { accountSigner } from "../common/accounts";
 
 function names() {
-  return require("../../src/chain/names") as typeof import("../../src/chain/names");
+  return require("../../src/naming/names") as typeof import("../../src/naming/names");
 }
 
 /** Target options shared by name:register and name:set. */

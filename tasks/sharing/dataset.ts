@@ -5,7 +5,7 @@ import { chainContext, connectDeployedGovernance } from "../common/chain";
 import { accountSigner } from "../common/accounts";
 
 function sharingModule() {
-  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+  return require("../../src/sharing/datasets.node") as typeof import("../../src/sharing/datasets.node");
 }
 
 export interface DatasetRegisterOptions {
@@ -22,7 +22,7 @@ export interface DatasetRegisterOptions {
 export async function runDatasetRegister(hre: HardhatRuntimeEnvironment, opts: DatasetRegisterOptions) {
   const { registerDataset, parseTime } = sharingModule();
   const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
-  let spec: import("../../src/chain/sharing").DatasetSpec;
+  let spec: import("../../src/sharing/datasets.node").DatasetSpec;
   if (opts.batches !== undefined) {
     if (opts.terminal !== undefined) throw new Error("give either --batches or --terminal with --from/--to, not both");
     spec = { batchIds: parseIdList(opts.batches) };
@@ -36,7 +36,7 @@ export async function runDatasetRegister(hre: HardhatRuntimeEnvironment, opts: D
   const { datasetId, txHash } = await registerDataset(gov.sharing, spec, opts.uri);
   console.log(`Registered dataset ${datasetId} (tx ${txHash})`);
   if (opts.name) {
-    const { registerName } = require("../../src/chain/names") as typeof import("../../src/chain/names");
+    const { registerName } = require("../../src/naming/names") as typeof import("../../src/naming/names");
     const named = await registerName(gov.names, opts.name, { target: { kind: "Dataset", datasetId } });
     console.log(`Named it ${opts.name} (node ${named.node})`);
   }
@@ -58,7 +58,7 @@ export interface DatasetShowOptions {
 
 export async function runDatasetShow(hre: HardhatRuntimeEnvironment, opts: DatasetShowOptions) {
   const { readDataset, iso } = sharingModule();
-  const { datasetIdFrom } = require("../../src/chain/names") as typeof import("../../src/chain/names");
+  const { datasetIdFrom } = require("../../src/naming/names") as typeof import("../../src/naming/names");
   const gov = await connectDeployedGovernance(hre, await chainContext(hre));
   const d = await readDataset(gov.sharing, await datasetIdFrom(gov.names, opts.dataset));
   if (opts.json) {

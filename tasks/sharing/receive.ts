@@ -18,9 +18,10 @@ export interface ReceiveTaskOptions {
  * and writes `records.json` plus per-batch proofs files to `--out` (default `<bundle>.received/`).
  */
 export async function runReceive(hre: HardhatRuntimeEnvironment, opts: ReceiveTaskOptions) {
-  const { parseBundleJson, parsePrivateKey } = require("../../src/sharing") as typeof import("../../src/sharing");
+  const { parseBundleJson, parsePrivateKey } =
+    require("../../src/sharing/index.node") as typeof import("../../src/sharing/index.node");
   const { receiveBundle, writeReceived, acknowledgeReceipt, iso } =
-    require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+    require("../../src/sharing/datasets.node") as typeof import("../../src/sharing/datasets.node");
   if (opts.key !== undefined && opts.account !== undefined) throw new Error("give --key or --account, not both");
   const text = (() => {
     try {

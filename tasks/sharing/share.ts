@@ -5,10 +5,10 @@ import { chainContext, connectDeployedCore, connectDeployedGovernance } from "..
 import { accountSigner, accountWallet, keySigner } from "../common/accounts";
 
 function sharingModule() {
-  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+  return require("../../src/sharing/datasets.node") as typeof import("../../src/sharing/datasets.node");
 }
 function namesModule() {
-  return require("../../src/chain/names") as typeof import("../../src/chain/names");
+  return require("../../src/naming/names") as typeof import("../../src/naming/names");
 }
 
 export interface ShareTaskOptions {
@@ -26,8 +26,9 @@ export interface ShareTaskOptions {
  * bundle file and logs the delivery. Records come from the `<file>.proofs.json` files grid:anchor wrote.
  */
 export async function runShare(hre: HardhatRuntimeEnvironment, opts: ShareTaskOptions) {
-  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
-  const { devAccountPublicKeys, resolveReceiver } = require("../../src/sharing") as typeof import("../../src/sharing");
+  const { readProofs } = require("../../src/chain/proofs.node") as typeof import("../../src/chain/proofs.node");
+  const { devAccountPublicKeys, resolveReceiver } =
+    require("../../src/sharing/index.node") as typeof import("../../src/sharing/index.node");
   const { DEV_MNEMONIC } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
   const { shareDataset, parseExpiry, requestedPublicKeys, iso } = sharingModule();
 
@@ -94,7 +95,7 @@ export interface RequestTaskOptions {
 
 /** As a receiver: asks for access and publishes the public key to encrypt for. */
 export async function runRequest(hre: HardhatRuntimeEnvironment, opts: RequestTaskOptions) {
-  const { parsePrivateKey } = require("../../src/sharing") as typeof import("../../src/sharing");
+  const { parsePrivateKey } = require("../../src/sharing/index.node") as typeof import("../../src/sharing/index.node");
   const wallet = opts.key ? undefined : await accountWallet(hre, opts.account);
   const privateKey = parsePrivateKey(opts.key ?? wallet!.privateKey);
   const ctx = await chainContext(hre);
