@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore, connectDeployedGovernance } from "../common/chain";
 import { accountWallet, keySigner } from "../common/accounts";
+import { load } from "../common/lazy";
 
 export interface ReceiveTaskOptions {
   bundle: string;
@@ -18,10 +19,8 @@ export interface ReceiveTaskOptions {
  * and writes `records.json` plus per-batch proofs files to `--out` (default `<bundle>.received/`).
  */
 export async function runReceive(hre: HardhatRuntimeEnvironment, opts: ReceiveTaskOptions) {
-  const { parseBundleJson, parsePrivateKey } =
-    require("../../src/sharing/index.node") as typeof import("../../src/sharing/index.node");
-  const { receiveBundle, writeReceived, acknowledgeReceipt, iso } =
-    require("../../src/sharing/datasets.node") as typeof import("../../src/sharing/datasets.node");
+  const { parseBundleJson, parsePrivateKey } = load.sharing.bundle();
+  const { receiveBundle, writeReceived, acknowledgeReceipt, iso } = load.sharing.datasets();
   if (opts.key !== undefined && opts.account !== undefined) throw new Error("give --key or --account, not both");
   const text = (() => {
     try {
