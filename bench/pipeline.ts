@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
 import { acquisitionDomain, headerDigest } from "../src/chain/eip712";
-import { signDigest } from "../src/chain/nativeEcdsa";
+import { signDigest } from "../src/chain/nativeEcdsa.node";
 import { devTerminalWallet } from "../src/chain/keys";
 import type { BatchHeader } from "../src/chain/types";
 import { loadCase } from "../src/grid/case";

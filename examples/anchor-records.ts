@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { devTerminalWallet, RecordKind, toTerminalId, type GridRecord } from "../src/sdk/node";
+import { devTerminalWallet, RecordKind, toTerminalId, type GridRecord } from "../src/sdk/index.node";
 import { connect, PROOFS, TERMINALS } from "./config";
 
 async function main() {

@@ -6,7 +6,7 @@
  *   PROOFS           the batch proofs file the anchor example writes and the verify example reads
  */
 import { JsonRpcProvider } from "ethers";
-import { connectFromDeployments, type GridLedgerClient } from "../src/sdk/node";
+import { connectFromDeployments, type GridLedgerClient } from "../src/sdk/index.node";
 
 export const RPC_URL = process.env.RPC_URL ?? "http://127.0.0.1:8545";
 export const PROOFS = process.env.PROOFS ?? "out/examples/batch.proofs.json";

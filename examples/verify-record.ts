@@ -1,5 +1,5 @@
 /** Verifies one record of PROOFS against the chain, then a copy with one reading changed. */
-import { readProofs } from "../src/sdk/node";
+import { readProofs } from "../src/sdk/index.node";
 import { connect, PROOFS } from "./config";
 
 async function main() {

@@ -2,7 +2,7 @@
  * `npm run node:anvil [-- --state chain.json] [-- --port 8545]`: anvil from the npm package on 127.0.0.1:8545, in
  * the foreground, with the Hardhat dev accounts and chain id 31337. Ctrl-C stops it (dumping --state if given).
  */
-import { startAnvil } from "../src/chain/anvil";
+import { startAnvil } from "../src/devnet/anvil";
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startAnvil } from "../src/chain/anvil";
+import { startAnvil } from "../src/devnet/anvil";
 
 /** Interval mining, as STACK.md recommends under load (automine can leave ready transactions unmined). */
 const DEFAULT_BLOCK_TIME = 1;

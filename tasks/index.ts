@@ -1,6 +1,7 @@
 // Registers every task group; imported once by hardhat.config.ts.
 import "./governance";
 import "./chain";
+import "./terminals";
 import "./route";
 import "./validate";
 import "./pipeline";

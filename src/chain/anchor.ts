@@ -1,5 +1,5 @@
 import { BaseWallet, type Signer } from "ethers";
-import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle/portable";
+import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { anchoredInReceipt, nextHeader } from "./headers";

@@ -1,4 +1,4 @@
-import type { ContractRunner } from "ethers";
+import type { ContractRunner, InterfaceAbi } from "ethers";
 // Direct paths rather than the typechain index, which pulls in every contract's factory and bytecode.
 import { DataAcquisition__factory } from "../../typechain-types/factories/contracts/DataAcquisition__factory";
 import { DataNameRegistry__factory } from "../../typechain-types/factories/contracts/DataNameRegistry__factory";
@@ -10,6 +10,12 @@ import type { DataSharing } from "../../typechain-types/contracts/DataSharing";
 import type { TerminalRegistry } from "../../typechain-types/contracts/TerminalRegistry";
 
 export type { DataAcquisition, DataNameRegistry, DataSharing, TerminalRegistry };
+
+/** A deployed contract for an optional client module: its address and, optionally, an ABI (default: the SDK's own fragment). */
+export interface ContractModule {
+  address: string;
+  abi?: InterfaceAbi;
+}
 
 /** The core contracts of a deployment, connected to one runner (provider or signer). */
 export interface CoreContracts {

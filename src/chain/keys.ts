@@ -1,28 +1,26 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Wallet, type HDNodeWallet } from "ethers";
-import { devTerminalWallet } from "./devKeys";
+/** Development terminal keys, derived from a mnemonic (no file I/O: usable in browsers and examples). */
+import { HDNodeWallet, Mnemonic } from "ethers";
 
-export { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "./devKeys";
+/** Hardhat's and anvil's well-known development mnemonic. Never use it for anything of value. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
-export interface KeySource {
-  /** A folder of encrypted JSON keystores named `<terminalId>.json`. */
-  keystoreDir?: string;
-  /** Password for the keystores (e.g. from the GRID_KEYSTORE_PASSWORD environment variable). */
-  password?: string;
-  /** Mnemonic for development keys when no keystore is given. */
-  mnemonic?: string;
+/** Terminal keys live on their own account branch, apart from the node's funded accounts (m/44'/60'/0'). */
+const TERMINAL_KEY_BRANCH = "m/44'/60'/7'/0";
+
+/** The HD child index of a terminal: its id's first four bytes, below the hardened range. */
+export function terminalKeyIndex(terminalId: string): number {
+  return Number.parseInt(terminalId.slice(2, 10), 16) & 0x7fffffff;
 }
 
-/** The signing key of a terminal: from its keystore when a folder is given, else the development derivation. */
-export async function terminalSigningKey(terminalId: string, source: KeySource = {}): Promise<Wallet | HDNodeWallet> {
-  if (!source.keystoreDir) return devTerminalWallet(terminalId, source.mnemonic);
-  const file = join(source.keystoreDir, `${terminalId}.json`);
-  if (!existsSync(file)) throw new Error(`no keystore for terminal ${terminalId}: expected ${file}`);
-  if (source.password === undefined) throw new Error(`keystore ${file} needs a password: set GRID_KEYSTORE_PASSWORD`);
-  try {
-    return await Wallet.fromEncryptedJson(readFileSync(file, "utf8"), source.password);
-  } catch (e) {
-    throw new Error(`cannot open keystore ${file}: ${(e as Error).message}`, { cause: e });
+/** The branch node per mnemonic: the phrase's seed stretch (PBKDF2, 2,048 rounds) is the slow part, done once. */
+const branches = new Map<string, HDNodeWallet>();
+
+/** A terminal's development signing key, derived from a mnemonic by terminal id (deterministic, no registry). */
+export function devTerminalWallet(terminalId: string, mnemonic: string = DEV_MNEMONIC): HDNodeWallet {
+  let branch = branches.get(mnemonic);
+  if (branch === undefined) {
+    branch = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(mnemonic), TERMINAL_KEY_BRANCH);
+    branches.set(mnemonic, branch);
   }
+  return branch.deriveChild(terminalKeyIndex(terminalId));
 }

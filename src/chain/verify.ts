@@ -1,11 +1,4 @@
-import {
-  checkRecordProof,
-  initMerkle,
-  recordLeaf,
-  recordLeafHash,
-  type GridRecord,
-  type RecordProof,
-} from "../merkle/portable";
+import { checkRecordProof, initMerkle, recordLeaf, recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
 import type { CoreContracts } from "./contracts";
 import { listBatches, type AnchoredBatch } from "./streams";
 import { TERMINAL_KIND_NAMES, TERMINAL_STATUS_NAMES } from "./types";

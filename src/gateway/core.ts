@@ -10,6 +10,7 @@ import { provePeriod } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { signersDuring } from "../pipeline/ingest";
 import type { GatewayJournal } from "./inbox";
+export { GATEWAY_DEFAULTS } from "./options";
 import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
 
 /** How the gateway batches time and how much it holds while the node is away. */
@@ -24,14 +25,6 @@ export interface GatewayPolicy {
   /** Pause between anchoring attempts while the node is unreachable. */
   retryPauseMs: number;
 }
-
-export const GATEWAY_DEFAULTS: Readonly<GatewayPolicy> = Object.freeze({
-  periodSeconds: 900,
-  graceSeconds: 30,
-  maxBacklogRecords: 2_000_000,
-  futureSkewSeconds: 60,
-  retryPauseMs: 2_000,
-});
 
 export type Via = "mqtt" | "http" | "inproc";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { CoreContracts } from "../chain/contracts";
-import type { BatchProofs } from "../chain/batchProofs";
+import type { BatchProofs } from "../chain/proofs";
 import { verifyRecordOnChain } from "../chain/verify";
 import type { RecordProof } from "../merkle";
 import type { GatewayCore } from "./core";

@@ -4,21 +4,22 @@ import { SigningKey, type Signer } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { acquisitionDomain, headerDigest } from "../chain/eip712";
 import { devTerminalWallet } from "../chain/keys";
-import { signDigest } from "../chain/nativeEcdsa";
+import { signDigest } from "../chain/nativeEcdsa.node";
 import { TerminalStatus } from "../chain/types";
 import { loadCase } from "../grid/case";
 import { initMerkle } from "../merkle";
 import type { RpcProvider } from "../pipeline/clock";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { RUN_DEFAULTS, SEND_DEFAULTS } from "../pipeline/options";
-import { previousDay, scenarioProfiles } from "../pipeline/run";
+import { scenarioProfiles } from "../pipeline/run";
 import { scenarioTerminals } from "../pipeline/scenario";
 import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
 import { setupChain } from "../pipeline/stages/setup";
 import { prepare } from "../validation/run";
 import { StreamingValidator } from "../validation/validator";
-import { GATEWAY_DEFAULTS, GatewayCore, type GatewayPolicy } from "./core";
+import { GatewayCore, type GatewayPolicy } from "./core";
+import { GATEWAY_DEFAULTS } from "./options";
 import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
@@ -55,26 +56,6 @@ export interface ServeOptions {
   /** pino logging for fastify (false in tests). */
   logger: boolean | object;
 }
-
-export const SERVE_DEFAULTS = {
-  dataDir: "out/gateway",
-  host: "127.0.0.1",
-  httpPort: 8080,
-  mqttPort: 1883,
-  mqttClientId: "gridledger-gateway",
-  periodSeconds: GATEWAY_DEFAULTS.periodSeconds,
-  graceSeconds: GATEWAY_DEFAULTS.graceSeconds,
-  maxBacklogRecords: GATEWAY_DEFAULTS.maxBacklogRecords,
-  case: RUN_DEFAULTS.case,
-  readingType: 21,
-  transactionType: 22,
-  toleranceSeconds: 7 * 86_400,
-  loadFile: RUN_DEFAULTS.loadFile,
-  trainFrom: RUN_DEFAULTS.trainFrom,
-  trainTo: previousDay(RUN_DEFAULTS.dataDay),
-  confirmations: 1,
-  drainMs: 10_000,
-} as const;
 
 export interface ServeDeps {
   signer: Signer;

@@ -11,10 +11,8 @@ import { scenarioTerminals } from "../pipeline/scenario";
 import { DEFAULT_ZONE, localClock } from "../validation/clock";
 import { LoadHistory } from "../validation/history";
 import { readLoadCsv } from "../validation/series";
+import { DATA_PERIOD_SECONDS } from "./options";
 import { packagesTopic, rejectionsTopic, toWire } from "./wire";
-
-/** A 15-minute frame of replayed data per period, whatever the wall-clock period. */
-export const DATA_PERIOD_SECONDS = 900;
 
 export interface TerminalsOptions {
   /** mqtt://host:port or http://host:port of the gateway. */

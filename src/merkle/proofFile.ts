@@ -2,7 +2,7 @@
  * The per-record proof file: everything needed to check one record against an anchored root
  * offline (recompute payload hash, leaf hash, fold the proof) or on-chain (leaf + proof + batch).
  * The builder fills the Merkle part; the pipeline fills `batch` once the root is anchored.
- * No file I/O here (see proofFileIo.ts), so browsers can check proofs too.
+ * No file I/O here (see proofFile.node.ts), so browsers can check proofs too.
  */
 import { z } from "zod";
 import { isHexOfLength, type Hex } from "./hex";

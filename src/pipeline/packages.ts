@@ -1,6 +1,6 @@
 import { id, SigningKey, TypedDataEncoder, type TypedDataDomain } from "ethers";
 import { domainSeparator } from "../chain/eip712";
-import { recoverSigner, signDigest } from "../chain/nativeEcdsa";
+import { recoverSigner, signDigest } from "../chain/nativeEcdsa.node";
 import { LEAF_TYPES, type GridRecord, type RecordLeaf } from "../merkle";
 import { keccak256Bytes, keccak256Hex, leafHashInto } from "../merkle/keccak";
 import { bytesToHex, decodeHexInto, isHexOfLength } from "../merkle/hex";

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
 import { acquisitionDomain, headerDigest } from "../chain/eip712";
-import { signDigest } from "../chain/nativeEcdsa";
+import { signDigest } from "../chain/nativeEcdsa.node";
 import { devTerminalWallet } from "../chain/keys";
 import type { StreamState } from "../chain/streams";
 import type { BatchHeader } from "../chain/types";

@@ -2,54 +2,21 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import canonicalize from "canonicalize";
 import type { CoreContracts } from "../chain/contracts";
-import { readProofs } from "../chain/proofs";
+import { readProofs } from "../chain/proofs.node";
 import { createRng } from "../common/rng";
 import { recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
 import { keccak256Hex } from "../merkle/keccak";
 import { renderRunReport } from "../report/runReport";
-import { DEFAULT_ALGORITHMS, type AlgorithmName } from "../routing/algorithms";
+import { DEFAULT_ALGORITHMS } from "../routing/algorithms";
 import type { Journal, JournalRecord } from "./journal";
 import type { RunOptions } from "./options";
 import type { ScenarioTerminal } from "./scenario";
+import type { AlgorithmKey, PeriodRouting, RunSummary } from "./summaryTypes";
+
+export type { AlgorithmKey, PeriodRouting, RunSummary } from "./summaryTypes";
 
 /** The algorithms a run records per period: QT-DR and the three baselines. */
 export const ALGORITHM_NAMES = DEFAULT_ALGORITHMS;
-export type AlgorithmKey = AlgorithmName;
-
-export interface RunSummary {
-  runId: string;
-  network: string;
-  chainId: number;
-  contracts: Record<string, string>;
-  case: string;
-  days: number;
-  periods: number;
-  seed: number;
-  records: { total: number; anchored: number; quarantined: number };
-  /** `anchored + quarantined == total`: every input record is either anchored with a proof or quarantined. */
-  invariant: { holds: boolean; statement: string };
-  quarantineReasons: Record<string, number>;
-  /** Injected faults (ground truth) and how many of each the checks quarantined. */
-  faults: Record<string, { injected: number; quarantined: number; missed: number }>;
-  /** Quarantined records that carried no injected fault (false alarms). */
-  falseAlarms: number;
-  batches: { anchored: number; failed: number; transactions: number };
-  gas: { total: number; perBatch: number; perRecord: number };
-  verifiedSamples: { ok: number; failed: number };
-  tamperDetected: boolean;
-  tamper: {
-    recordId: string;
-    batchId: number;
-    flippedByte: number;
-    original: { text: string; leafHash: string };
-    tampered: { text: string; leafHash: string };
-    onChainVerifies: boolean;
-  } | null;
-  /** Mean modelled block generation time per algorithm over the run's periods. */
-  blockTimeMs: Record<AlgorithmKey, number>;
-  lbNet: Record<AlgorithmKey, number>;
-  wallMs: number;
-}
 
 export interface SummaryInput {
   journal: Journal;
@@ -63,28 +30,6 @@ export interface SummaryInput {
   started: number;
   terminals: readonly ScenarioTerminal[];
   log: (line: string) => void;
-}
-
-/** Per-period routing as stored in the journal. */
-export interface PeriodRouting {
-  period: number;
-  generatorBus: number;
-  tBuildMs: number;
-  algorithms: Partial<
-    Record<
-      AlgorithmKey,
-      {
-        generator: number;
-        blockTimeMs: number;
-        lbNet: number;
-        lbUsed: number;
-        maxUtil: number;
-        meanUtil: number;
-        deadlineViolations: number;
-        links: [number, number, number][];
-      }
-    >
-  >;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

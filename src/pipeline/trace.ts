@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Provider } from "ethers";
 import { connectCore } from "../chain/contracts";
-import { readProofs } from "../chain/proofs";
+import { readProofs } from "../chain/proofs.node";
 import { checkRecordProof, initMerkle } from "../merkle";
 import { Journal, type JournalBatch, type JournalRecord } from "./journal";
 

@@ -2,7 +2,7 @@ import { renderSvg, type ChartSpec } from "../plot/render";
 import type { JournalBatch, JournalRecord } from "../pipeline/journal";
 import type { RunOptions } from "../pipeline/options";
 import type { ScenarioTerminal } from "../pipeline/scenario";
-import type { PeriodRouting, RunSummary } from "../pipeline/summary";
+import type { PeriodRouting, RunSummary } from "../pipeline/summaryTypes";
 import { DEFAULT_ALGORITHMS as ALGORITHM_NAMES } from "../routing/algorithms";
 
 export interface RunReportInput {

@@ -19,18 +19,15 @@ import {
   sortedUtilSpec,
   twoPanelSpec,
 } from "./plots";
+import { PAPER_CLAIMS, type CaseReductions, type ExperimentResults } from "./experimentResults";
 import { experimentReport } from "./report";
+
+export { PAPER_CLAIMS, type CaseReductions, type ExperimentResults } from "./experimentResults";
 
 export const EXPERIMENT_CASES: readonly string[] = ["14", "30", "39", "57", "118"];
 export const EXPERIMENT_ALGORITHMS: readonly AlgorithmName[] = ["QT-DR", "QT-DR+LS", "QoS-R", "RA-DBMM", "SP"];
 /** Cases whose per-link utilisation is plotted (P003 Figs. 10 and 12). */
 export const LINK_UTIL_CASES: readonly string[] = ["ieee39", "ieee118"];
-
-/** The papers' claims, quoted in ALGORITHMS.md section 8. */
-export const PAPER_CLAIMS = Object.freeze({
-  p003Ieee118: { vsQosR: 0.3943, vsRaDbmm: 0.2973 },
-  p000FiveScales: { vsTraditional: 0.3412, vsInfectious: 0.2382 },
-});
 
 export interface ExperimentOptions {
   cases: readonly string[];
@@ -45,20 +42,6 @@ export interface ExperimentOptions {
 /** `1 - LB_ours / LB_baseline`, or null when the baseline is perfectly balanced. */
 export function reduction(ours: number, baseline: number): number | null {
   return baseline > 0 ? 1 - ours / baseline : null;
-}
-
-export interface CaseReductions {
-  case: string;
-  /** Reduction of LB_net by each optimiser against each baseline, keyed "QT-DR vs QoS-R". */
-  lbNet: Record<string, number | null>;
-  lbUsed: Record<string, number | null>;
-}
-
-export interface ExperimentResults {
-  cases: RouteReport[];
-  reductions: CaseReductions[];
-  claims: typeof PAPER_CLAIMS;
-  files: string[];
 }
 
 const OURS: readonly AlgorithmName[] = ["QT-DR", "QT-DR+LS"];

@@ -1,4 +1,4 @@
-import type { ExperimentResults } from "./experiment";
+import type { ExperimentResults } from "./experimentResults";
 import { AlgorithmResult } from "./evaluate";
 
 /** Markdown for report.md: our figures beside the papers' claims, with the verdict spelled out. */

@@ -1,8 +1,8 @@
 import type { Provider, Signer, ContractRunner } from "ethers";
 import { anchorRecords, type AnchorOutcome, type AnchorRequest } from "../chain/anchor";
-import { buildBatchProofs, parseProofs, type BatchProofs } from "../chain/batchProofs";
+import { buildBatchProofs, parseProofs, type BatchProofs } from "../chain/proofs";
 import { connectCore, type CoreContracts, type DataAcquisition, type TerminalRegistry } from "../chain/contracts";
-import { parseDeployment, type Deployment } from "../chain/deploymentFormat";
+import { parseDeployment, type Deployment } from "../chain/deployments";
 import { toTerminalId } from "../chain/ids";
 import {
   listTerminals,
@@ -11,10 +11,10 @@ import {
   type RegistrationReport,
   type TerminalEntry,
   type TerminalRow,
-} from "../chain/registration";
+} from "../terminals/registration";
 import { listBatches, type AnchoredBatch } from "../chain/streams";
 import { verifyRecordOnChain, type RecordVerification } from "../chain/verify";
-import { parseRecord, type GridRecord, type RecordProof } from "../merkle/portable";
+import { parseRecord, type GridRecord, type RecordProof } from "../merkle";
 import {
   isContractModule,
   type ContractModule,
@@ -23,8 +23,8 @@ import {
   type ResolvedName,
   type SharingGrant,
 } from "./modules";
-import { nameRegistryResolver } from "./names";
-import { sharingGrantChecker } from "./sharing";
+import { nameRegistryResolver } from "../naming/resolver";
+import { sharingGrantChecker } from "../sharing/grants";
 import { watchBatches, type Unsubscribe, type WatchBatchesOptions } from "./watch";
 
 /** Where the core contracts live. */

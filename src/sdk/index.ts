@@ -18,12 +18,12 @@ export {
   type ResolvedName,
   type SharingGrant,
 } from "./modules";
-export { NAME_REGISTRY_ABI, nameRegistryResolver } from "./names";
-export { SHARING_ABI, sharingGrantChecker } from "./sharing";
+export { NAME_REGISTRY_ABI, nameRegistryResolver } from "../naming/resolver";
+export { SHARING_ABI, sharingGrantChecker } from "../sharing/grants";
 
 // Chain: contracts, formats and errors the client's methods take and return.
 export { AnchorRefusedError, windowFor, type AnchorOutcome, type AnchorRefusal } from "../chain/anchor";
-export { BATCH_PROOFS_FORMAT, buildBatchProofs, parseProofs, type BatchProofs } from "../chain/batchProofs";
+export { BATCH_PROOFS_FORMAT, buildBatchProofs, parseProofs, type BatchProofs } from "../chain/proofs";
 export { connectCore, type CoreContracts, type DataAcquisition, type TerminalRegistry } from "../chain/contracts";
 export {
   CONTRACT_NAMES,
@@ -31,8 +31,8 @@ export {
   type ContractName,
   type DeployedContract,
   type Deployment,
-} from "../chain/deploymentFormat";
-export { DEV_MNEMONIC, devTerminalWallet } from "../chain/devKeys";
+} from "../chain/deployments";
+export { DEV_MNEMONIC, devTerminalWallet } from "../chain/keys";
 export { acquisitionDomain, BATCH_HEADER_TYPES, hashHeader, headerDigest, signHeader } from "../chain/eip712";
 export { ContractRevertError, decodeRevert } from "../chain/errors";
 export { toTerminalId } from "../chain/ids";
@@ -42,7 +42,7 @@ export {
   type TerminalEntry,
   type TerminalRow,
   type TerminalSpec,
-} from "../chain/registration";
+} from "../terminals/registration";
 export { type AnchoredBatch } from "../chain/streams";
 export {
   DataType,
@@ -71,4 +71,4 @@ export {
   type GridRecord,
   type RecordLeaf,
   type RecordProof,
-} from "../merkle/portable";
+} from "../merkle";

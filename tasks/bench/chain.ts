@@ -3,6 +3,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { gridTask } from "../common/gridTask";
+import type { Rpc } from "../../bench/lib/chain";
+import { load } from "../common/lazy";
 
 export interface BenchChainOptions {
   rates: string;
@@ -16,14 +18,14 @@ export interface BenchChainOptions {
 
 /** Runs the query-vs-uplink benchmark against the task's network (loopback only) and writes JSON + SVG. */
 export async function runBenchChain(hre: HardhatRuntimeEnvironment, opts: BenchChainOptions) {
-  const bench = require("../../src/chain/bench") as typeof import("../../src/chain/bench");
-  const { writeSvg } = require("../../src/plot/render") as typeof import("../../src/plot/render");
+  const bench = load.bench.chain();
+  const { writeSvg } = load.plot.render();
   const rates = opts.rates.split(",").map((r) => Number(r.trim()));
   if (rates.some((r) => !(r > 0)))
     throw new Error(`--rates must be positive numbers such as 10,50,100; got "${opts.rates}"`);
   const config = hre.network.config as { url?: string };
-  let rpc: import("../../src/chain/bench").Rpc;
-  let txRpc: import("../../src/chain/bench").Rpc;
+  let rpc: Rpc;
+  let txRpc: Rpc;
   if (hre.network.name === "hardhat") {
     rpc = txRpc = { send: (method, params) => hre.network.provider.send(method, params) };
   } else {

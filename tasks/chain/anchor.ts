@@ -2,6 +2,7 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { load } from "../common/lazy";
 
 export interface AnchorTaskOptions {
   file: string;
@@ -17,12 +18,11 @@ export interface AnchorTaskOptions {
 
 /** Anchors a records file as one batch signed by the terminal's key and writes `<file>.proofs.json`. */
 export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTaskOptions) {
-  const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
-  const { readRecordsFile } = require("../../src/records/file") as typeof import("../../src/records/file");
-  const { terminalSigningKey } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
-  const { anchorRecords } = require("../../src/chain/anchor") as typeof import("../../src/chain/anchor");
-  const { buildBatchProofs, writeBatchProofs } =
-    require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
+  const { toTerminalId } = load.chain.ids();
+  const { readRecordsFile } = load.records.file();
+  const { terminalSigningKey } = load.chain.keys();
+  const { anchorRecords } = load.chain.anchor();
+  const { buildBatchProofs, writeBatchProofs } = load.chain.proofs();
 
   const terminalId = toTerminalId(opts.terminal);
   const loaded = readRecordsFile(opts.file, { terminalId, kind: opts.kind === undefined ? 1 : kindNumber(opts.kind) });

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { load } from "../common/lazy";
 
 export interface BatchesTaskOptions {
   terminal?: string;
@@ -9,8 +10,8 @@ export interface BatchesTaskOptions {
 
 /** Lists anchored batches from BatchAnchored events. */
 export async function runBatches(hre: HardhatRuntimeEnvironment, opts: BatchesTaskOptions) {
-  const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
-  const { listBatches } = require("../../src/chain/streams") as typeof import("../../src/chain/streams");
+  const { toTerminalId } = load.chain.ids();
+  const { listBatches } = load.chain.streams();
   const core = await connectDeployedCore(hre, await chainContext(hre));
   const batches = await listBatches(core.acquisition, {
     terminalId: opts.terminal ? toTerminalId(opts.terminal) : undefined,

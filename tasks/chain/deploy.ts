@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
-import { chainContext, chainModules } from "../common/chain";
+import { chainContext } from "../common/chain";
+import { load } from "../common/lazy";
 
 export interface DeployTaskOptions {
   admin?: string;
@@ -10,7 +11,7 @@ export interface DeployTaskOptions {
 /** Deploys (or reuses) the four contracts and prints where they are. */
 export async function runDeploy(hre: HardhatRuntimeEnvironment, opts: DeployTaskOptions) {
   const ctx = await chainContext(hre);
-  const { deploy } = chainModules();
+  const deploy = load.chain.deploy();
   const result = await deploy.deployCore({
     signer: ctx.signer,
     network: ctx.network,

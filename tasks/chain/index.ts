@@ -1,5 +1,4 @@
 import "./deploy";
-import "./terminal";
 import "./policy";
 import "./anchor";
 import "./verify";

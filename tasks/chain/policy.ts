@@ -2,6 +2,7 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { load } from "../common/lazy";
 
 export interface PolicyTaskOptions {
   type: number;
@@ -14,8 +15,8 @@ export interface PolicyTaskOptions {
 }
 
 export async function runSetPolicy(hre: HardhatRuntimeEnvironment, opts: PolicyTaskOptions) {
-  const { TriggerMode } = require("../../src/chain/types") as typeof import("../../src/chain/types");
-  const { sendChecked } = require("../../src/chain/errors") as typeof import("../../src/chain/errors");
+  const { TriggerMode } = load.chain.types();
+  const { sendChecked } = load.chain.errors();
   const trigger = { time: TriggerMode.TimeDriven, event: TriggerMode.EventDriven }[opts.trigger];
   if (trigger === undefined) throw new Error(`--trigger must be "time" or "event", got "${opts.trigger}"`);
   const core = await connectDeployedCore(hre, await chainContext(hre));

@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { readFileSync } from "node:fs";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { load } from "../common/lazy";
 
 export interface VerifyTaskOptions {
   record: string;
@@ -10,9 +11,9 @@ export interface VerifyTaskOptions {
 
 /** Checks one record (a JSON file) against its proof file and the chain; prints the verdict. */
 export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTaskOptions) {
-  const { parseRecord, RECORD_PROOF_FORMAT } = require("../../src/merkle") as typeof import("../../src/merkle");
-  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
-  const { verifyRecordOnChain } = require("../../src/chain/verify") as typeof import("../../src/chain/verify");
+  const { parseRecord, RECORD_PROOF_FORMAT } = load.merkle.index();
+  const { readProofs } = load.chain.proofs();
+  const { verifyRecordOnChain } = load.chain.verify();
   let json: { format?: string; record?: unknown };
   try {
     json = JSON.parse(readFileSync(opts.record, "utf8"));

@@ -1,7 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { CoreContracts, GovernanceContracts } from "../../src/chain/contracts";
-import type { Deployment } from "../../src/chain/deployments";
+import type { Deployment } from "../../src/chain/deployments.node";
+import { load } from "./lazy";
 
 export interface ChainContext {
   network: string;
@@ -11,19 +12,10 @@ export interface ChainContext {
   deployment: Deployment | undefined;
 }
 
-/** Loads modules that need compiled TypeChain bindings; tasks call this only inside actions. */
-export function chainModules() {
-  return {
-    contracts: require("../../src/chain/contracts") as typeof import("../../src/chain/contracts"),
-    deployments: require("../../src/chain/deployments") as typeof import("../../src/chain/deployments"),
-    deploy: require("../../src/chain/deploy") as typeof import("../../src/chain/deploy"),
-  };
-}
-
 /** The network, chain id, default signer and recorded deployment of the task's `--network`. */
 export async function chainContext(hre: HardhatRuntimeEnvironment): Promise<ChainContext> {
   await hre.run("compile", { quiet: true });
-  const { deployments } = chainModules();
+  const deployments = load.chain.deployments();
   const [signer] = await hre.ethers.getSigners();
   const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   const deploymentPath = deployments.deploymentPath(hre.network.name, chainId);
@@ -38,7 +30,8 @@ export async function chainContext(hre: HardhatRuntimeEnvironment): Promise<Chai
 
 /** The deployed core contracts, or a clear error when they are missing on this network. */
 export async function connectDeployedCore(hre: HardhatRuntimeEnvironment, ctx: ChainContext): Promise<CoreContracts> {
-  const { contracts, deployments } = chainModules();
+  const contracts = load.chain.contracts();
+  const deployments = load.chain.deployments();
   const registry = deployments.requireAddress(ctx.deployment, "TerminalRegistry", ctx.deploymentPath);
   const acquisition = deployments.requireAddress(ctx.deployment, "DataAcquisition", ctx.deploymentPath);
   if ((await hre.ethers.provider.getCode(acquisition)) === "0x") {
@@ -57,7 +50,8 @@ export async function connectDeployedGovernance(
   ctx: ChainContext,
   runner: Signer = ctx.signer,
 ): Promise<GovernanceContracts> {
-  const { contracts, deployments } = chainModules();
+  const contracts = load.chain.contracts();
+  const deployments = load.chain.deployments();
   const sharing = deployments.requireAddress(ctx.deployment, "DataSharing", ctx.deploymentPath);
   const names = deployments.requireAddress(ctx.deployment, "DataNameRegistry", ctx.deploymentPath);
   if ((await hre.ethers.provider.getCode(sharing)) === "0x") {

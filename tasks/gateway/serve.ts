@@ -1,7 +1,8 @@
-import { types } from "hardhat/config";
+import { types, vars } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
-import { SERVE_DEFAULTS } from "../../src/gateway/server";
+import { SERVE_DEFAULTS } from "../../src/gateway/options";
+import { load } from "../common/lazy";
 
 export interface ServeTaskOptions {
   dataDir: string;
@@ -29,14 +30,13 @@ const DEV_CHAIN_IDS = new Set([31337n]);
 /** Runs the gateway until SIGTERM or SIGINT, then drains within --drain-ms. */
 export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTaskOptions) {
   await hre.run("compile", { quiet: true });
-  const { startGateway } = require("../../src/gateway/server") as typeof import("../../src/gateway/server");
-  const pino = require("pino") as typeof import("pino");
+  const { startGateway } = load.gateway.server();
+  const pino = load.packages.pino();
   const logger = pino.pino({ level: args.quiet ? "warn" : "info" });
   const [signer] = await hre.ethers.getSigners();
   const chainId = (await hre.ethers.provider.getNetwork()).chainId;
   let generator: { terminalId: string; privateKey: string } | undefined;
   if (args.generator) {
-    const { vars } = require("hardhat/config") as typeof import("hardhat/config");
     if (!vars.has("GRID_GENERATOR_KEY"))
       throw new Error("--generator needs the generator terminal's key: npx hardhat vars set GRID_GENERATOR_KEY");
     generator = { terminalId: args.generator, privateKey: vars.get("GRID_GENERATOR_KEY") };

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
+import { load } from "../common/lazy";
 import { RUN_DEFAULTS } from "../../src/pipeline/options";
 
 export interface TerminalsTaskOptions {
@@ -17,7 +18,7 @@ export interface TerminalsTaskOptions {
 
 /** Plays the case's terminals against a gateway and prints what was acknowledged and refused. */
 export async function playTerminalsTask(hre: HardhatRuntimeEnvironment, args: TerminalsTaskOptions) {
-  const { playTerminals } = require("../../src/gateway/terminals") as typeof import("../../src/gateway/terminals");
+  const { playTerminals } = load.gateway.terminals();
   if (!/^(mqtt|mqtts|http|https):\/\//.test(args.gateway))
     throw new Error(`--gateway ${args.gateway}: expected mqtt://host:port or http://host:port`);
   if (!(args.speed > 0)) throw new Error(`--speed ${args.speed}: expected a positive number`);

@@ -1,10 +1,7 @@
 import { types } from "hardhat/config";
 import { gridTask } from "../common/gridTask";
 import { CLASSIFY_DEFAULTS, ClassifyOptions, parseClassifyOptions } from "../../src/governance/options";
-
-// Loaded lazily (require, not import(): these are TypeScript files) so `hardhat --help` stays fast.
-type Run = typeof import("../../src/governance/run");
-type Format = typeof import("../../src/governance/format");
+import { load } from "../common/lazy";
 
 type ClassifyArgs = Partial<Record<keyof ClassifyOptions, unknown>>;
 
@@ -31,8 +28,8 @@ gridTask(
       )
       .addOptionalParam("out", "output folder for the JSON report", CLASSIFY_DEFAULTS.out, types.string)
       .setAction(async (args: ClassifyArgs) => {
-        const { runClassify } = require("../../src/governance/run") as Run;
-        const { formatClassifyReport } = require("../../src/governance/format") as Format;
+        const { runClassify } = load.governance.run();
+        const { formatClassifyReport } = load.governance.format();
         console.log(formatClassifyReport(runClassify(parseClassifyOptions(args))));
       }),
 );

@@ -1,10 +1,7 @@
 import { types } from "hardhat/config";
 import { gridTask } from "../common/gridTask";
 import { CLUSTER_DEFAULTS, ClusterOptions, parseClusterOptions } from "../../src/governance/options";
-
-// Loaded lazily (require, not import(): these are TypeScript files) so `hardhat --help` stays fast.
-type Run = typeof import("../../src/governance/run");
-type Format = typeof import("../../src/governance/format");
+import { load } from "../common/lazy";
 
 type ClusterArgs = Partial<Record<keyof ClusterOptions, unknown>>;
 
@@ -26,8 +23,8 @@ gridTask(
       )
       .addOptionalParam("days", "local (the series' zone) | utc", CLUSTER_DEFAULTS.days, types.string)
       .setAction(async (args: ClusterArgs) => {
-        const { runCluster } = require("../../src/governance/run") as Run;
-        const { formatClusterReport } = require("../../src/governance/format") as Format;
+        const { runCluster } = load.governance.run();
+        const { formatClusterReport } = load.governance.format();
         console.log(formatClusterReport(await runCluster(parseClusterOptions(args))));
       }),
 );

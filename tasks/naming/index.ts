@@ -1,1 +1,5 @@
-import "./names";
+import "./register";
+import "./set";
+import "./resolve";
+import "./transfer";
+import "./list";

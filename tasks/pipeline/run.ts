@@ -2,6 +2,7 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { RUN_DEFAULTS, SEND_DEFAULTS } from "../../src/pipeline/options";
+import { load } from "../common/lazy";
 
 export interface RunTaskOptions {
   case: string;
@@ -20,9 +21,9 @@ export interface RunTaskOptions {
 /** Runs the acquisition pipeline on the task's --network and prints where the outputs are. */
 export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTaskOptions) {
   await hre.run("compile", { quiet: true });
-  const { runPipeline } = require("../../src/pipeline/run") as typeof import("../../src/pipeline/run");
-  const { NO_FAULTS } = require("../../src/pipeline/faults") as typeof import("../../src/pipeline/faults");
-  const { SingleBar, Presets } = require("cli-progress") as typeof import("cli-progress");
+  const { runPipeline } = load.pipeline.run();
+  const { NO_FAULTS } = load.pipeline.faults();
+  const { SingleBar, Presets } = load.packages.cliProgress();
   const [signer] = await hre.ethers.getSigners();
   const bar = process.stdout.isTTY
     ? new SingleBar(

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { RUN_DEFAULTS } from "../../src/pipeline/options";
+import { load } from "../common/lazy";
 
 export interface TraceTaskOptions {
   run: string;
@@ -12,7 +13,7 @@ export interface TraceTaskOptions {
 /** Prints a record of a run: its terminal, fate, batch, transaction, block and whether it verifies on-chain now. */
 export async function runTrace(hre: HardhatRuntimeEnvironment, args: TraceTaskOptions) {
   await hre.run("compile", { quiet: true });
-  const { traceRecord } = require("../../src/pipeline/trace") as typeof import("../../src/pipeline/trace");
+  const { traceRecord } = load.pipeline.trace();
   const t = await traceRecord(join(args.out, args.run), args.record, hre.ethers.provider);
   const r = t.record;
   console.log(`record ${r.recordId} (leaf ${r.leafHash})`);

@@ -1,8 +1,5 @@
 import { gridTask } from "../common/gridTask";
-
-type Experiment = typeof import("../../src/routing/experiment");
-type Inputs = typeof import("../../src/routing/inputs");
-type Algorithms = typeof import("../../src/routing/algorithms");
+import { load } from "../common/lazy";
 
 export const EXPERIMENT_DEFAULTS = Object.freeze({
   cases: "14,30,39,57,118",
@@ -20,9 +17,9 @@ export interface ExperimentTaskOptions {
 
 /** Runs the P003/P000 experiment and writes results.json, the SVG figures and report.md. */
 export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<void> {
-  const { runExperiment } = require("../../src/routing/experiment") as Experiment;
-  const { parseModelOverrides } = require("../../src/routing/inputs") as Inputs;
-  const { parseAlgorithmNames } = require("../../src/routing/algorithms") as Algorithms;
+  const { runExperiment } = load.routing.experiment();
+  const { parseModelOverrides } = load.routing.inputs();
+  const { parseAlgorithmNames } = load.routing.algorithms();
   const model = parseModelOverrides(opts.model);
   const cases = opts.cases
     .split(",")

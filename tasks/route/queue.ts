@@ -1,11 +1,6 @@
 import { types } from "hardhat/config";
 import { gridTask } from "../common/gridTask";
-
-// src/ modules are required lazily (inside the run functions) so `hardhat --help` stays fast.
-type Mm1k = typeof import("../../src/queueing/mm1k");
-type Simulate = typeof import("../../src/queueing/simulate");
-type Sweep = typeof import("../../src/queueing/sweep");
-type Render = typeof import("../../src/plot/render");
+import { load } from "../common/lazy";
 
 export const QUEUE_DEFAULTS = Object.freeze({ packets: 1_000_000, seed: 1, out: "out/queue" });
 
@@ -25,8 +20,8 @@ export interface QueueTaskOptions {
 
 /** One queue: closed forms, plus a seeded simulation when asked. */
 export function runQueueOnce(opts: QueueTaskOptions): void {
-  const { mm1k } = require("../../src/queueing/mm1k") as Mm1k;
-  const { simulateMm1k } = require("../../src/queueing/simulate") as Simulate;
+  const { mm1k } = load.queueing.mm1k();
+  const { simulateMm1k } = load.queueing.simulate();
   const { lambda, mu, k } = opts;
   if (lambda === undefined || mu === undefined || k === undefined) {
     throw new Error("grid:queue needs --lambda, --mu and --k (or --sweep)");
@@ -54,8 +49,8 @@ export function runQueueOnce(opts: QueueTaskOptions): void {
 
 /** Sweeps rho for several K and writes sweep.csv and sweep.svg. */
 export async function runQueueSweep(opts: QueueTaskOptions): Promise<string[]> {
-  const { DEFAULT_SWEEP, queueSweep, sweepCsv, sweepSpec } = require("../../src/queueing/sweep") as Sweep;
-  const { writeSvg } = require("../../src/plot/render") as Render;
+  const { DEFAULT_SWEEP, queueSweep, sweepCsv, sweepSpec } = load.queueing.sweep();
+  const { writeSvg } = load.plot.render();
   const { mkdirSync, writeFileSync } = await import("node:fs");
   const { join } = await import("node:path");
   const rows = queueSweep({

@@ -1,11 +1,7 @@
 import { types } from "hardhat/config";
 import { gridTask } from "../common/gridTask";
-
-type Api = typeof import("../../src/routing/api");
-type Inputs = typeof import("../../src/routing/inputs");
-type Algorithms = typeof import("../../src/routing/algorithms");
-type Sources = typeof import("../../src/grid/sources");
-type Report = import("../../src/routing/api").RouteReport;
+import type { RouteReport as Report } from "../../src/routing/api";
+import { load } from "../common/lazy";
 
 export const ROUTE_DEFAULTS = Object.freeze({ algorithms: "QT-DR,QoS-R,RA-DBMM,SP", seed: 1 });
 
@@ -28,10 +24,10 @@ export interface RouteTaskOptions {
 
 /** Routes one case with the chosen algorithms and writes (or prints) the grid:route JSON. */
 export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
-  const { loadNetwork, routePeriod, reportToJson } = require("../../src/routing/api") as Api;
-  const { parseModelOverrides, parseBackground, readSourcesFile } = require("../../src/routing/inputs") as Inputs;
-  const { parseAlgorithmNames } = require("../../src/routing/algorithms") as Algorithms;
-  const { defaultSources } = require("../../src/grid/sources") as Sources;
+  const { loadNetwork, routePeriod, reportToJson } = load.routing.api();
+  const { parseModelOverrides, parseBackground, readSourcesFile } = load.routing.inputs();
+  const { parseAlgorithmNames } = load.routing.algorithms();
+  const { defaultSources } = load.grid.sources();
   if ((opts.case === undefined) === (opts.caseFile === undefined)) {
     throw new Error("grid:route needs exactly one of --case <name> or --case-file <path>");
   }

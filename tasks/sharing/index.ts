@@ -1,4 +1,7 @@
 import "./provider";
-import "./dataset";
+import "./datasetRegister";
+import "./datasetShow";
 import "./share";
+import "./revoke";
+import "./request";
 import "./receive";

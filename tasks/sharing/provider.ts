@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedGovernance } from "../common/chain";
 import { accountSigner } from "../common/accounts";
+import { load } from "../common/lazy";
 
 export interface CertifyOptions {
   provider: string;
@@ -12,7 +13,7 @@ export interface CertifyOptions {
 
 /** Certifies (grants PROVIDER_ROLE) or decertifies an organisation's address, as the DataSharing admin. */
 export async function runCertify(hre: HardhatRuntimeEnvironment, opts: CertifyOptions) {
-  const { sendChecked } = require("../../src/chain/errors") as typeof import("../../src/chain/errors");
+  const { sendChecked } = load.chain.errors();
   const ctx = await chainContext(hre);
   const { sharing } = await connectDeployedGovernance(hre, ctx, await accountSigner(hre, opts.account));
   const role = await sharing.PROVIDER_ROLE();

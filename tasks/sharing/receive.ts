@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore, connectDeployedGovernance } from "../common/chain";
 import { accountWallet, keySigner } from "../common/accounts";
+import { load } from "../common/lazy";
 
 export interface ReceiveTaskOptions {
   bundle: string;
@@ -18,9 +19,8 @@ export interface ReceiveTaskOptions {
  * and writes `records.json` plus per-batch proofs files to `--out` (default `<bundle>.received/`).
  */
 export async function runReceive(hre: HardhatRuntimeEnvironment, opts: ReceiveTaskOptions) {
-  const { parseBundleJson, parsePrivateKey } = require("../../src/sharing") as typeof import("../../src/sharing");
-  const { receiveBundle, writeReceived, acknowledgeReceipt, iso } =
-    require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
+  const { parseBundleJson, parsePrivateKey } = load.sharing.bundle();
+  const { receiveBundle, writeReceived, acknowledgeReceipt, iso } = load.sharing.datasets();
   if (opts.key !== undefined && opts.account !== undefined) throw new Error("give --key or --account, not both");
   const text = (() => {
     try {

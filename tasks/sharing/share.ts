@@ -2,14 +2,8 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore, connectDeployedGovernance } from "../common/chain";
-import { accountSigner, accountWallet, keySigner } from "../common/accounts";
-
-function sharingModule() {
-  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
-}
-function namesModule() {
-  return require("../../src/chain/names") as typeof import("../../src/chain/names");
-}
+import { accountSigner } from "../common/accounts";
+import { load } from "../common/lazy";
 
 export interface ShareTaskOptions {
   dataset: string;
@@ -26,10 +20,10 @@ export interface ShareTaskOptions {
  * bundle file and logs the delivery. Records come from the `<file>.proofs.json` files grid:anchor wrote.
  */
 export async function runShare(hre: HardhatRuntimeEnvironment, opts: ShareTaskOptions) {
-  const { readProofs } = require("../../src/chain/proofs") as typeof import("../../src/chain/proofs");
-  const { devAccountPublicKeys, resolveReceiver } = require("../../src/sharing") as typeof import("../../src/sharing");
-  const { DEV_MNEMONIC } = require("../../src/chain/keys") as typeof import("../../src/chain/keys");
-  const { shareDataset, parseExpiry, requestedPublicKeys, iso } = sharingModule();
+  const { readProofs } = load.chain.proofs();
+  const { devAccountPublicKeys, resolveReceiver } = load.sharing.bundle();
+  const { DEV_MNEMONIC } = load.chain.keys();
+  const { shareDataset, parseExpiry, requestedPublicKeys, iso } = load.sharing.datasets();
 
   const files = opts.proofs
     .split(",")
@@ -41,7 +35,7 @@ export async function runShare(hre: HardhatRuntimeEnvironment, opts: ShareTaskOp
   const signer = await accountSigner(hre, opts.account);
   const core = await connectDeployedCore(hre, ctx);
   const governance = await connectDeployedGovernance(hre, ctx, signer);
-  const datasetId = await namesModule().datasetIdFrom(governance.names, opts.dataset);
+  const datasetId = await load.naming.names().datasetIdFrom(governance.names, opts.dataset);
   // An address resolves to a key it published with grid:share:request, or to a development account's key.
   const known = new Map([
     ...devAccountPublicKeys(DEV_MNEMONIC, 20),
@@ -70,41 +64,6 @@ export async function runShare(hre: HardhatRuntimeEnvironment, opts: ShareTaskOp
   return { ...outcome, out };
 }
 
-export interface RevokeTaskOptions {
-  dataset: string;
-  receiver: string;
-  account: number;
-}
-
-export async function runRevoke(hre: HardhatRuntimeEnvironment, opts: RevokeTaskOptions) {
-  const ctx = await chainContext(hre);
-  const gov = await connectDeployedGovernance(hre, ctx, await accountSigner(hre, opts.account));
-  const datasetId = await namesModule().datasetIdFrom(gov.names, opts.dataset);
-  const tx = await sharingModule().revokeGrant(gov.sharing, datasetId, opts.receiver);
-  console.log(`Revoked ${opts.receiver}'s access to dataset ${datasetId} (tx ${tx})`);
-  return tx;
-}
-
-export interface RequestTaskOptions {
-  dataset: string;
-  purpose: string;
-  key?: string;
-  account: number;
-}
-
-/** As a receiver: asks for access and publishes the public key to encrypt for. */
-export async function runRequest(hre: HardhatRuntimeEnvironment, opts: RequestTaskOptions) {
-  const { parsePrivateKey } = require("../../src/sharing") as typeof import("../../src/sharing");
-  const wallet = opts.key ? undefined : await accountWallet(hre, opts.account);
-  const privateKey = parsePrivateKey(opts.key ?? wallet!.privateKey);
-  const ctx = await chainContext(hre);
-  const gov = await connectDeployedGovernance(hre, ctx, keySigner(hre, privateKey));
-  const datasetId = await namesModule().datasetIdFrom(gov.names, opts.dataset);
-  const r = await sharingModule().requestAccess(gov.sharing, datasetId, privateKey, opts.purpose);
-  console.log(`${r.address} asked for dataset ${datasetId} and published its public key (tx ${r.txHash})`);
-  return r;
-}
-
 gridTask("share", "Encrypt a dataset's records for a receiver, grant access on-chain and write the bundle", (t) =>
   t
     .addParam("dataset", "Dataset id or a name pointing at it")
@@ -116,26 +75,5 @@ gridTask("share", "Encrypt a dataset's records for a receiver, grant access on-c
     .addFlag("noDelivery", "Do not log the delivery on-chain")
     .setAction(async (args: ShareTaskOptions, hre) => {
       await runShare(hre, args);
-    }),
-);
-
-gridTask("share:revoke", "Revoke a receiver's access to a dataset you provide", (t) =>
-  t
-    .addParam("dataset", "Dataset id or a name pointing at it")
-    .addParam("receiver", "Receiver address")
-    .addOptionalParam("account", "Index of the provider's account", 0, types.int)
-    .setAction(async (args: RevokeTaskOptions, hre) => {
-      await runRevoke(hre, args);
-    }),
-);
-
-gridTask("share:request", "As a receiver, ask for access to a dataset and publish your public key", (t) =>
-  t
-    .addParam("dataset", "Dataset id or a name pointing at it")
-    .addOptionalParam("purpose", "Why you want the data", "")
-    .addOptionalParam("key", "Your private key (hex); default: the --account's key")
-    .addOptionalParam("account", "Index of your account", 0, types.int)
-    .setAction(async (args: RequestTaskOptions, hre) => {
-      await runRequest(hre, args);
     }),
 );

@@ -7,14 +7,12 @@ import {
   type ForecastTaskOptions,
 } from "../../src/validation/options";
 import { addCommonParams } from "./params";
-
-type Plot = typeof import("../../src/validation/plot");
-type Cli = typeof import("../../src/validation/cli");
+import { load } from "../common/lazy";
 
 /** Draws actual vs SVR vs ELM over one week with the quarantined readings marked (P000 Fig. 3). */
 export async function runForecast(opts: ForecastTaskOptions) {
-  const { runForecastPlot } = require("../../src/validation/plot") as Plot;
-  const { toModelOptions, toValidatorOptions } = require("../../src/validation/cli") as Cli;
+  const { runForecastPlot } = load.validation.plot();
+  const { toModelOptions, toValidatorOptions } = load.validation.cli();
   const { path, week } = await runForecastPlot({
     ...toModelOptions(opts, (m) => console.error(m)),
     week: opts.week,

@@ -4,15 +4,12 @@ import { types } from "hardhat/config";
 import { gridTask } from "../common/gridTask";
 import { COMMON_DEFAULTS, parseValidateArgs, type ValidateTaskOptions } from "../../src/validation/options";
 import { addCommonParams } from "./params";
-
-// Loaded lazily (require: these are TypeScript files; libsvm's wasm only loads when training).
-type Run = typeof import("../../src/validation/run");
-type Cli = typeof import("../../src/validation/cli");
+import { load } from "../common/lazy";
 
 /** Trains (or loads) the validator, scores it on the test range and writes the JSON report. */
 export async function runValidate(opts: ValidateTaskOptions) {
-  const { runValidation } = require("../../src/validation/run") as Run;
-  const { toModelOptions, toValidatorOptions, formatValidationSummary } = require("../../src/validation/cli") as Cli;
+  const { runValidation } = load.validation.run();
+  const { toModelOptions, toValidatorOptions, formatValidationSummary } = load.validation.cli();
   const report = await runValidation({
     ...toModelOptions(opts, (m) => console.error(m)),
     testFrom: opts.testFrom,

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { JsonRpcProvider } from "ethers";
-import { startAnvil, type AnvilHandle } from "../../src/chain/anvil";
+import { startAnvil, type AnvilHandle } from "../../src/devnet/anvil";
 import { futureWindow, mineAt, scratchDir, writeReadingsCsv, writeTerminalsJson } from "../helpers/scenario";
 import { runTask } from "../helpers/tasks";
 

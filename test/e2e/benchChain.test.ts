@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../helpers/scenario";
 import { runTask } from "../helpers/tasks";
-import { httpRpc, type BenchResult } from "../../src/chain/bench";
+import { httpRpc, type BenchResult } from "../../bench/lib/chain";
 
 describe("grid:bench:chain (in-process, tiny load)", function () {
   it("offers query and uplink load at each rate and writes the JSON and the figure", async function () {

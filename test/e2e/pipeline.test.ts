@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { JsonRpcProvider } from "ethers";
-import { startAnvil, type AnvilHandle } from "../../src/chain/anvil";
+import { startAnvil, type AnvilHandle } from "../../src/devnet/anvil";
 import { connectCore } from "../../src/chain/contracts";
 import { listBatches } from "../../src/chain/streams";
 import { Journal } from "../../src/pipeline/journal";

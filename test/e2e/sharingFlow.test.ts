@@ -4,9 +4,9 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { futureWindow, mineAt, scratchDir, writeReadingsCsv } from "../helpers/scenario";
 import { runTask, taskError } from "../helpers/tasks";
-import { readDeployment, deploymentPath } from "../../src/chain/deployments";
+import { readDeployment, deploymentPath } from "../../src/chain/deployments.node";
 import { connectGovernance } from "../../src/chain/contracts";
-import { devAccountPublicKeys, parseBundleJson, sealBundle } from "../../src/sharing";
+import { devAccountPublicKeys, parseBundleJson, sealBundle } from "../../src/sharing/index.node";
 import { DEV_MNEMONIC } from "../../src/chain/keys";
 
 const send = (method: string, params: unknown[]) => hre.network.provider.send(method, params);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Interface, type ContractRunner } from "ethers";
-import { deployCore } from "../../src/chain/deploy";
+import { deployCore } from "../../src/chain/deploy.node";
 import {
   AnchorRefusedError,
   devTerminalWallet,

@@ -3,8 +3,8 @@ import hre from "hardhat";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
-import { startAnvil, type AnvilHandle } from "../../src/chain/anvil";
-import { deployCore } from "../../src/chain/deploy";
+import { startAnvil, type AnvilHandle } from "../../src/devnet/anvil";
+import { deployCore } from "../../src/chain/deploy.node";
 import { scratchDir } from "../helpers/scenario";
 
 const ROOT = hre.config.paths.root;

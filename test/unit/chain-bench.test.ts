@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { assertLoopback, percentile, summarise } from "../../src/chain/bench";
-import { parseExpiry, parseTime } from "../../src/chain/sharing";
+import { assertLoopback, percentile, summarise } from "../../bench/lib/chain";
+import { parseExpiry, parseTime } from "../../src/sharing/datasets.node";
 
 describe("chain bench: statistics and guards", function () {
   it("takes nearest-rank percentiles", function () {

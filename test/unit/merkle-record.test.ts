@@ -23,7 +23,7 @@ import {
   writeRecordProof,
   type GridRecord,
   type RecordProof,
-} from "../../src/merkle";
+} from "../../src/merkle/index.node";
 
 const SEED = 11;
 

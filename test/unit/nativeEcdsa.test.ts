@@ -11,7 +11,7 @@ import {
   toUtf8Bytes,
 } from "ethers";
 import { initMerkle } from "../../src/merkle";
-import { recoverSigner, signDigest } from "../../src/chain/nativeEcdsa";
+import { recoverSigner, signDigest } from "../../src/chain/nativeEcdsa.node";
 import { createRng } from "../../src/common/rng";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HDNodeWallet, hexlify, keccak256, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
-import { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "../../src/chain/devKeys";
+import { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "../../src/chain/keys";
 import { createRng } from "../../src/common/rng";
 import { loadCase } from "../../src/grid/case";
 import { terminalIdFor } from "../../src/grid/ids";

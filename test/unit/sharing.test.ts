@@ -20,7 +20,7 @@ import {
   resolveReceiver,
   sealBundle,
   serialiseRecords,
-} from "../../src/sharing";
+} from "../../src/sharing/index.node";
 
 const hex = (b: Uint8Array): string => "0x" + Buffer.from(b).toString("hex");
 const RECEIVER_SK = parsePrivateKey("0x" + "22".repeat(32));

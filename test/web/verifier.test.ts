@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { startAnvil, type AnvilHandle } from "../../src/chain/anvil";
-import { deployCore } from "../../src/chain/deploy";
+import { startAnvil, type AnvilHandle } from "../../src/devnet/anvil";
+import { deployCore } from "../../src/chain/deploy.node";
 import {
   devTerminalWallet,
   GridLedgerClient,

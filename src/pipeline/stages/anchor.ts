@@ -1,6 +1,6 @@
 import { acquisitionDomain, headerDigest } from "../../chain/eip712";
 import { anchoredInReceipt, headerFromJson, headerToJson, nextHeader } from "../../chain/headers";
-import { signDigest } from "../../chain/nativeEcdsa";
+import { signDigest } from "../../chain/nativeEcdsa.node";
 import { readStreamState } from "../../chain/streams";
 import { mineBlocks, setNextBlockTime } from "../clock";
 import { callWithRetry, sendWithRetry } from "../sender";

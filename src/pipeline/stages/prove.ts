@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { buildBatchProofs, writeBatchProofs } from "../../chain/proofs";
+import { buildBatchProofs } from "../../chain/proofs";
+import { writeBatchProofs } from "../../chain/proofs.node";
 import { FastMerkleTree, parseRecord, type GridRecord } from "../../merkle";
 import type { JournalBatch } from "../journal";
 import type { PipelineContext } from "./context";

@@ -1,9 +1,9 @@
 import type { Signer } from "ethers";
 import type { CoreContracts } from "../../chain/contracts";
-import { deployCore } from "../../chain/deploy";
+import { deployCore } from "../../chain/deploy.node";
 import { sendChecked } from "../../chain/errors";
 import { devTerminalWallet } from "../../chain/keys";
-import { registerTerminals, type TerminalSpec } from "../../chain/terminals";
+import { registerTerminals, type TerminalSpec } from "../../terminals/registration.node";
 import { TerminalStatus, TriggerMode, type Policy } from "../../chain/types";
 import { canSetTime, latestTimestamp, type RpcProvider } from "../clock";
 import type { TerminalDirectory } from "../ingest";

@@ -3,10 +3,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedGovernance } from "../common/chain";
 import { accountSigner } from "../common/accounts";
-
-function sharingModule() {
-  return require("../../src/chain/sharing") as typeof import("../../src/chain/sharing");
-}
+import type { DatasetSpec } from "../../src/sharing/datasets.node";
+import { load } from "../common/lazy";
 
 export interface DatasetRegisterOptions {
   batches?: string;
@@ -20,9 +18,9 @@ export interface DatasetRegisterOptions {
 
 /** Registers a dataset of explicit batches or of a terminal stream and time range; optionally names it. */
 export async function runDatasetRegister(hre: HardhatRuntimeEnvironment, opts: DatasetRegisterOptions) {
-  const { registerDataset, parseTime } = sharingModule();
-  const { toTerminalId } = require("../../src/chain/ids") as typeof import("../../src/chain/ids");
-  let spec: import("../../src/chain/sharing").DatasetSpec;
+  const { registerDataset, parseTime } = load.sharing.datasets();
+  const { toTerminalId } = load.chain.ids();
+  let spec: DatasetSpec;
   if (opts.batches !== undefined) {
     if (opts.terminal !== undefined) throw new Error("give either --batches or --terminal with --from/--to, not both");
     spec = { batchIds: parseIdList(opts.batches) };
@@ -36,7 +34,7 @@ export async function runDatasetRegister(hre: HardhatRuntimeEnvironment, opts: D
   const { datasetId, txHash } = await registerDataset(gov.sharing, spec, opts.uri);
   console.log(`Registered dataset ${datasetId} (tx ${txHash})`);
   if (opts.name) {
-    const { registerName } = require("../../src/chain/names") as typeof import("../../src/chain/names");
+    const { registerName } = load.naming.names();
     const named = await registerName(gov.names, opts.name, { target: { kind: "Dataset", datasetId } });
     console.log(`Named it ${opts.name} (node ${named.node})`);
   }
@@ -49,28 +47,6 @@ function parseIdList(list: string): bigint[] {
     if (!/^[1-9]\d*$/.test(t)) throw new Error(`--batches must list positive batch ids such as 1,2,3; got "${s}"`);
     return BigInt(t);
   });
-}
-
-export interface DatasetShowOptions {
-  dataset: string;
-  json: boolean;
-}
-
-export async function runDatasetShow(hre: HardhatRuntimeEnvironment, opts: DatasetShowOptions) {
-  const { readDataset, iso } = sharingModule();
-  const { datasetIdFrom } = require("../../src/chain/names") as typeof import("../../src/chain/names");
-  const gov = await connectDeployedGovernance(hre, await chainContext(hre));
-  const d = await readDataset(gov.sharing, await datasetIdFrom(gov.names, opts.dataset));
-  if (opts.json) {
-    console.log(JSON.stringify(d, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
-  } else {
-    const what =
-      d.kind === "Batches"
-        ? `batches ${d.batchIds.join(", ")}`
-        : `stream ${d.terminalId} over [${iso(d.fromTime)}, ${iso(d.toTime)})`;
-    console.log(`dataset ${d.id}: ${what}; provider ${d.provider}; metadata ${d.metadataURI || "(none)"}`);
-  }
-  return d;
 }
 
 gridTask(
@@ -88,13 +64,4 @@ gridTask(
       .setAction(async (args: DatasetRegisterOptions, hre) => {
         await runDatasetRegister(hre, args);
       }),
-);
-
-gridTask("dataset:show", "Show a registered dataset", (t) =>
-  t
-    .addParam("dataset", "Dataset id or a name pointing at it")
-    .addFlag("json", "Print JSON")
-    .setAction(async (args: DatasetShowOptions, hre) => {
-      await runDatasetShow(hre, args);
-    }),
 );

@@ -7,16 +7,16 @@
 import * as http from "node:http";
 import { hexlify, HDNodeWallet, Interface, Mnemonic, randomBytes, Transaction, type Signer } from "ethers";
 import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
-import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
-import { anchorRecords } from "./anchor";
-import { connectCore, type CoreContracts } from "./contracts";
-import { acquisitionDomain, signHeader } from "./eip712";
-import { nextHeader } from "./headers";
-import { toTerminalId } from "./ids";
-import { DEV_MNEMONIC, devTerminalWallet } from "./keys";
-import { readStreamState, type StreamState } from "./streams";
-import { registerTerminals, type TerminalSpec } from "./terminals";
-import { TriggerMode, type Policy } from "./types";
+import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../../src/merkle";
+import { anchorRecords } from "../../src/chain/anchor";
+import { connectCore, type CoreContracts } from "../../src/chain/contracts";
+import { acquisitionDomain, signHeader } from "../../src/chain/eip712";
+import { nextHeader } from "../../src/chain/headers";
+import { toTerminalId } from "../../src/chain/ids";
+import { DEV_MNEMONIC, devTerminalWallet } from "../../src/chain/keys";
+import { readStreamState, type StreamState } from "../../src/chain/streams";
+import { registerTerminals, type TerminalSpec } from "../../src/terminals/registration.node";
+import { TriggerMode, type Policy } from "../../src/chain/types";
 
 /** A JSON-RPC transport: raw `send` so nothing (batching, caching, polling) sits between us and the node. */
 export interface Rpc {

@@ -1,3 +1,4 @@
+/** Local development node: starts anvil from its npm package on a free loopback port (tests, scripts, benches). */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";

@@ -1,3 +1,7 @@
+/**
+ * Sharing workflows over DataSharing: register a dataset, select its records, share it as a sealed bundle, receive
+ * and verify one, and the grant transactions. Node only: it writes bundles and received records to files.
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAddress } from "ethers";
@@ -10,12 +14,12 @@ import {
   SharingError,
   type Bundle,
   type ReceiverKey,
-} from "../sharing";
-import type { CoreContracts, DataSharing, GovernanceContracts } from "./contracts";
-import { sendChecked, withDecodedRevert } from "./errors";
-import { BATCH_PROOFS_FORMAT, writeBatchProofs } from "./proofs";
-import { listBatches } from "./streams";
-import { DATASET_KIND_NAMES, type DatasetKindName } from "./types";
+} from "./index.node";
+import type { CoreContracts, DataSharing, GovernanceContracts } from "../chain/contracts";
+import { sendChecked, withDecodedRevert } from "../chain/errors";
+import { BATCH_PROOFS_FORMAT, writeBatchProofs } from "../chain/proofs.node";
+import { listBatches } from "../chain/streams";
+import { DATASET_KIND_NAMES, type DatasetKindName } from "../chain/types";
 
 /** A dataset as registered in DataSharing. */
 export interface DatasetInfo {

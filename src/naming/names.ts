@@ -1,8 +1,9 @@
+/** Naming workflows over DataNameRegistry: resolve, register (with subnames), transfer, retarget and list names. */
 import { toBeHex, ZeroAddress, ZeroHash, zeroPadValue } from "ethers";
-import { namehash, ROOT_NODE, splitName } from "../naming/namehash";
-import type { DataNameRegistry } from "./contracts";
-import { sendChecked } from "./errors";
-import { TARGET_KIND_NAMES, TargetKind, type TargetKindName } from "./types";
+import { namehash, ROOT_NODE, splitName } from "./namehash";
+import type { DataNameRegistry } from "../chain/contracts";
+import { sendChecked } from "../chain/errors";
+import { TARGET_KIND_NAMES, TargetKind, type TargetKindName } from "../chain/types";
 
 /** What a name points at, in plain form. */
 export type NameTarget =

@@ -1,6 +1,22 @@
 /** The DataSharing adapter: reads a receiver's grant and whether it is in force now. */
 import { Contract, type ContractRunner, type InterfaceAbi } from "ethers";
-import type { ContractModule, GrantChecker, SharingGrant } from "./modules";
+import type { ContractModule } from "../chain/contracts";
+
+/** A receiver's access to a dataset. Times are unix seconds, 0 when not set. */
+export interface SharingGrant {
+  /** Granted, not revoked and not expired, now. */
+  authorized: boolean;
+  grantedAt: number;
+  expiresAt: number;
+  revokedAt: number;
+  /** The committed bundle ciphertext hash (zero when never granted). */
+  ciphertextHash: string;
+}
+
+/** Answers whether a receiver may access a dataset now. */
+export interface GrantChecker {
+  checkGrant(datasetId: bigint, receiver: string): Promise<SharingGrant>;
+}
 
 /** The part of IDataSharing the adapter calls. */
 export const SHARING_ABI: InterfaceAbi = [

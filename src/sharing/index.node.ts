@@ -15,8 +15,8 @@ export {
   parseBundle,
   parseBundleJson,
   sealBundle,
-} from "./bundle";
-export { ECIES_HKDF_INFO, ECIES_HKDF_SALT, deriveWrappingKey, ecdhSharedX } from "./ecies";
+} from "./bundle.node";
+export { ECIES_HKDF_INFO, ECIES_HKDF_SALT, deriveWrappingKey, ecdhSharedX } from "./ecies.node";
 export {
   type ReceiverKey,
   addressOfPublicKey,

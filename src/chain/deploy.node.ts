@@ -13,7 +13,7 @@ import {
   type ContractName,
   type DeployedContract,
   type Deployment,
-} from "./deployments";
+} from "./deployments.node";
 import { DEFAULT_POLICIES } from "./policies";
 
 export interface DeployCoreOptions {

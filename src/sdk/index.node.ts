@@ -3,14 +3,14 @@
  * terminals, records and keystores.
  */
 import type { Provider, Signer } from "ethers";
-import { deploymentPath, readDeployment } from "../chain/deployments";
+import { deploymentPath, readDeployment } from "../chain/deployments.node";
 import { GridLedgerClient, type GridLedgerClientOptions } from "./client";
 
 export * from "./index";
-export { deploymentsDir, deploymentPath, readDeployment, writeDeployment } from "../chain/deployments";
-export { readProofs, writeBatchProofs } from "../chain/proofs";
-export { readTerminalsFile } from "../chain/terminals";
-export { terminalSigningKey, type KeySource } from "../chain/keys";
+export { deploymentsDir, deploymentPath, readDeployment, writeDeployment } from "../chain/deployments.node";
+export { readProofs, writeBatchProofs } from "../chain/proofs.node";
+export { readTerminalsFile } from "../terminals/registration.node";
+export { terminalSigningKey, type KeySource } from "../chain/keys.node";
 export { readRecordsFile, type LoadedRecord, type RecordDefaults } from "../records/file";
 
 /**

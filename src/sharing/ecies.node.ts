@@ -1,7 +1,7 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { KEY_BYTES, Sealed, gcmOpen, gcmSeal } from "./aead";
+import { KEY_BYTES, Sealed, gcmOpen, gcmSeal } from "./aead.node";
 
 /**
  * ECIES key wrap of a 32-byte data key for a secp256k1 public key:

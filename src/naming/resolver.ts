@@ -1,7 +1,27 @@
 /** The DataNameRegistry adapter: resolves dotted names through the contract, so the naming rules live on-chain. */
 import { Contract, ZeroAddress, type ContractRunner, type InterfaceAbi } from "ethers";
 import { withDecodedRevert } from "../chain/errors";
-import type { ContractModule, NameResolver, NameTargetKind, ResolvedName } from "./modules";
+import type { ContractModule } from "../chain/contracts";
+
+/** What a name points at, as DataNameRegistry's TargetKind names it. */
+export type NameTargetKind = "None" | "Terminal" | "Batch" | "Dataset" | "MetadataURI";
+
+/** What a GridLedger name points at. */
+export interface ResolvedName {
+  /** The name as given, e.g. "gz.ieee39.bus13.pmu". */
+  name: string;
+  /** Its ENS-style namehash. */
+  node: string;
+  owner: string;
+  kind: NameTargetKind;
+  /** A terminal id (0x bytes32), a batch or dataset id (decimal), a URI, or "" for None. */
+  target: string;
+}
+
+/** Resolves human-readable names; `undefined` when the name is not registered. */
+export interface NameResolver {
+  resolve(name: string): Promise<ResolvedName | undefined>;
+}
 
 /** The part of IDataNameRegistry the adapter calls, with the errors it decodes. */
 export const NAME_REGISTRY_ABI: InterfaceAbi = [

@@ -1,6 +1,6 @@
 /**
  * Terminal registration over the registry contract: the schema of a terminal entry (as in a terminals file or
- * passed by a dApp), idempotent bulk registration and listing. No file I/O (see terminals.ts for files).
+ * passed by a dApp), idempotent bulk registration and listing. No file I/O (see registration.node.ts for files).
  */
 import {
   encodeBytes32String,
@@ -12,17 +12,17 @@ import {
   zeroPadBytes,
 } from "ethers";
 import { z } from "zod";
-import type { CoreContracts } from "./contracts";
-import { devTerminalWallet } from "./devKeys";
-import { sendChecked } from "./errors";
-import { toTerminalId } from "./ids";
+import type { CoreContracts } from "../chain/contracts";
+import { devTerminalWallet } from "../chain/keys";
+import { sendChecked } from "../chain/errors";
+import { toTerminalId } from "../chain/ids";
 import {
   TERMINAL_KIND_NAMES,
   TERMINAL_STATUS_NAMES,
   TerminalKind,
   type Location,
   type TerminalKindName,
-} from "./types";
+} from "../chain/types";
 
 /** One terminal to register, as read from a terminals file. */
 export interface TerminalSpec {

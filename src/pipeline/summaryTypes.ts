@@ -1,0 +1,64 @@
+/**
+ * The run summary's types, shared by the pipeline (which builds the summary) and the report (which renders it),
+ * in a module of their own so that neither imports the other's code.
+ */
+import type { AlgorithmName } from "../routing/algorithms";
+
+export type AlgorithmKey = AlgorithmName;
+
+export interface RunSummary {
+  runId: string;
+  network: string;
+  chainId: number;
+  contracts: Record<string, string>;
+  case: string;
+  days: number;
+  periods: number;
+  seed: number;
+  records: { total: number; anchored: number; quarantined: number };
+  /** `anchored + quarantined == total`: every input record is either anchored with a proof or quarantined. */
+  invariant: { holds: boolean; statement: string };
+  quarantineReasons: Record<string, number>;
+  /** Injected faults (ground truth) and how many of each the checks quarantined. */
+  faults: Record<string, { injected: number; quarantined: number; missed: number }>;
+  /** Quarantined records that carried no injected fault (false alarms). */
+  falseAlarms: number;
+  batches: { anchored: number; failed: number; transactions: number };
+  gas: { total: number; perBatch: number; perRecord: number };
+  verifiedSamples: { ok: number; failed: number };
+  tamperDetected: boolean;
+  tamper: {
+    recordId: string;
+    batchId: number;
+    flippedByte: number;
+    original: { text: string; leafHash: string };
+    tampered: { text: string; leafHash: string };
+    onChainVerifies: boolean;
+  } | null;
+  /** Mean modelled block generation time per algorithm over the run's periods. */
+  blockTimeMs: Record<AlgorithmKey, number>;
+  lbNet: Record<AlgorithmKey, number>;
+  wallMs: number;
+}
+
+/** Per-period routing as stored in the journal. */
+export interface PeriodRouting {
+  period: number;
+  generatorBus: number;
+  tBuildMs: number;
+  algorithms: Partial<
+    Record<
+      AlgorithmKey,
+      {
+        generator: number;
+        blockTimeMs: number;
+        lbNet: number;
+        lbUsed: number;
+        maxUtil: number;
+        meanUtil: number;
+        deadlineViolations: number;
+        links: [number, number, number][];
+      }
+    >
+  >;
+}

@@ -1,0 +1,4 @@
+import "./register";
+import "./list";
+import "./status";
+import "./rotate";
