@@ -41,10 +41,22 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** A static server on 127.0.0.1 (random port) for the built page, with the deployments folder beside it. */
+/** GET /v1/records/:id answers of a gateway, by record id (the shape grid:serve answers; see test/e2e/gateway*). */
+const gatewayRecords = new Map<string, unknown>();
+
+/**
+ * A static server on 127.0.0.1 (random port) for the built page, with the deployments folder beside it, and
+ * under /gateway/ the record look-up of a gateway.
+ */
 function serve(site: string, deployments: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (path.startsWith("/gateway/v1/records/")) {
+      const answer = gatewayRecords.get(path.slice("/gateway/v1/records/".length));
+      res.writeHead(answer ? 200 : 404, { "content-type": "application/json", "access-control-allow-origin": "*" });
+      res.end(JSON.stringify(answer ?? { reason: "NOT_FOUND", detail: "no such record" }));
+      return;
+    }
     const file = path.startsWith("/deployments/")
       ? join(deployments, path.slice("/deployments/".length))
       : join(site, path === "/" ? "index.html" : path);
@@ -232,6 +244,43 @@ describe("web verifier page (headless Chromium)", function () {
     await page.fill("#proofs-input", JSON.stringify(entry));
     await page.click("#verify");
     await page.locator('#verdict[data-verdict="tampered"]').waitFor();
+  });
+
+  it("looks a record up by id through a gateway, then verifies its proof on chain itself", async function () {
+    const proof = first.proofs.proofs[3];
+    gatewayRecords.set("p7/web.pmu/r3", {
+      recordId: "p7/web.pmu/r3",
+      status: "anchored",
+      reason: null,
+      detail: null,
+      record: proof.record,
+      proof,
+      batch: { batchId: Number(first.batchId), root: first.proofs.root },
+    });
+    gatewayRecords.set("p7/web.pmu/r9", {
+      recordId: "p7/web.pmu/r9",
+      status: "quarantined",
+      reason: "STUCK",
+      detail: "the same value for 3 readings",
+      record: proof.record,
+      proof: null,
+    });
+    await page.click("#clear");
+    await page.fill("#gateway-url", `${site.url}gateway`);
+    await page.fill("#lookup-id", "p7/web.pmu/r3");
+    await page.click("#lookup");
+    await page.locator("#lookup-note", { hasText: "press Verify" }).waitFor();
+    expect(JSON.parse(await page.inputValue("#record-input"))).to.deep.equal(proof.record);
+    await page.click("#verify");
+    await page.locator('#verdict[data-verdict="anchored"]').waitFor();
+
+    await page.fill("#lookup-id", "p7/web.pmu/r9");
+    await page.click("#lookup");
+    await page.locator("#lookup-note", { hasText: "quarantined by the gateway (STUCK" }).waitFor();
+    expect(await page.inputValue("#proofs-input")).to.equal("");
+    await page.fill("#lookup-id", "p0/none");
+    await page.click("#lookup");
+    await page.locator("#lookup-note", { hasText: "the gateway has no record p0/none" }).waitFor();
   });
 
   it("connects through an injected wallet (EIP-1193) when there is one", async function () {

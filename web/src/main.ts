@@ -46,6 +46,10 @@ const ui = {
   dropzone: $<HTMLDivElement>("dropzone"),
   files: $<HTMLInputElement>("files"),
   loaded: $<HTMLParagraphElement>("loaded"),
+  lookupForm: $<HTMLFormElement>("lookup-form"),
+  gatewayUrl: $<HTMLInputElement>("gateway-url"),
+  lookupId: $<HTMLInputElement>("lookup-id"),
+  lookupNote: $<HTMLParagraphElement>("lookup-note"),
   pickWrap: $<HTMLLabelElement>("pick-wrap"),
   pick: $<HTMLSelectElement>("pick-record"),
   recordInput: $<HTMLTextAreaElement>("record-input"),
@@ -395,6 +399,68 @@ ui.clear.addEventListener("click", () => {
   updateVerifyButton();
 });
 
+// ------------------------------------------------------------------ gateway lookup
+
+/** What GET /v1/records/:id of a gateway answers (the fields the page uses). */
+interface GatewayRecord {
+  recordId: string;
+  status: "pending" | "anchored" | "quarantined";
+  reason: string | null;
+  detail: string | null;
+  record: GridRecord;
+  proof: unknown;
+  batch?: { batchId: number | null; root: string } | null;
+}
+
+/**
+ * Fetches a record and its proof from a gateway, then leaves the check to this page: the proof is verified
+ * against the chain the page is connected to, not taken on the gateway's word.
+ */
+async function lookUp(gateway: string, id: string): Promise<string> {
+  const url = `${gateway.replace(/\/+$/, "")}/v1/records/${encodeURIComponent(id)}`;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`cannot reach the gateway at ${gateway} (${(e as Error).message})`);
+  }
+  const body = (await res.json().catch(() => ({}))) as Partial<GatewayRecord> & { detail?: string };
+  if (res.status === 404) throw new Error(`the gateway has no record ${id}`);
+  if (!res.ok) throw new Error(`the gateway answered ${res.status}: ${body.detail ?? res.statusText}`);
+  const r = body as GatewayRecord;
+  ui.recordInput.value = JSON.stringify(r.record, null, 2);
+  usePickable([]);
+  if (r.status === "quarantined") {
+    ui.proofsInput.value = "";
+    return `${r.recordId}: quarantined by the gateway (${r.reason}: ${r.detail}); nothing to verify on chain`;
+  }
+  if (!r.proof) {
+    ui.proofsInput.value = "";
+    return `${r.recordId}: received, not anchored yet; look it up again after its period closes`;
+  }
+  ui.proofsInput.value = JSON.stringify(r.proof, null, 2);
+  return `${r.recordId}: proof from the gateway (batch ${r.batch?.batchId ?? "?"}); press Verify to check it on chain`;
+}
+
+ui.lookupForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const id = ui.lookupId.value.trim();
+  if (id === "") {
+    ui.lookupNote.textContent = "enter a record id";
+    return;
+  }
+  ui.lookupNote.textContent = "looking up…";
+  lookUp(ui.gatewayUrl.value.trim(), id).then(
+    (note) => {
+      ui.lookupNote.textContent = note;
+      updateVerifyButton();
+    },
+    (e: Error) => {
+      ui.lookupNote.textContent = e.message;
+    },
+  );
+});
+
 // ------------------------------------------------------------------ verification
 
 const VERDICTS: Record<RecordVerification["verdict"], { title: string; tone: "ok" | "bad" | "warn" }> = {
@@ -567,4 +633,5 @@ ui.recordInput.addEventListener("input", updateVerifyButton);
 const params = new URLSearchParams(location.search);
 if (params.get("rpc")) ui.rpcUrl.value = params.get("rpc")!;
 if (params.get("deployment")) ui.deploymentName.value = params.get("deployment")!;
+if (params.get("gateway")) ui.gatewayUrl.value = params.get("gateway")!;
 if (params.has("rpc") || params.get("connect") === "1") ui.form.requestSubmit();
