@@ -74,7 +74,12 @@ export class GatewayCore {
   private readonly journal: GatewayJournal;
   private readonly now: () => number;
   private closedThrough: number;
-  private readonly seen = new Set<string>();
+  /**
+   * Leaf hashes journaled per open period. A record is bound to its package's period window (a copy in a later
+   * period is STALE or FUTURE at close), so replays only need tracking while a period is open: memory stays
+   * bounded by the open periods, however long the gateway runs.
+   */
+  private readonly openLeaves = new Map<number, Set<string>>();
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
   private anchoring: Promise<void> | undefined;
@@ -90,8 +95,11 @@ export class GatewayCore {
     const saved = this.journal.getMeta<number>("closedThrough");
     this.closedThrough = saved ?? this.dueThrough();
     if (saved === undefined) this.journal.setMeta("closedThrough", this.closedThrough);
-    for (const r of this.journal.records())
-      if (r.status !== "quarantined" || r.reason !== "REPLAY") this.seen.add(r.leafHash);
+    for (const period of this.journal.inboxPeriods())
+      for (const row of this.journal.inboxOf(period)) {
+        const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, deps.ctx.chain.chainId);
+        this.leavesOf(period, pkg.leafHashes);
+      }
   }
 
   get policy(): GatewayPolicy {
@@ -223,8 +231,10 @@ export class GatewayCore {
     const nowSec = this.now() / 1000;
     if (pkg.periodStart > nowSec + futureSkewSeconds)
       throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
-    const fresh = pkg.records.some((_, i) => !this.seen.has(leafHex(pkg.leafHashes, i)));
-    if (!fresh) throw refuse("REPLAY", `every record of this package was already accepted`);
+    const period = this.periodOf(pkg.periodStart);
+    const open = this.openLeaves.get(period);
+    if (open && pkg.records.every((_, i) => open.has(leafHex(pkg.leafHashes, i))))
+      throw refuse("REPLAY", `every record of this package was already received in another package`);
     if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
       throw refuse(
         "QUOTA_EXCEEDED",
@@ -232,7 +242,6 @@ export class GatewayCore {
       );
     // From here to the enqueue nothing awaits, so a period cannot close between the check and the insert
     // (closing flushes the pending inserts first).
-    const period = this.periodOf(pkg.periodStart);
     if (period <= this.closedThrough)
       throw refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
     const stored = this.journal.addPackage({
@@ -250,10 +259,17 @@ export class GatewayCore {
         signature: pkg.signature,
       }),
     });
+    this.leavesOf(period, pkg.leafHashes);
     const isNew = await stored;
     const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
     this.deps.events?.accepted?.(accepted, via, decoded.bytes);
     return accepted;
+  }
+
+  private leavesOf(period: number, leafHashes: Uint8Array): void {
+    let set = this.openLeaves.get(period);
+    if (!set) this.openLeaves.set(period, (set = new Set()));
+    for (let i = 0; i < leafHashes.length / 32; i++) set.add(leafHex(leafHashes, i));
   }
 
   private periodOf(periodStart: number): number {
@@ -296,7 +312,7 @@ export class GatewayCore {
     });
     // Validate in time order so each terminal's stream is seen as it happened.
     const records = checkPackages(packages, {
-      ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: this.seen },
+      ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
       validator: this.deps.validator,
       directory: this.directory,
       profiles: this.deps.profiles,
@@ -311,6 +327,7 @@ export class GatewayCore {
       this.deps.signMs,
       () => this.journal.markProcessed(period),
     );
+    this.openLeaves.delete(period);
     this.journal.refreshBacklog();
     const quarantined = records.filter((r) => !r.accepted).length;
     ctx.log(`period ${period} closed: ${records.length} records, ${quarantined} quarantined`);
