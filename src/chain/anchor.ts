@@ -5,7 +5,7 @@ import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { readStreamState } from "./streams";
-import { TERMINAL_STATUS_NAMES, TriggerMode, type BatchHeader, type Policy } from "./types";
+import { TERMINAL_STATUS_NAMES, TerminalStatus, TriggerMode, type BatchHeader, type Policy } from "./types";
 
 /** Why a batch was refused before any transaction was sent. */
 export type AnchorRefusal =
@@ -121,9 +121,9 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
   }
 
   const [signer, status] = await core.registry.signerAndStatus(terminalId);
-  if (Number(status) === 0)
+  if (Number(status) === TerminalStatus.Unregistered)
     throw new AnchorRefusedError("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
-  if (Number(status) !== 1) {
+  if (Number(status) !== TerminalStatus.Active) {
     throw new AnchorRefusedError(
       "TERMINAL_NOT_ACTIVE",
       `terminal ${terminalId} is ${TERMINAL_STATUS_NAMES[Number(status)]}, not Active`,
