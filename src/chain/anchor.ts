@@ -6,7 +6,7 @@ import { anchoredInReceipt, nextHeader } from "./headers";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { readStreamState } from "./streams";
-import { TERMINAL_STATUS_NAMES, TriggerMode, type BatchHeader, type Policy } from "./types";
+import { TERMINAL_STATUS_NAMES, TerminalStatus, TriggerMode, type BatchHeader, type Policy } from "./types";
 
 /** Why a batch was refused before any transaction was sent. */
 export type AnchorRefusal =
@@ -122,9 +122,9 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
   }
 
   const [signer, status] = await core.registry.signerAndStatus(terminalId);
-  if (Number(status) === 0)
+  if (Number(status) === TerminalStatus.Unregistered)
     throw new AnchorRefusedError("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
-  if (Number(status) !== 1) {
+  if (Number(status) !== TerminalStatus.Active) {
     throw new AnchorRefusedError(
       "TERMINAL_NOT_ACTIVE",
       `terminal ${terminalId} is ${TERMINAL_STATUS_NAMES[Number(status)]}, not Active`,

@@ -20,6 +20,7 @@ import {
   TERMINAL_KIND_NAMES,
   TERMINAL_STATUS_NAMES,
   TerminalKind,
+  TerminalStatus,
   type Location,
   type TerminalKindName,
 } from "../chain/types";
@@ -149,7 +150,7 @@ export async function registerTerminals(
   const pending: TerminalSpec[] = [];
   for (const spec of specs) {
     const [signer, status] = await core.registry.signerAndStatus(spec.terminalId);
-    if (Number(status) !== 0) {
+    if (Number(status) !== TerminalStatus.Unregistered) {
       if (signer.toLowerCase() !== spec.signer.toLowerCase()) {
         throw new Error(
           `${where}:${spec.line}: terminal ${spec.label} is already registered with signer ${signer}, not ${spec.signer}`,

@@ -4,7 +4,6 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployCore, EVENT_POLICY, nextAlignedWindow, READING_POLICY, StreamWriter } from "../helpers/fixtures";
 import { acquisitionDomain, hashHeader } from "../../src/chain/eip712";
 import { DataType, TerminalStatus } from "../../src/chain/types";
-import type { AnchorFloor } from "../../typechain-types";
 import type { BatchHeader } from "../../src/chain/types";
 
 /**
@@ -14,9 +13,7 @@ import type { BatchHeader } from "../../src/chain/types";
 describe("AnchorFloor (gas-bench harness)", function () {
   async function deployFloor() {
     const core = await deployCore();
-    const floor = (await (
-      await ethers.getContractFactory("AnchorFloor")
-    ).deploy(await core.registry.getAddress())) as unknown as AnchorFloor;
+    const floor = await (await ethers.getContractFactory("AnchorFloor")).deploy(await core.registry.getAddress());
     await floor.setPolicy(DataType.Reading, READING_POLICY);
     await floor.setPolicy(DataType.Event, EVENT_POLICY);
     const { chainId } = await ethers.provider.getNetwork();

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployGovernanceDefault } from "../helpers/governanceFixtures";
 import { expectUnauthorized } from "../helpers/access";
+import { shouldBehaveLikeNameOwnerOnly } from "../helpers/behaviours";
 import { INVALID_NAME_VECTORS, VALID_NAME_VECTORS } from "../helpers/nameVectors";
 import { namehash } from "../../src/naming/namehash";
 import { TargetKind } from "../../src/chain/types";
@@ -293,12 +294,9 @@ describe("DataNameRegistry", function () {
         .withArgs(id);
     });
 
-    it("is restricted to the name's owner", async function () {
-      const { names, stranger, receiver, terminals } = await withNames();
-      await expect(names.connect(stranger).setTerminalTarget(IEEE39, terminals[0].id))
-        .to.be.revertedWithCustomError(names, "NotNameOwner")
-        .withArgs(IEEE39, stranger.address, receiver.address);
-    });
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names, { terminals }) =>
+      names.setTerminalTarget(IEEE39, terminals[0].id),
+    );
   });
 
   describe("setBatchTarget", function () {
@@ -320,12 +318,7 @@ describe("DataNameRegistry", function () {
       }
     });
 
-    it("is restricted to the name's owner", async function () {
-      const { names, stranger, receiver } = await withNames();
-      await expect(names.connect(stranger).setBatchTarget(IEEE39, 1))
-        .to.be.revertedWithCustomError(names, "NotNameOwner")
-        .withArgs(IEEE39, stranger.address, receiver.address);
-    });
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names) => names.setBatchTarget(IEEE39, 1));
   });
 
   describe("setDatasetTarget", function () {
@@ -347,12 +340,7 @@ describe("DataNameRegistry", function () {
       }
     });
 
-    it("is restricted to the name's owner", async function () {
-      const { names, stranger, receiver } = await withNames();
-      await expect(names.connect(stranger).setDatasetTarget(IEEE39, 1))
-        .to.be.revertedWithCustomError(names, "NotNameOwner")
-        .withArgs(IEEE39, stranger.address, receiver.address);
-    });
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names) => names.setDatasetTarget(IEEE39, 1));
   });
 
   describe("setMetadataURI", function () {
@@ -384,12 +372,7 @@ describe("DataNameRegistry", function () {
       );
     });
 
-    it("is restricted to the name's owner", async function () {
-      const { names, stranger, receiver } = await withNames();
-      await expect(names.connect(stranger).setMetadataURI(IEEE39, "x"))
-        .to.be.revertedWithCustomError(names, "NotNameOwner")
-        .withArgs(IEEE39, stranger.address, receiver.address);
-    });
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names) => names.setMetadataURI(IEEE39, "x"));
   });
 
   describe("clearTarget", function () {
@@ -403,12 +386,7 @@ describe("DataNameRegistry", function () {
       expect([target.kind, target.value, target.uri]).to.deep.equal([0n, ethers.ZeroHash, ""]);
     });
 
-    it("is restricted to the name's owner", async function () {
-      const { names, stranger, receiver } = await withNames();
-      await expect(names.connect(stranger).clearTarget(IEEE39))
-        .to.be.revertedWithCustomError(names, "NotNameOwner")
-        .withArgs(IEEE39, stranger.address, receiver.address);
-    });
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names) => names.clearTarget(IEEE39));
   });
 
   describe("views", function () {

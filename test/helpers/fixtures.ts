@@ -1,7 +1,6 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HDNodeWallet } from "ethers";
-import type { DataAcquisition, TerminalRegistry } from "../../typechain-types";
 import { acquisitionDomain, hashHeader, signHeader } from "../../src/chain/eip712";
 import {
   DataType,
@@ -44,15 +43,18 @@ export interface CoreOptions {
   anchorerRequired?: boolean;
 }
 
-/** Deploys the registry and the anchor contract with roles split over named accounts, plus terminals. */
+/**
+ * Deploys the registry and the anchor contract with roles split over named accounts, plus terminals.
+ * `ethers.getContractFactory("X")` is typed as TypeChain's `X__factory` (typechain-types/hardhat.d.ts), so
+ * deployments come back as typed contracts with no cast, while the bytecode is still Hardhat's artifact, which
+ * `npm run coverage` instruments.
+ */
 export async function deployCore(options: CoreOptions = {}) {
   const [admin, registrar, policyAdmin, anchorer, stranger] = await ethers.getSigners();
-  const registry = (await (
-    await ethers.getContractFactory("TerminalRegistry")
-  ).deploy(admin.address)) as unknown as TerminalRegistry;
-  const acquisition = (await (
+  const registry = await (await ethers.getContractFactory("TerminalRegistry")).deploy(admin.address);
+  const acquisition = await (
     await ethers.getContractFactory("DataAcquisition")
-  ).deploy(await registry.getAddress(), admin.address)) as unknown as DataAcquisition;
+  ).deploy(await registry.getAddress(), admin.address);
   await registry.grantRole(await registry.REGISTRAR_ROLE(), registrar.address);
   await acquisition.grantRole(await acquisition.POLICY_ADMIN_ROLE(), policyAdmin.address);
   await acquisition.grantRole(await acquisition.ANCHORER_ROLE(), anchorer.address);

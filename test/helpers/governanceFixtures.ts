@@ -1,5 +1,4 @@
 import { ethers } from "hardhat";
-import type { DataNameRegistry, DataSharing } from "../../typechain-types";
 import { deployCore, StreamWriter, type CoreOptions } from "./fixtures";
 
 export interface GovernanceOptions extends CoreOptions {
@@ -16,12 +15,10 @@ export async function deployGovernance(options: GovernanceOptions = {}) {
   const signers = await ethers.getSigners();
   const [provider, otherProvider, receiver, rootRegistrar] = signers.slice(5, 9);
   const acquisitionAddress = await core.acquisition.getAddress();
-  const sharing = (await (
-    await ethers.getContractFactory("DataSharing")
-  ).deploy(acquisitionAddress, core.admin.address)) as unknown as DataSharing;
-  const names = (await (
+  const sharing = await (await ethers.getContractFactory("DataSharing")).deploy(acquisitionAddress, core.admin.address);
+  const names = await (
     await ethers.getContractFactory("DataNameRegistry")
-  ).deploy(acquisitionAddress, await sharing.getAddress(), core.admin.address)) as unknown as DataNameRegistry;
+  ).deploy(acquisitionAddress, await sharing.getAddress(), core.admin.address);
   const providerRole = await sharing.PROVIDER_ROLE();
   await sharing.grantRole(providerRole, provider.address);
   await sharing.grantRole(providerRole, otherProvider.address);
