@@ -2,9 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { acquisitionDomain, headerDigest } from "../chain/eip712";
 import { devTerminalWallet } from "../chain/keys";
-import { signDigest } from "../chain/nativeEcdsa.node";
 import { TerminalStatus } from "../chain/types";
 import { loadCase } from "../grid/case";
 import { initMerkle } from "../merkle";
@@ -16,6 +14,7 @@ import { scenarioTerminals } from "../pipeline/scenario";
 import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
 import { setupChain } from "../pipeline/stages/setup";
+import { headerSigningMs } from "../pipeline/stages/anchor";
 import { prepare } from "../validation/run";
 import { StreamingValidator } from "../validation/validator";
 import { GatewayCore, type GatewayPolicy } from "./core";
@@ -165,11 +164,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
     const elect = opts.generator
       ? () => ({ generatorBus: -1, terminalId: opts.generator!.terminalId.toLowerCase(), routing: "{}" })
       : (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs);
-    const domain = acquisitionDomain(chain.chainId, chain.contracts.DataAcquisition);
-    const t0 = performance.now();
-    for (let i = 0; i < 10; i++)
-      signDigest(keyOf(terminals[0].terminalId), headerDigest(domain, sampleHeader(BigInt(i + 1))));
-    const signMs = (performance.now() - t0) / 10;
+    const signMs = headerSigningMs(keyOf(terminals[0].terminalId), chain);
 
     const ctx: PipelineContext & { journal: GatewayJournal } = {
       journal,
@@ -240,17 +235,4 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
     journal.close();
     throw e;
   }
-}
-
-function sampleHeader(sequence: bigint) {
-  return {
-    dataType: 1,
-    terminalId: `0x${"11".repeat(32)}`,
-    sequence,
-    windowStart: 0n,
-    windowEnd: 900n,
-    recordCount: 1,
-    merkleRoot: `0x${"22".repeat(32)}`,
-    prevHeaderHash: `0x${"00".repeat(32)}`,
-  };
 }

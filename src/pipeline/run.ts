@@ -1,11 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
-import { acquisitionDomain, headerDigest } from "../chain/eip712";
-import { signDigest } from "../chain/nativeEcdsa.node";
 import { devTerminalWallet } from "../chain/keys";
 import type { StreamState } from "../chain/streams";
-import type { BatchHeader } from "../chain/types";
 import { loadCase } from "../grid/case";
 import { initMerkle } from "../merkle";
 import { prepare, type Prepared } from "../validation/run";
@@ -19,7 +16,7 @@ import { readPriceCsv } from "./market";
 import { resolveRunOptions, type RunOptions } from "./options";
 import { scenarioTerminals, sellerBuses, type ScenarioTerminal } from "./scenario";
 import { NodeUnavailableError } from "./sender";
-import { anchorPeriod } from "./stages/anchor";
+import { anchorPeriod, headerSigningMs } from "./stages/anchor";
 import { storePeriod } from "./stages/batch";
 import {
   checkPackages,
@@ -28,7 +25,7 @@ import {
   type IncomingPackage,
   type ReadingProfile,
 } from "./stages/check";
-import { periodWindow, type ChainSetup, type PipelineContext } from "./stages/context";
+import { periodWindow, type PipelineContext } from "./stages/context";
 import { electByRouting, type GridModel } from "./stages/elect";
 import { provePeriod } from "./stages/prove";
 import { reconcile } from "./stages/reconcile";
@@ -155,7 +152,7 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
         prepared.history.valueAt(dataStartMs + p * opts.periodSeconds * 1000),
       ),
     );
-    const signMs = calibrateHeaderSigning(keys[0], chain);
+    const signMs = headerSigningMs(keys[0], chain);
     const grid: GridModel = {
       loaded,
       terminals,
@@ -269,24 +266,6 @@ export function generationContext(
   };
 }
 
-/** Time to sign one batch header with a terminal key (part of T_build in the block-time model). */
-function calibrateHeaderSigning(key: SigningKey, chain: ChainSetup): number {
-  const domain = acquisitionDomain(chain.chainId, chain.contracts.DataAcquisition);
-  const header: BatchHeader = {
-    dataType: 1,
-    terminalId: `0x${"11".repeat(32)}`,
-    sequence: 1n,
-    windowStart: 0n,
-    windowEnd: 900n,
-    recordCount: 1,
-    merkleRoot: `0x${"22".repeat(32)}`,
-    prevHeaderHash: `0x${"00".repeat(32)}`,
-  };
-  const n = 20;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) signDigest(key, headerDigest(domain, { ...header, sequence: BigInt(i + 1) }));
-  return (performance.now() - t0) / n;
-}
 /**
  * The check and validate stages over simulated packages (the benchmark's entry point): door checks, then the
  * streaming validator with each reading's own scale and rated noise.

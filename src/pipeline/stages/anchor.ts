@@ -4,7 +4,9 @@ import { signDigest } from "../../chain/nativeEcdsa.node";
 import { readStreamState } from "../../chain/streams";
 import { mineBlocks, setNextBlockTime } from "../clock";
 import { callWithRetry, sendWithRetry } from "../sender";
-import { periodWindow, type PipelineContext } from "./context";
+import type { SigningKey } from "ethers";
+import type { BatchHeader } from "../../chain/types";
+import { periodWindow, type ChainSetup, type PipelineContext } from "./context";
 
 /**
  * Stage "anchor": signs a period's built batches with the generator's key on its stream tip, sends them in one
@@ -74,4 +76,23 @@ export async function anchorPeriod(ctx: PipelineContext, period: number): Promis
       `batch ${event.batchId}, block ${receipt.blockNumber}`,
     );
   }
+}
+
+/** Time to sign one batch header with a terminal key (part of T_build in the block-time model). */
+export function headerSigningMs(key: SigningKey, chain: Pick<ChainSetup, "chainId" | "contracts">): number {
+  const domain = acquisitionDomain(chain.chainId, chain.contracts.DataAcquisition);
+  const header: BatchHeader = {
+    dataType: 1,
+    terminalId: `0x${"11".repeat(32)}`,
+    sequence: 1n,
+    windowStart: 0n,
+    windowEnd: 900n,
+    recordCount: 1,
+    merkleRoot: `0x${"22".repeat(32)}`,
+    prevHeaderHash: `0x${"00".repeat(32)}`,
+  };
+  const n = 20;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) signDigest(key, headerDigest(domain, { ...header, sequence: BigInt(i + 1) }));
+  return (performance.now() - t0) / n;
 }
