@@ -1,9 +1,10 @@
-import type { ContractRunner, InterfaceAbi } from "ethers";
-// Direct paths rather than the typechain index, which pulls in every contract's factory and bytecode.
-import { DataAcquisition__factory } from "../../typechain-types/factories/contracts/DataAcquisition__factory";
-import { DataNameRegistry__factory } from "../../typechain-types/factories/contracts/DataNameRegistry__factory";
-import { DataSharing__factory } from "../../typechain-types/factories/contracts/DataSharing__factory";
-import { TerminalRegistry__factory } from "../../typechain-types/factories/contracts/TerminalRegistry__factory";
+import { Contract, Interface, type BaseContract, type ContractRunner, type InterfaceAbi } from "ethers";
+// The exported ABIs (kept current by test/sdk/package.test.ts) rather than TypeChain's factories, which carry
+// every contract's bytecode into the SDK package; the TypeChain types still type every handle.
+import DataAcquisitionAbi from "../../abi/DataAcquisition.json";
+import DataNameRegistryAbi from "../../abi/DataNameRegistry.json";
+import DataSharingAbi from "../../abi/DataSharing.json";
+import TerminalRegistryAbi from "../../abi/TerminalRegistry.json";
 import type { DataAcquisition } from "../../typechain-types/contracts/DataAcquisition";
 import type { DataNameRegistry } from "../../typechain-types/contracts/DataNameRegistry";
 import type { DataSharing } from "../../typechain-types/contracts/DataSharing";
@@ -23,13 +24,18 @@ export interface CoreContracts {
   acquisition: DataAcquisition;
 }
 
+/** A typed handle on a deployed contract: ethers' Contract over its ABI, typed as TypeChain's own `connect` types it. */
+function attach<T extends BaseContract>(abi: InterfaceAbi, address: string, runner: ContractRunner): T {
+  return new Contract(address, abi, runner) as unknown as T;
+}
+
 export function connectCore(
   addresses: { registry: string; acquisition: string },
   runner: ContractRunner,
 ): CoreContracts {
   return {
-    registry: TerminalRegistry__factory.connect(addresses.registry, runner),
-    acquisition: DataAcquisition__factory.connect(addresses.acquisition, runner),
+    registry: attach<TerminalRegistry>(TerminalRegistryAbi, addresses.registry, runner),
+    acquisition: attach<DataAcquisition>(DataAcquisitionAbi, addresses.acquisition, runner),
   };
 }
 
@@ -44,15 +50,15 @@ export function connectGovernance(
   runner: ContractRunner,
 ): GovernanceContracts {
   return {
-    names: DataNameRegistry__factory.connect(addresses.names, runner),
-    sharing: DataSharing__factory.connect(addresses.sharing, runner),
+    names: attach<DataNameRegistry>(DataNameRegistryAbi, addresses.names, runner),
+    sharing: attach<DataSharing>(DataSharingAbi, addresses.sharing, runner),
   };
 }
 
 /** Every custom error the deployable contracts can raise, for decoding reverts. */
 export const CORE_INTERFACES = [
-  TerminalRegistry__factory.createInterface(),
-  DataAcquisition__factory.createInterface(),
-  DataSharing__factory.createInterface(),
-  DataNameRegistry__factory.createInterface(),
+  new Interface(TerminalRegistryAbi),
+  new Interface(DataAcquisitionAbi),
+  new Interface(DataSharingAbi),
+  new Interface(DataNameRegistryAbi),
 ];

@@ -36,7 +36,9 @@ function reachable(entry: string): Set<string> {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const spec of specifiers(file)) if (spec.startsWith(".")) stack.push(resolveLocal(file, spec));
+    for (const spec of specifiers(file)) {
+      if (spec.startsWith(".") && !spec.endsWith(".json")) stack.push(resolveLocal(file, spec));
+    }
   }
   return seen;
 }
