@@ -25,13 +25,7 @@ export interface GatewayPolicy {
   retryPauseMs: number;
 }
 
-export const GATEWAY_DEFAULTS: Readonly<GatewayPolicy> = Object.freeze({
-  periodSeconds: 900,
-  graceSeconds: 30,
-  maxBacklogRecords: 2_000_000,
-  futureSkewSeconds: 60,
-  retryPauseMs: 2_000,
-});
+export { GATEWAY_DEFAULTS } from "./options";
 
 export type Via = "mqtt" | "http" | "inproc";
 

@@ -11,17 +11,18 @@ import { initMerkle } from "../merkle";
 import type { RpcProvider } from "../pipeline/clock";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { RUN_DEFAULTS, SEND_DEFAULTS } from "../pipeline/options";
-import { previousDay, scenarioProfiles } from "../pipeline/run";
+import { scenarioProfiles } from "../pipeline/run";
 import { scenarioTerminals } from "../pipeline/scenario";
 import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
 import { setupChain } from "../pipeline/stages/setup";
 import { prepare } from "../validation/run";
 import { StreamingValidator } from "../validation/validator";
-import { GATEWAY_DEFAULTS, GatewayCore, type GatewayPolicy } from "./core";
+import { GatewayCore, type GatewayPolicy } from "./core";
 import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
+import { GATEWAY_DEFAULTS, SERVE_DEFAULTS } from "./options";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {
@@ -56,25 +57,7 @@ export interface ServeOptions {
   logger: boolean | object;
 }
 
-export const SERVE_DEFAULTS = {
-  dataDir: "out/gateway",
-  host: "127.0.0.1",
-  httpPort: 8080,
-  mqttPort: 1883,
-  mqttClientId: "gridledger-gateway",
-  periodSeconds: GATEWAY_DEFAULTS.periodSeconds,
-  graceSeconds: GATEWAY_DEFAULTS.graceSeconds,
-  maxBacklogRecords: GATEWAY_DEFAULTS.maxBacklogRecords,
-  case: RUN_DEFAULTS.case,
-  readingType: 21,
-  transactionType: 22,
-  toleranceSeconds: 7 * 86_400,
-  loadFile: RUN_DEFAULTS.loadFile,
-  trainFrom: RUN_DEFAULTS.trainFrom,
-  trainTo: previousDay(RUN_DEFAULTS.dataDay),
-  confirmations: 1,
-  drainMs: 10_000,
-} as const;
+export { SERVE_DEFAULTS };
 
 export interface ServeDeps {
   signer: Signer;

@@ -1,7 +1,7 @@
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
-import { SERVE_DEFAULTS } from "../../src/gateway/server";
+import { SERVE_DEFAULTS } from "../../src/gateway/options";
 
 export interface ServeTaskOptions {
   dataDir: string;
