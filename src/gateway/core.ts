@@ -181,19 +181,23 @@ export class GatewayCore {
     try {
       return await this.admit(raw, via, where, topicTerminal);
     } catch (e) {
-      if (!(e instanceof PackageRejected)) throw e;
-      if (e.reason !== "QUOTA_EXCEEDED" && e.reason !== "SHUTTING_DOWN")
-        await this.journal.addRejection({
-          atMs: this.now(),
-          via,
-          terminalId: e.terminalId,
-          packageId: null,
-          reason: e.reason,
-          detail: e.detail,
-        });
-      this.deps.events?.rejected?.(e, via);
+      if (e instanceof PackageRejected) await this.refused(e, via);
       throw e;
     }
+  }
+
+  /** Journals and reports a refusal, also of input refused before it reaches the core (wrong topic, HTTP parser). */
+  async refused(e: PackageRejected, via: Via): Promise<void> {
+    if (e.reason !== "QUOTA_EXCEEDED" && e.reason !== "SHUTTING_DOWN")
+      await this.journal.addRejection({
+        atMs: this.now(),
+        via,
+        terminalId: e.terminalId,
+        packageId: null,
+        reason: e.reason,
+        detail: e.detail,
+      });
+    this.deps.events?.rejected?.(e, via);
   }
 
   private async admit(raw: Buffer | string | DecodedPackage, via: Via, where: string, topicTerminal?: string) {

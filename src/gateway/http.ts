@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
 import type { CoreContracts } from "../chain/contracts";
 import type { BatchProofs } from "../chain/proofs";
@@ -9,7 +9,10 @@ import type { RecordProof } from "../merkle";
 import type { GatewayCore } from "./core";
 import type { GatewayJournal } from "./inbox";
 import type { GatewayMetrics } from "./metrics";
-import { MAX_PACKAGE_BYTES, PackageRejected, REJECTION_STATUS } from "./wire";
+import { MAX_PACKAGE_BYTES, PackageRejected, REJECTION_STATUS, type RejectionReason } from "./wire";
+
+const PACKAGES_ROUTE = "POST /v1/packages";
+const JSON_TYPE = "application/json";
 
 export interface HttpDeps {
   core: GatewayCore;
@@ -60,12 +63,38 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   });
   // Packages are checked from their raw bytes (size, JSON, schema) by the same code as MQTT payloads.
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addHook("onRequest", async (_req, reply) => {
     reply.header("access-control-allow-origin", "*");
   });
   const proofsOf = proofCache(deps.proofsDir);
   const { journal, core } = deps;
+  const refuse = (reply: FastifyReply, e: PackageRejected) => {
+    const status = REJECTION_STATUS[e.reason];
+    if (status === 503) reply.header("retry-after", String(Math.ceil(core.policy.retryPauseMs / 1000) + 1));
+    return reply.code(status).send({ reason: e.reason, detail: e.detail });
+  };
+  /** A refusal made before the core sees the package, journaled and counted like the core's own. */
+  const refusal = async (reason: RejectionReason, detail: string) => {
+    const e = new PackageRejected(reason, `${PACKAGES_ROUTE}: ${detail}`);
+    await core.refused(e, "http");
+    return e;
+  };
+  // Bodies fastify refuses before the handler (too large, a content type it has no parser for) get the same
+  // {reason, detail} answer as any other refused package, not fastify's error shape.
+  app.setErrorHandler(async (error: FastifyError, req, reply) => {
+    if (req.routeOptions.url !== "/v1/packages" || !error.code?.startsWith("FST_ERR_CTP_")) throw error;
+    const tooLarge = error.code === "FST_ERR_CTP_BODY_TOO_LARGE";
+    return refuse(
+      reply,
+      await refusal(
+        tooLarge ? "TOO_LARGE" : "NOT_JSON",
+        tooLarge
+          ? `${req.headers["content-length"] ?? "too many"} bytes, more than the ${MAX_PACKAGE_BYTES} allowed`
+          : `${error.message}: send the package as ${JSON_TYPE}`,
+      ),
+    );
+  });
 
   app.post(
     "/v1/packages",
@@ -90,17 +119,20 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
     async (req, reply) => {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
       try {
-        const a = await core.submit(body, "http", `POST /v1/packages`);
+        // Only the application/json parser hands over raw bytes; fastify parsed anything else (text/plain).
+        if (!Buffer.isBuffer(req.body))
+          throw await refusal(
+            "NOT_JSON",
+            `content-type ${req.headers["content-type"]}: send the package as ${JSON_TYPE}`,
+          );
+        const a = await core.submit(req.body, "http", PACKAGES_ROUTE);
         return reply
           .code(202)
           .send({ packageId: a.packageId, period: a.period, records: a.records, duplicate: a.duplicate });
       } catch (e) {
         if (!(e instanceof PackageRejected)) throw e;
-        const status = REJECTION_STATUS[e.reason];
-        if (status === 503) reply.header("retry-after", String(Math.ceil(core.policy.retryPauseMs / 1000) + 1));
-        return reply.code(status).send({ reason: e.reason, detail: e.detail });
+        return refuse(reply, e);
       }
     },
   );

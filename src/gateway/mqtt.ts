@@ -2,7 +2,14 @@ import { createServer, type Server } from "node:net";
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
 import type { GatewayCore } from "./core";
-import { PACKAGES_SUBSCRIPTION, PackageRejected, rejectionsTopic, terminalOfTopic, TOPIC_PREFIX } from "./wire";
+import {
+  PACKAGES_SUBSCRIPTION,
+  PackageRejected,
+  rejectionsTopic,
+  terminalInTopic,
+  terminalOfTopic,
+  TOPIC_PREFIX,
+} from "./wire";
 
 export interface BrokerHandle {
   mode: "embedded" | "external";
@@ -31,7 +38,15 @@ async function handle(
 ): Promise<void> {
   const topicTerminal = terminalOfTopic(topic);
   try {
-    if (topicTerminal === undefined) throw new PackageRejected("WRONG_TOPIC", `mqtt ${topic}: not a packages topic`);
+    if (topicTerminal === undefined) {
+      const e = new PackageRejected(
+        "WRONG_TOPIC",
+        `mqtt ${topic}: not a packages topic (publish to ${TOPIC_PREFIX}/<terminalId>/packages)`,
+        terminalInTopic(topic) ?? null,
+      );
+      await core.refused(e, "mqtt");
+      throw e;
+    }
     await core.submit(payload, "mqtt", `mqtt ${topic}`, topicTerminal);
   } catch (e) {
     if (!(e instanceof PackageRejected)) {

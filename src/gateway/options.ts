@@ -1,4 +1,4 @@
-import { RUN_DEFAULTS } from "../pipeline/options";
+import { previousDay, RUN_DEFAULTS } from "../pipeline/options";
 
 /**
  * Defaults of the gateway (`grid:serve`). A small module on purpose: task files import it at load time to
@@ -13,9 +13,6 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   /** Pause between anchoring attempts while the node is unreachable. */
   retryPauseMs: 2_000,
 });
-
-/** The day before the replayed day: the validator trains on the data up to it. */
-const trainTo = new Date(Date.parse(`${RUN_DEFAULTS.dataDay}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 export const SERVE_DEFAULTS = {
   dataDir: "out/gateway",
@@ -33,7 +30,8 @@ export const SERVE_DEFAULTS = {
   toleranceSeconds: 7 * 86_400,
   loadFile: RUN_DEFAULTS.loadFile,
   trainFrom: RUN_DEFAULTS.trainFrom,
-  trainTo,
+  /** The validator trains on the data up to the day before the replayed day. */
+  trainTo: previousDay(RUN_DEFAULTS.dataDay),
   confirmations: 1,
   drainMs: 10_000,
 } as const;

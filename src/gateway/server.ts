@@ -18,10 +18,10 @@ import { headerSigningMs } from "../pipeline/stages/anchor";
 import { prepare } from "../validation/run";
 import { StreamingValidator } from "../validation/validator";
 import { GatewayCore, type GatewayPolicy } from "./core";
-import { GATEWAY_DEFAULTS } from "./options";
 import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
+import { GATEWAY_DEFAULTS } from "./options";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {

@@ -115,3 +115,9 @@ export function terminalOfTopic(topic: string): string | undefined {
   const m = /^gridledger\/v1\/(0x[0-9a-fA-F]{64})\/packages$/.exec(topic);
   return m ? m[1].toLowerCase() : undefined;
 }
+
+/** The terminal id any `gridledger/v1/<terminalId>/...` topic names (to answer a publish to the wrong one). */
+export function terminalInTopic(topic: string): string | undefined {
+  const m = /^gridledger\/v1\/(0x[0-9a-fA-F]{64})\//.exec(topic);
+  return m ? m[1].toLowerCase() : undefined;
+}

@@ -37,6 +37,11 @@ export const RUN_DEFAULTS = {
   periodSeconds: 900,
 } as const;
 
+/** The day before a YYYY-MM-DD day (the validator trains up to the day before the one replayed). */
+export function previousDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
 export interface RunOptions {
   case: string;
   days: number;

@@ -13,7 +13,7 @@ import { planFaults, type FaultPlan } from "./faults";
 import { generatePeriod, ratedNoise, type GenerationContext, type GeneratedPackage } from "./generate";
 import { Journal } from "./journal";
 import { readPriceCsv } from "./market";
-import { resolveRunOptions, type RunOptions } from "./options";
+import { previousDay, resolveRunOptions, type RunOptions } from "./options";
 import { scenarioTerminals, sellerBuses, type ScenarioTerminal } from "./scenario";
 import { NodeUnavailableError } from "./sender";
 import { anchorPeriod, headerSigningMs } from "./stages/anchor";
@@ -224,9 +224,7 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
   }
 }
 
-export function previousDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
+export { previousDay };
 
 /** Everything the simulated terminals need to produce (and sign) a period's packages. */
 export function generationContext(
