@@ -127,6 +127,7 @@ describe("web verifier page (headless Chromium)", function () {
       key: devTerminalWallet(toTerminalId(TERMINAL)),
     });
 
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a native import() that stays one whatever the compiler settings
     const { build } = await (new Function("s", "return import(s)")("vite") as Promise<typeof import("vite")>);
     const out = scratchDir("web-dist");
     await build({
@@ -307,6 +308,25 @@ describe("web verifier page (headless Chromium)", function () {
     expect(await walletPage.locator("#fact-chain").textContent()).to.equal("31337 · browser wallet");
     await walletPage.locator('#batches tbody tr[data-batch-id="2"]').waitFor();
     await walletPage.close();
+  });
+
+  it("explains a deployments file it cannot read", async function () {
+    const other = await browser.newPage();
+    // As when the file is moved or changed after it was picked: reading it rejects.
+    await other.addInitScript(() => {
+      File.prototype.text = () => Promise.reject(new Error("the file changed after it was picked"));
+    });
+    await other.goto(site.url);
+    await other.setInputFiles("#deployment-file", {
+      name: "deployments.json",
+      mimeType: "application/json",
+      buffer: Buffer.from("{}"),
+    });
+    await other.locator("#connect-error:not([hidden])").waitFor({ state: "attached", timeout: 10_000 });
+    expect(await other.locator("#connect-error").textContent()).to.equal(
+      "cannot read deployments.json: the file changed after it was picked",
+    );
+    await other.close();
   });
 
   it("explains an unreachable node", async function () {

@@ -225,9 +225,14 @@ if (window.ethereum) {
   });
 }
 
-ui.deploymentFile.addEventListener("change", async () => {
+ui.deploymentFile.addEventListener("change", () => {
   const file = ui.deploymentFile.files?.[0];
-  if (file) useDeploymentFile(await file.text(), file.name);
+  if (file) {
+    file.text().then(
+      (text) => useDeploymentFile(text, file.name),
+      (e: unknown) => showConnectError(`cannot read ${file.name}: ${(e as Error).message}`),
+    );
+  }
 });
 
 function useDeploymentFile(text: string, name: string): void {
@@ -599,7 +604,10 @@ function renderVerifyError(message: string): void {
   ui.verdict.hidden = false;
 }
 
-ui.verify.addEventListener("click", async () => {
+// verify() reports every failure on the page itself, so nothing is left to handle here.
+ui.verify.addEventListener("click", () => void verify());
+
+async function verify(): Promise<void> {
   if (!client) return;
   ui.verify.disabled = true;
   ui.verify.textContent = "Verifying…";
@@ -625,7 +633,8 @@ ui.verify.addEventListener("click", async () => {
     ui.verify.textContent = "Verify on chain";
     updateVerifyButton();
   }
-});
+}
+
 ui.recordInput.addEventListener("input", updateVerifyButton);
 
 // ------------------------------------------------------------------ start
