@@ -340,6 +340,9 @@ export class GatewayCore {
         const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, p.period));
         if (!ok) {
           await sleep(this.deps.policy.retryPauseMs);
+          // Reconciling puts batches the chain lacks back to "built": sign them again on the chain's stream tips,
+          // not on the cached ones their first signing advanced (StreamTipMismatch forever after an outage).
+          this.deps.ctx.tips.clear();
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }
