@@ -12,6 +12,7 @@ export const GATEWAY_DEFAULTS: Readonly<GatewayPolicy> = Object.freeze({
   maxBacklogRecords: 2_000_000,
   futureSkewSeconds: 60,
   retryPauseMs: 2_000,
+  registryRefreshSeconds: 60,
 });
 
 export const SERVE_DEFAULTS = {
@@ -23,6 +24,7 @@ export const SERVE_DEFAULTS = {
   periodSeconds: GATEWAY_DEFAULTS.periodSeconds,
   graceSeconds: GATEWAY_DEFAULTS.graceSeconds,
   maxBacklogRecords: GATEWAY_DEFAULTS.maxBacklogRecords,
+  registryRefreshSeconds: GATEWAY_DEFAULTS.registryRefreshSeconds,
   case: RUN_DEFAULTS.case,
   readingType: 21,
   transactionType: 22,
