@@ -24,6 +24,8 @@ export interface GatewayPolicy {
   futureSkewSeconds: number;
   /** Pause between anchoring attempts while the node is unreachable. */
   retryPauseMs: number;
+  /** How long a terminal's registry entry (status, keys) is trusted before it is read again. */
+  registryRefreshSeconds: number;
 }
 
 export type Via = "mqtt" | "http" | "inproc";
@@ -82,6 +84,8 @@ export class GatewayCore {
   private readonly openLeaves = new Map<number, Set<string>>();
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
+  /** When each directory entry was read from the registry (suspensions and key rotations show up after that). */
+  private readonly readAt = new Map<string, number>();
   private anchoring: Promise<void> | undefined;
   private stopping = false;
   private nodeUp = true;
@@ -92,6 +96,7 @@ export class GatewayCore {
     this.journal = deps.ctx.journal;
     this.now = deps.now ?? Date.now;
     this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
+    for (const terminalId of this.directory.keys()) this.readAt.set(terminalId, this.now());
     const saved = this.journal.getMeta<number>("closedThrough");
     this.closedThrough = saved ?? this.dueThrough();
     if (saved === undefined) this.journal.setMeta("closedThrough", this.closedThrough);
@@ -160,11 +165,15 @@ export class GatewayCore {
 
   private async entryOf(terminalId: string): Promise<DirectoryEntry | undefined> {
     const known = this.directory.get(terminalId);
-    if (known) return known;
-    if ((this.unknownUntil.get(terminalId) ?? 0) > this.now()) return undefined;
-    const entry = await this.deps.lookupTerminal(terminalId).catch(() => undefined);
+    const now = this.now();
+    if (known && now - (this.readAt.get(terminalId) ?? 0) < this.deps.policy.registryRefreshSeconds * 1000)
+      return known;
+    if (!known && (this.unknownUntil.get(terminalId) ?? 0) > now) return undefined;
+    // Node unreachable: keep what was read last.
+    const entry = await this.deps.lookupTerminal(terminalId).catch(() => known);
+    this.readAt.set(terminalId, now);
     if (entry) this.directory.set(terminalId, entry);
-    else this.unknownUntil.set(terminalId, this.now() + 30_000);
+    else this.unknownUntil.set(terminalId, now + 30_000);
     return entry;
   }
 
@@ -356,6 +365,9 @@ export class GatewayCore {
         const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, p.period));
         if (!ok) {
           await sleep(this.deps.policy.retryPauseMs);
+          // Reconciling puts batches the chain lacks back to "built": sign them again on the chain's stream tips,
+          // not on the cached ones their first signing advanced (StreamTipMismatch forever after an outage).
+          this.deps.ctx.tips.clear();
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }

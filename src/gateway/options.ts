@@ -12,6 +12,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   futureSkewSeconds: 60,
   /** Pause between anchoring attempts while the node is unreachable. */
   retryPauseMs: 2_000,
+  registryRefreshSeconds: 60,
 });
 
 export const SERVE_DEFAULTS = {
@@ -23,6 +24,7 @@ export const SERVE_DEFAULTS = {
   periodSeconds: GATEWAY_DEFAULTS.periodSeconds,
   graceSeconds: GATEWAY_DEFAULTS.graceSeconds,
   maxBacklogRecords: GATEWAY_DEFAULTS.maxBacklogRecords,
+  registryRefreshSeconds: GATEWAY_DEFAULTS.registryRefreshSeconds,
   case: RUN_DEFAULTS.case,
   /** Data types of the gateway's reading and transaction batches (time-driven at the gateway's period). */
   readingType: 21,

@@ -36,6 +36,8 @@ export interface ServeOptions {
   periodSeconds: number;
   graceSeconds: number;
   maxBacklogRecords: number;
+  /** Seconds a terminal's registry entry is trusted before it is read again (suspensions, key rotations). */
+  registryRefreshSeconds: number;
   /** The grid case whose terminals' sensors the validator knows and whose routing elects generators. */
   case: string;
   /** Data types (TY) of reading and transaction batches; their policies are time-driven at the period. */
@@ -187,6 +189,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       periodSeconds: opts.periodSeconds,
       graceSeconds: opts.graceSeconds,
       maxBacklogRecords: opts.maxBacklogRecords,
+      registryRefreshSeconds: opts.registryRefreshSeconds,
     };
     const core = new GatewayCore({
       ctx,

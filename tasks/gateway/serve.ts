@@ -14,6 +14,7 @@ export interface ServeTaskOptions {
   period: number;
   grace: number;
   maxBacklog: number;
+  registryRefresh: number;
   case: string;
   readingType: number;
   transactionType: number;
@@ -56,6 +57,7 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
       periodSeconds: args.period,
       graceSeconds: args.grace,
       maxBacklogRecords: args.maxBacklog,
+      registryRefreshSeconds: args.registryRefresh,
       case: args.case,
       readingType: args.readingType,
       transactionType: args.transactionType,
@@ -119,6 +121,12 @@ gridTask(
         "maxBacklog",
         "Records held (journaled, not yet anchored) before new packages get 503 / QUOTA_EXCEEDED",
         SERVE_DEFAULTS.maxBacklogRecords,
+        types.int,
+      )
+      .addOptionalParam(
+        "registryRefresh",
+        "Seconds a terminal's registry entry (status, keys) is trusted before it is read again",
+        SERVE_DEFAULTS.registryRefreshSeconds,
         types.int,
       )
       .addOptionalParam(

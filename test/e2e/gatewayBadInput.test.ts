@@ -37,6 +37,7 @@ type Fleet = Awaited<ReturnType<typeof terminalFleet>>;
 describe("acquisition gateway: bad input", function () {
   this.timeout(120_000);
   const P = 3;
+  const REGISTRY_REFRESH_SECONDS = 1;
   const root = scratchDir("gateway-bad");
   let restoreDeployments: () => void;
   let chain: TestChain | undefined;
@@ -94,6 +95,16 @@ describe("acquisition gateway: bad input", function () {
     throw new Error(`no unused record left in period ${period}`);
   }
 
+  const registry = () => {
+    const addresses = gw!.journal.getMeta<{ contracts: Record<string, string> }>("chain")!.contracts;
+    return connectCore({ registry: addresses.TerminalRegistry, acquisition: addresses.DataAcquisition }, chain!.signer)
+      .registry;
+  };
+  const registerTerminal = async (terminalId: string, signer: string) => {
+    const location = { gridId: `0x${"00".repeat(32)}`, bus: 1, geohash: `0x${"00".repeat(12)}` };
+    await (await registry().register(terminalId, signer, TerminalKind.PMU, location, "test")).wait();
+  };
+
   /** Posts a body and expects the documented refusal: the reason's status and a {reason, detail} body. */
   async function expectHttpRefusal(body: string | Buffer, reason: RejectionReason, contentType?: string) {
     const r = await postPackage(gw!.httpUrl, body, contentType);
@@ -127,7 +138,14 @@ describe("acquisition gateway: bad input", function () {
   before(async function () {
     restoreDeployments = useDeploymentsDir(join(root, "deployments"));
     chain = await startTestChain();
-    gw = await startTestGateway(chain, gatewayOptions(join(root, "data"), { periodSeconds: P, graceSeconds: 1 }));
+    gw = await startTestGateway(
+      chain,
+      gatewayOptions(join(root, "data"), {
+        periodSeconds: P,
+        graceSeconds: 1,
+        registryRefreshSeconds: REGISTRY_REFRESH_SECONDS,
+      }),
+    );
     startAt = nextBoundary(P) - 10 * P;
     fleet = await terminalFleet({ chainId: chain.chainId, periodSeconds: P, startAt });
     a = { terminalId: fleet.terminals[0].terminalId.toLowerCase(), key: fleet.keys[0] };
@@ -177,19 +195,55 @@ describe("acquisition gateway: bad input", function () {
     it("answers 403 TERMINAL_NOT_ACTIVE for a suspended terminal", async function () {
       const suspended = `0x${"5d".repeat(32)}`;
       const key = Wallet.createRandom();
-      const addresses = gw!.journal.getMeta<{ contracts: Record<string, string> }>("chain")!.contracts;
-      const core = connectCore(
-        { registry: addresses.TerminalRegistry, acquisition: addresses.DataAcquisition },
-        chain!.signer,
-      );
-      const location = { gridId: `0x${"00".repeat(32)}`, bus: 1, geohash: `0x${"00".repeat(12)}` };
-      await (await core.registry.register(suspended, key.address, TerminalKind.PMU, location, "test")).wait();
-      await (await core.registry.suspend(suspended)).wait();
+      await registerTerminal(suspended, key.address);
+      await (await registry().suspend(suspended)).wait();
       const records = freshRecordsOfA().map((r) => ({ ...r, terminalId: suspended }));
       await expectHttpRefusal(
         toWire(sign(key.signingKey, suspended, periodStartNow(), records)),
         "TERMINAL_NOT_ACTIVE",
       );
+    });
+
+    context("when the registry changes after the gateway has read a terminal", function () {
+      it("takes the rotated key, then refuses the suspended terminal with TERMINAL_NOT_ACTIVE", async function () {
+        const terminalId = `0x${"5b".repeat(32)}`;
+        const [k1, k2] = [Wallet.createRandom(), Wallet.createRandom()];
+        await registerTerminal(terminalId, k1.address);
+        const send = (key: { signingKey: SigningKey }) =>
+          postPackage(
+            gw!.httpUrl,
+            toWire(
+              sign(
+                key.signingKey,
+                terminalId,
+                periodStartNow(),
+                freshRecordsOfA().map((r) => ({ ...r, terminalId })),
+              ),
+            ),
+          );
+        const first = await send(k1);
+        expect(first.status, JSON.stringify(first.json)).to.equal(202);
+        goodSent.push(String(first.json.packageId));
+        await (await registry().rotateSigner(terminalId, k2.address)).wait();
+        // The next period is wholly under the new key; by then the cached entry is older than the refresh time.
+        await sleep((periodStartNow() + P - Date.now() / 1000) * 1000 + 200);
+        const rotated = await send(k2);
+        expect(rotated.status, JSON.stringify(rotated.json)).to.equal(202);
+        goodSent.push(String(rotated.json.packageId));
+        await (await registry().suspend(terminalId)).wait();
+        await sleep(REGISTRY_REFRESH_SECONDS * 1000 + 100);
+        await expectHttpRefusal(
+          toWire(
+            sign(
+              k2.signingKey,
+              terminalId,
+              periodStartNow(),
+              freshRecordsOfA().map((r) => ({ ...r, terminalId })),
+            ),
+          ),
+          "TERMINAL_NOT_ACTIVE",
+        );
+      });
     });
 
     it("answers 401 BAD_SIGNATURE for a package signed with another key", async function () {

@@ -1,5 +1,7 @@
+import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HDNodeWallet, JsonRpcProvider, SigningKey } from "ethers";
 import mqtt, { type MqttClient } from "mqtt";
@@ -64,8 +66,21 @@ export function useDeploymentsDir(dir: string): () => void {
   };
 }
 
+/** One validator model for all the gateways of a test run: each would otherwise train its own (seconds each). */
+const sharedModel = join(mkdtempSync(join(tmpdir(), "gridledger-gateway-model-")), "validator-model.json");
+
+/** Gives a new data folder the shared validator model, or shares the one a gateway trained there. */
+function shareModel(dataDir: string): void {
+  const own = join(dataDir, "validator-model.json");
+  if (existsSync(sharedModel) && !existsSync(own)) {
+    mkdirSync(dataDir, { recursive: true });
+    copyFileSync(sharedModel, own);
+  } else if (existsSync(own) && !existsSync(sharedModel)) copyFileSync(own, sharedModel);
+}
+
 /** grid:serve's options for a test: any free ports, short periods, the small case, dev setup on. */
 export function gatewayOptions(dataDir: string, over: Partial<ServeOptions> = {}): ServeOptions {
+  shareModel(dataDir);
   return {
     ...SERVE_DEFAULTS,
     dataDir,
@@ -81,12 +96,14 @@ export function gatewayOptions(dataDir: string, over: Partial<ServeOptions> = {}
   };
 }
 
-export async function startTestGateway(
-  chain: TestChain,
-  opts: ServeOptions,
-  log: (line: string) => void = () => undefined,
-): Promise<GatewayHandle> {
-  return startGateway(opts, { signer: chain.signer, provider: chain.provider, network: "anvil", log });
+/** The gateway in this process; GATEWAY_TEST_LOG=1 prints its log lines. */
+export async function startTestGateway(chain: TestChain, opts: ServeOptions): Promise<GatewayHandle> {
+  const log = process.env.GATEWAY_TEST_LOG
+    ? (line: string) => console.log(`    [gateway ${new Date().toISOString().slice(11, 23)}] ${line}`)
+    : () => undefined;
+  const handle = await startGateway(opts, { signer: chain.signer, provider: chain.provider, network: "anvil", log });
+  shareModel(opts.dataDir);
+  return handle;
 }
 
 /** A package ready to send: its id (the EIP-712 digest) and wire body. */
@@ -233,6 +250,27 @@ export function journalAudit(journal: GatewayJournal) {
   };
 }
 
+/** Every journaled package was sent by the test and is processed; every record anchored or quarantined, once. */
+export function expectAccountedFor(journal: GatewayJournal, sent: readonly { packageId: string }[]) {
+  const audit = journalAudit(journal);
+  const byId = new Map(sent.map((p) => [p.packageId, p]));
+  for (const p of audit.packages) {
+    expect(byId.has(p.id), `journaled package ${p.id} was sent by the test`).to.equal(true);
+    expect(p.processed, `package ${p.id} processed`).to.equal(1);
+  }
+  const expected = new Map<string, number>();
+  for (const p of audit.packages) {
+    const key = `${p.terminalId.toLowerCase()}@${p.period}`;
+    expected.set(key, (expected.get(key) ?? 0) + p.n);
+  }
+  expect(audit.perSlot, "records per terminal and period = records of its packages").to.deep.equal(expected);
+  expect(audit.counts.pending).to.equal(0);
+  expect(audit.counts.anchored + audit.counts.quarantined).to.equal(audit.counts.total);
+  expect(new Set(audit.anchoredLeaves).size, "no record anchored twice").to.equal(audit.anchoredLeaves.length);
+  expect(audit.batchStates.every((s) => s === "confirmed")).to.equal(true);
+  return audit;
+}
+
 /** The roots of every BatchAnchored event of the journal's DataAcquisition. */
 export async function onChainRoots(provider: JsonRpcProvider, journal: GatewayJournal): Promise<string[]> {
   const core = journalContracts(provider, journal);
@@ -276,6 +314,7 @@ export async function spawnGateway(rpcUrl: string, opts: ServeOptions, deploymen
       reject(new Error(`gateway process exited (${code ?? signal}) before listening:\n${output}`)),
     );
   });
+  shareModel(opts.dataDir);
   return { child, ...listening, output: () => output };
 }
 
