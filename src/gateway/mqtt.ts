@@ -130,9 +130,9 @@ export async function connectExternalBroker(
   clientId: string,
   log: Log,
 ): Promise<BrokerHandle> {
-  let client: MqttClient | undefined;
-  const reply = (topic: string, message: string) => client?.publish(topic, message, { qos: 1 });
-  client = mqtt.connect(url, {
+  // Called only after connect, once `client` is set.
+  const reply = (topic: string, message: string) => client.publish(topic, message, { qos: 1 });
+  const client: MqttClient = mqtt.connect(url, {
     clientId,
     clean: false,
     protocolVersion: 5,

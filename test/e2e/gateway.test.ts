@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
-import { freePort, startAnvil } from "../../src/chain/anvil";
+import { freePort, startAnvil } from "../../src/devnet/anvil";
 import { verifyRecordOnChain } from "../../src/chain/verify";
 import type { GatewayHandle } from "../../src/gateway/server";
 import { toWire } from "../../src/gateway/wire";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { freePort } from "../../src/chain/anvil";
+import { freePort } from "../../src/devnet/anvil";
 import { GatewayJournal } from "../../src/gateway/inbox";
 import {
   expectAccountedFor,
