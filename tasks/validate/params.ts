@@ -21,7 +21,12 @@ export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTask
       undefined,
       types.string,
     )
-    .addOptionalParam("k", "one-step check: flag when the innovation exceeds k sigma (default 6)", undefined, types.float)
+    .addOptionalParam(
+      "k",
+      "one-step check: flag when the innovation exceeds k sigma (default 6)",
+      undefined,
+      types.float,
+    )
     .addOptionalParam(
       "threshold",
       "absolute residual threshold in MW instead of k * sd_res (P000: 8.28)",
