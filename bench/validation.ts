@@ -7,8 +7,9 @@
  * - both half-years run with the weekly rolling refit (trailing 365 days). The sweeps share one refit schedule
  *   fitted on the file's rows per half-year; one test run refits on its own validated history, as grid:validate
  *   does, to show the difference;
- * - the peer check is measured where it applies: terminals at the IEEE 39 load buses replaying the same half-year
- *   with their own sensor noise and their own injected faults, with and without the peer check.
+ * - the peer check is measured where it applies: the pipeline's IEEE 39 terminals (a node per bus, a meter per
+ *   load bus) replaying the same half-year with their own sensor noise and their own injected faults, with and
+ *   without the peer check.
  * Reports MAPE/RMSE of SVR, ELM and seasonal naive (with and without refit, Pearson vs non-linear screen), issue
  * 14's detection metrics, refit and search cost, and throughput. Writes bench/results/validation.json.
  *
@@ -152,13 +153,17 @@ function forecastScores(model: ValidatorModel, schedule: ModelSchedule, rows: Da
 }
 
 /**
- * The peer scenario: one meter per IEEE 39 load bus replays the period's load with its own 1% noise and its own
- * injected faults (seed per meter), checked by a ValidateStage with the case's neighbourhoods. The stage's shadow
+ * The peer scenario: the pipeline's IEEE 39 terminals (a node per bus, a meter per load bus) replay the period's
+ * load with their own 1% noise and their own injected faults (seed per terminal), checked by a ValidateStage with the case's neighbourhoods. The stage's shadow
  * validator gives the same readings' verdicts without the peer check. A clean pass gives the false alarms.
  */
 function peerScenario(p: Period, series: Parameters<typeof streamValidate>[1], seed: number) {
   const grid = loadCase({ case: PEER_CASE }).grid;
-  const terminals = grid.buses.filter((b) => b.Pd > 0).map((b) => ({ terminalId: `bus${b.id}`, bus: b.id }));
+  // As the pipeline's scenario: a node terminal at every bus and a meter at every load bus.
+  const terminals = [
+    ...grid.buses.filter((b) => b.type !== 4).map((b) => ({ terminalId: `bus${b.id}.node`, bus: b.id })),
+    ...grid.buses.filter((b) => b.type !== 4 && b.Pd > 0).map((b) => ({ terminalId: `bus${b.id}.meter`, bus: b.id })),
+  ];
   const idx: number[] = [];
   series.timestamps.forEach((t, i) => {
     if (t >= p.from && t <= p.to) idx.push(i);
@@ -304,7 +309,7 @@ async function main(): Promise<void> {
   }
   const chosen = choose(valPoints);
 
-  console.error("7. peer check (IEEE 39 load-bus meters), both half-years");
+  console.error("7. peer check (IEEE 39 terminals), both half-years");
   const peersVal = peerScenario(val, p.series, 101);
   const peersTest = peerScenario(test, p.series, 1);
 
@@ -386,7 +391,8 @@ async function main(): Promise<void> {
   console.log(line("peers validation, without", peersVal.withoutPeer));
   console.log(line("peers test, with peer", peersTest.withPeer));
   console.log(line("peers test, without", peersTest.withoutPeer));
-  console.log(`chosen on validation: ${JSON.stringify(chosen.setting)}`);
+  const show = (o: ValidatorOptions): string => JSON.stringify(o, (_k, x) => (x === Infinity ? "Infinity" : x));
+  console.log(`chosen on validation: ${show(chosen.setting)}`);
   for (const [name, pts] of [
     ["validation", valPoints],
     ["test", testPoints],
@@ -394,7 +400,7 @@ async function main(): Promise<void> {
     console.log(`operating points, ${name}:`);
     for (const o of pts) {
       console.log(
-        `  ${JSON.stringify(o.setting)}: P ${f2(o.precision)} drift ${f2(o.driftRecall)} <10% ${f2(o.driftBefore10)} ` +
+        `  ${show(o.setting)}: P ${f2(o.precision)} drift ${f2(o.driftRecall)} <10% ${f2(o.driftBefore10)} ` +
           `min event ${f2(o.minEventRecall)} FA/day ${f2(o.cleanFalseAlarmsPerDay, 3)}`,
       );
     }

@@ -92,7 +92,7 @@ export interface CheckResult {
  * within budget, then the highest precision (docs/validation.md, bench/results/validation.json).
  */
 export const DEFAULT_K = 6;
-export const DEFAULT_LEVEL_K = 5;
+export const DEFAULT_LEVEL_K = 4.5;
 /** CUSUM allowance, in hourly innovation sigma per hour (drifts slower than this are not accumulated). */
 export const DEFAULT_CUSUM_K = 1;
 /** CUSUM alarm threshold, in hourly innovation sigma. */
