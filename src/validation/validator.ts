@@ -251,6 +251,9 @@ export class StreamingValidator {
   /** Grid instants as the far end of an interpolation, forecast with the temperature known at the near end. */
   private readonly rightCache = new Map<number, Forecast>();
   private memoT = NaN;
+  private rebaseT = NaN;
+  private rebaseTemp = NaN;
+  private rebaseF = NaN;
   private memoTemp = NaN;
   private memo: Forecast = { f: NaN, missing: null, hourVar: NaN };
 
@@ -417,7 +420,13 @@ export class StreamingValidator {
     if (!this.needed[TEMPERATURE] || Number.isNaN(st.refTemp) || t - st.refT >= HOUR_MS) return;
     const known = this.history.temperatureKnownAt(t);
     if (known === st.refTemp || !Number.isFinite(known)) return;
-    const f = this.exactForecast(st.refT, known).f;
+    // Every source of an instant has the same reference time and temperature: one SVR evaluation for all.
+    if (this.rebaseT !== st.refT || this.rebaseTemp !== known) {
+      this.rebaseT = st.refT;
+      this.rebaseTemp = known;
+      this.rebaseF = this.exactForecast(st.refT, known).f;
+    }
+    const f = this.rebaseF;
     if (Number.isFinite(f)) st.ref = st.refValue - f;
     st.refTemp = known;
   }
@@ -426,6 +435,7 @@ export class StreamingValidator {
     this.cache.clear();
     this.rightCache.clear();
     this.memoT = NaN;
+    this.rebaseT = NaN;
   }
 
   /** The source's robust running residual spread (sd units), never below half of sd_res. */
