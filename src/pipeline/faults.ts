@@ -2,7 +2,7 @@ import { createRng, type Rng } from "../common/rng";
 
 /** The faults a run injects, so the report can show what the checks caught (ground truth). */
 export type FaultKind =
-  "spike" | "unit" | "dropout" | "stuck" | "unknownTerminal" | "badSignature" | "staleTimestamp" | "replay";
+  "spike" | "unit" | "dropout" | "stuck" | "drift" | "unknownTerminal" | "badSignature" | "staleTimestamp" | "replay";
 
 export interface FaultOptions {
   /** Per reading: chance of a spike of ±20-50%. */
@@ -14,6 +14,14 @@ export interface FaultOptions {
   /** Stuck-value events per simulated day (a meter repeats one value for `stuckPeriods`). */
   stuckPerDay: number;
   stuckPeriods: number;
+  /**
+   * Drift events per simulated day: a meter's calibration runs off linearly to +/- U(driftMin, driftMax) of the
+   * true value over `driftPeriods`, then resets (the shape grid:validate injects, issue 14).
+   */
+  driftPerDay: number;
+  driftPeriods: number;
+  driftMin: number;
+  driftMax: number;
   /** Per day: packages from an unregistered terminal. */
   unknownTerminalPerDay: number;
   /** Per day: packages signed by the wrong key. */
@@ -30,6 +38,10 @@ export const DEFAULT_FAULTS: Readonly<FaultOptions> = Object.freeze({
   dropoutRate: 0.001,
   stuckPerDay: 1,
   stuckPeriods: 24,
+  driftPerDay: 1,
+  driftPeriods: 48,
+  driftMin: 0.2,
+  driftMax: 0.5,
   unknownTerminalPerDay: 2,
   badSignaturePerDay: 2,
   staleTimestampPerDay: 3,
@@ -43,6 +55,10 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   dropoutRate: 0,
   stuckPerDay: 0,
   stuckPeriods: 24,
+  driftPerDay: 0,
+  driftPeriods: 48,
+  driftMin: 0.2,
+  driftMax: 0.5,
   unknownTerminalPerDay: 0,
   badSignaturePerDay: 0,
   staleTimestampPerDay: 0,
@@ -55,10 +71,16 @@ export interface StuckEvent {
   toPeriod: number;
 }
 
+export interface DriftEvent extends StuckEvent {
+  /** Signed relative error reached at `toPeriod`. */
+  magnitude: number;
+}
+
 /** The day-level part of the plan, drawn once from the seed so every period (and a resume) agrees on it. */
 export interface FaultPlan {
   options: FaultOptions;
   stuck: StuckEvent[];
+  drift: DriftEvent[];
   /** Period -> terminal indices affected. */
   unknownTerminal: Map<number, number>;
   badSignature: Map<number, number[]>;
@@ -102,9 +124,43 @@ export function planFaults(
   return {
     options: o,
     stuck,
+    drift: planDrifts(seed, periods, meters, o, perRun(o.driftPerDay)),
     unknownTerminal: new Map([...unknown].map(([p, list]) => [p, list.length])),
     badSignature: scatter(rng, perRun(o.badSignaturePerDay), periods, producers),
     staleTimestamp: scatter(rng, perRun(o.staleTimestampPerDay), periods, producers),
     replay: scatter(rng, perRun(o.replayPerDay), periods, producers),
   };
+}
+
+/** Drift events from their own random stream, so adding them leaves every other fault of a seed where it was. */
+function planDrifts(
+  seed: number,
+  periods: number,
+  meters: readonly number[],
+  o: FaultOptions,
+  count: number,
+): DriftEvent[] {
+  const rng = createRng(seed).fork("drift-plan");
+  const out: DriftEvent[] = [];
+  for (let i = 0; i < count && meters.length > 0; i++) {
+    const fromPeriod = rng.int(0, Math.max(0, periods - o.driftPeriods));
+    const sign = rng.next() < 0.5 ? -1 : 1;
+    out.push({
+      terminal: meters[rng.int(0, meters.length - 1)],
+      fromPeriod,
+      toPeriod: Math.min(periods, fromPeriod + o.driftPeriods),
+      magnitude: sign * (o.driftMin + (o.driftMax - o.driftMin) * rng.next()),
+    });
+  }
+  return out;
+}
+
+/**
+ * The factor a drift multiplies a terminal's reading by at `period` + `fraction` of it (1 when no drift is
+ * under way): the error ramps linearly from 0 at the drift's start to its magnitude at its end.
+ */
+export function driftFactor(plan: FaultPlan, terminal: number, period: number, fraction: number): number {
+  const d = plan.drift.find((e) => e.terminal === terminal && period >= e.fromPeriod && period < e.toPeriod);
+  if (!d) return 1;
+  return 1 + (d.magnitude * (period - d.fromPeriod + fraction)) / (d.toPeriod - d.fromPeriod);
 }

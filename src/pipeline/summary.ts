@@ -8,12 +8,21 @@ import { recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
 import { keccak256Hex } from "../merkle/keccak";
 import { renderRunReport } from "../report/runReport";
 import { DEFAULT_ALGORITHMS } from "../routing/algorithms";
+import { delayStats, EVENT_BUDGET } from "../validation/metrics";
 import type { Journal, JournalRecord } from "./journal";
 import type { RunOptions } from "./options";
 import type { ScenarioTerminal } from "./scenario";
-import type { AlgorithmKey, PeriodRouting, RunSummary } from "./summaryTypes";
+import {
+  READING_FAULTS,
+  type AlgorithmKey,
+  type FaultEventScore,
+  type PeriodRouting,
+  type ReadingFault,
+  type RunSummary,
+} from "./summaryTypes";
 
-export type { AlgorithmKey, PeriodRouting, RunSummary } from "./summaryTypes";
+export { READING_FAULTS } from "./summaryTypes";
+export type { AlgorithmKey, FaultEventScore, PeriodRouting, ReadingFault, RunSummary } from "./summaryTypes";
 
 /** The algorithms a run records per period: QT-DR and the three baselines. */
 export const ALGORITHM_NAMES = DEFAULT_ALGORITHMS;
@@ -33,6 +42,63 @@ export interface SummaryInput {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/**
+ * Groups faulty readings into events (a stuck or drift run of one terminal is one event; each spike, dropout or
+ * unit error is its own) and scores them as grid:validate does: caught within the kind's budget counted from
+ * the event's first reading (for drift that is stricter than grid:validate, which counts from 5% error), and
+ * the delay to the first quarantined reading. "withoutPeer" counts only readings some other rule flagged too.
+ */
+export function scoreFaultEvents(records: readonly JournalRecord[]): RunSummary["faultEvents"] {
+  const byKey = new Map<string, { t: number; flagged: boolean; byOthers: boolean }[]>();
+  for (const r of records) {
+    if (r.kind !== 1 || !READING_FAULTS.includes(r.fault as ReadingFault)) continue;
+    const t = Date.parse((JSON.parse(r.payload) as { dataTime: string }).dataTime);
+    const flagged = r.status === "quarantined";
+    const key = `${r.fault}|${r.terminalId}`;
+    const list = byKey.get(key) ?? [];
+    list.push({ t, flagged, byOthers: flagged && r.reason !== "PEER_DEVIATION" });
+    byKey.set(key, list);
+  }
+  const out: RunSummary["faultEvents"] = {};
+  for (const kind of READING_FAULTS) {
+    const events: { t: number; flagged: boolean; byOthers: boolean }[][] = [];
+    for (const [key, list] of byKey) {
+      if (!key.startsWith(`${kind}|`)) continue;
+      list.sort((a, b) => a.t - b.t);
+      if (kind !== "stuck" && kind !== "drift") {
+        list.forEach((x) => events.push([x]));
+        continue;
+      }
+      // One run per event: readings of one terminal less than an hour apart.
+      let run: typeof list = [];
+      for (const x of list) {
+        if (run.length && x.t - run[run.length - 1].t >= 3_600_000) {
+          events.push(run);
+          run = [];
+        }
+        run.push(x);
+      }
+      if (run.length) events.push(run);
+    }
+    if (events.length === 0) continue;
+    const score = (hit: (x: { flagged: boolean; byOthers: boolean }) => boolean): FaultEventScore => {
+      const budget = EVENT_BUDGET[kind];
+      const delays: number[] = [];
+      let inBudget = 0;
+      for (const ev of events) {
+        const i = ev.findIndex(hit);
+        if (i < 0) continue;
+        const delayMs = ev[i].t - ev[0].t;
+        delays.push(delayMs / 3_600_000);
+        if (budget.hours !== undefined ? delayMs <= budget.hours * 3_600_000 : i < (budget.readings ?? 1)) inBudget++;
+      }
+      return { events: events.length, inBudget, recall: inBudget / events.length, delayHours: delayStats(delays) };
+    };
+    out[kind] = { withPeer: score((x) => x.flagged), withoutPeer: score((x) => x.byOthers) };
+  }
+  return out;
+}
 
 function toRecord(r: JournalRecord): GridRecord {
   return {
@@ -175,6 +241,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     quarantineReasons: counts.reasons,
     faults,
     falseAlarms,
+    faultEvents: scoreFaultEvents(records),
     batches: { anchored: confirmed.length, failed: batches.length - confirmed.length, transactions: txs.size },
     gas: {
       total: totalGas,

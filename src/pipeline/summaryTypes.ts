@@ -3,6 +3,18 @@
  * in a module of their own so that neither imports the other's code.
  */
 import type { AlgorithmName } from "../routing/algorithms";
+import type { Delay } from "../validation/metrics";
+
+/** Reading faults scored as events. */
+export const READING_FAULTS = ["spike", "stuck", "drift", "dropout", "unit"] as const;
+export type ReadingFault = (typeof READING_FAULTS)[number];
+
+export interface FaultEventScore {
+  events: number;
+  inBudget: number;
+  recall: number | null;
+  delayHours: Delay;
+}
 
 export type AlgorithmKey = AlgorithmName;
 
@@ -23,6 +35,11 @@ export interface RunSummary {
   faults: Record<string, { injected: number; quarantined: number; missed: number }>;
   /** Quarantined records that carried no injected fault (false alarms). */
   falseAlarms: number;
+  /**
+   * Reading faults as events (issue 14): per kind, events caught within their latency budget and the delay,
+   * with the peer check and without it (what the other rules caught on their own).
+   */
+  faultEvents: Partial<Record<ReadingFault, { withPeer: FaultEventScore; withoutPeer: FaultEventScore }>>;
   batches: { anchored: number; failed: number; transactions: number };
   gas: { total: number; perBatch: number; perRecord: number };
   verifiedSamples: { ok: number; failed: number };

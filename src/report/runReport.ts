@@ -4,6 +4,7 @@ import type { RunOptions } from "../pipeline/options";
 import type { ScenarioTerminal } from "../pipeline/scenario";
 import type { PeriodRouting, RunSummary } from "../pipeline/summaryTypes";
 import { DEFAULT_ALGORITHMS as ALGORITHM_NAMES } from "../routing/algorithms";
+import { RULE_OF_REASON, type ReasonCode } from "../validation/validator";
 
 export interface RunReportInput {
   summary: RunSummary;
@@ -228,6 +229,14 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
     a === "QT-DR" ? "—" : `${fmt(100 * (1 - s.lbNet["QT-DR"] / s.lbNet[a]), 1)} %`,
   ]);
   const faultRows = Object.entries(s.faults).map(([kind, f]) => [kind, f.injected, f.quarantined, f.missed]);
+  const events = s.faultEvents ?? {};
+  const delay = (h: number | null): string => (h === null ? "—" : `${fmt(h, 2)} h`);
+  const eventRows = Object.entries(events).map(([kind, e]) => [
+    kind,
+    e.withPeer.events,
+    `${e.withPeer.inBudget} (${delay(e.withPeer.delayHours.median)})`,
+    `${e.withoutPeer.inBudget} (${delay(e.withoutPeer.delayHours.median)})`,
+  ]);
   const tamper = s.tamper;
   const ok = s.invariant.holds && s.verifiedSamples.failed === 0 && s.tamperDetected && s.batches.failed === 0;
 
@@ -265,12 +274,19 @@ ${card("wall time", `${fmt(s.wallMs / 1000, 1)} s`)}
 
 <section><h2>Why records were quarantined</h2>
 ${table(
-  ["reason", "records"],
-  Object.entries(s.quarantineReasons).map(([r, n]) => [r, n]),
+  ["reason", "rule that flagged", "records"],
+  Object.entries(s.quarantineReasons).map(([r, n]) => [r, RULE_OF_REASON[r as ReasonCode] ?? "door check", n]),
 )}
 <h2 style="margin-top:14px">Injected faults (ground truth) and what the checks caught</h2>
 ${table(["fault", "injected", "quarantined", "missed"], faultRows)}
 <p class="muted">Quarantined records with no injected fault (false alarms): ${fmt(s.falseAlarms)}. Faults a checker misses are anchored as ordinary records: the report counts them here instead of hiding them.</p>
+${
+  eventRows.length
+    ? `<h2 style="margin-top:14px">Reading faults as events: caught within budget (median delay)</h2>
+${table(["fault", "events", "with the peer check", "without it"], eventRows)}
+<p class="muted">Budgets from the first faulty reading: spike, dropout and unit error 1 reading, stuck 2, drift 3 hours.</p>`
+    : ""
+}
 </section>
 
 <section><h2>Readings against the forecast</h2>

@@ -1,4 +1,5 @@
-import type { CommonTaskOptions } from "./options";
+import type { CommonTaskOptions, ValidateTaskOptions } from "./options";
+import { DEFAULT_REFIT, type RefitOptions } from "./refit";
 import type { ModelOptions, ValidationReport } from "./run";
 import { PLAIN_RULE, type ValidatorOptions } from "./validator";
 
@@ -17,6 +18,7 @@ export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void
     preset: opts.preset,
     train: {
       hMin: opts.hMin,
+      screen: opts.screen,
       searchBudgetMs: opts.searchBudget === undefined ? undefined : opts.searchBudget * 1000,
     },
     log,
@@ -25,6 +27,14 @@ export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void
 
 export function toValidatorOptions(opts: CommonTaskOptions): ValidatorOptions {
   return { k: opts.k, threshold: opts.threshold, ...(opts.plainRule ? PLAIN_RULE : {}) };
+}
+
+export function toRefitOptions(opts: ValidateTaskOptions): RefitOptions {
+  return {
+    ...DEFAULT_REFIT,
+    everyDays: opts.refitDays ?? DEFAULT_REFIT.everyDays,
+    windowDays: opts.refitWindow ?? DEFAULT_REFIT.windowDays,
+  };
 }
 
 const pct = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
@@ -58,6 +68,22 @@ export function formatValidationSummary(r: ValidationReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(", ") || "none"
     }`,
+  );
+  const d = r.detection;
+  if (d) {
+    const kinds = Object.entries(d.events)
+      .map(([k, e]) => `${k} ${e.inBudget}/${e.injected}`)
+      .join(", ");
+    const f = (x: number | null, digits = 2): string => (x === null ? "-" : x.toFixed(digits));
+    lines.push(
+      `detection: precision ${f(d.precision)}, point F1 ${f(d.pointF1)}, NAB ${f(d.nabScore, 1)}, ` +
+        `clean false alarms ${f(d.cleanFalseAlarmsPerDay, 3)}/day; events in budget: ${kinds}; ` +
+        `drift flagged before 10% / 20% error: ${f(d.driftBeforeError["10"])} / ${f(d.driftBeforeError["20"])}`,
+    );
+  }
+  lines.push(
+    `refit: every ${r.refit.options.everyDays} days on ${r.refit.options.windowDays} trailing days, ` +
+      `${r.refit.detection.refits} refits, ${Math.round(r.refit.detection.meanMs)} ms each`,
   );
   lines.push(`throughput: ${Math.round(r.throughput.checksPerSecond)} checks/s over ${r.throughput.checks} readings`);
   return lines.join("\n");

@@ -77,21 +77,84 @@ export function column(d: Dataset, j: number): Float64Array {
   return out;
 }
 
-/** Pearson h of one factor against load, and whether it passed `|h| >= hMin`. */
+/** How a factor passed (or failed) the screen. */
+export type ScreenRule = "calendar" | "pearson" | "degreeDays";
+
+/** One factor's screen result: Pearson h against load always, and the score the screen used. */
 export interface FactorReport {
   name: Factor;
-  /** Null when the factor is constant over the training rows (correlation undefined). */
+  /** Pearson h; null when the factor is constant over the training rows (correlation undefined). */
   h: number | null;
   kept: boolean;
+  /** The dependence the screen measured (|h|, or the strongest degree-day |h| for temperature); absent in old models. */
+  score?: number | null;
+  /** Which rule decided. */
+  rule?: ScreenRule;
 }
 
 /** Default `h_min` of ALGORITHMS.md 9.2. */
 export const DEFAULT_H_MIN = 0.2;
 
-/** Pearson selection on the training rows (ALGORITHMS.md 9.2); every factor is reported. */
-export function selectFactors(train: Dataset, hMin: number = DEFAULT_H_MIN): FactorReport[] {
+/**
+ * "nonlinear" (default): calendar factors are always kept (the weekly and holiday shape is real even where its
+ * linear correlation with load is near 0), temperature is judged by its strongest heating/cooling degree term
+ * (load depends on temperature through a U shape that Pearson's h misses on a mild year), lags by |h|.
+ * "pearson": P003's literal screen, |h| >= h_min for every factor.
+ */
+export const FACTOR_SCREENS = ["nonlinear", "pearson"] as const;
+export type FactorScreen = (typeof FACTOR_SCREENS)[number];
+export const DEFAULT_FACTOR_SCREEN: FactorScreen = "nonlinear";
+
+/** Balance point of the degree terms (65 degrees F, the US utilities' convention). */
+export const DEGREE_DAY_BASE_C = 18.3;
+
+const CALENDAR: ReadonlySet<Factor> = new Set(["hourSin", "hourCos", "weekdaySin", "weekdayCos", "holiday"]);
+
+const finiteOrNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+/** Factor screen on the training rows (ALGORITHMS.md 9.2, or its non-linear default); every factor is reported. */
+export function selectFactors(
+  train: Dataset,
+  hMin: number = DEFAULT_H_MIN,
+  screen: FactorScreen = DEFAULT_FACTOR_SCREEN,
+): FactorReport[] {
   return FACTORS.map((name, j) => {
-    const h = pearson(column(train, j), train.y);
-    return { name, h: Number.isNaN(h) ? null : h, kept: !Number.isNaN(h) && Math.abs(h) >= hMin };
+    const col = column(train, j);
+    const h = finiteOrNull(pearson(col, train.y));
+    if (screen === "pearson") {
+      return {
+        name,
+        h,
+        kept: h !== null && Math.abs(h) >= hMin,
+        score: h === null ? null : Math.abs(h),
+        rule: "pearson",
+      };
+    }
+    if (CALENDAR.has(name)) {
+      return { name, h, kept: true, score: h === null ? null : Math.abs(h), rule: "calendar" };
+    }
+    if (name === "temperature") {
+      const score = degreeDayDependence(col, train.y);
+      return { name, h, kept: score !== null && score >= hMin, score, rule: "degreeDays" };
+    }
+    return {
+      name,
+      h,
+      kept: h !== null && Math.abs(h) >= hMin,
+      score: h === null ? null : Math.abs(h),
+      rule: "pearson",
+    };
   });
+}
+
+/**
+ * The strongest |Pearson h| of load against temperature, heating degrees `max(0, base - T)` and cooling degrees
+ * `max(0, T - base)`: a U-shaped dependence shows in one of the degree terms even when h(T) is near 0.
+ * Null when temperature is unknown or constant.
+ */
+export function degreeDayDependence(temperature: ArrayLike<number>, load: ArrayLike<number>): number | null {
+  const hdd = Float64Array.from(temperature, (t) => Math.max(0, DEGREE_DAY_BASE_C - t));
+  const cdd = Float64Array.from(temperature, (t) => Math.max(0, t - DEGREE_DAY_BASE_C));
+  const hs = [pearson(temperature, load), pearson(hdd, load), pearson(cdd, load)].filter((x) => !Number.isNaN(x));
+  return hs.length === 0 ? null : Math.max(...hs.map(Math.abs));
 }

@@ -31,7 +31,7 @@ const ALL_NEEDED: readonly boolean[] = FACTORS.map(() => true);
  * Writes all candidate factors of one instant into `out` (length N_FACTORS) and returns null, or
  * returns what was missing. Hour of day is fractional (quarter-hour readings are fine); the lags are
  * the same local clock time 24 h and 168 h earlier, looked up (interpolated) in `history`. A missing
- * `temperatureC` (NaN) falls back to the history's temperature. Factors not `needed` by a model are
+ * `temperatureC` (NaN) falls back to the history's last temperature observed at or before the instant. Factors not `needed` by a model are
  * not looked up (they are written as NaN when they would need a lookup).
  */
 export function factorRow(
@@ -54,7 +54,8 @@ export function factorRow(
   out[3] = Math.cos((TWO_PI * weekday) / 7);
   out[4] = holidayFlag(day, epochMs, offsetMin, clock);
   let temp = temperatureC;
-  if (!Number.isFinite(temp) && needed[TEMPERATURE]) temp = history.temperatureAt(epochMs);
+  // Only the temperature observed by then: interpolating towards the next hourly sample would look ahead.
+  if (!Number.isFinite(temp) && needed[TEMPERATURE]) temp = history.temperatureKnownAt(epochMs);
   out[TEMPERATURE] = temp;
   if (needed[TEMPERATURE] && !Number.isFinite(temp)) return "NO_TEMPERATURE";
   out[LAG24] = needed[LAG24] ? history.valueAt(localHoursBefore(epochMs, 24, clock)) : NaN;

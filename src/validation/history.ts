@@ -69,6 +69,42 @@ export class LoadHistory {
     return this.lookup(this.temp, epochMs);
   }
 
+  /**
+   * The last temperature observed at or before an instant (no interpolation towards the next sample, which
+   * would be a look-ahead of up to one step), or NaN when the last sample is older than the interpolation limit.
+   */
+  temperatureKnownAt(epochMs: number): number {
+    const i = this.indexAtOrBefore(epochMs);
+    if (i < 0 || epochMs - this.t[i] > this.maxInterpolationMs) return NaN;
+    return this.temp[i];
+  }
+
+  /** Samples with `from <= t <= to`, as plain arrays (for refits on the validated history). */
+  slice(from: number, to: number): { timestamps: number[]; load: number[]; temperature: number[] } {
+    const out = { timestamps: [] as number[], load: [] as number[], temperature: [] as number[] };
+    for (let i = Math.max(0, this.indexAtOrBefore(from)); i < this.n && this.t[i] <= to; i++) {
+      if (this.t[i] < from) continue;
+      out.timestamps.push(this.t[i]);
+      out.load.push(this.v[i]);
+      out.temperature.push(this.temp[i]);
+    }
+    return out;
+  }
+
+  /** Index of the last sample at or before `ms`, or -1. */
+  private indexAtOrBefore(ms: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    if (hi < 0 || ms < this.t[0]) return -1;
+    if (ms >= this.t[hi]) return hi;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (this.t[mid] <= ms) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private lookup(arr: Float64Array, ms: number): number {
     const t = this.t;
     let lo = 0;

@@ -3,7 +3,13 @@
  *
  *   const { validator } = await openValidator({ modelPath: "out/validator.json" });
  *   const r = validator.check({ timestamp, value: reading / terminalScale, temperatureC, source: terminalId });
- *   if (!r.ok) quarantine(reading, r.reason);
+ *   if (!r.ok) quarantine(reading, r.reason, r.flaggedBy);
+ *
+ * Many terminals (pipeline, gateway): a ValidateStage per run, readings grouped by instant, peer check on
+ * (docs/validation.md, "Pipeline and gateway"):
+ *
+ *   const stage = new ValidateStage({ model, series, startMs, peers: PeerConsensus.fromCase(grid, terminals) });
+ *   for (const c of stage.checkReadings(periodReadings)) if (!c.result.ok) quarantine(c.reading, c.result);
  */
 import { existsSync } from "node:fs";
 import { DEFAULT_DATA } from "./options";
@@ -14,8 +20,14 @@ import { prepare } from "./run";
 import type { Preset } from "./train";
 import { StreamingValidator, type ValidatorOptions } from "./validator";
 
-export { StreamingValidator } from "./validator";
-export type { CheckResult, Reading, ReasonCode, ValidatorOptions } from "./validator";
+export { StreamingValidator, RULE_OF_REASON } from "./validator";
+export type { CheckContext, CheckResult, FlagRule, Reading, ReasonCode, ValidatorOptions } from "./validator";
+export { PeerConsensus, DEFAULT_PEER_OPTIONS } from "./peers";
+export type { PeerOptions, PeerReading, PeerVerdict } from "./peers";
+export { ValidateStage } from "./stage";
+export type { CheckedReading, StageOptions, StageReading } from "./stage";
+export { RollingRefit, DEFAULT_REFIT, NO_REFIT } from "./refit";
+export type { RefitCost, RefitOptions } from "./refit";
 export { loadModel, saveModel } from "./model";
 export type { ValidatorModel } from "./model";
 export { LoadHistory } from "./history";

@@ -62,7 +62,17 @@ const residualSchema = z.object({
 const modelSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   zone: z.enum(ZONE_NAMES as [ZoneName, ...ZoneName[]]),
-  factors: z.array(z.object({ name: z.enum(FACTORS), h: num.nullable(), kept: z.boolean() })).length(N_FACTORS),
+  factors: z
+    .array(
+      z.object({
+        name: z.enum(FACTORS),
+        h: num.nullable(),
+        kept: z.boolean(),
+        score: num.nullable().optional(),
+        rule: z.enum(["calendar", "pearson", "degreeDays"]).optional(),
+      }),
+    )
+    .length(N_FACTORS),
   scaling: z.object({ mean: z.array(num), sd: z.array(num.positive()), targetMean: num, targetSd: num.positive() }),
   svr: z.object({
     d: z.number().int().positive(),

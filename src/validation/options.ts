@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_ZONE, ZONE_NAMES, type ZoneName } from "./clock";
+import { FACTOR_SCREENS, type FactorScreen } from "./dataset";
 
 /**
  * Options of grid:validate and grid:forecast, their defaults and their validation. Free of heavy
@@ -24,6 +25,8 @@ export interface CommonTaskOptions {
   /** Save the trained model here. */
   saveModel?: string;
   hMin?: number;
+  /** Factor screen: nonlinear (default) or pearson (P003). */
+  screen?: FactorScreen;
   k?: number;
   threshold?: number;
   /** The literal ALGORITHMS.md 9.4 rule only: plain forecast, k * sd_res, no extra checks. */
@@ -37,6 +40,10 @@ export interface CommonTaskOptions {
 export interface ValidateTaskOptions extends CommonTaskOptions {
   testFrom: string;
   testTo: string;
+  /** Days between rolling refits over the test range (0: train once). */
+  refitDays?: number;
+  /** Trailing days each refit trains on. */
+  refitWindow?: number;
   /** JSON report path; printed to stdout when absent. */
   out?: string;
 }
@@ -57,6 +64,7 @@ const common = {
   model: z.string().min(1).optional(),
   saveModel: z.string().min(1).optional(),
   hMin: z.number().min(0).max(1).optional(),
+  screen: z.enum(FACTOR_SCREENS).optional(),
   k: z.number().positive().optional(),
   threshold: z.number().positive().optional(),
   plainRule: z.boolean(),
@@ -69,6 +77,8 @@ const ValidateSchema = z.strictObject({
   ...common,
   testFrom: z.string().min(1),
   testTo: z.string().min(1),
+  refitDays: z.number().min(0).optional(),
+  refitWindow: z.number().positive().optional(),
   out: z.string().min(1).optional(),
 });
 

@@ -109,7 +109,7 @@ export async function runForecastPlot(opts: ForecastPlotOptions): Promise<{ path
   const fc = new Forecaster(p.model);
   const svr = fc.forecastRows(data.x, data.n, "svr");
   const elm = fc.forecastRows(data.x, data.n, "elm");
-  const stream = streamValidate(p.model, p.series, from, to, {
+  const stream = await streamValidate(p.model, p.series, from, to, {
     injectSeed: opts.inject,
     // A week is short: one event of each kind, half a day apart.
     inject: { separationHours: 12 },

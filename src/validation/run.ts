@@ -1,11 +1,20 @@
 import { DEFAULT_ZONE, localClock, parseLocalDate, type LocalClock, type ZoneName } from "./clock";
 import { buildDataset, type Dataset, type FactorReport } from "./dataset";
+import { N_FACTORS } from "./features";
 import { LoadHistory } from "./history";
 import type { InjectOptions } from "./inject";
 import { FORECASTERS, Forecaster, loadModel, saveModel, type ForecasterName, type ValidatorModel } from "./model";
 import { readLoadCsv, type Gap, type LoadSeries, type SkippedRow } from "./series";
 import { mape, rmse } from "./stats";
-import { streamValidate, type AnomalyReport, type FlaggedReading, type StreamOutcome } from "./stream";
+import type { DetectionMetrics } from "./metrics";
+import { DEFAULT_REFIT, type RefitCost, type RefitOptions } from "./refit";
+import {
+  refitSchedule,
+  streamValidate,
+  type AnomalyReport,
+  type FlaggedReading,
+  type ModelSchedule,
+} from "./stream";
 import { trainValidatorModel, type Preset, type TrainOptions, type TrainReport } from "./train";
 import { DEFAULT_K, PLAIN_RULE, type ValidatorOptions } from "./validator";
 
@@ -66,6 +75,20 @@ export async function prepare(opts: ModelOptions): Promise<Prepared> {
     if (!opts.valFrom || !opts.valTo) throw new Error("give both --val-from and --val-to, or neither");
     valFrom = parseLocalDate(opts.valFrom, clock);
     valTo = parseLocalDate(opts.valTo, clock, true);
+    if (!(valTo > valFrom)) throw new Error(`--val-to (${opts.valTo}) must be after --val-from`);
+    // Validation rows calibrate sd_res; a row seen in training would shrink it and hide real errors.
+    refuseOverlap(
+      "training",
+      opts.trainFrom,
+      opts.trainTo,
+      trainFrom,
+      trainTo,
+      "validation",
+      opts.valFrom,
+      opts.valTo,
+      valFrom,
+      valTo,
+    );
   } else {
     const inRange = series.timestamps.filter((t) => t >= trainFrom && t <= trainTo);
     if (inRange.length < 10) throw new Error(`the training range holds ${inRange.length} rows of ${opts.data}`);
@@ -114,6 +137,8 @@ export interface ValidationRunOptions extends ModelOptions {
   k?: number;
   threshold?: number;
   validator?: ValidatorOptions;
+  /** Rolling refit (default weekly on the trailing year; `everyDays: 0` trains once). */
+  refit?: RefitOptions;
 }
 
 export interface ModelScore {
@@ -147,8 +172,16 @@ export interface ValidationReport {
     ELM: (ModelScore & { params: NonNullable<ValidatorModel["elm"]>["params"] }) | null;
     seasonalNaive: ModelScore;
   };
+  /**
+   * Issue 14's detection metrics on the injected test range (null without --inject); cleanFalseAlarmsPerDay is
+   * measured in the same command on the same range without injection.
+   */
+  detection: DetectionMetrics | null;
+  /** Point counts of the injected run (pre-issue-14 detail: point recall is mostly a drift-timeliness figure). */
   anomalies: AnomalyReport;
   flagged: FlaggedReading[];
+  /** What the rolling refit cost: in the forecast scores, and in the detection runs on the validated history. */
+  refit: { options: RefitOptions; forecast: RefitCost; detection: RefitCost };
   detector: {
     forecaster: ForecasterName;
     k: number;
@@ -167,37 +200,112 @@ export interface ValidationReport {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Forecasts of each test row by the model in force at its time (the base model before the first refit). */
+export function scheduledForecasts(
+  base: ValidatorModel,
+  schedule: ModelSchedule,
+  rows: Dataset,
+  which: ForecasterName,
+): Float64Array {
+  const out = new Float64Array(rows.n);
+  let fc = new Forecaster(base);
+  let next = 0;
+  for (let i = 0; i < rows.n; i++) {
+    while (next < schedule.length && schedule[next].from <= rows.timestamps[i])
+      fc = new Forecaster(schedule[next++].model);
+    out[i] = fc.forecast(rows.x, i * N_FACTORS, which);
+  }
+  return out;
+}
+
+/** Throws when two inclusive ranges share an instant, naming both as the user gave them. */
+export function refuseOverlap(
+  nameA: string,
+  fromA: string,
+  toA: string,
+  a0: number,
+  a1: number,
+  nameB: string,
+  fromB: string,
+  toB: string,
+  b0: number,
+  b1: number,
+): void {
+  if (a0 <= b1 && b0 <= a1) {
+    throw new Error(
+      `the ${nameA} range (${fromA} .. ${toA}) overlaps the ${nameB} range (${fromB} .. ${toB}): ` +
+        `the ${nameB} figures would be measured on rows the model was fitted on; give disjoint ranges`,
+    );
+  }
+}
+
 /** Trains (or loads) the validator, scores the forecasters on the test range and runs detection there. */
 export async function runValidation(opts: ValidationRunOptions): Promise<ValidationReport> {
   const p = await prepare(opts);
   const testFrom = parseLocalDate(opts.testFrom, p.clock);
   const testTo = parseLocalDate(opts.testTo, p.clock, true);
   if (!(testTo > testFrom)) throw new Error(`--test-to (${opts.testTo}) must be after --test-from`);
+  refuseOverlap(
+    "training",
+    opts.trainFrom,
+    opts.trainTo,
+    p.ranges.trainFrom,
+    p.ranges.trainTo,
+    "test",
+    opts.testFrom,
+    opts.testTo,
+    testFrom,
+    testTo,
+  );
+  const [vf, vt] = [opts.valFrom ?? iso(p.ranges.valFrom), opts.valTo ?? iso(p.ranges.valTo)];
+  refuseOverlap(
+    "validation",
+    vf,
+    vt,
+    p.ranges.valFrom,
+    p.ranges.valTo,
+    "test",
+    opts.testFrom,
+    opts.testTo,
+    testFrom,
+    testTo,
+  );
   const test = buildDataset(p.series, p.history, p.clock, testFrom, testTo);
   if (test.n === 0) throw new Error(`no test rows with lag history between ${opts.testFrom} and ${opts.testTo}`);
-  const fc = new Forecaster(p.model);
+  const refit = opts.refit ?? DEFAULT_REFIT;
+  // Forecast scores: the models a rolling refit on the file's rows uses, each on its own week.
+  const { schedule, cost: forecastCost } = await refitSchedule(p.model, p.series, testFrom, testTo, refit);
   const score = (which: ForecasterName, trainMs: number): ModelScore => {
-    const pred = fc.forecastRows(test.x, test.n, which);
+    const pred = scheduledForecasts(p.model, schedule, test, which);
     return { mape: mape(test.y, pred), rmse: rmse(test.y, pred), trainMs };
   };
   const tr = p.trainReport;
   const validatorOptions: ValidatorOptions = { k: opts.k, threshold: opts.threshold, ...opts.validator };
-  const stream = (v: ValidatorOptions): StreamOutcome =>
+  const stream = (v: ValidatorOptions, injectSeed: number | undefined, r: RefitOptions | ModelSchedule) =>
     streamValidate(p.model, p.series, testFrom, testTo, {
-      injectSeed: opts.inject,
+      injectSeed,
       inject: opts.injectOptions,
       validator: v,
+      refit: r,
     });
-  const main = stream(validatorOptions);
+  // The injected run refits on what it validated (missed faults poison later fits, as in real life).
+  const main = await stream(validatorOptions, opts.inject, refit);
+  let detection: DetectionMetrics | null = null;
+  if (main.detection) {
+    const clean = await stream(validatorOptions, undefined, refit);
+    const days = (testTo - testFrom + 1) / 86_400_000;
+    const flags = clean.results.filter((x) => !x.ok).length;
+    detection = { ...main.detection, cleanFalseAlarmsPerDay: flags / days };
+  }
   const alternatives: Record<string, DetectionScore> = {};
-  const alt = (name: string, v: ValidatorOptions): void => {
-    const r = stream({ ...validatorOptions, ...v }).report;
+  const alt = async (name: string, v: ValidatorOptions): Promise<void> => {
+    const r = (await stream({ ...validatorOptions, ...v }, opts.inject, schedule)).report;
     alternatives[name] = { flagged: r.flagged, precision: r.precision, recall: r.recall };
   };
   for (const which of FORECASTERS) {
-    if (p.model.residuals[which]) alt(which, { forecaster: which });
+    if (p.model.residuals[which]) await alt(which, { forecaster: which });
   }
-  alt("svrPlainRule", PLAIN_RULE);
+  await alt("svrPlainRule", PLAIN_RULE);
   const which = validatorOptions.forecaster ?? "svr";
   const stats = p.model.residuals[which];
   return {
@@ -221,8 +329,10 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
       ELM: p.model.elm ? { ...score("elm", tr?.elm?.trainMs ?? 0), params: p.model.elm.params } : null,
       seasonalNaive: score("seasonalNaive", 0),
     },
+    detection,
     anomalies: main.report,
     flagged: main.flagged,
+    refit: { options: refit, forecast: forecastCost, detection: main.refit },
     detector: {
       forecaster: which,
       k: validatorOptions.k ?? DEFAULT_K,

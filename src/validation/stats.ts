@@ -53,3 +53,11 @@ export function rmse(actual: ArrayLike<number>, forecast: ArrayLike<number>): nu
   for (let i = 0; i < actual.length; i++) s += (actual[i] - forecast[i]) ** 2;
   return Math.sqrt(s / actual.length);
 }
+
+/** Median (NaN when empty). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,8 +1,16 @@
 import { LoadHistory } from "./history";
 import { ANOMALY_KINDS, injectAnomalies, type AnomalyKind, type InjectOptions, type Injection } from "./inject";
+import { detectionMetrics, type DetectionMetrics } from "./metrics";
 import type { ValidatorModel } from "./model";
+import { RollingRefit, type RefitCost, type RefitOptions } from "./refit";
 import type { LoadSeries } from "./series";
-import { StreamingValidator, type CheckResult, type ReasonCode, type ValidatorOptions } from "./validator";
+import {
+  StreamingValidator,
+  type CheckResult,
+  type FlagRule,
+  type ReasonCode,
+  type ValidatorOptions,
+} from "./validator";
 
 /** One quarantined reading, as listed in reports. */
 export interface FlaggedReading {
@@ -10,6 +18,7 @@ export interface FlaggedReading {
   actual: number;
   forecast: number;
   reason: ReasonCode;
+  flaggedBy: FlagRule;
 }
 
 /** Detection quality against injected ground truth (point-wise unless named otherwise). */
@@ -36,15 +45,26 @@ export interface StreamOutcome {
   injection: Injection | null;
   report: AnomalyReport;
   flagged: FlaggedReading[];
-  /** Wall time of the validator calls only. */
+  /** Issue 14's metrics against the injection (null without one); clean false alarms come from the caller. */
+  detection: DetectionMetrics | null;
+  /** Wall time of the validator calls only (refits excluded). */
   checkMs: number;
+  refit: RefitCost;
 }
+
+/** Models fitted ahead of time, each in force from `from` (epoch ms) on: a precomputed rolling refit. */
+export type ModelSchedule = readonly { from: number; model: ValidatorModel }[];
 
 export interface StreamOptions {
   /** Seed for anomaly injection; no injection when undefined. */
   injectSeed?: number;
   inject?: Partial<InjectOptions>;
   validator?: ValidatorOptions;
+  /**
+   * Rolling refit on the validated history (refit.ts), or a schedule of models fitted ahead of time (the
+   * benchmark's parameter sweeps share one, because refitting per run and setting would take hours).
+   */
+  refit?: RefitOptions | ModelSchedule;
 }
 
 /**
@@ -52,13 +72,13 @@ export interface StreamOptions {
  * a live feed would arrive: lags come from the file before `from` and then from the validated stream
  * itself (record mode), so an injected anomaly cannot leak into later forecasts once it is caught.
  */
-export function streamValidate(
+export async function streamValidate(
   model: ValidatorModel,
   series: LoadSeries,
   from: number,
   to: number,
   options: StreamOptions = {},
-): StreamOutcome {
+): Promise<StreamOutcome> {
   const idx: number[] = [];
   for (let i = 0; i < series.timestamps.length; i++) {
     if (series.timestamps[i] >= from && series.timestamps[i] <= to) idx.push(i);
@@ -76,15 +96,30 @@ export function streamValidate(
     options.injectSeed === undefined ? null : injectAnomalies(clean, series.stepMs, options.injectSeed, options.inject);
   const actual = injection ? Array.from(injection.values) : clean;
   const validator = new StreamingValidator(model, history, { ...options.validator, record: true });
-  const t0 = process.hrtime.bigint();
-  const results = idx.map((i, r) =>
-    validator.check({
-      timestamp: timestamps[r],
-      value: actual[r],
-      temperatureC: series.temperature ? series.temperature[i] : undefined,
-    }),
-  );
-  const checkMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const schedule = Array.isArray(options.refit) ? (options.refit as ModelSchedule) : null;
+  const rolling =
+    options.refit && !schedule ? new RollingRefit(options.refit as RefitOptions, validator.clock, from) : null;
+  let next = 0;
+  let checkNs = 0n;
+  const results: CheckResult[] = [];
+  for (let r = 0; r < idx.length; r++) {
+    const t = timestamps[r];
+    if (rolling?.due(t)) validator.replaceModel(await rolling.refit(model, history, t));
+    if (schedule) {
+      let m: ValidatorModel | null = null;
+      while (next < schedule.length && schedule[next].from <= t) m = schedule[next++].model;
+      if (m) validator.replaceModel(m);
+    }
+    const t0 = process.hrtime.bigint();
+    results.push(
+      validator.check({
+        timestamp: t,
+        value: actual[r],
+        temperatureC: series.temperature ? series.temperature[idx[r]] : undefined,
+      }),
+    );
+    checkNs += process.hrtime.bigint() - t0;
+  }
   const flagged: FlaggedReading[] = [];
   results.forEach((res, r) => {
     if (!res.ok) {
@@ -93,10 +128,45 @@ export function streamValidate(
         actual: actual[r],
         forecast: res.forecast,
         reason: res.reason as ReasonCode,
+        flaggedBy: res.flaggedBy as FlagRule,
       });
     }
   });
-  return { timestamps, actual, results, injection, report: scoreDetection(results, injection), flagged, checkMs };
+  const flags = results.map((x) => !x.ok);
+  return {
+    timestamps,
+    actual,
+    results,
+    injection,
+    report: scoreDetection(results, injection),
+    flagged,
+    detection: injection ? detectionMetrics(timestamps, flags, injection, clean) : null,
+    checkMs: Number(checkNs) / 1e6,
+    refit: rolling?.cost() ?? { refits: schedule?.length ?? 0, totalMs: 0, meanMs: 0, rowsPerFit: 0 },
+  };
+}
+
+/**
+ * The models a rolling refit on the file's own rows would use over `[from, to]`: one per `everyDays`, each fitted
+ * on the trailing window before it. A benchmark shares them across runs; a live validator refits on what it
+ * validated instead (`StreamOptions.refit` as RefitOptions).
+ */
+export async function refitSchedule(
+  model: ValidatorModel,
+  series: LoadSeries,
+  from: number,
+  to: number,
+  refit: RefitOptions,
+): Promise<{ schedule: ModelSchedule; cost: RefitCost }> {
+  const history = new LoadHistory(series.timestamps, series.load, series.temperature);
+  const validator = new StreamingValidator(model, history);
+  const rolling = new RollingRefit(refit, validator.clock, from);
+  const schedule: { from: number; model: ValidatorModel }[] = [];
+  for (const t of series.timestamps) {
+    if (t < from || t > to || !rolling.due(t)) continue;
+    schedule.push({ from: t, model: await rolling.refit(model, history, t) });
+  }
+  return { schedule, cost: rolling.cost() };
 }
 
 /** Scores flags against the injection's labels (or just counts them when there is none). */

@@ -1,5 +1,5 @@
 import { FACTORS, N_FACTORS } from "./features";
-import { DEFAULT_H_MIN, selectFactors, type Dataset, type FactorReport } from "./dataset";
+import { DEFAULT_H_MIN, selectFactors, type Dataset, type FactorReport, type FactorScreen } from "./dataset";
 import { trainElm, ElmPredictor, type ElmParams } from "./elm";
 import { MODEL_FORMAT, type ResidualStats, type Scaling, type ValidatorModel } from "./model";
 import { mape, mean, sd } from "./stats";
@@ -40,10 +40,11 @@ export const DEFAULT_SEED = 1;
 
 /**
  * The pipeline's fast preset: the SVR and ELM parameters the default search picks on 2012 / first
- * half of 2013 (docs/validation.md), no search, at most 3,000 evenly spaced rows.
+ * half of 2013 with the non-linear factor screen (docs/validation.md), no search, at most 3,000 evenly
+ * spaced rows.
  */
 export const FAST_PRESET = {
-  svr: { C: 10, epsilon: 0.1, gamma: 0.2 } as SvrParams,
+  svr: { C: 10, epsilon: 0.1, gamma: 0.05 } as SvrParams,
   elmGrid: { hidden: [300], C: [10] } as ElmGrid,
   maxTrainRows: 3000,
 };
@@ -52,6 +53,8 @@ export type Preset = "full" | "fast";
 
 export interface TrainOptions {
   hMin?: number;
+  /** Factor screen (default "nonlinear": calendar always, degree-day terms for temperature; "pearson": P003). */
+  screen?: FactorScreen;
   /** "full": grid search, fits of up to maxTrainRows rows; "fast": FAST_PRESET (seconds, about as accurate). */
   preset?: Preset;
   /** Skip the search and use these SVR parameters. */
@@ -170,7 +173,7 @@ function gridPoints(grid: SvrGrid): SvrParams[] {
 }
 
 /**
- * Trains the validator of ALGORITHMS.md section 9: Pearson factor selection and scaling on the
+ * Trains the validator of ALGORITHMS.md section 9: factor screen (non-linear by default, or Pearson) and scaling on the
  * training split, SVR hyper-parameters by validation MAPE (small grid, subsampled rows, time
  * budget), residual calibration on validation, then the final fit. Validation rows never influence
  * the scaling of the model whose residuals calibrate `sd_res`.
@@ -187,7 +190,7 @@ export async function trainValidatorModel(
   if (train.n < 10 || val.n < 10) {
     throw new Error(`not enough rows to train (${train.n} training, ${val.n} validation rows with full lag history)`);
   }
-  const factors = selectFactors(train, options.hMin ?? DEFAULT_H_MIN);
+  const factors = selectFactors(train, options.hMin ?? DEFAULT_H_MIN, options.screen);
   const cols = factors.flatMap((f, j) => (f.kept ? [j] : []));
   if (cols.length === 0) {
     throw new Error(`no factor reaches |h| >= ${options.hMin ?? DEFAULT_H_MIN}; lower --h-min`);
@@ -331,4 +334,40 @@ export async function trainValidatorModel(
       residuals,
     },
   };
+}
+
+/**
+ * Refits a model's SVR (and ELM) with its own hyper-parameters and kept factors on new rows, with a fresh
+ * scaling; the residual calibration and factor screen are kept. The rolling refit (refit.ts) calls this.
+ */
+export async function refitModel(
+  base: ValidatorModel,
+  rows: Dataset,
+  maxRows: number,
+  options: { cacheSizeMb?: number } = {},
+): Promise<{ model: ValidatorModel; ms: number; rows: number }> {
+  if (rows.n < 10) throw new Error(`refit: only ${rows.n} rows with full lag history in the window`);
+  const t0 = Date.now();
+  const cols = base.factors.flatMap((f, j) => (f.kept ? [j] : []));
+  const picked = evenSample(rows.n, maxRows);
+  const scaling = fitScaling(rows, cols, picked);
+  const { x, y } = design(rows, cols, picked, scaling);
+  const svr = await trainSvr(x, picked.length, cols.length, y, base.svr.params, options);
+  const elm = base.elm
+    ? { ...trainElm(x, picked.length, cols.length, y, base.elm.params), params: base.elm.params }
+    : null;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const model: ValidatorModel = {
+    ...base,
+    scaling,
+    svr: { ...svr, params: base.svr.params },
+    elm,
+    trainedOn: {
+      ...base.trainedOn,
+      from: iso(rows.timestamps[0]),
+      to: iso(rows.timestamps[rows.n - 1]),
+      rows: picked.length,
+    },
+  };
+  return { model, ms: Date.now() - t0, rows: picked.length };
 }

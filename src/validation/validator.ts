@@ -1,5 +1,5 @@
 import { localClock, type LocalClock } from "./clock";
-import { factorRow, N_FACTORS, type MissingFeature } from "./features";
+import { factorRow, FACTORS, N_FACTORS, type MissingFeature } from "./features";
 import type { LoadHistory } from "./history";
 import { Forecaster, type ForecasterName, type ResidualStats, type ValidatorModel } from "./model";
 
@@ -21,8 +21,12 @@ export type ReasonCode =
   | "RESIDUAL_OVER_K_SIGMA"
   /** `|actual - forecast| > threshold`, when an absolute threshold is set (P000 used 8.28). */
   | "ABS_THRESHOLD"
-  /** `|actual - model forecast| > levelK * sd_res`, without the one-step correction: slow faults. */
+  /** `|actual - model forecast| > levelK * s`, s the source's robust running residual spread: slow faults. */
   | "LEVEL_OVER_K_SIGMA"
+  /** The one-step innovations summed (two-sided CUSUM) drifted past `cusumH` hourly sigma: a slow drift. */
+  | "CUSUM_DRIFT"
+  /** The reading has moved away from its neighbouring terminals' readings (PeerConsensus). */
+  | "PEER_DEVIATION"
   /** The same value for `stuckHours` or longer, or repeated where the load should have moved by `repeatK` sigma. */
   | "STUCK";
 
@@ -39,8 +43,39 @@ export interface Reading {
   noise?: number;
 }
 
+/**
+ * The rule that flagged a reading: the statistical detectors ("one-step", "level", "cusum", "peer") or the hard
+ * rules ("stuck", "unit" for power-of-ten errors, "sign" for zero or negative load, "input" for readings that
+ * cannot be checked at all). A person reading a report sees why a reading was quarantined.
+ */
+export type FlagRule = "one-step" | "level" | "cusum" | "peer" | "stuck" | "unit" | "sign" | "input";
+
+/** The rule behind each reason code, so a report can say why a reading was quarantined. */
+export const RULE_OF_REASON: Readonly<Record<ReasonCode, FlagRule>> = {
+  BAD_TIMESTAMP: "input",
+  NOT_FINITE: "input",
+  NO_HISTORY: "input",
+  NO_TEMPERATURE: "input",
+  ZERO_OR_NEGATIVE: "sign",
+  UNIT_SCALE: "unit",
+  RESIDUAL_OVER_K_SIGMA: "one-step",
+  ABS_THRESHOLD: "one-step",
+  LEVEL_OVER_K_SIGMA: "level",
+  CUSUM_DRIFT: "cusum",
+  PEER_DEVIATION: "peer",
+  STUCK: "stuck",
+};
+
+/** Outside verdicts the validator folds into a reading's check (see PeerConsensus). */
+export interface CheckContext {
+  /** The peer check flagged this reading (it then never becomes a reference and is quarantined). */
+  peerFlagged?: boolean;
+}
+
 export interface CheckResult {
   ok: boolean;
+  /** The first rule that flagged the reading (absent when ok). */
+  flaggedBy?: FlagRule;
   /** The validator's one-step forecast of this reading (NaN when it could not be computed). */
   forecast: number;
   /** `value - forecast`. */
@@ -51,8 +86,25 @@ export interface CheckResult {
   reasons?: ReasonCode[];
 }
 
-export const DEFAULT_K = 3;
-export const DEFAULT_LEVEL_K = 4;
+/**
+ * Detector defaults, chosen on the validation half-year (H1 2013, injection seeds 101-105, SVR fitted on 2012
+ * only): among the settings with at most 0.1 false alarms per day on clean data, the highest drift recall
+ * within budget, then the highest precision (docs/validation.md, bench/results/validation.json).
+ */
+export const DEFAULT_K = 6;
+export const DEFAULT_LEVEL_K = 4.5;
+/** CUSUM allowance, in hourly innovation sigma per hour (drifts slower than this are not accumulated). */
+export const DEFAULT_CUSUM_K = 1;
+/** CUSUM alarm threshold, in hourly innovation sigma. */
+export const DEFAULT_CUSUM_H = 10;
+/**
+ * After this many hours without an accepted reading, a flagged reading becomes the new reference. Off by
+ * default: on the validation half-year re-anchoring after 3 h doubled the false flags (a drift's reset became
+ * a run of flags against the drifted reference).
+ */
+export const DEFAULT_REANCHOR_HOURS = Infinity;
+/** Time constant of the running residual spread of the level check (one week). */
+export const DEFAULT_SPREAD_HOURS = 168;
 export const DEFAULT_STUCK_HOURS = 2;
 export const DEFAULT_REPEAT_K = 1;
 export const DEFAULT_FORECAST_STEP_SECONDS = 60;
@@ -76,8 +128,19 @@ export interface ValidatorOptions {
    * must allow for when readings are minutes apart, or it flags clean readings.
    */
   noise?: number;
-  /** `k` of the plain level check that backs up the one-step check; Infinity disables it. */
+  /** `k` of the level check against the source's robust running spread; Infinity disables it. */
   levelK?: number;
+  /** CUSUM allowance (hourly sigma per hour); Infinity disables the CUSUM. */
+  cusumK?: number;
+  /** CUSUM alarm threshold (hourly sigma); Infinity disables the CUSUM. */
+  cusumH?: number;
+  /**
+   * Hours without an accepted reading after which a flagged reading becomes the reference anyway (it stays
+   * flagged): bounds the run of flags a real shift of the model's own error can cause. Infinity never re-anchors.
+   */
+  reanchorHours?: number;
+  /** Time constant (hours) of the running mean absolute residual behind the level check. */
+  spreadHours?: number;
   /** Repeats of one value over this many hours are STUCK; Infinity disables it. */
   stuckHours?: number;
   /** A single repeat is STUCK when the one-step forecast moved by more than this many sigma; Infinity disables it. */
@@ -101,6 +164,7 @@ export interface ValidatorOptions {
 export const PLAIN_RULE: ValidatorOptions = {
   oneStep: false,
   levelK: Infinity,
+  cusumH: Infinity,
   stuckHours: Infinity,
   repeatK: Infinity,
 };
@@ -112,12 +176,23 @@ interface SourceState {
   /** Residual (and time) of the last accepted reading: the one-step reference. */
   refT: number;
   ref: number;
-  /** Residual of the last reading, when only the one-step check quarantined it. */
-  pendingT: number;
-  pending: number;
+  /** The reference reading's value and the temperature its forecast used (NaN: its own, not rebased). */
+  refValue: number;
+  refTemp: number;
+  /** Two-sided CUSUM of the hourly innovations (in sigma), and the residual and time of its last step. */
+  cusumPos: number;
+  cusumNeg: number;
+  cusumE: number;
+  cusumT: number;
+  /** Running mean absolute residual (load units) and the time it was last updated. */
+  absDev: number;
+  absDevT: number;
 }
 
 const HOUR_MS = 3_600_000;
+const TEMPERATURE = FACTORS.indexOf("temperature");
+/** The CUSUM's step: sensor noise would make a per-reading CUSUM depend on the sampling rate. */
+const CUSUM_STEP_MS = HOUR_MS;
 /** Instants kept in the forecast cache: a 15-minute period at 1 Hz is 900. */
 const FORECAST_CACHE_SIZE = 4096;
 
@@ -129,27 +204,37 @@ interface Forecast {
 
 /**
  * The streaming validator: built once from a trained `ValidatorModel`, then `check` / `checkBatch`
- * per reading.
+ * per reading. Rules, in order (docs/validation.md has a worked example):
  *
- * Main check: the model's residuals are strongly autocorrelated (rho ~0.95 per hour on GEFCom), so
- * the validator forecasts a reading as `f(x) + rho^dt * r`, where `r` is the residual of the
- * source's last accepted reading `dt` hours ago, and flags `|actual - that| > k * sigma(dt, hour)`,
- * with sigma the one-step residual spread measured on validation for that local hour (morning ramps
- * are harder than nights), scaled to the gap. A quarantined reading does not move `r`, so a spike
- * never becomes the reference; but when the next reading agrees with the quarantined one rather than
- * with `r`, the shift is real: that reading is accepted and becomes the reference. A slow fault
- * (drift) moves the residual a little at a time, which the one-step check follows; the plain level
- * check (`levelK * sd_res`) catches it once it is large. Run-length, sign and power-of-ten rules name
- * stuck values, dropouts and unit errors.
+ * - hard rules: unreadable input, zero or negative load ("sign"), a power-of-ten error ("unit"), a value
+ *   repeated for `stuckHours` or where the load should have moved by `repeatK` sigma ("stuck");
+ * - one-step: the model's residuals are strongly autocorrelated (rho ~0.95 per hour on GEFCom), so a reading is
+ *   forecast as `f(x) + rho^dt * r`, `r` the residual of the source's last accepted reading `dt` hours ago, and
+ *   flagged when the innovation `u` exceeds `k * sigma(dt, hour)` (one-step spread measured on validation per
+ *   local hour, scaled to the gap). A flagged reading never becomes the reference, so a spike cannot move it;
+ * - cusum: a drift moves the residual a little at a time, which the one-step check follows. Once per hour of
+ *   elapsed time, the residual's innovation since the last step, in sigma, enters a two-sided CUSUM with
+ *   allowance `cusumK`; when a sum passes `cusumH` the reading is flagged and the sums restart from it. Stepping
+ *   per hour keeps the rule the same for hourly and 1 Hz streams (per reading, sensor noise would accumulate);
+ * - level: `|actual - f(x)| > levelK * s`, `s` the source's robust running residual spread (an exponentially
+ *   weighted mean absolute residual of accepted readings over `spreadHours`, never below half of sd_res);
+ * - peer: the caller's PeerConsensus verdict for this reading (`check(reading, { peerFlagged })`).
+ *
+ * After `reanchorHours` without an accepted reading, the next reading becomes the reference even when flagged,
+ * so a lasting shift of the model's own error costs a bounded run of flags instead of an endless one.
  */
 export class StreamingValidator {
-  readonly forecaster: Forecaster;
+  forecaster: Forecaster;
   readonly clock: LocalClock;
   readonly which: ForecasterName;
   readonly stats: ResidualStats;
   private readonly k: number;
   private readonly threshold: number | undefined;
   private readonly levelK: number;
+  private readonly cusumK: number;
+  private readonly cusumH: number;
+  private readonly reanchorMs: number;
+  private readonly spreadMs: number;
   private readonly noise: number;
   private readonly stuckMs: number;
   private readonly repeatK: number;
@@ -163,7 +248,12 @@ export class StreamingValidator {
   private readonly sources = new Map<string, SourceState>();
   /** Forecasts by instant (readings without their own temperature): many sources share each instant. */
   private readonly cache = new Map<number, Forecast>();
+  /** Grid instants as the far end of an interpolation, forecast with the temperature known at the near end. */
+  private readonly rightCache = new Map<number, Forecast>();
   private memoT = NaN;
+  private rebaseT = NaN;
+  private rebaseTemp = NaN;
+  private rebaseF = NaN;
   private memoTemp = NaN;
   private memo: Forecast = { f: NaN, missing: null, hourVar: NaN };
 
@@ -186,6 +276,19 @@ export class StreamingValidator {
     }
     const oneStep = options.oneStep ?? true;
     this.levelK = options.levelK ?? DEFAULT_LEVEL_K;
+    this.cusumK = options.cusumK ?? DEFAULT_CUSUM_K;
+    this.cusumH = options.cusumH ?? DEFAULT_CUSUM_H;
+    this.reanchorMs = (options.reanchorHours ?? DEFAULT_REANCHOR_HOURS) * HOUR_MS;
+    this.spreadMs = (options.spreadHours ?? DEFAULT_SPREAD_HOURS) * HOUR_MS;
+    for (const [name, v] of [
+      ["levelK", this.levelK],
+      ["cusumK", this.cusumK],
+      ["cusumH", this.cusumH],
+      ["reanchorHours", this.reanchorMs],
+      ["spreadHours", this.spreadMs],
+    ] as const) {
+      if (!(v > 0)) throw new Error(`${name} must be > 0 (got ${v})`);
+    }
     this.noise = options.noise ?? 0;
     if (!(this.noise >= 0)) throw new Error(`noise must be >= 0 (got ${this.noise})`);
     this.stuckMs = (options.stuckHours ?? DEFAULT_STUCK_HOURS) * HOUR_MS;
@@ -214,56 +317,138 @@ export class StreamingValidator {
     return missing ? NaN : this.forecaster.forecast(row, 0, this.which);
   }
 
-  check(reading: Reading): CheckResult {
+  check(reading: Reading, context: CheckContext = {}): CheckResult {
     const t = typeof reading.timestamp === "number" ? reading.timestamp : Date.parse(reading.timestamp);
     const value = reading.value;
-    if (!Number.isFinite(t)) return result(value, NaN, NaN, ["BAD_TIMESTAMP"]);
+    if (!Number.isFinite(t)) return result(value, NaN, NaN, ["BAD_TIMESTAMP"], "input");
     const temp = reading.temperatureC ?? NaN;
     const { f, missing, hourVar } = this.forecastFor(t, temp);
-    if (!Number.isFinite(value)) return result(value, f, f, ["NOT_FINITE"]);
+    if (!Number.isFinite(value)) return result(value, f, f, ["NOT_FINITE"], "input");
 
     const st = this.source(reading.source ?? "", t);
     const repeat = value === st.lastValue;
     if (!repeat) st.runStartT = t;
     st.lastValue = value;
-    const reasons: ReasonCode[] = [];
-    if (missing) reasons.push(missing);
-    if (value <= 0) reasons.push("ZERO_OR_NEGATIVE");
+    const flags: [ReasonCode, FlagRule][] = [];
+    if (missing) flags.push([missing, "input"]);
+    if (value <= 0) flags.push(["ZERO_OR_NEGATIVE", "sign"]);
     let stuck = t - st.runStartT >= this.stuckMs;
     let forecast = f;
     if (!missing) {
       const e = value - f;
       const noiseVar = ((reading.noise ?? this.noise) * f) ** 2;
-      const carry = st.refT < t ? Math.pow(this.rho, (t - st.refT) / HOUR_MS) : 0;
+      if (Number.isNaN(temp)) this.rebase(st, t);
+      const dtH = st.refT < t ? (t - st.refT) / HOUR_MS : 0;
+      const carry = dtH > 0 ? Math.pow(this.rho, dtH) : 0;
       forecast = f + carry * st.ref;
+      const u = value - forecast;
       // A repeated value where the load should have moved by more than repeatK sigma is stuck already.
-      if (repeat && !stuck) stuck = this.exceeds(value - forecast, hourVar, noiseVar, carry, this.repeatK, false);
-      let main = this.exceeds(value - forecast, hourVar, noiseVar, carry, this.k, true);
-      const level = Math.abs(e) > this.levelK * Math.sqrt(this.stats.sd ** 2 + noiseVar);
-      const others = reasons.length > 0 || level || stuck;
-      let confirmed = false;
-      if (main && !others && st.pendingT < t) {
-        // Does the reading agree with the quarantined one before it? Then the shift is real.
-        const carryP = Math.pow(this.rho, (t - st.pendingT) / HOUR_MS);
-        confirmed = !this.exceeds(e - carryP * st.pending, hourVar, noiseVar, carryP, this.k, true);
-        main = !confirmed;
+      if (repeat && !stuck) stuck = this.exceeds(u, hourVar, noiseVar, carry, this.repeatK, false);
+      const spread = Math.sqrt(this.spread(st) ** 2 + noiseVar);
+      // A jump back into the model's normal band from a reference that was itself far off (a drift's reset, a
+      // fault the checks missed) is a return to normal, not a fault: it becomes the reference.
+      const back = Math.abs(e) <= RETURN_K * spread && Math.abs(carry * st.ref) > RETURN_K * spread;
+      const oneStep = !back && this.exceeds(u, hourVar, noiseVar, carry, this.k, true);
+      const level = Math.abs(e) > this.levelK * spread;
+      const hard = flags.length > 0 || stuck;
+      // The CUSUM steps once per hour of elapsed time, on the hourly innovation of the residual (against its
+      // value at the last step), for readings no other rule flagged: the same rule for hourly and 1 Hz streams.
+      let cusum = false;
+      if (!hard && !oneStep && !level && !context.peerFlagged && Number.isFinite(this.cusumH)) {
+        if (t - st.cusumT >= CUSUM_STEP_MS) {
+          const c = Math.pow(this.rho, (t - st.cusumT) / HOUR_MS);
+          const z = (e - c * st.cusumE) / Math.sqrt(hourVar * (1 - c * c) + noiseVar * (1 + c * c));
+          st.cusumPos = Math.max(0, st.cusumPos + z - this.cusumK);
+          st.cusumNeg = Math.max(0, st.cusumNeg - z - this.cusumK);
+          cusum = Math.max(st.cusumPos, st.cusumNeg) > this.cusumH;
+          st.cusumT = t;
+          st.cusumE = e;
+        }
       }
-      if ((main || level) && isPowerOfTenOff(value, f)) reasons.push("UNIT_SCALE");
-      if (main) reasons.push(this.threshold === undefined ? "RESIDUAL_OVER_K_SIGMA" : "ABS_THRESHOLD");
-      if (level) reasons.push("LEVEL_OVER_K_SIGMA");
-      if (!main && !others) {
+      if ((oneStep || level) && isPowerOfTenOff(value, f)) flags.push(["UNIT_SCALE", "unit"]);
+      if (oneStep) flags.push([this.threshold === undefined ? "RESIDUAL_OVER_K_SIGMA" : "ABS_THRESHOLD", "one-step"]);
+      if (cusum) flags.push(["CUSUM_DRIFT", "cusum"]);
+      if (level) flags.push(["LEVEL_OVER_K_SIGMA", "level"]);
+      if (context.peerFlagged) flags.push(["PEER_DEVIATION", "peer"]);
+      const accepted = flags.length === 0 && !stuck;
+      if (cusum) {
+        st.cusumPos = 0;
+        st.cusumNeg = 0;
+      }
+      if (accepted || (t - st.refT >= this.reanchorMs && flags.every(([, rule]) => STATISTICAL.has(rule)))) {
         st.refT = t;
         st.ref = e;
+        st.refValue = value;
+        st.refTemp = Number.isNaN(temp) && this.needed[TEMPERATURE] ? this.history.temperatureKnownAt(t) : NaN;
       }
-      st.pending = e;
-      st.pendingT = main && !others ? t : -Infinity;
+      if (accepted) this.updateSpread(st, e, t);
     }
-    if (stuck) reasons.push("STUCK");
+    if (stuck) flags.push(["STUCK", "stuck"]);
+    // Hard rules name the fault best: they lead the reasons.
+    flags.sort((a, b) => Number(STATISTICAL.has(a[1])) - Number(STATISTICAL.has(b[1])));
     if (this.record && Number.isFinite(forecast)) {
-      this.history.append(t, reasons.length === 0 ? value : forecast, temp);
-      this.cache.clear(); // later lags may now read the appended value
+      this.history.append(t, flags.length === 0 ? value : forecast, temp);
+      this.clearCaches(); // later lags may now read the appended value
     }
-    return result(value, forecast, f, reasons);
+    return result(
+      value,
+      forecast,
+      f,
+      flags.map(([r]) => r),
+      flags[0]?.[1],
+    );
+  }
+
+  /**
+   * Swaps in a refitted model (same factors and residual calibration, new fit): the rolling refit of
+   * `refit.ts`. Per-source state and history are kept; cached forecasts are dropped.
+   */
+  replaceModel(model: ValidatorModel): void {
+    this.forecaster = new Forecaster({ ...model, residuals: this.model.residuals });
+    this.clearCaches();
+    this.memoT = NaN;
+  }
+
+  /**
+   * Readings without their own temperature use the last hourly observation, so the model forecast steps when a
+   * new one arrives. For a reference less than an hour old, the reference residual is then recomputed with the
+   * temperature known now, so the step is not mistaken for a jump of the reading (at 1 Hz the one-step sigma is
+   * far below such a step).
+   */
+  private rebase(st: SourceState, t: number): void {
+    // An hour or more apart, the residuals' calibration already holds the hourly temperature step.
+    if (!this.needed[TEMPERATURE] || Number.isNaN(st.refTemp) || t - st.refT >= HOUR_MS) return;
+    const known = this.history.temperatureKnownAt(t);
+    if (known === st.refTemp || !Number.isFinite(known)) return;
+    // Every source of an instant has the same reference time and temperature: one SVR evaluation for all.
+    if (this.rebaseT !== st.refT || this.rebaseTemp !== known) {
+      this.rebaseT = st.refT;
+      this.rebaseTemp = known;
+      this.rebaseF = this.exactForecast(st.refT, known).f;
+    }
+    const f = this.rebaseF;
+    if (Number.isFinite(f)) st.ref = st.refValue - f;
+    st.refTemp = known;
+  }
+
+  private clearCaches(): void {
+    this.cache.clear();
+    this.rightCache.clear();
+    this.memoT = NaN;
+    this.rebaseT = NaN;
+  }
+
+  /** The source's robust running residual spread (sd units), never below half of sd_res. */
+  private spread(st: SourceState): number {
+    return Math.max(st.absDev / MEAN_ABS_TO_SD, 0.5 * this.stats.sd);
+  }
+
+  private updateSpread(st: SourceState, e: number, t: number): void {
+    const w = 1 - Math.exp(-(t - st.absDevT) / this.spreadMs);
+    // Clipped so one large accepted residual cannot inflate the spread (robustness to what slipped through).
+    const dev = Math.min(Math.abs(e), 3 * this.spread(st) * MEAN_ABS_TO_SD);
+    st.absDev += w * (dev - st.absDev);
+    st.absDevT = t;
   }
 
   checkBatch(readings: readonly Reading[]): CheckResult[] {
@@ -310,7 +495,9 @@ export class StreamingValidator {
     const t0 = step > 0 ? Math.floor(t / step) * step : t;
     if (t0 === t) return this.exactForecast(t, NaN);
     const a = this.cachedExact(t0);
-    const b = this.cachedExact(t0 + step);
+    // The far end of the line uses the temperature known at t0 (= at t), not the one observed at t0 + step:
+    // anything else would look ahead across an hourly temperature sample.
+    const b = this.rightEnd(t0 + step, t0);
     if (a.missing || b.missing) return this.exactForecast(t, NaN);
     const w = (t - t0) / step;
     return { f: a.f + w * (b.f - a.f), missing: null, hourVar: a.hourVar + w * (b.hourVar - a.hourVar) };
@@ -318,6 +505,17 @@ export class StreamingValidator {
 
   private cachedExact(t: number): Forecast {
     return this.cache.get(t) ?? this.remember(t, this.exactForecast(t, NaN));
+  }
+
+  private rightEnd(t: number, known: number): Forecast {
+    if (!this.needed[TEMPERATURE]) return this.cachedExact(t);
+    let entry = this.rightCache.get(t);
+    if (!entry) {
+      if (this.rightCache.size >= FORECAST_CACHE_SIZE) this.rightCache.clear();
+      entry = this.exactForecast(t, this.history.temperatureKnownAt(known));
+      this.rightCache.set(t, entry);
+    }
+    return entry;
   }
 
   private remember(t: number, entry: Forecast): Forecast {
@@ -346,16 +544,42 @@ export class StreamingValidator {
   private source(key: string, t: number): SourceState {
     let st = this.sources.get(key);
     if (!st) {
-      st = { lastValue: NaN, runStartT: t, refT: t, ref: 0, pendingT: -Infinity, pending: 0 };
+      st = {
+        lastValue: NaN,
+        runStartT: t,
+        refT: t,
+        ref: 0,
+        refValue: NaN,
+        refTemp: NaN,
+        cusumPos: 0,
+        cusumNeg: 0,
+        cusumE: 0,
+        cusumT: t,
+        absDev: this.stats.sd * MEAN_ABS_TO_SD,
+        absDevT: t,
+      };
       this.sources.set(key, st);
     }
     return st;
   }
 }
 
-function result(value: number, forecast: number, modelForecast: number, reasons: ReasonCode[]): CheckResult {
+/** A reading within this many running spreads of the model forecast can end a shifted reference. */
+const RETURN_K = 2;
+/** E|x| / sd of a normal variable. */
+const MEAN_ABS_TO_SD = Math.sqrt(2 / Math.PI);
+const STATISTICAL: ReadonlySet<FlagRule> = new Set(["one-step", "level", "cusum", "peer"]);
+
+function result(
+  value: number,
+  forecast: number,
+  modelForecast: number,
+  reasons: ReasonCode[],
+  flaggedBy?: FlagRule,
+): CheckResult {
   const r: CheckResult = { ok: reasons.length === 0, forecast, residual: value - forecast, modelForecast };
   if (!r.ok) {
+    r.flaggedBy = flaggedBy;
     r.reason = reasons[0];
     r.reasons = reasons;
   }

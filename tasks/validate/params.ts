@@ -14,8 +14,19 @@ export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTask
     .addOptionalParam("preset", "full (grid search) | fast (fixed parameters, seconds)", COMMON_DEFAULTS.preset)
     .addOptionalParam("model", "load this saved model (JSON) instead of training")
     .addOptionalParam("saveModel", "save the trained model (JSON) here")
-    .addOptionalParam("hMin", "keep factors with |Pearson h| >= hMin (default 0.2)", undefined, types.float)
-    .addOptionalParam("k", "flag when |actual - forecast| > k * sd_res (default 3)", undefined, types.float)
+    .addOptionalParam("hMin", "keep factors whose screen score (|h|) is >= hMin (default 0.2)", undefined, types.float)
+    .addOptionalParam(
+      "screen",
+      "factor screen: nonlinear (calendar always, degree-day terms for temperature) | pearson (P003)",
+      undefined,
+      types.string,
+    )
+    .addOptionalParam(
+      "k",
+      "one-step check: flag when the innovation exceeds k sigma (default 6)",
+      undefined,
+      types.float,
+    )
     .addOptionalParam(
       "threshold",
       "absolute residual threshold in MW instead of k * sd_res (P000: 8.28)",

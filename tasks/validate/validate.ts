@@ -9,13 +9,14 @@ import { load } from "../common/lazy";
 /** Trains (or loads) the validator, scores it on the test range and writes the JSON report. */
 export async function runValidate(opts: ValidateTaskOptions) {
   const { runValidation } = load.validation.run();
-  const { toModelOptions, toValidatorOptions, formatValidationSummary } = load.validation.cli();
+  const { toModelOptions, toValidatorOptions, toRefitOptions, formatValidationSummary } = load.validation.cli();
   const report = await runValidation({
     ...toModelOptions(opts, (m) => console.error(m)),
     testFrom: opts.testFrom,
     testTo: opts.testTo,
     inject: opts.inject,
     validator: toValidatorOptions(opts),
+    refit: toRefitOptions(opts),
   });
   const json = JSON.stringify(report, null, 2);
   if (opts.out) {
@@ -31,11 +32,18 @@ export async function runValidate(opts: ValidateTaskOptions) {
 
 gridTask(
   "validate",
-  "Train the reading validator (Pearson factors, SVR, ELM), score it on a test range, detect (injected) anomalies",
+  "Train the reading validator (factor screen, SVR, ELM), score it on a test range with a rolling refit, detect (injected) anomalies",
   (t) =>
     addCommonParams(t)
       .addParam("testFrom", "first test day (YYYY-MM-DD local, or ISO)")
       .addParam("testTo", "last test day (inclusive)")
+      .addOptionalParam(
+        "refitDays",
+        "days between rolling refits on the test range; 0 trains once (default 7)",
+        undefined,
+        types.float,
+      )
+      .addOptionalParam("refitWindow", "trailing days each refit trains on (default 365)", undefined, types.float)
       .addOptionalParam("out", "JSON report path (default: print the JSON)", undefined, types.string)
       .setAction(async (args: Record<string, unknown>) => {
         await runValidate(parseValidateArgs({ ...COMMON_DEFAULTS, ...args }));

@@ -190,7 +190,7 @@ describe("validation: data", function () {
       const d = buildDataset(s, hist, localClock("us-eastern"), s.timestamps[0], s.timestamps[n - 1]);
       expect(d.n).to.equal(n - 168);
       expect(d.noHistory).to.equal(168);
-      const f = selectFactors(d, 0.2);
+      const f = selectFactors(d, 0.2, "pearson");
       expect(f.map((x) => x.name)).to.deep.equal([...FACTORS]);
       const by = Object.fromEntries(f.map((x) => [x.name, x]));
       expect(by.lag24.kept).to.equal(true);

@@ -184,8 +184,8 @@ describe("validation: models", function () {
       expect(() => parseModel({ format: "x" }, "inline")).to.throw("inline: not a validator model");
     });
 
-    it("recalls injected anomalies on the last week with few false flags", function () {
-      const out = streamValidate(model, series, valEnd, series.timestamps[series.timestamps.length - 1], {
+    it("recalls injected anomalies on the last week with few false flags", async function () {
+      const out = await streamValidate(model, series, valEnd, series.timestamps[series.timestamps.length - 1], {
         injectSeed: 3,
         inject: { eventsPer30Days: 6, separationHours: 8 },
       });
@@ -196,7 +196,7 @@ describe("validation: models", function () {
       expect(r.byKind.spike?.recall).to.equal(1);
       expect(r.byKind.dropout?.recall).to.equal(1);
       expect(r.byKind.unit?.recall).to.equal(1);
-      const clean = streamValidate(model, series, valEnd, series.timestamps[series.timestamps.length - 1]);
+      const clean = await streamValidate(model, series, valEnd, series.timestamps[series.timestamps.length - 1]);
       expect(clean.report.injected).to.equal(0);
       expect(clean.report.precision).to.equal(null);
       expect(clean.report.flagged).to.be.lessThan(5);

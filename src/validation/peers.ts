@@ -1,0 +1,204 @@
+import type { GridCase } from "../grid/case";
+import { median } from "./stats";
+
+/**
+ * Peer consensus (issue 14): terminals at the same or neighbouring buses see the same underlying load shape, so
+ * a terminal drifting away from its peers shows long before its own forecast error is large (a drift of 2% is
+ * inside the forecast's error, but far outside the peers' agreement, which is the sensors' noise).
+ *
+ * Per instant, each reading (in load-series terms: the terminal's value over its scale) is compared with the
+ * median of its neighbourhood's readings at that instant, its own included (robust with only two peers):
+ * `d = value / median - 1`. Per source, the deviation from
+ * the source's own running offset `b` (a bus whose shape differs a little keeps a steady offset) is checked
+ * against the source's running spread `s` (never below its rated noise):
+ * - level: `|d - b| > k * s`;
+ * - cusum: a two-sided CUSUM of `mean(d - b) / s` over each `stepMinutes` of time, with allowance `cusumK` and
+ *   threshold `cusumH`: one step per quarter hour whatever the sampling rate, so a 1 Hz terminal does not get
+ *   900 times the false alarms of a quarter-hourly one (its step mean is less noisy, never more).
+ * A flagged reading moves neither `b` nor `s`; the CUSUM restarts after each alarm.
+ */
+export interface PeerReading {
+  source: string;
+  /** In load-series terms (reading / terminal scale), as given to StreamingValidator.check. */
+  value: number;
+  /** Rated relative noise of the sensor (floor of its spread). */
+  noise?: number;
+}
+
+export type PeerRule = "level" | "cusum";
+
+export interface PeerVerdict {
+  ok: boolean;
+  /** Relative deviation from the peers' median, minus the source's running offset (NaN when not checked). */
+  deviation: number;
+  /** Peers with a reading at this instant (0: not checked). */
+  peers: number;
+  rule?: PeerRule;
+}
+
+export interface PeerOptions {
+  /** Level threshold in running spreads. */
+  k: number;
+  cusumK: number;
+  cusumH: number;
+  /** Fewer peers at an instant than this: the reading is not peer-checked. */
+  minPeers: number;
+  /** Length of a CUSUM step (minutes). */
+  stepMinutes: number;
+  /** Time constant (hours) of the running offset and spread. */
+  memoryHours: number;
+  /** Spread floor when a reading has no rated noise. */
+  minSpread: number;
+}
+
+export const DEFAULT_PEER_OPTIONS: Readonly<PeerOptions> = Object.freeze({
+  k: 6,
+  cusumK: 0.5,
+  cusumH: 6,
+  stepMinutes: 15,
+  minPeers: 2,
+  memoryHours: 24,
+  minSpread: 0.002,
+});
+
+interface PeerState {
+  offset: number;
+  spread: number;
+  t: number;
+  pos: number;
+  neg: number;
+  /** The open CUSUM step: its start, and the sum and count of its standardised deviations. */
+  stepT: number;
+  stepSum: number;
+  stepN: number;
+}
+
+/** E|x| / sd of a normal variable. */
+const MEAN_ABS_TO_SD = Math.sqrt(2 / Math.PI);
+const HOUR_MS = 3_600_000;
+
+export class PeerConsensus {
+  readonly options: PeerOptions;
+  private readonly state = new Map<string, PeerState>();
+
+  /** `neighbourhoods`: for each source, the sources it is compared with (itself excluded). */
+  constructor(
+    readonly neighbourhoods: ReadonlyMap<string, readonly string[]>,
+    options: Partial<PeerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_PEER_OPTIONS, ...options };
+    const o = this.options;
+    if (!(
+      o.k > 0 &&
+      o.cusumK >= 0 &&
+      o.cusumH > 0 &&
+      o.minPeers >= 1 &&
+      o.memoryHours > 0 &&
+      o.minSpread > 0 &&
+      o.stepMinutes > 0
+    )) {
+      throw new Error(`PeerConsensus: invalid options ${JSON.stringify(o)}`);
+    }
+  }
+
+  /**
+   * Neighbourhoods from an IEEE case: a terminal's peers are the other terminals at its bus and at the buses
+   * within `hops` in-service branches of it.
+   */
+  static fromCase(
+    grid: Pick<GridCase, "branches">,
+    terminals: readonly { terminalId: string; bus: number }[],
+    hops = 1,
+    options: Partial<PeerOptions> = {},
+  ): PeerConsensus {
+    const adjacent = new Map<number, Set<number>>();
+    const link = (a: number, b: number): void => {
+      if (!adjacent.has(a)) adjacent.set(a, new Set());
+      adjacent.get(a)!.add(b);
+    };
+    for (const br of grid.branches) {
+      if (br.status !== 1) continue;
+      link(br.from, br.to);
+      link(br.to, br.from);
+    }
+    const byBus = new Map<number, string[]>();
+    for (const t of terminals) byBus.set(t.bus, [...(byBus.get(t.bus) ?? []), t.terminalId]);
+    const hoods = new Map<string, string[]>();
+    for (const t of terminals) {
+      const buses = new Set([t.bus]);
+      let frontier = [t.bus];
+      for (let h = 0; h < hops; h++) {
+        frontier = frontier.flatMap((b) => [...(adjacent.get(b) ?? [])].filter((n) => !buses.has(n)));
+        frontier.forEach((b) => buses.add(b));
+      }
+      hoods.set(
+        t.terminalId,
+        [...buses].flatMap((b) => byBus.get(b) ?? []).filter((id) => id !== t.terminalId),
+      );
+    }
+    return new PeerConsensus(hoods, options);
+  }
+
+  /** Forgets all per-source state. */
+  reset(): void {
+    this.state.clear();
+  }
+
+  /** Checks the readings of one instant against each other; one verdict per reading, by source. */
+  checkInstant(t: number, readings: readonly PeerReading[]): Map<string, PeerVerdict> {
+    const values = new Map<string, number>();
+    for (const r of readings) if (Number.isFinite(r.value) && r.value > 0) values.set(r.source, r.value);
+    const out = new Map<string, PeerVerdict>();
+    for (const r of readings) {
+      const peers = (this.neighbourhoods.get(r.source) ?? []).flatMap((p) => {
+        const v = values.get(p);
+        return v === undefined ? [] : [v];
+      });
+      if (peers.length < this.options.minPeers || !values.has(r.source)) {
+        out.set(r.source, { ok: true, deviation: NaN, peers: 0 });
+        continue;
+      }
+      // The reading itself is in the median: with two peers, one faulty peer cannot move it.
+      out.set(r.source, this.judge(r, median([...peers, values.get(r.source)!]), peers.length, t));
+    }
+    return out;
+  }
+
+  private judge(r: PeerReading, med: number, peers: number, t: number): PeerVerdict {
+    const o = this.options;
+    const floor = Math.max(r.noise ?? 0, o.minSpread);
+    let st = this.state.get(r.source);
+    if (!st) {
+      st = { offset: 0, spread: floor, t, pos: 0, neg: 0, stepT: t, stepSum: 0, stepN: 0 };
+      this.state.set(r.source, st);
+    }
+    const s = Math.max(st.spread, floor);
+    const d = r.value / med - 1 - st.offset;
+    const z = d / s;
+    const level = Math.abs(z) > o.k;
+    let cusum = false;
+    if (!level) {
+      st.stepSum += z;
+      st.stepN++;
+      if (t - st.stepT >= o.stepMinutes * 60_000 * (1 - 1e-9)) {
+        const zStep = st.stepSum / st.stepN;
+        st.pos = Math.max(0, st.pos + zStep - o.cusumK);
+        st.neg = Math.max(0, st.neg - zStep - o.cusumK);
+        cusum = Math.max(st.pos, st.neg) > o.cusumH;
+        st.stepT = t;
+        st.stepSum = 0;
+        st.stepN = 0;
+      }
+    }
+    if (level || cusum) {
+      st.pos = 0;
+      st.neg = 0;
+      return { ok: false, deviation: d, peers, rule: level ? "level" : "cusum" };
+    }
+    const w = 1 - Math.exp(-Math.max(0, t - st.t) / (o.memoryHours * HOUR_MS));
+    st.offset += w * d;
+    st.spread += w * (Math.min(Math.abs(d), 3 * s) / MEAN_ABS_TO_SD - st.spread);
+    st.t = t;
+    return { ok: true, deviation: d, peers };
+  }
+}

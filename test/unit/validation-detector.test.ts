@@ -1,0 +1,368 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRng } from "../../src/common/rng";
+import { localClock } from "../../src/validation/clock";
+import { buildDataset, degreeDayDependence, selectFactors } from "../../src/validation/dataset";
+import { factorRow, N_FACTORS } from "../../src/validation/features";
+import { LoadHistory } from "../../src/validation/history";
+import { injectAnomalies, type Injection } from "../../src/validation/inject";
+import { delayStats, detectionMetrics, nabScore, nabSigmoid } from "../../src/validation/metrics";
+import type { ValidatorModel } from "../../src/validation/model";
+import { PeerConsensus } from "../../src/validation/peers";
+import { RollingRefit } from "../../src/validation/refit";
+import { prepare } from "../../src/validation/run";
+import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
+import { ValidateStage } from "../../src/validation/stage";
+import { streamValidate } from "../../src/validation/stream";
+import { trainValidatorModel } from "../../src/validation/train";
+import { StreamingValidator } from "../../src/validation/validator";
+
+const H = 3_600_000;
+const START = Date.parse("2012-04-02T04:00:00Z");
+
+/** Hourly synthetic load (weekly shape, U-shaped in temperature, small noise), `weeks` long, seeded. */
+function csv(seed: number, weeks = 7, level = (_i: number) => 0): string {
+  const rng = createRng(seed);
+  const rows: string[] = [];
+  for (let i = 0; i < 24 * 7 * weeks; i++) {
+    const hour = i % 24;
+    const day = Math.floor(i / 24) % 7;
+    const temp = 18 + 12 * Math.sin((2 * Math.PI * i) / (24 * 9)) + 2 * rng.normal();
+    const load =
+      3000 +
+      600 * Math.sin((2 * Math.PI * (hour - 7)) / 24) -
+      (day >= 5 ? 400 : 0) +
+      6 * (temp - 18) ** 2 +
+      level(i) +
+      15 * rng.normal();
+    rows.push(`${new Date(START + i * H).toISOString()},${load.toFixed(1)},${temp.toFixed(2)}`);
+  }
+  return ["timestamp,load_mw,temperature_c", ...rows].join("\n") + "\n";
+}
+
+const seriesOf = (seed: number, weeks?: number, level?: (i: number) => number): LoadSeries =>
+  readLoadCsv("synthetic.csv", { text: csv(seed, weeks, level) });
+
+async function trainOn(series: LoadSeries): Promise<ValidatorModel> {
+  const clock = localClock("us-eastern");
+  const hist = LoadHistory.fromSeries(series);
+  const trainEnd = START + 35 * 24 * H;
+  const train = buildDataset(series, hist, clock, series.timestamps[0], trainEnd - 1);
+  const val = buildDataset(series, hist, clock, trainEnd, trainEnd + 7 * 24 * H - 1);
+  return (
+    await trainValidatorModel(
+      train,
+      val,
+      { file: "synthetic.csv", zone: "us-eastern" },
+      { svrParams: { C: 10, epsilon: 0.1, gamma: 0.2 }, maxTrainRows: 600, elmGrid: { hidden: [30], C: [10] } },
+    )
+  ).model;
+}
+
+/** The model with its one-step calibration replaced: strongly autocorrelated residuals, small hourly steps. */
+function withResiduals(model: ValidatorModel, sd: number, rho: number, step: number): ValidatorModel {
+  const stats = { mean: 0, sd, rho1h: rho, sdStep: step, sdStepByHour: new Array<number>(24).fill(step), n: 1000 };
+  return { ...model, residuals: { ...model.residuals, svr: stats } };
+}
+
+describe("validation: detector, metrics, peers (issue 14)", function () {
+  this.timeout(120_000);
+  let series: LoadSeries;
+  let model: ValidatorModel;
+
+  before(async function () {
+    series = seriesOf(5);
+    model = await trainOn(series);
+  });
+
+  describe("factor screen", function () {
+    it("keeps calendar factors and a U-shaped temperature that Pearson's screen drops", function () {
+      const hist = LoadHistory.fromSeries(series);
+      const d = buildDataset(series, hist, localClock("us-eastern"), series.timestamps[0], START + 35 * 24 * H);
+      const pearson = Object.fromEntries(selectFactors(d, 0.2, "pearson").map((f) => [f.name, f]));
+      const screen = Object.fromEntries(selectFactors(d).map((f) => [f.name, f]));
+      // The U shape: h(T) is small, the degree terms are not.
+      expect(Math.abs(pearson.temperature.h as number)).to.be.lessThan(0.2);
+      expect(pearson.temperature.kept).to.equal(false);
+      expect(pearson.weekdaySin.kept || pearson.weekdayCos.kept).to.equal(false);
+      expect(screen.temperature.kept).to.equal(true);
+      expect(screen.temperature.rule).to.equal("degreeDays");
+      expect(screen.temperature.score).to.be.greaterThan(0.2);
+      for (const f of ["hourSin", "hourCos", "weekdaySin", "weekdayCos", "holiday"]) {
+        expect(screen[f].kept, f).to.equal(true);
+        expect(screen[f].rule).to.equal("calendar");
+      }
+      expect(screen.lag24.rule).to.equal("pearson");
+    });
+
+    it("measures degree-day dependence as the strongest |h| of T, HDD and CDD", function () {
+      const t = Array.from({ length: 200 }, (_, i) => -10 + (40 * i) / 199);
+      const load = t.map((x) => (x - 18.3) ** 2);
+      expect(Math.abs(degreeDayDependence(t, load) as number)).to.be.greaterThan(0.8);
+      expect(degreeDayDependence([5], [1])).to.equal(null);
+    });
+  });
+
+  describe("ranges", function () {
+    it("refuses a validation range that overlaps the training range", async function () {
+      const dir = mkdtempSync(join(tmpdir(), "val-overlap-"));
+      const data = join(dir, "load.csv");
+      writeFileSync(data, csv(3));
+      // Plain try/catch: `npm run test:unit` runs without chai-as-promised.
+      const error = await prepare({
+        data,
+        trainFrom: "2012-04-02",
+        trainTo: "2012-04-29",
+        valFrom: "2012-04-20",
+        valTo: "2012-05-06",
+      }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error?.message).to.contain("the training range (2012-04-02 .. 2012-04-29) overlaps the validation range");
+    });
+  });
+
+  describe("temperature known at the reading's time", function () {
+    it("uses the last hourly temperature at hh:15, whatever the next hour brings", function () {
+      const text = csv(5);
+      const later = readLoadCsv("b.csv", {
+        text: text.replace(/(2012-05-15T15:00:00.000Z,[0-9.]+),([0-9.-]+)/, (_m, head) => `${head},40.00`),
+      });
+      const t = Date.parse("2012-05-15T14:15:00Z");
+      const a = new StreamingValidator(model, LoadHistory.fromSeries(series), { forecastStepSeconds: 0 });
+      const b = new StreamingValidator(model, LoadHistory.fromSeries(later), { forecastStepSeconds: 0 });
+      expect(b.forecastAt(t)).to.equal(a.forecastAt(t));
+      const hist = LoadHistory.fromSeries(series);
+      expect(a.forecastAt(t)).to.equal(a.forecastAt(t, hist.temperatureAt(Date.parse("2012-05-15T14:00:00Z"))));
+      const row = new Float64Array(N_FACTORS);
+      factorRow(t, NaN, hist, localClock("us-eastern"), row);
+      expect(row[5]).to.equal(hist.temperatureKnownAt(t));
+    });
+  });
+
+  describe("StreamingValidator rules", function () {
+    const t0 = Date.parse("2012-05-14T04:00:00Z");
+
+    it("flags a one-step jump that the plain k-sigma band would accept (the old confirmation branch)", function () {
+      // sd 100, rho 0.95, hourly step 20: a jump of 150 is 7.5 step-sigma but only 1.5 sd_res.
+      const m = withResiduals(model, 100, 0.95, 20);
+      const v = new StreamingValidator(m, LoadHistory.fromSeries(series), { cusumH: Infinity });
+      for (let i = 0; i < 6; i++)
+        expect(v.check({ timestamp: t0 + i * H, value: v.forecastAt(t0 + i * H) }).ok).to.equal(true);
+      const t = t0 + 6 * H;
+      const r = v.check({ timestamp: t, value: v.forecastAt(t) + 150 });
+      expect(r.ok).to.equal(false);
+      expect(r.flaggedBy).to.equal("one-step");
+      expect(r.reason).to.equal("RESIDUAL_OVER_K_SIGMA");
+    });
+
+    it("flags a slow drift with the CUSUM before the level check sees it", function () {
+      const m = withResiduals(model, 100, 0.95, 20);
+      const v = new StreamingValidator(m, LoadHistory.fromSeries(series), { k: 5, levelK: 5, cusumK: 0.5, cusumH: 5 });
+      const out = Array.from({ length: 12 }, (_, i) => {
+        const t = t0 + i * H;
+        return v.check({ timestamp: t, value: v.forecastAt(t) + (i >= 4 ? 30 * (i - 3) : 0) });
+      });
+      const first = out.findIndex((r) => !r.ok);
+      expect(first).to.be.within(5, 8);
+      expect(out[first].flaggedBy).to.equal("cusum");
+      expect(out[first].reason).to.equal("CUSUM_DRIFT");
+      // Without the CUSUM the same drift passes those hours.
+      const plain = new StreamingValidator(m, LoadHistory.fromSeries(series), { k: 5, levelK: 5, cusumH: Infinity });
+      const passed = Array.from({ length: first + 1 }, (_, i) => {
+        const t = t0 + i * H;
+        return plain.check({ timestamp: t, value: plain.forecastAt(t) + (i >= 4 ? 30 * (i - 3) : 0) }).ok;
+      });
+      expect(passed.every(Boolean)).to.equal(true);
+    });
+
+    it("flags a level far off the robust running spread, and accepts the return to normal", function () {
+      const m = withResiduals(model, 50, 0.95, 1000);
+      const v = new StreamingValidator(m, LoadHistory.fromSeries(series), { levelK: 4, k: 100, cusumH: Infinity });
+      for (let i = 0; i < 3; i++) v.check({ timestamp: t0 + i * H, value: v.forecastAt(t0 + i * H) });
+      const off = v.check({ timestamp: t0 + 3 * H, value: v.forecastAt(t0 + 3 * H) + 300 });
+      expect(off.flaggedBy).to.equal("level");
+      expect(off.reason).to.equal("LEVEL_OVER_K_SIGMA");
+      expect(v.check({ timestamp: t0 + 4 * H, value: v.forecastAt(t0 + 4 * H) }).ok).to.equal(true);
+    });
+
+    it("folds a peer verdict into the check and never takes that reading as the reference", function () {
+      const v = new StreamingValidator(model, LoadHistory.fromSeries(series));
+      const r = v.check({ timestamp: t0, value: v.forecastAt(t0), source: "a" }, { peerFlagged: true });
+      expect(r.ok).to.equal(false);
+      expect(r.flaggedBy).to.equal("peer");
+      expect(r.reasons).to.deep.equal(["PEER_DEVIATION"]);
+    });
+
+    it("rejects invalid detector settings with the option's name", function () {
+      const hist = LoadHistory.fromSeries(series);
+      expect(() => new StreamingValidator(model, hist, { cusumH: 0 })).to.throw("cusumH must be > 0");
+      expect(() => new StreamingValidator(model, hist, { levelK: -1 })).to.throw("levelK must be > 0");
+    });
+  });
+
+  describe("metrics", function () {
+    it("gives mean, median and nearest-rank p90 of delays", function () {
+      expect(delayStats([3, 1, 2, 10])).to.deep.equal({ mean: 4, median: 2.5, p90: 10 });
+      expect(delayStats([])).to.deep.equal({ mean: null, median: null, p90: null });
+    });
+
+    it("scores NAB 100 for flags at each window's start, 0 for none, and charges false positives", function () {
+      const events = [{ first: 50, last: 52 }];
+      const flags = (idx: number[]) => Array.from({ length: 200 }, (_, i) => idx.includes(i));
+      const nh = Math.floor((0.1 * 200) / 1 / 2);
+      expect(nabScore(flags([50 - nh]), events)).to.be.closeTo(100, 1e-9);
+      expect(nabScore(flags([]), events)).to.equal(0);
+      expect(nabScore(flags([50, 150]), events)).to.be.lessThan(nabScore(flags([50]), events) as number);
+      expect(nabSigmoid(4)).to.equal(-1);
+      expect(nabScore(flags([1]), [])).to.equal(null);
+    });
+
+    it("counts events in budget, delays, early drift flags and collateral flags", function () {
+      const n = 1000;
+      const timestamps = Array.from({ length: n }, (_, i) => START + i * H);
+      const truth = new Array<number>(n).fill(1000);
+      const inj: Injection = injectAnomalies(truth, H, 1, {
+        eventsPer30Days: 0.72,
+        separationHours: 20,
+        driftHours: 10,
+        driftMin: 0.3,
+        driftMax: 0.3,
+      });
+      const flagged = new Array<boolean>(n).fill(false);
+      const drift = inj.events.find((e) => e.kind === "drift")!;
+      const spike = inj.events.find((e) => e.kind === "spike")!;
+      flagged[spike.start] = true;
+      flagged[drift.start + 2] = true; // 9% error: before 10%
+      const end = drift.start + drift.length;
+      flagged[end + 1] = true; // after the drift's reset: collateral
+      const m = detectionMetrics(timestamps, flagged, inj, truth, { flags: 3, days: 10 });
+      expect(m.events.spike).to.deep.include({ injected: 1, inBudget: 1, recall: 1 });
+      expect(m.events.drift?.inBudget).to.equal(1);
+      // First labelled at 6% error (start + 1), flagged an hour later at 9%.
+      expect(m.events.drift?.delayHours.mean).to.equal(1);
+      expect(m.driftBeforeError).to.deep.equal({ "10": 1, "20": 1 });
+      expect(m.events.unit?.recall).to.equal(0);
+      expect(m.counts).to.deep.include({ flags: 3, onAnomalies: 2, collateral: 1, falseAlarms: 0 });
+      expect(m.precision).to.be.closeTo(2 / 3, 1e-12);
+      expect(m.cleanFalseAlarmsPerDay).to.equal(0.3);
+    });
+  });
+
+  describe("streams", function () {
+    it("reports the issue's detection block on an injected stream and the refits it ran", async function () {
+      const from = START + 42 * 24 * H;
+      const to = series.timestamps[series.timestamps.length - 1];
+      const out = await streamValidate(model, series, from, to, {
+        injectSeed: 2,
+        inject: { eventsPer30Days: 6, separationHours: 8 },
+        refit: { everyDays: 2, windowDays: 21, maxRows: 300 },
+      });
+      const d = out.detection!;
+      for (const kind of ["spike", "dropout", "unit"] as const) expect(d.events[kind]?.recall, kind).to.equal(1);
+      // Dense events (six of each kind a month, 8 h apart) leave after-effects: counted apart as collateral.
+      expect(d.precision).to.be.greaterThan(0.75);
+      expect(d.counts.collateral).to.be.greaterThan(0);
+      expect(out.refit.refits).to.equal(3);
+      expect(out.refit.rowsPerFit).to.equal(300);
+      expect(out.flagged.every((f) => typeof f.flaggedBy === "string")).to.equal(true);
+    });
+
+    it("refits on the trailing window so a changed load level is learnt", async function () {
+      const shifted = seriesOf(5, 9, (i) => (i >= 24 * 42 ? 500 : 0));
+      const rolling = new RollingRefit(
+        { everyDays: 7, windowDays: 14, maxRows: 400 },
+        localClock("us-eastern"),
+        START + 49 * 24 * H,
+      );
+      const t = START + 56 * 24 * H;
+      expect(rolling.due(t - H)).to.equal(false);
+      expect(rolling.due(t)).to.equal(true);
+      const history = LoadHistory.fromSeries(shifted);
+      const refitted = await rolling.refit(model, history, t);
+      const probe = t + 5 * H;
+      const truth = history.valueAt(probe);
+      const before = new StreamingValidator(model, history).forecastAt(probe);
+      const after = new StreamingValidator(refitted, history).forecastAt(probe);
+      expect(Math.abs(after - truth)).to.be.lessThan(Math.abs(before - truth));
+      expect(rolling.cost().refits).to.equal(1);
+      expect(refitted.residuals).to.deep.equal(model.residuals);
+    });
+  });
+
+  describe("PeerConsensus", function () {
+    const grid = {
+      branches: [
+        { from: 1, to: 2, r: 0, x: 0.1, b: 0, rateA: 0, status: 1 as const },
+        { from: 2, to: 3, r: 0, x: 0.1, b: 0, rateA: 0, status: 1 as const },
+        { from: 3, to: 4, r: 0, x: 0.1, b: 0, rateA: 0, status: 0 as const },
+      ],
+    };
+    const terminals = [1, 2, 3, 4].map((bus) => ({ terminalId: `T${bus}`, bus }));
+
+    it("builds neighbourhoods from in-service branches of the IEEE case", function () {
+      const p = PeerConsensus.fromCase(grid, [...terminals, { terminalId: "T2m", bus: 2 }]);
+      expect(p.neighbourhoods.get("T1")).to.have.members(["T2", "T2m"]);
+      expect(p.neighbourhoods.get("T2")).to.have.members(["T1", "T3", "T2m"]);
+      expect(p.neighbourhoods.get("T4")).to.deep.equal([]);
+      expect(PeerConsensus.fromCase(grid, terminals, 2).neighbourhoods.get("T1")).to.have.members(["T2", "T3"]);
+    });
+
+    it("catches a 0.5%-per-hour drift of one terminal within six hours, with no flag on its peers", function () {
+      const hoods = new Map(["a", "b", "c", "d"].map((s) => [s, ["a", "b", "c", "d"].filter((x) => x !== s)]));
+      const p = new PeerConsensus(hoods);
+      const rng = createRng(9);
+      let firstFlag = -1;
+      let peerFlags = 0;
+      for (let i = 0; i < 24 * 4 * 3; i++) {
+        const t = START + i * 900_000;
+        const load = 3000 + 500 * Math.sin(i / 20);
+        const driftH = Math.max(0, (i - 24 * 4 * 2) / 4);
+        const readings = ["a", "b", "c", "d"].map((source) => ({
+          source,
+          value: load * (1 + 0.01 * rng.normal()) * (source === "a" ? 1 + 0.005 * driftH : 1),
+          noise: 0.01,
+        }));
+        const v = p.checkInstant(t, readings);
+        if (!v.get("a")!.ok && firstFlag < 0 && driftH > 0) firstFlag = i;
+        if (driftH === 0 && !v.get("a")!.ok) peerFlags++;
+        for (const s of ["b", "c", "d"]) if (!v.get(s)!.ok) peerFlags++;
+      }
+      const hours = (firstFlag - 24 * 4 * 2) / 4;
+      expect(hours).to.be.within(0, 6); // under 3% error, inside a forecast's own error
+      expect(peerFlags).to.be.lessThan(3);
+    });
+
+    it("does not judge a reading with too few peers", function () {
+      const p = new PeerConsensus(new Map([["a", ["b"]]]));
+      expect(p.checkInstant(START, [{ source: "a", value: 10 }]).get("a")).to.deep.equal({
+        ok: true,
+        deviation: NaN,
+        peers: 0,
+      });
+      expect(() => new PeerConsensus(new Map(), { k: 0 })).to.throw("PeerConsensus: invalid options");
+    });
+  });
+
+  describe("ValidateStage", function () {
+    it("takes lags from the validated history and reports verdicts with and without the peer check", function () {
+      const startMs = START + 42 * 24 * H;
+      const sources = ["a", "b", "c"];
+      const hoods = new Map(sources.map((s) => [s, sources.filter((x) => x !== s)]));
+      const stage = new ValidateStage({ model, series, startMs, peers: new PeerConsensus(hoods) });
+      expect(stage.history.end).to.be.lessThan(startMs); // nothing of the file from the start on
+      const file = LoadHistory.fromSeries(series);
+      const at = (t: number, spike = 1) =>
+        sources.map((source) => ({ source, timestamp: t, value: file.valueAt(t) * (source === "a" ? spike : 1) }));
+      stage.checkReadings([...at(startMs), ...at(startMs + H, 1.5)]);
+      // The spiked reading is quarantined, so the history holds the peers' consensus, not the spike.
+      expect(stage.history.valueAt(startMs + H)).to.equal(file.valueAt(startMs + H));
+      const out = stage.checkInstant(startMs + 2 * H, at(startMs + 2 * H));
+      expect(out.every((c) => c.result.ok && c.withoutPeer!.ok)).to.equal(true);
+      expect(() => stage.checkInstant(startMs, at(startMs))).to.throw("is not after the last one");
+    });
+  });
+});
