@@ -7,6 +7,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {RecordLeaf, RecordLeaves} from "./libraries/RecordLeaf.sol";
@@ -21,7 +22,7 @@ import {ZeroAddress} from "./Common.sol";
 /// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
 /// (policy, registry). Everything else is emitted, not stored. {Multicall} anchors several batches in one
 /// transaction, sharing the base cost and the warm reads.
-contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, Multicall {
+contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessControl, Pausable, Multicall {
     using RecordLeaves for RecordLeaf;
 
     /// @notice May set acquisition policies.
@@ -187,12 +188,6 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         return _registry;
     }
 
-    /// @notice The contract's semantic version, so tools can check what they talk to.
-    /// @return The version string.
-    function version() external pure returns (string memory) {
-        return "1.0.0";
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev Checks the header against its data type's policy and the block clock.
@@ -231,7 +226,7 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         _streamTips[header.terminalId] = _tip(headerHash, header.sequence);
         batchId = ++_batchCount;
         batch.batchId = batchId;
-        batch.anchoredAt = uint40(block.timestamp);
+        batch.anchoredAt = _now();
         batch.blockNumber = uint64(block.number);
         batch.dataType = header.dataType;
         batch.recordCount = header.recordCount;
@@ -267,10 +262,5 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     function _isBatchRoot(uint64 batchId, bytes32 root) internal view returns (bool) {
         BatchRecord storage batch = _batches[root];
         return batch.anchoredAt != 0 && batch.batchId == batchId;
-    }
-
-    /// @dev The clock, overridable by test harnesses.
-    function _now() internal view virtual returns (uint256) {
-        return block.timestamp;
     }
 }

@@ -2,13 +2,14 @@
 pragma solidity ^0.8.24;
 
 import {ITerminalRegistry} from "./ITerminalRegistry.sol";
+import {IVersioned} from "./IVersioned.sol";
 import {RecordLeaf} from "../libraries/RecordLeaf.sol";
 
 /// @title IDataAcquisition
 /// @author GridLedger
 /// @notice The data acquisition contract of P003: per-data-type acquisition policies and signed, hash-chained
 /// Merkle batch anchoring, with inclusion proofs for single records.
-interface IDataAcquisition {
+interface IDataAcquisition is IVersioned {
     /// @notice Time-driven types produce one batch per aligned sampling window; event-driven ones on demand.
     enum TriggerMode {
         TimeDriven,

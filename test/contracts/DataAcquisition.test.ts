@@ -47,7 +47,7 @@ describe("DataAcquisition", function () {
       expect(await acquisition.registry()).to.equal(await registry.getAddress());
       expect(await acquisition.hasRole(await acquisition.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await acquisition.hasRole(await acquisition.POLICY_ADMIN_ROLE(), admin.address)).to.equal(true);
-      expect(await acquisition.version()).to.equal("1.0.0");
+      expect(await acquisition.version()).to.equal("2.0.0");
       const d = await acquisition.eip712Domain();
       expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
         domain.name,

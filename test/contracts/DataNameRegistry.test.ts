@@ -37,7 +37,7 @@ describe("DataNameRegistry", function () {
         await registry.getAddress(),
         await sharing.getAddress(),
       ]);
-      expect(await names.version()).to.equal("1.0.0");
+      expect(await names.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero acquisition, sharing or admin address", async function () {

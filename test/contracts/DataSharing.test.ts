@@ -39,7 +39,7 @@ describe("DataSharing", function () {
       expect(await sharing.hasRole(await sharing.PROVIDER_ROLE(), admin.address)).to.equal(false);
       expect(await sharing.datasetCount()).to.equal(0n);
       expect(await sharing.MAX_BATCHES_PER_DATASET()).to.equal(1024n);
-      expect(await sharing.version()).to.equal("1.0.0");
+      expect(await sharing.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero acquisition or admin", async function () {

@@ -19,7 +19,7 @@ describe("TerminalRegistry", function () {
       const { registry, admin } = await fixture();
       expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await registry.hasRole(await registry.REGISTRAR_ROLE(), admin.address)).to.equal(true);
-      expect(await registry.version()).to.equal("1.0.0");
+      expect(await registry.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero admin", async function () {

@@ -67,6 +67,19 @@ describe("GridLedgerClient", function () {
       );
     });
 
+    it("refuses contracts of another release, naming contract, address, found and expected version", async function () {
+      const stub = await (await hre.ethers.getContractFactory("VersionStub")).deploy("1.0.0");
+      const old = structuredClone(deployment);
+      old.contracts.DataSharing!.address = await stub.getAddress();
+      await expect(GridLedgerClient.fromDeployment(admin, old)).to.be.rejectedWith(
+        `DataSharing at ${await stub.getAddress()} is version 1.0.0, but these tools expect version 2.0.0`,
+      );
+      old.contracts.DataAcquisition!.address = await stub.getAddress();
+      await expect(GridLedgerClient.fromDeployment(admin, old)).to.be.rejectedWith(
+        `DataAcquisition at ${await stub.getAddress()} is version 1.0.0, but these tools expect version 2.0.0`,
+      );
+    });
+
     it("names the bad field of a malformed deployment", async function () {
       await expect(GridLedgerClient.fromDeployment(admin, { ...deployment, chainId: "x" })).to.be.rejectedWith(
         /deployment: field "chainId"/,
