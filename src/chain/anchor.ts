@@ -4,7 +4,7 @@ import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
-import { readStreamState } from "./streams";
+import { listBatches, readStreamState } from "./streams";
 import { TERMINAL_STATUS_NAMES, TriggerMode, type BatchHeader, type Policy } from "./types";
 
 /** Why a batch was refused before any transaction was sent. */
@@ -18,7 +18,8 @@ export type AnchorRefusal =
   | "WINDOW_IN_FUTURE"
   | "STALE_WINDOW"
   | "WINDOW_TOO_LONG"
-  | "STREAM_MISMATCH";
+  | "STREAM_MISMATCH"
+  | "ROOT_IN_OTHER_STREAM";
 
 export class AnchorRefusedError extends Error {
   constructor(
@@ -80,6 +81,21 @@ export interface AnchorOutcome {
 }
 
 /**
+ * A root is anchored once, in one stream. When it is already on-chain, it only counts as this batch if the
+ * stream that anchored it is `terminalId`'s; another terminal may have copied the root from a pending header
+ * (root squatting). The anchoring stream comes from the root's BatchAnchored event.
+ */
+async function checkRootOwner(core: CoreContracts, root: string, terminalId: string, blockNumber: bigint) {
+  const block = Number(blockNumber);
+  const [event] = await listBatches(core.acquisition, { merkleRoot: root, fromBlock: block, toBlock: block });
+  if (event && event.terminalId.toLowerCase() === terminalId.toLowerCase()) return;
+  throw new AnchorRefusedError(
+    "ROOT_IN_OTHER_STREAM",
+    `root ${root} is already anchored as batch ${event?.batchId ?? "?"} in the stream of terminal ${event?.terminalId ?? "?"} (block ${block}), not in ${terminalId}'s: another terminal anchored these records first (they stay provable there); if it copied your pending header, suspend it with grid:terminal:suspend`,
+  );
+}
+
+/**
  * Builds the batch tree, checks everything the contract would check (policy, terminal, key, window, stream)
  * and only then signs and sends `anchorBatch`. Every refusal is an AnchorRefusedError with a plain message and
  * no transaction. A batch whose root is already on-chain is reported as "already-anchored", not re-sent.
@@ -96,6 +112,7 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
 
   const existing = await core.acquisition.batchByRoot(tree.root);
   if (existing.anchoredAt !== 0n) {
+    await checkRootOwner(core, tree.root, terminalId, existing.blockNumber);
     return {
       status: "already-anchored",
       batchId: existing.batchId,

@@ -255,6 +255,27 @@ describe("GridLedgerClient", function () {
     });
   });
 
+  describe("root squatting", function () {
+    it("refuses a root another terminal anchored first in its own stream, naming that stream", async function () {
+      const squatted = readings(BUS5, await closedWindow(), 4, 50);
+      // BUS13 copies BUS5's pending root into its own stream before BUS5's header is mined.
+      const squat = await client.anchorBatch({
+        records: squatted,
+        terminal: BUS13,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS13)),
+      });
+      const refused = await client
+        .anchorBatch({ records: squatted, terminal: BUS5, dataType: 1, key: devTerminalWallet(toTerminalId(BUS5)) })
+        .catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(AnchorRefusedError);
+      expect(refused).to.include({ code: "ROOT_IN_OTHER_STREAM" });
+      expect((refused as Error).message).to.contain(
+        `is already anchored as batch ${squat.batchId} in the stream of terminal ${toTerminalId(BUS13)}`,
+      );
+    });
+  });
+
   describe("names and sharing", function () {
     it("explains that no module is configured", async function () {
       const coreOnly = new GridLedgerClient(admin, {
