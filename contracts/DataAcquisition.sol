@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
@@ -22,7 +22,7 @@ import {ZeroAddress} from "./Common.sol";
 /// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
 /// (policy, registry). Everything else is emitted, not stored. {Multicall} anchors several batches in one
 /// transaction, sharing the base cost and the warm reads.
-contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessControl, Pausable, Multicall {
+contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, Multicall {
     using RecordLeaves for RecordLeaf;
 
     /// @notice May set acquisition policies.
@@ -49,11 +49,12 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessCont
     /// @notice Deploys the anchor contract over a registry.
     /// @param registry_ The terminal registry.
     /// @param admin Receives the admin and policy-admin roles.
-    constructor(ITerminalRegistry registry_, address admin) EIP712("GridLedger DataAcquisition", "1") {
+    constructor(
+        ITerminalRegistry registry_,
+        address admin
+    ) GridLedgerBase(admin) EIP712("GridLedger DataAcquisition", "1") {
         if (address(registry_) == address(0)) revert ZeroAddress("registry");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(POLICY_ADMIN_ROLE, admin);
     }
 
@@ -84,6 +85,16 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessCont
     /// @inheritdoc IDataAcquisition
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+    }
+
+    /// @notice Renounces a role; the admin role cannot be renounced while anchoring is paused.
+    /// @dev Without the admin nobody could unpause: a pause followed by renouncing would stop anchoring for good.
+    /// Handing the role over (two-step, with the admin delay) stays possible while paused.
+    /// @param role The role.
+    /// @param account The caller's own address.
+    function renounceRole(bytes32 role, address account) public override {
+        if (role == DEFAULT_ADMIN_ROLE && paused()) revert AdminRenounceWhilePaused();
+        super.renounceRole(role, account);
     }
 
     // ---------------------------------------------------------------- external: anchoring
@@ -124,12 +135,12 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessCont
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool) {
-        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leaf.hash()));
+        return _provesLeaf(batchId, proof, leaf.hash());
     }
 
     /// @inheritdoc IDataAcquisition
     function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool) {
-        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leafHash));
+        return _provesLeaf(batchId, proof, leafHash);
     }
 
     /// @inheritdoc IDataAcquisition
@@ -139,11 +150,15 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessCont
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
     ) external view returns (bool) {
-        bytes32[] memory leafHashes = new bytes32[](leaves.length);
-        for (uint256 i = 0; i < leaves.length; ++i) {
+        uint256 count = leaves.length;
+        // With no leaves, a multiproof of just [root] folds to the root: that proves nothing.
+        if (count == 0) return false;
+        bytes32[] memory leafHashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
             leafHashes[i] = leaves[i].hash();
         }
-        return _isBatchRoot(batchId, MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes));
+        BatchRecord storage batch = _batches[MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes)];
+        return batch.anchoredAt != 0 && batch.batchId == batchId && count <= batch.recordCount;
     }
 
     // ---------------------------------------------------------------- external: views
@@ -259,8 +274,14 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, AccessCont
         return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
     }
 
-    function _isBatchRoot(uint64 batchId, bytes32 root) internal view returns (bool) {
-        BatchRecord storage batch = _batches[root];
-        return batch.anchoredAt != 0 && batch.batchId == batchId;
+    /// @dev Whether `proof` folds `leafHash` to the root of batch `batchId` from a leaf's depth. A StandardMerkleTree
+    /// of n leaves keeps them at depths floor(log2 n) to floor(log2(2n - 1)); a shorter proof starts from an inner
+    /// node (the root itself for an empty proof), which is no record.
+    function _provesLeaf(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
+        BatchRecord storage batch = _batches[MerkleProof.processProofCalldata(proof, leafHash)];
+        if (batch.anchoredAt == 0 || batch.batchId != batchId) return false;
+        uint256 n = batch.recordCount;
+        uint256 depth = proof.length;
+        return depth >= Math.log2(n) && depth <= Math.log2(2 * n - 1);
     }
 }

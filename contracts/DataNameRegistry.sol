@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
@@ -20,7 +19,7 @@ import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Comm
 /// @dev Names are ENS namehashes (NameHash). A target is checked against the contract it refers to when it is set
 /// (terminal registered, batch anchored, dataset registered), so a name never points at something that never
 /// existed. A full path can be created in one transaction through {Multicall}.
-contract DataNameRegistry is IDataNameRegistry, GridLedgerBase, AccessControl, Multicall {
+contract DataNameRegistry is IDataNameRegistry, GridLedgerBase, Multicall {
     /// @notice May create top-level names (directly under the root).
     bytes32 public constant ROOT_REGISTRAR_ROLE = keccak256("ROOT_REGISTRAR_ROLE");
 
@@ -35,14 +34,12 @@ contract DataNameRegistry is IDataNameRegistry, GridLedgerBase, AccessControl, M
     /// @param acquisition_ The DataAcquisition contract (batches; its registry holds the terminals).
     /// @param sharing_ The DataSharing contract (datasets).
     /// @param admin Receives the admin and root-registrar roles.
-    constructor(IDataAcquisition acquisition_, IDataSharing sharing_, address admin) {
+    constructor(IDataAcquisition acquisition_, IDataSharing sharing_, address admin) GridLedgerBase(admin) {
         if (address(acquisition_) == address(0)) revert ZeroAddress("acquisition");
         if (address(sharing_) == address(0)) revert ZeroAddress("sharing");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _acquisition = acquisition_;
         _registry = acquisition_.registry();
         _sharing = sharing_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ROOT_REGISTRAR_ROLE, admin);
     }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataSharing} from "./interfaces/IDataSharing.sol";
@@ -16,7 +15,7 @@ import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Comm
 /// @dev Wired once to DataAcquisition (immutable): registration checks that batch ids were anchored and that a
 /// stream's terminal is registered, so a dataset can never point at data that does not exist. Losing the provider
 /// role stops new datasets and new grants; revoking and logging stay open to the dataset's provider.
-contract DataSharing is IDataSharing, GridLedgerBase, AccessControl {
+contract DataSharing is IDataSharing, GridLedgerBase {
     /// @notice May register datasets and grant access to them: a certified organisation.
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER_ROLE");
     /// @notice The most batches one dataset may list (bounds registration gas).
@@ -31,11 +30,9 @@ contract DataSharing is IDataSharing, GridLedgerBase, AccessControl {
     /// @notice Deploys the sharing contract over an anchor contract.
     /// @param acquisition_ The DataAcquisition contract whose batches datasets refer to.
     /// @param admin Receives the admin role, which certifies providers.
-    constructor(IDataAcquisition acquisition_, address admin) {
+    constructor(IDataAcquisition acquisition_, address admin) GridLedgerBase(admin) {
         if (address(acquisition_) == address(0)) revert ZeroAddress("acquisition");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _acquisition = acquisition_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ---------------------------------------------------------------- modifiers

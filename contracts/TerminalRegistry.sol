@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
@@ -13,7 +12,7 @@ import {ZeroAddress} from "./Common.sol";
 /// location and status. Registrars run day-to-day changes; only the admin revokes, which is final.
 /// @dev Bulk registration goes through {Multicall}. A key, once bound to a terminal, stays bound for good, so a
 /// batch signed by a rotated-out key can still be attributed to its terminal.
-contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, AccessControl, Multicall {
+contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
     /// @notice May register terminals, suspend, reactivate and rotate keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
@@ -24,9 +23,7 @@ contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, AccessControl, M
 
     /// @notice Deploys the registry with one admin.
     /// @param admin Receives the admin and registrar roles.
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAddress("admin");
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin) GridLedgerBase(admin) {
         _grantRole(REGISTRAR_ROLE, admin);
     }
 

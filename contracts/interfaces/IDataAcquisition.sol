@@ -78,6 +78,8 @@ interface IDataAcquisition is IVersioned {
     error RecordCountOutOfRange(uint32 recordCount, uint32 maxRecords);
     /// @notice The Merkle root is zero.
     error ZeroMerkleRoot();
+    /// @notice The admin tried to renounce its role while anchoring is paused (nobody could unpause).
+    error AdminRenounceWhilePaused();
     /// @notice This root is already anchored, as batch `batchId`.
     error RootAlreadyAnchored(bytes32 merkleRoot, uint64 batchId);
 
@@ -132,6 +134,7 @@ interface IDataAcquisition is IVersioned {
     function anchorBatch(BatchHeader calldata header, bytes calldata signature) external returns (uint64 batchId);
 
     /// @notice Whether `leaf` is a record of batch `batchId`, given its Merkle proof.
+    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count.
     /// @param batchId The batch.
     /// @param proof The sibling hashes, leaf to root (OZ StandardMerkleTree getProof).
     /// @param leaf The record's leaf fields.
@@ -142,14 +145,18 @@ interface IDataAcquisition is IVersioned {
         RecordLeaf calldata leaf
     ) external view returns (bool);
 
-    /// @notice Like {verifyRecord}, for an already hashed (StandardMerkleTree) leaf.
+    /// @notice Like {verifyRecord}, for an already hashed (StandardMerkleTree) leaf. Refuses the root with an empty
+    /// proof (unless the batch has one record) and any proof shorter or longer than a leaf's path.
+    /// @dev A hash carries no sign of being a leaf: in a batch whose record count is not a power of two, an inner
+    /// node at the shallowest leaf depth still passes. Prefer {verifyRecord}, which hashes the record itself.
     /// @param batchId The batch.
     /// @param proof The sibling hashes.
     /// @param leafHash The double-hashed leaf.
     /// @return True when the proof leads to that batch's root.
     function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool);
 
-    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof.
+    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof. False for no
+    /// leaves, or more leaves than the batch has records.
     /// @param batchId The batch.
     /// @param proof The multiproof's sibling hashes.
     /// @param proofFlags The multiproof's flags.

@@ -4,6 +4,7 @@ import {
   recordLeaf,
   recordLeafHash,
   type GridRecord,
+  type RecordLeaf,
   type RecordProof,
 } from "../merkle/portable";
 import type { CoreContracts } from "./contracts";
@@ -28,6 +29,14 @@ export interface RecordVerification {
   proof?: RecordProof;
   batch?: AnchoredBatch;
   terminal?: { id: string; kind: string; status: string; signer: string };
+}
+
+/**
+ * A leaf tuple as the contract's RecordLeaf struct. Verifiers send the fields, not the leaf hash: the contract
+ * hashes them itself, so no inner node of the tree can pass for a record (`verifyLeafHash` cannot tell).
+ */
+export function leafStruct([terminalId, kind, timestamp, payloadHash]: RecordLeaf) {
+  return { terminalId, kind, timestamp, payloadHash };
 }
 
 /**
@@ -86,7 +95,7 @@ export async function verifyRecordOnChain(
       proof,
     };
   }
-  const onChain = await core.acquisition.verifyLeafHash(stored.batchId, proof.proof, leafHash);
+  const onChain = await core.acquisition.verifyRecord(stored.batchId, proof.proof, leafStruct(proof.leaf));
   const [batch] = await listBatches(core.acquisition, {
     batchId: stored.batchId,
     // The event is in the block that stored the root: one block to scan, not the whole chain.

@@ -563,6 +563,38 @@ describe("DataAcquisition", function () {
       expect(await acquisition.verifyRecord(0n, [], { ...leaf, kind: 2 })).to.equal(false);
     });
 
+    context("when the hash is not a record's leaf", function () {
+      it("refuses the root itself with an empty proof", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        expect(await acquisition.verifyLeafHash(1n, [], tree.root)).to.equal(false);
+      });
+
+      it("refuses an inner node with its proof", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        // The tree is an array (root at 0, children of i at 2i+1 and 2i+2); node 1 is an inner node at depth 1.
+        const layout = tree.dump().tree;
+        expect(await acquisition.verifyLeafHash(1n, [layout[2]], layout[1])).to.equal(false);
+        expect(await acquisition.verifyLeafHash(1n, [layout[6], layout[1]], layout[5])).to.equal(false);
+      });
+
+      it("refuses a multiproof with no leaves, which folds to the root it is given", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        expect(await acquisition.verifyRecords(1n, [tree.root], [], [])).to.equal(false);
+      });
+
+      it("refuses more leaves than the batch has records", async function () {
+        const { acquisition, tree, values } = await anchoredTree(2);
+        const multi = tree.getMultiProof([0, 1]);
+        const picked = multi.leaves.map((l) => asLeaf(l as LeafTuple));
+        expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(true);
+        // Declared as a one-record batch, the same root cannot prove two records.
+        const { acquisition: other, stream } = await fixture();
+        await stream.anchorNext({ merkleRoot: tree.root, recordCount: 1 });
+        expect(await other.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(false);
+        expect(values.length).to.equal(2);
+      });
+    });
+
     it("verifies a multiproof and rejects it with a tampered leaf", async function () {
       const { acquisition, tree, values } = await anchoredTree(16);
       const multi = tree.getMultiProof([1, 4, 9, 15]);

@@ -11,6 +11,7 @@ import { acquisitionDomain, signHeader } from "../../src/chain/eip712";
 import { CONTRACT_VERSION } from "../../src/chain/contracts";
 import { DataType, TerminalKind } from "../../src/chain/types";
 import { location, READING_POLICY } from "../helpers/fixtures";
+import { deployGovernanceDefault } from "../helpers/governanceFixtures";
 
 /** The four deployables on pinned clocks (contracts/test/pinned), wired like a deployment. */
 async function deployPinned() {
@@ -33,6 +34,23 @@ async function deployPinned() {
   await acquisition.setPolicy(DataType.Reading, READING_POLICY);
   await sharing.grantRole(await sharing.PROVIDER_ROLE(), provider.address);
   return { registry, acquisition, sharing, names, admin, provider, receiver };
+}
+
+/** The four real deployables, the admin, and two other accounts. */
+async function deployAll() {
+  const g = await loadFixture(deployGovernanceDefault);
+  return {
+    contracts: {
+      TerminalRegistry: g.registry,
+      DataAcquisition: g.acquisition,
+      DataSharing: g.sharing,
+      DataNameRegistry: g.names,
+    },
+    admin: g.admin,
+    successor: g.receiver,
+    stranger: g.stranger,
+    acquisition: g.acquisition,
+  };
 }
 
 describe("GridLedgerBase", function () {
@@ -113,6 +131,97 @@ describe("GridLedgerBase", function () {
         const { names, admin } = await loadFixture(deployPinned);
         await names.registerTopLevel("gz", admin.address);
         expect((await names.getName(ethers.namehash("gz"))).registeredAt).to.equal(await time.latest());
+      });
+    });
+  });
+
+  describe("admin handover (AccessControlDefaultAdminRules)", function () {
+    for (const name of ["TerminalRegistry", "DataAcquisition", "DataSharing", "DataNameRegistry"] as const) {
+      context(`on ${name}`, function () {
+        it("has one admin and a three-day handover delay", async function () {
+          const { contracts, admin } = await deployAll();
+          const contract = contracts[name];
+          expect(await contract.defaultAdmin()).to.equal(admin.address);
+          expect(await contract.defaultAdminDelay()).to.equal(3 * 24 * 3600);
+          expect(await contract.INITIAL_ADMIN_DELAY()).to.equal(3 * 24 * 3600);
+        });
+
+        it("refuses a one-step grant of the admin role", async function () {
+          const { contracts, successor } = await deployAll();
+          const contract = contracts[name];
+          await expect(
+            contract.grantRole(await contract.DEFAULT_ADMIN_ROLE(), successor.address),
+          ).to.be.revertedWithCustomError(contract, "AccessControlEnforcedDefaultAdminRules");
+        });
+
+        it("hands over only when the new admin accepts after the delay", async function () {
+          const { contracts, admin, successor } = await deployAll();
+          const contract = contracts[name];
+          const role = await contract.DEFAULT_ADMIN_ROLE();
+          await expect(contract.beginDefaultAdminTransfer(successor.address)).to.emit(
+            contract,
+            "DefaultAdminTransferScheduled",
+          );
+          const [, schedule] = await contract.pendingDefaultAdmin();
+          await expect(contract.connect(successor).acceptDefaultAdminTransfer())
+            .to.be.revertedWithCustomError(contract, "AccessControlEnforcedDefaultAdminDelay")
+            .withArgs(schedule);
+          await time.increaseTo(schedule + 1n);
+          await expect(contract.connect(successor).acceptDefaultAdminTransfer())
+            .to.emit(contract, "RoleGranted")
+            .withArgs(role, successor.address, successor.address);
+          expect(await contract.defaultAdmin()).to.equal(successor.address);
+          expect(await contract.hasRole(role, admin.address)).to.equal(false);
+        });
+
+        it("lets only the admin schedule a handover", async function () {
+          const { contracts, stranger } = await deployAll();
+          const contract = contracts[name];
+          await expect(contract.connect(stranger).beginDefaultAdminTransfer(stranger.address))
+            .to.be.revertedWithCustomError(contract, "AccessControlUnauthorizedAccount")
+            .withArgs(stranger.address, await contract.DEFAULT_ADMIN_ROLE());
+        });
+      });
+    }
+
+    context("when anchoring is paused", function () {
+      /** The admin schedules renouncing (a handover to nobody) and waits out the delay. */
+      async function renounceScheduled() {
+        const all = await deployAll();
+        await all.acquisition.beginDefaultAdminTransfer(ethers.ZeroAddress);
+        const [, schedule] = await all.acquisition.pendingDefaultAdmin();
+        await time.increaseTo(schedule + 1n);
+        return all;
+      }
+
+      it("refuses to let the admin renounce, which would leave nobody to unpause", async function () {
+        const { acquisition, admin } = await renounceScheduled();
+        await acquisition.pause();
+        const role = await acquisition.DEFAULT_ADMIN_ROLE();
+        await expect(acquisition.renounceRole(role, admin.address)).to.be.revertedWithCustomError(
+          acquisition,
+          "AdminRenounceWhilePaused",
+        );
+        expect(await acquisition.defaultAdmin()).to.equal(admin.address);
+        await expect(acquisition.unpause()).to.emit(acquisition, "Unpaused").withArgs(admin.address);
+      });
+
+      it("lets the admin renounce once anchoring runs again", async function () {
+        const { acquisition, admin } = await renounceScheduled();
+        const role = await acquisition.DEFAULT_ADMIN_ROLE();
+        await expect(acquisition.renounceRole(role, admin.address))
+          .to.emit(acquisition, "RoleRevoked")
+          .withArgs(role, admin.address, admin.address);
+        expect(await acquisition.defaultAdmin()).to.equal(ethers.ZeroAddress);
+      });
+
+      it("still lets the admin renounce other roles", async function () {
+        const { acquisition, admin } = await deployAll();
+        await acquisition.pause();
+        const role = await acquisition.POLICY_ADMIN_ROLE();
+        await expect(acquisition.renounceRole(role, admin.address))
+          .to.emit(acquisition, "RoleRevoked")
+          .withArgs(role, admin.address, admin.address);
       });
     });
   });

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {GridLedgerBase} from "../../abstract/GridLedgerBase.sol";
+import {Clock} from "../../abstract/Clock.sol";
 
 /// @title PinnedClock
 /// @author GridLedger
-/// @notice Test harness mixin, never deployed: pins {GridLedgerBase-_now} to a set time, so tests can prove that
+/// @notice Test harness mixin, never deployed: pins {Clock-_now} to a set time, so tests can prove that
 /// every time a contract reads or stores comes from the one clock (EAS `TestEAS`).
-abstract contract PinnedClock is GridLedgerBase {
+abstract contract PinnedClock is Clock {
     uint40 private _pinned;
 
     /// @notice Pins the clock; 0 follows the block again.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {GridLedgerBase} from "../../abstract/GridLedgerBase.sol";
+import {Clock} from "../../abstract/Clock.sol";
 import {DataAcquisition} from "../../DataAcquisition.sol";
 import {ITerminalRegistry} from "../../interfaces/ITerminalRegistry.sol";
 import {PinnedClock} from "./PinnedClock.sol";
@@ -15,7 +15,7 @@ contract PinnedDataAcquisition is DataAcquisition, PinnedClock {
     /// @param admin As in DataAcquisition.
     constructor(ITerminalRegistry registry_, address admin) DataAcquisition(registry_, admin) {}
 
-    function _now() internal view override(GridLedgerBase, PinnedClock) returns (uint40) {
+    function _now() internal view override(Clock, PinnedClock) returns (uint40) {
         return PinnedClock._now();
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {GridLedgerBase} from "../../abstract/GridLedgerBase.sol";
+import {Clock} from "../../abstract/Clock.sol";
 import {DataNameRegistry} from "../../DataNameRegistry.sol";
 import {IDataAcquisition} from "../../interfaces/IDataAcquisition.sol";
 import {IDataSharing} from "../../interfaces/IDataSharing.sol";
@@ -21,7 +21,7 @@ contract PinnedDataNameRegistry is DataNameRegistry, PinnedClock {
         address admin
     ) DataNameRegistry(acquisition_, sharing_, admin) {}
 
-    function _now() internal view override(GridLedgerBase, PinnedClock) returns (uint40) {
+    function _now() internal view override(Clock, PinnedClock) returns (uint40) {
         return PinnedClock._now();
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {GridLedgerBase} from "../../abstract/GridLedgerBase.sol";
+import {Clock} from "../../abstract/Clock.sol";
 import {DataSharing} from "../../DataSharing.sol";
 import {IDataAcquisition} from "../../interfaces/IDataAcquisition.sol";
 import {PinnedClock} from "./PinnedClock.sol";
@@ -15,7 +15,7 @@ contract PinnedDataSharing is DataSharing, PinnedClock {
     /// @param admin As in DataSharing.
     constructor(IDataAcquisition acquisition_, address admin) DataSharing(acquisition_, admin) {}
 
-    function _now() internal view override(GridLedgerBase, PinnedClock) returns (uint40) {
+    function _now() internal view override(Clock, PinnedClock) returns (uint40) {
         return PinnedClock._now();
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {GridLedgerBase} from "../../abstract/GridLedgerBase.sol";
+import {Clock} from "../../abstract/Clock.sol";
 import {TerminalRegistry} from "../../TerminalRegistry.sol";
 import {PinnedClock} from "./PinnedClock.sol";
 
@@ -13,7 +13,7 @@ contract PinnedTerminalRegistry is TerminalRegistry, PinnedClock {
     /// @param admin As in TerminalRegistry.
     constructor(address admin) TerminalRegistry(admin) {}
 
-    function _now() internal view override(GridLedgerBase, PinnedClock) returns (uint40) {
+    function _now() internal view override(Clock, PinnedClock) returns (uint40) {
         return PinnedClock._now();
     }
 }
