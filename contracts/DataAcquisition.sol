@@ -40,6 +40,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
     // Declared first so they share Pausable's slot: anchoring reads the pause flag anyway.
     uint64 private _batchCount;
     bool private _anchorerRequired;
+    /// @dev The last pause, [pausedAt, unpausedAt): windows that closed before it ended get its length as grace.
+    uint40 private _pausedAt;
+    uint40 private _unpausedAt;
 
     mapping(uint16 dataType => Policy policy) private _policies;
     /// @dev keccak256(abi.encode(lastHeaderHash, lastSequence)), or zero before a stream's first batch.
@@ -80,11 +83,13 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
     /// @inheritdoc IDataAcquisition
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _pause();
+        _pausedAt = _now();
     }
 
     /// @inheritdoc IDataAcquisition
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+        _unpausedAt = _now();
     }
 
     /// @notice Renounces a role; the admin role cannot be renounced while anchoring is paused.
@@ -184,6 +189,16 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
     }
 
     /// @inheritdoc IDataAcquisition
+    function anchorDeadline(uint16 dataType, uint64 windowEnd) external view returns (uint256) {
+        return _deadline(windowEnd, _policies[dataType].tolerance);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function lastPause() external view returns (uint40 pausedAt, uint40 unpausedAt) {
+        return (_pausedAt, _unpausedAt);
+    }
+
+    /// @inheritdoc IDataAcquisition
     function policyOf(uint16 dataType) external view returns (Policy memory) {
         return _policies[dataType];
     }
@@ -229,7 +244,21 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
         uint256 nowTs = _now();
         if (end > nowTs) revert WindowInFuture(end, nowTs);
-        if (nowTs - end > policy.tolerance) revert StaleWindow(end, nowTs, policy.tolerance);
+        // The pause grace is read only when the plain tolerance has run out: no extra read on the usual path.
+        if (nowTs - end > policy.tolerance && nowTs > _deadline(end, policy.tolerance)) {
+            revert StaleWindow(end, nowTs, policy.tolerance);
+        }
+    }
+
+    /// @dev The last second a window ending at `end` may be anchored: its tolerance, extended by the part of the last
+    /// pause that came after the window closed (anchoring was impossible then, so that time does not count).
+    function _deadline(uint64 end, uint32 tolerance) internal view returns (uint256) {
+        uint256 deadline = uint256(end) + tolerance;
+        uint256 unpausedAt = _unpausedAt;
+        uint256 pausedAt = _pausedAt;
+        // No grace for windows that closed after the last pause, nor while a pause lasts (its length is not known).
+        if (end >= unpausedAt || pausedAt > unpausedAt) return deadline;
+        return deadline + unpausedAt - (end > pausedAt ? end : pausedAt);
     }
 
     /// @dev Advances the stream, writes the root record once and emits {BatchAnchored}.

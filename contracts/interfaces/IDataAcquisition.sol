@@ -70,7 +70,8 @@ interface IDataAcquisition is IVersioned {
     /// @notice A time-driven window is not a whole number of aligned sampling periods, or an event-driven one
     /// is longer than one period.
     error WindowNotAligned(uint64 windowStart, uint64 windowEnd, uint32 timeScale);
-    /// @notice The window ended more than the tolerance before this block.
+    /// @notice The window ended more than the tolerance before this block, not counting the last pause's time after
+    /// the window closed (see {anchorDeadline}).
     error StaleWindow(uint64 windowEnd, uint256 blockTimestamp, uint32 tolerance);
     /// @notice The window ends after this block.
     error WindowInFuture(uint64 windowEnd, uint256 blockTimestamp);
@@ -121,7 +122,7 @@ interface IDataAcquisition is IVersioned {
     /// @param required The new setting.
     function setAnchorerRequired(bool required) external;
 
-    /// @notice Stops anchoring until {unpause}.
+    /// @notice Stops anchoring until {unpause}. Time paused does not count against a window's tolerance.
     function pause() external;
 
     /// @notice Resumes anchoring.
@@ -190,6 +191,21 @@ interface IDataAcquisition is IVersioned {
     /// @param merkleRoot The root.
     /// @return The batch record.
     function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory);
+
+    /// @notice The last unix second a batch whose window ends at `windowEnd` can be anchored: the end plus the data
+    /// type's tolerance, extended by the part of the last pause that came after the window closed.
+    /// @dev Only the last finished pause counts: a window still open across two pauses gets the second's grace, and
+    /// while a pause lasts no grace is added yet.
+    /// @param dataType The data type TY.
+    /// @param windowEnd The window's end (unix seconds).
+    /// @return The deadline (unix seconds).
+    function anchorDeadline(uint16 dataType, uint64 windowEnd) external view returns (uint256);
+
+    /// @notice The last pause: when it began and ended (both 0 before the first; while a pause lasts, `unpausedAt`
+    /// is the end of the one before).
+    /// @return pausedAt When {pause} was last called (unix seconds).
+    /// @return unpausedAt When {unpause} was last called (unix seconds).
+    function lastPause() external view returns (uint40 pausedAt, uint40 unpausedAt);
 
     /// @notice The policy of a data type.
     /// @param dataType The data type TY.

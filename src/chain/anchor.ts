@@ -177,11 +177,15 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `the batch window ends at ${iso(windowEnd)}, after chain time ${iso(now)}: anchor once it has closed`,
     );
   }
+  // Past the plain tolerance, the contract still accepts a window whose time ran out during a pause.
   if (now - windowEnd > BigInt(policy.tolerance)) {
-    throw new AnchorRefusedError(
-      "STALE_WINDOW",
-      `the batch window ended at ${iso(windowEnd)}, ${now - windowEnd} s before chain time ${iso(now)}; data type ${dataType} accepts at most ${policy.tolerance} s`,
-    );
+    const deadline = await core.acquisition.anchorDeadline(dataType, windowEnd);
+    if (now > deadline) {
+      throw new AnchorRefusedError(
+        "STALE_WINDOW",
+        `the batch window ended at ${iso(windowEnd)}, ${now - windowEnd} s before chain time ${iso(now)}; data type ${dataType} accepts at most ${policy.tolerance} s (plus the time anchoring was paused since: deadline ${iso(deadline)})`,
+      );
+    }
   }
 
   const stream = await readStreamState(core.acquisition, terminalId);

@@ -14,6 +14,7 @@ import {
 import { expectUnauthorized } from "../helpers/access";
 import { hashHeader, headerDigest } from "../../src/chain/eip712";
 import { DataType, TerminalStatus, TriggerMode } from "../../src/chain/types";
+import type { DataAcquisition } from "../../typechain-types";
 
 const LEAF_TYPES = ["bytes32", "uint8", "uint64", "bytes32"];
 type LeafTuple = [string, number, bigint, string];
@@ -152,6 +153,69 @@ describe("DataAcquisition", function () {
       );
       await expect(acquisition.connect(admin).unpause()).to.emit(acquisition, "Unpaused").withArgs(admin.address);
       await expect(acquisition.anchorBatch(header, stream.sign(header))).to.emit(acquisition, "BatchAnchored");
+    });
+
+    context("when a pause outlasts the tolerance", function () {
+      const TOLERANCE = READING_POLICY.tolerance;
+      const PAUSE = 7_200;
+
+      /** Pauses at `pausedAt`, unpauses PAUSE seconds later, and returns both times. */
+      async function pauseBetween(acquisition: DataAcquisition, pausedAt: number) {
+        await time.setNextBlockTimestamp(pausedAt);
+        await acquisition.pause();
+        await time.setNextBlockTimestamp(pausedAt + PAUSE);
+        await acquisition.unpause();
+        expect(await acquisition.lastPause()).to.deep.equal([BigInt(pausedAt), BigInt(pausedAt + PAUSE)]);
+        return { pausedAt, unpausedAt: pausedAt + PAUSE };
+      }
+
+      it("anchors a window that closed during the pause, the tolerance running from the unpause", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const end = Number(header.windowEnd);
+        const { unpausedAt } = await pauseBetween(acquisition, end - 60);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(unpausedAt + TOLERANCE);
+        // Two hours after the window closed: stale by the plain tolerance of 600 s.
+        await time.setNextBlockTimestamp(unpausedAt + TOLERANCE);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.emit(acquisition, "BatchAnchored")
+          .withArgs(
+            1n,
+            header.terminalId,
+            header.merkleRoot,
+            header.dataType,
+            1n,
+            header.windowStart,
+            header.windowEnd,
+            header.recordCount,
+            hashHeader(header),
+          );
+      });
+
+      it("gives a window that closed before the pause only the tolerance it had left", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const end = Number(header.windowEnd);
+        // 500 of the 600 s were used before the pause: 100 s remain after it.
+        const { unpausedAt } = await pauseBetween(acquisition, end + 500);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(unpausedAt + 100);
+        await time.setNextBlockTimestamp(unpausedAt + 101);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "StaleWindow")
+          .withArgs(header.windowEnd, unpausedAt + 101, TOLERANCE);
+      });
+
+      it("adds no grace to windows that closed after the pause, nor while a pause lasts", async function () {
+        const { acquisition, admin, stream } = await fixture();
+        const header = stream.header({ windowStart: (await nextAlignedWindow()) + BigInt(3 * PAUSE) });
+        const end = Number(header.windowEnd);
+        const { unpausedAt } = await pauseBetween(acquisition, end - 2 * PAUSE);
+        expect(unpausedAt).to.be.lessThan(end);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(end + TOLERANCE);
+        await time.setNextBlockTimestamp(end + 60);
+        await acquisition.connect(admin).pause();
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(end + TOLERANCE);
+      });
     });
 
     it("rejects unpausing when not paused", async function () {

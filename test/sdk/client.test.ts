@@ -276,6 +276,25 @@ describe("GridLedgerClient", function () {
     });
   });
 
+  describe("anchoring after a pause", function () {
+    it("anchors a window whose tolerance ran out while anchoring was paused", async function () {
+      const start = await closedWindow();
+      const { tolerance } = await client.acquisition.policyOf(1);
+      const send = (m: string, p: unknown[]) => hre.network.provider.send(m, p);
+      await client.acquisition.pause();
+      const latest = await hre.ethers.provider.getBlock("latest");
+      await mineAt(send, latest!.timestamp + Number(tolerance) + 3_600);
+      await client.acquisition.unpause();
+      const result = await client.anchorBatch({
+        records: readings(BUS5, start, 3, 70),
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+      });
+      expect(result.status).to.equal("anchored");
+    });
+  });
+
   describe("names and sharing", function () {
     it("explains that no module is configured", async function () {
       const coreOnly = new GridLedgerClient(admin, {
