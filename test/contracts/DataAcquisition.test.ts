@@ -107,11 +107,12 @@ describe("DataAcquisition", function () {
 
     it("is restricted to policy admins", async function () {
       const { acquisition, stranger } = await fixture();
+      const unauthorizedRole = await acquisition.POLICY_ADMIN_ROLE();
       await expectUnauthorized(
         acquisition,
         acquisition.connect(stranger).setPolicy(1, READING_POLICY),
         stranger.address,
-        await acquisition.POLICY_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -131,11 +132,12 @@ describe("DataAcquisition", function () {
 
     it("is restricted to the admin", async function () {
       const { acquisition, policyAdmin } = await fixture();
+      const unauthorizedRole = await acquisition.DEFAULT_ADMIN_ROLE();
       await expectUnauthorized(
         acquisition,
         acquisition.connect(policyAdmin).setAnchorerRequired(true),
         policyAdmin.address,
-        await acquisition.DEFAULT_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -292,11 +294,12 @@ describe("DataAcquisition", function () {
         const stream = new StreamWriter(core, core.terminals[0]);
         const header = stream.header({ windowStart: await nextAlignedWindow() });
         await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        const unauthorizedRole = await core.acquisition.ANCHORER_ROLE();
         await expectUnauthorized(
           core.acquisition,
           core.acquisition.connect(core.stranger).anchorBatch(header, stream.sign(header)),
           core.stranger.address,
-          await core.acquisition.ANCHORER_ROLE(),
+          unauthorizedRole,
         );
         await expect(core.acquisition.connect(core.anchorer).anchorBatch(header, stream.sign(header))).to.emit(
           core.acquisition,

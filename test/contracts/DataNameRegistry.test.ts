@@ -138,11 +138,12 @@ describe("DataNameRegistry", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { names, stranger } = await fixture();
+        const unauthorizedRole = await names.ROOT_REGISTRAR_ROLE();
         await expectUnauthorized(
           names,
           names.connect(stranger).registerTopLevel("gz", stranger.address),
           stranger.address,
-          await names.ROOT_REGISTRAR_ROLE(),
+          unauthorizedRole,
         );
       });
     });
