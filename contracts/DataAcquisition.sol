@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {RecordLeaf, RecordLeaves} from "./libraries/RecordLeaf.sol";
@@ -21,7 +22,7 @@ import {ZeroAddress} from "./Common.sol";
 /// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
 /// (policy, registry). Everything else is emitted, not stored. {Multicall} anchors several batches in one
 /// transaction, sharing the base cost and the warm reads.
-contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, Multicall {
+contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, Multicall {
     using RecordLeaves for RecordLeaf;
 
     /// @notice May set acquisition policies.
@@ -39,6 +40,9 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     // Declared first so they share Pausable's slot: anchoring reads the pause flag anyway.
     uint64 private _batchCount;
     bool private _anchorerRequired;
+    /// @dev The last pause, [pausedAt, unpausedAt): windows that closed before it ended get its length as grace.
+    uint40 private _pausedAt;
+    uint40 private _unpausedAt;
 
     mapping(uint16 dataType => Policy policy) private _policies;
     /// @dev keccak256(abi.encode(lastHeaderHash, lastSequence)), or zero before a stream's first batch.
@@ -48,11 +52,12 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     /// @notice Deploys the anchor contract over a registry.
     /// @param registry_ The terminal registry.
     /// @param admin Receives the admin and policy-admin roles.
-    constructor(ITerminalRegistry registry_, address admin) EIP712("GridLedger DataAcquisition", "1") {
+    constructor(
+        ITerminalRegistry registry_,
+        address admin
+    ) GridLedgerBase(admin) EIP712("GridLedger DataAcquisition", "1") {
         if (address(registry_) == address(0)) revert ZeroAddress("registry");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(POLICY_ADMIN_ROLE, admin);
     }
 
@@ -78,11 +83,23 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     /// @inheritdoc IDataAcquisition
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _pause();
+        _pausedAt = _now();
     }
 
     /// @inheritdoc IDataAcquisition
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+        _unpausedAt = _now();
+    }
+
+    /// @notice Renounces a role; the admin role cannot be renounced while anchoring is paused.
+    /// @dev Without the admin nobody could unpause: a pause followed by renouncing would stop anchoring for good.
+    /// Handing the role over (two-step, with the admin delay) stays possible while paused.
+    /// @param role The role.
+    /// @param account The caller's own address.
+    function renounceRole(bytes32 role, address account) public override {
+        if (role == DEFAULT_ADMIN_ROLE && paused()) revert AdminRenounceWhilePaused();
+        super.renounceRole(role, account);
     }
 
     // ---------------------------------------------------------------- external: anchoring
@@ -123,12 +140,12 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool) {
-        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leaf.hash()));
+        return _provesLeaf(batchId, proof, leaf.hash());
     }
 
     /// @inheritdoc IDataAcquisition
     function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool) {
-        return _isBatchRoot(batchId, MerkleProof.processProofCalldata(proof, leafHash));
+        return _provesLeaf(batchId, proof, leafHash);
     }
 
     /// @inheritdoc IDataAcquisition
@@ -138,11 +155,15 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
     ) external view returns (bool) {
-        bytes32[] memory leafHashes = new bytes32[](leaves.length);
-        for (uint256 i = 0; i < leaves.length; ++i) {
+        uint256 count = leaves.length;
+        // With no leaves, a multiproof of just [root] folds to the root: that proves nothing.
+        if (count == 0) return false;
+        bytes32[] memory leafHashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
             leafHashes[i] = leaves[i].hash();
         }
-        return _isBatchRoot(batchId, MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes));
+        BatchRecord storage batch = _batches[MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes)];
+        return batch.anchoredAt != 0 && batch.batchId == batchId && count <= batch.recordCount;
     }
 
     // ---------------------------------------------------------------- external: views
@@ -168,6 +189,16 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     }
 
     /// @inheritdoc IDataAcquisition
+    function anchorDeadline(uint16 dataType, uint64 windowEnd) external view returns (uint256) {
+        return _deadline(windowEnd, _policies[dataType].tolerance);
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function lastPause() external view returns (uint40 pausedAt, uint40 unpausedAt) {
+        return (_pausedAt, _unpausedAt);
+    }
+
+    /// @inheritdoc IDataAcquisition
     function policyOf(uint16 dataType) external view returns (Policy memory) {
         return _policies[dataType];
     }
@@ -185,12 +216,6 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
     /// @inheritdoc IDataAcquisition
     function registry() external view returns (ITerminalRegistry) {
         return _registry;
-    }
-
-    /// @notice The contract's semantic version, so tools can check what they talk to.
-    /// @return The version string.
-    function version() external pure returns (string memory) {
-        return "1.0.0";
     }
 
     // ---------------------------------------------------------------- internal
@@ -219,7 +244,21 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
 
         uint256 nowTs = _now();
         if (end > nowTs) revert WindowInFuture(end, nowTs);
-        if (nowTs - end > policy.tolerance) revert StaleWindow(end, nowTs, policy.tolerance);
+        // The pause grace is read only when the plain tolerance has run out: no extra read on the usual path.
+        if (nowTs - end > policy.tolerance && nowTs > _deadline(end, policy.tolerance)) {
+            revert StaleWindow(end, nowTs, policy.tolerance);
+        }
+    }
+
+    /// @dev The last second a window ending at `end` may be anchored: its tolerance, extended by the part of the last
+    /// pause that came after the window closed (anchoring was impossible then, so that time does not count).
+    function _deadline(uint64 end, uint32 tolerance) internal view returns (uint256) {
+        uint256 deadline = uint256(end) + tolerance;
+        uint256 unpausedAt = _unpausedAt;
+        uint256 pausedAt = _pausedAt;
+        // No grace for windows that closed after the last pause, nor while a pause lasts (its length is not known).
+        if (end >= unpausedAt || pausedAt > unpausedAt) return deadline;
+        return deadline + unpausedAt - (end > pausedAt ? end : pausedAt);
     }
 
     /// @dev Advances the stream, writes the root record once and emits {BatchAnchored}.
@@ -231,7 +270,7 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         _streamTips[header.terminalId] = _tip(headerHash, header.sequence);
         batchId = ++_batchCount;
         batch.batchId = batchId;
-        batch.anchoredAt = uint40(block.timestamp);
+        batch.anchoredAt = _now();
         batch.blockNumber = uint64(block.number);
         batch.dataType = header.dataType;
         batch.recordCount = header.recordCount;
@@ -264,13 +303,14 @@ contract DataAcquisition is IDataAcquisition, EIP712, AccessControl, Pausable, M
         return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
     }
 
-    function _isBatchRoot(uint64 batchId, bytes32 root) internal view returns (bool) {
-        BatchRecord storage batch = _batches[root];
-        return batch.anchoredAt != 0 && batch.batchId == batchId;
-    }
-
-    /// @dev The clock, overridable by test harnesses.
-    function _now() internal view virtual returns (uint256) {
-        return block.timestamp;
+    /// @dev Whether `proof` folds `leafHash` to the root of batch `batchId` from a leaf's depth. A StandardMerkleTree
+    /// of n leaves keeps them at depths floor(log2 n) to floor(log2(2n - 1)); a shorter proof starts from an inner
+    /// node (the root itself for an empty proof), which is no record.
+    function _provesLeaf(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
+        BatchRecord storage batch = _batches[MerkleProof.processProofCalldata(proof, leafHash)];
+        if (batch.anchoredAt == 0 || batch.batchId != batchId) return false;
+        uint256 n = batch.recordCount;
+        uint256 depth = proof.length;
+        return depth >= Math.log2(n) && depth <= Math.log2(2 * n - 1);
     }
 }

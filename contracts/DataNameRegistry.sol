@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
+import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataNameRegistry} from "./interfaces/IDataNameRegistry.sol";
 import {IDataSharing} from "./interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
@@ -19,7 +19,7 @@ import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Comm
 /// @dev Names are ENS namehashes (NameHash). A target is checked against the contract it refers to when it is set
 /// (terminal registered, batch anchored, dataset registered), so a name never points at something that never
 /// existed. A full path can be created in one transaction through {Multicall}.
-contract DataNameRegistry is IDataNameRegistry, AccessControl, Multicall {
+contract DataNameRegistry is IDataNameRegistry, GridLedgerBase, Multicall {
     /// @notice May create top-level names (directly under the root).
     bytes32 public constant ROOT_REGISTRAR_ROLE = keccak256("ROOT_REGISTRAR_ROLE");
 
@@ -34,14 +34,12 @@ contract DataNameRegistry is IDataNameRegistry, AccessControl, Multicall {
     /// @param acquisition_ The DataAcquisition contract (batches; its registry holds the terminals).
     /// @param sharing_ The DataSharing contract (datasets).
     /// @param admin Receives the admin and root-registrar roles.
-    constructor(IDataAcquisition acquisition_, IDataSharing sharing_, address admin) {
+    constructor(IDataAcquisition acquisition_, IDataSharing sharing_, address admin) GridLedgerBase(admin) {
         if (address(acquisition_) == address(0)) revert ZeroAddress("acquisition");
         if (address(sharing_) == address(0)) revert ZeroAddress("sharing");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _acquisition = acquisition_;
         _registry = acquisition_.registry();
         _sharing = sharing_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ROOT_REGISTRAR_ROLE, admin);
     }
 
@@ -158,12 +156,6 @@ contract DataNameRegistry is IDataNameRegistry, AccessControl, Multicall {
         return (_acquisition, _registry, _sharing);
     }
 
-    /// @notice The contract's semantic version, so tools can check what they talk to.
-    /// @return The version string.
-    function version() external pure returns (string memory) {
-        return "1.0.0";
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev Checks the label and total length, writes the new name once and emits {NameRegistered}.
@@ -183,7 +175,7 @@ contract DataNameRegistry is IDataNameRegistry, AccessControl, Multicall {
         record.owner = owner;
         // A name is at most 253 bytes (checked above), so the length fits in 16 bits.
         record.nameLength = uint16(length);
-        record.registeredAt = uint40(block.timestamp);
+        record.registeredAt = _now();
         emit NameRegistered(node, parent, label, owner);
     }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
+import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataSharing} from "./interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Common.sol";
@@ -15,7 +15,7 @@ import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Comm
 /// @dev Wired once to DataAcquisition (immutable): registration checks that batch ids were anchored and that a
 /// stream's terminal is registered, so a dataset can never point at data that does not exist. Losing the provider
 /// role stops new datasets and new grants; revoking and logging stay open to the dataset's provider.
-contract DataSharing is IDataSharing, AccessControl {
+contract DataSharing is IDataSharing, GridLedgerBase {
     /// @notice May register datasets and grant access to them: a certified organisation.
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER_ROLE");
     /// @notice The most batches one dataset may list (bounds registration gas).
@@ -30,11 +30,9 @@ contract DataSharing is IDataSharing, AccessControl {
     /// @notice Deploys the sharing contract over an anchor contract.
     /// @param acquisition_ The DataAcquisition contract whose batches datasets refer to.
     /// @param admin Receives the admin role, which certifies providers.
-    constructor(IDataAcquisition acquisition_, address admin) {
+    constructor(IDataAcquisition acquisition_, address admin) GridLedgerBase(admin) {
         if (address(acquisition_) == address(0)) revert ZeroAddress("acquisition");
-        if (admin == address(0)) revert ZeroAddress("admin");
         _acquisition = acquisition_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ---------------------------------------------------------------- modifiers
@@ -109,7 +107,7 @@ contract DataSharing is IDataSharing, AccessControl {
         if (expiresAt <= _now()) revert ExpiryNotInFuture(expiresAt, _now());
         if (ciphertextHash == bytes32(0)) revert ZeroCiphertextHash();
         _grants[datasetId][receiver] = Grant({
-            grantedAt: uint40(_now()),
+            grantedAt: _now(),
             expiresAt: expiresAt,
             revokedAt: 0,
             ciphertextHash: ciphertextHash
@@ -121,7 +119,7 @@ contract DataSharing is IDataSharing, AccessControl {
     function revokeAccess(uint64 datasetId, address receiver) external onlyProvider(datasetId) {
         Grant storage grant = _grants[datasetId][receiver];
         if (grant.grantedAt == 0 || grant.revokedAt != 0) revert NoGrantToRevoke(datasetId, receiver);
-        grant.revokedAt = uint40(_now());
+        grant.revokedAt = _now();
         emit AccessRevoked(datasetId, receiver);
     }
 
@@ -186,12 +184,6 @@ contract DataSharing is IDataSharing, AccessControl {
         return _acquisition;
     }
 
-    /// @notice The contract's semantic version, so tools can check what they talk to.
-    /// @return The version string.
-    function version() external pure returns (string memory) {
-        return "1.0.0";
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev Allocates the next dataset id to the caller and fills the common fields.
@@ -203,7 +195,7 @@ contract DataSharing is IDataSharing, AccessControl {
         dataset = _datasets[datasetId];
         dataset.provider = msg.sender;
         dataset.kind = kind;
-        dataset.registeredAt = uint40(_now());
+        dataset.registeredAt = _now();
         dataset.metadataURI = metadataURI;
     }
 
@@ -228,10 +220,5 @@ contract DataSharing is IDataSharing, AccessControl {
 
     function _isAuthorized(Grant storage grant) internal view returns (bool) {
         return grant.grantedAt != 0 && grant.revokedAt == 0 && _now() < grant.expiresAt;
-    }
-
-    /// @dev The clock, overridable by test harnesses.
-    function _now() internal view virtual returns (uint256) {
-        return block.timestamp;
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {ZeroAddress} from "./Common.sol";
 
@@ -12,7 +12,7 @@ import {ZeroAddress} from "./Common.sol";
 /// location and status. Registrars run day-to-day changes; only the admin revokes, which is final.
 /// @dev Bulk registration goes through {Multicall}. A key, once bound to a terminal, stays bound for good, so a
 /// batch signed by a rotated-out key can still be attributed to its terminal.
-contract TerminalRegistry is ITerminalRegistry, AccessControl, Multicall {
+contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
     /// @notice May register terminals, suspend, reactivate and rotate keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
@@ -23,9 +23,7 @@ contract TerminalRegistry is ITerminalRegistry, AccessControl, Multicall {
 
     /// @notice Deploys the registry with one admin.
     /// @param admin Receives the admin and registrar roles.
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAddress("admin");
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin) GridLedgerBase(admin) {
         _grantRole(REGISTRAR_ROLE, admin);
     }
 
@@ -153,12 +151,6 @@ contract TerminalRegistry is ITerminalRegistry, AccessControl, Multicall {
         return _terminalIds[index];
     }
 
-    /// @notice The contract's semantic version, so tools can check what they talk to.
-    /// @return The version string.
-    function version() external pure returns (string memory) {
-        return "1.0.0";
-    }
-
     // ---------------------------------------------------------------- internal
 
     /// @dev Binds a fresh key to a terminal, forever.
@@ -185,10 +177,5 @@ contract TerminalRegistry is ITerminalRegistry, AccessControl, Multicall {
         Terminal storage terminal = _terminals[terminalId];
         terminal.status = to;
         terminal.statusChangedAt = _now();
-    }
-
-    /// @dev The clock, overridable by test harnesses.
-    function _now() internal view virtual returns (uint40) {
-        return uint40(block.timestamp);
     }
 }

@@ -2,13 +2,14 @@
 pragma solidity ^0.8.24;
 
 import {ITerminalRegistry} from "./ITerminalRegistry.sol";
+import {IVersioned} from "./IVersioned.sol";
 import {RecordLeaf} from "../libraries/RecordLeaf.sol";
 
 /// @title IDataAcquisition
 /// @author GridLedger
 /// @notice The data acquisition contract of P003: per-data-type acquisition policies and signed, hash-chained
 /// Merkle batch anchoring, with inclusion proofs for single records.
-interface IDataAcquisition {
+interface IDataAcquisition is IVersioned {
     /// @notice Time-driven types produce one batch per aligned sampling window; event-driven ones on demand.
     enum TriggerMode {
         TimeDriven,
@@ -69,7 +70,8 @@ interface IDataAcquisition {
     /// @notice A time-driven window is not a whole number of aligned sampling periods, or an event-driven one
     /// is longer than one period.
     error WindowNotAligned(uint64 windowStart, uint64 windowEnd, uint32 timeScale);
-    /// @notice The window ended more than the tolerance before this block.
+    /// @notice The window ended more than the tolerance before this block, not counting the last pause's time after
+    /// the window closed (see {anchorDeadline}).
     error StaleWindow(uint64 windowEnd, uint256 blockTimestamp, uint32 tolerance);
     /// @notice The window ends after this block.
     error WindowInFuture(uint64 windowEnd, uint256 blockTimestamp);
@@ -77,6 +79,8 @@ interface IDataAcquisition {
     error RecordCountOutOfRange(uint32 recordCount, uint32 maxRecords);
     /// @notice The Merkle root is zero.
     error ZeroMerkleRoot();
+    /// @notice The admin tried to renounce its role while anchoring is paused (nobody could unpause).
+    error AdminRenounceWhilePaused();
     /// @notice This root is already anchored, as batch `batchId`.
     error RootAlreadyAnchored(bytes32 merkleRoot, uint64 batchId);
 
@@ -118,7 +122,7 @@ interface IDataAcquisition {
     /// @param required The new setting.
     function setAnchorerRequired(bool required) external;
 
-    /// @notice Stops anchoring until {unpause}.
+    /// @notice Stops anchoring until {unpause}. Time paused does not count against a window's tolerance.
     function pause() external;
 
     /// @notice Resumes anchoring.
@@ -131,6 +135,7 @@ interface IDataAcquisition {
     function anchorBatch(BatchHeader calldata header, bytes calldata signature) external returns (uint64 batchId);
 
     /// @notice Whether `leaf` is a record of batch `batchId`, given its Merkle proof.
+    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count.
     /// @param batchId The batch.
     /// @param proof The sibling hashes, leaf to root (OZ StandardMerkleTree getProof).
     /// @param leaf The record's leaf fields.
@@ -141,14 +146,18 @@ interface IDataAcquisition {
         RecordLeaf calldata leaf
     ) external view returns (bool);
 
-    /// @notice Like {verifyRecord}, for an already hashed (StandardMerkleTree) leaf.
+    /// @notice Like {verifyRecord}, for an already hashed (StandardMerkleTree) leaf. Refuses the root with an empty
+    /// proof (unless the batch has one record) and any proof shorter or longer than a leaf's path.
+    /// @dev A hash carries no sign of being a leaf: in a batch whose record count is not a power of two, an inner
+    /// node at the shallowest leaf depth still passes. Prefer {verifyRecord}, which hashes the record itself.
     /// @param batchId The batch.
     /// @param proof The sibling hashes.
     /// @param leafHash The double-hashed leaf.
     /// @return True when the proof leads to that batch's root.
     function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool);
 
-    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof.
+    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof. False for no
+    /// leaves, or more leaves than the batch has records.
     /// @param batchId The batch.
     /// @param proof The multiproof's sibling hashes.
     /// @param proofFlags The multiproof's flags.
@@ -182,6 +191,21 @@ interface IDataAcquisition {
     /// @param merkleRoot The root.
     /// @return The batch record.
     function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory);
+
+    /// @notice The last unix second a batch whose window ends at `windowEnd` can be anchored: the end plus the data
+    /// type's tolerance, extended by the part of the last pause that came after the window closed.
+    /// @dev Only the last finished pause counts: a window still open across two pauses gets the second's grace, and
+    /// while a pause lasts no grace is added yet.
+    /// @param dataType The data type TY.
+    /// @param windowEnd The window's end (unix seconds).
+    /// @return The deadline (unix seconds).
+    function anchorDeadline(uint16 dataType, uint64 windowEnd) external view returns (uint256);
+
+    /// @notice The last pause: when it began and ended (both 0 before the first; while a pause lasts, `unpausedAt`
+    /// is the end of the one before).
+    /// @return pausedAt When {pause} was last called (unix seconds).
+    /// @return unpausedAt When {unpause} was last called (unix seconds).
+    function lastPause() external view returns (uint40 pausedAt, uint40 unpausedAt);
 
     /// @notice The policy of a data type.
     /// @param dataType The data type TY.

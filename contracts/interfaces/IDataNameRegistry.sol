@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IVersioned} from "./IVersioned.sol";
+
 /// @title IDataNameRegistry
 /// @author GridLedger
 /// @notice The block naming service of P000 (Fig. 1, "naming service"): hierarchical, human-readable names such as
 /// "gz.ieee39.bus13.pmu", hashed ENS-style (namehash), each resolving to one typed target.
 /// @dev Labels are passed as strings so the contract can enforce the naming rules (see NameHash) and indexers can
 /// rebuild every full name from {NameRegistered} events alone (node, parent, label).
-interface IDataNameRegistry {
+interface IDataNameRegistry is IVersioned {
     /// @notice What a name points at.
     enum TargetKind {
         None,

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IDataAcquisition} from "./IDataAcquisition.sol";
+import {IVersioned} from "./IVersioned.sol";
 
 /// @title IDataSharing
 /// @author GridLedger
@@ -10,7 +11,7 @@ import {IDataAcquisition} from "./IDataAcquisition.sol";
 /// ciphertext hash is recorded here, and revoke it. Requests, deliveries and receipts form the behaviour log.
 /// @dev The data itself never comes on-chain: the bundle travels off-chain (src/sharing), and the grant commits to
 /// keccak256(iv || ciphertext || tag) of its records.
-interface IDataSharing {
+interface IDataSharing is IVersioned {
     /// @notice How a dataset selects anchored data.
     enum DatasetKind {
         /// @dev An explicit, strictly increasing list of batch ids.

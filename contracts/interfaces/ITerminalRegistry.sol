@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IVersioned} from "./IVersioned.sol";
+
 /// @title ITerminalRegistry
 /// @author GridLedger
 /// @notice The registration contract of P003: maps each grid terminal (smart meter, FTU, TTU, PMU) to the key
 /// that signs its data, its kind and its place in the grid.
-interface ITerminalRegistry {
+interface ITerminalRegistry is IVersioned {
     enum TerminalKind {
         SmartMeter,
         FTU,

@@ -15,7 +15,10 @@ import {ITerminalRegistry} from "../interfaces/ITerminalRegistry.sol";
 /// indexed topics with no data. `bench/gas.ts` measures it next to the real contract.
 /// @dev No roles, no multicall, no views beyond what the bench needs. {anchor} identifies a batch by
 /// (terminal, sequence) and stores no global counter; {anchorCounted} adds the uint64 batch id that
-/// `verifyRecord(batchId, ...)` needs, packed beside the pause flag as {DataAcquisition} does.
+/// `verifyRecord(batchId, ...)` needs, packed beside the pause flag as {DataAcquisition} does, and emits
+/// {IDataAcquisition-BatchAnchored} with its data: the interface indexers, the SDK's `listBatches` and the
+/// stream-tip reader rely on (the header hash is the only way to extend a stream from chain data alone). Both apply
+/// the pause grace of issue 12 (a window's tolerance runs on after a pause), which costs nothing unless stale.
 contract AnchorFloor is EIP712 {
     /// @notice The EIP-712 type of the header, identical to {DataAcquisition}'s.
     bytes32 public constant BATCH_HEADER_TYPEHASH = keccak256(
@@ -27,6 +30,8 @@ contract AnchorFloor is EIP712 {
 
     bool private _paused;
     uint64 private _batchCount;
+    uint40 private _pausedAt;
+    uint40 private _unpausedAt;
     mapping(uint16 dataType => IDataAcquisition.Policy policy) private _policies;
     mapping(bytes32 terminalId => bytes32 tip) private _tips;
     /// @dev anchoredAt | batchId << 64: never zero once written.
@@ -37,12 +42,6 @@ contract AnchorFloor is EIP712 {
     /// @param sequence The stream sequence.
     /// @param merkleRoot The batch root.
     event Anchored(bytes32 indexed terminalId, uint64 indexed sequence, bytes32 indexed merkleRoot);
-    /// @notice Like {Anchored}, with a global batch id.
-    /// @param batchId The new batch id.
-    /// @param terminalId The stream.
-    /// @param merkleRoot The batch root.
-    event AnchoredCounted(uint64 indexed batchId, bytes32 indexed terminalId, bytes32 indexed merkleRoot);
-
     /// @notice Anchoring is paused.
     error Paused();
 
@@ -63,6 +62,8 @@ contract AnchorFloor is EIP712 {
     /// @param paused_ The new flag.
     function setPaused(bool paused_) external {
         _paused = paused_;
+        if (paused_) _pausedAt = uint40(block.timestamp);
+        else _unpausedAt = uint40(block.timestamp);
     }
 
     /// @notice Anchors with every required check, the stream tip, one new root slot and three topics.
@@ -70,12 +71,13 @@ contract AnchorFloor is EIP712 {
     /// @param signature The terminal's 65-byte EIP-712 signature.
     function anchor(IDataAcquisition.BatchHeader calldata header, bytes calldata signature) external {
         if (_paused) revert Paused();
-        bytes32 root = _check(header, signature);
+        (bytes32 root, ) = _check(header, signature);
         _roots[root] = block.timestamp;
         emit Anchored(header.terminalId, header.sequence, root);
     }
 
-    /// @notice {anchor} plus a global uint64 batch id (a counter rewritten in the pause flag's slot).
+    /// @notice {anchor} plus a global uint64 batch id (a counter rewritten in the pause flag's slot) and
+    /// {DataAcquisition}'s event.
     /// @param header The batch header.
     /// @param signature The terminal's 65-byte EIP-712 signature.
     /// @return batchId The new batch id (1, 2, ...).
@@ -84,10 +86,20 @@ contract AnchorFloor is EIP712 {
         bytes calldata signature
     ) external returns (uint64 batchId) {
         if (_paused) revert Paused();
-        bytes32 root = _check(header, signature);
+        (bytes32 root, bytes32 headerHash) = _check(header, signature);
         batchId = ++_batchCount;
         _roots[root] = block.timestamp | (uint256(batchId) << 64);
-        emit AnchoredCounted(batchId, header.terminalId, root);
+        emit IDataAcquisition.BatchAnchored(
+            batchId,
+            header.terminalId,
+            root,
+            header.dataType,
+            header.sequence,
+            header.windowStart,
+            header.windowEnd,
+            header.recordCount,
+            headerHash
+        );
     }
 
     /// @notice The stored word of a root (zero if never anchored).
@@ -99,11 +111,11 @@ contract AnchorFloor is EIP712 {
         return (uint64(word), uint64(word >> 64));
     }
 
-    /// @dev Every check {DataAcquisition-anchorBatch} makes, then the tip rewrite. Returns the root.
+    /// @dev Every check {DataAcquisition-anchorBatch} makes, then the tip rewrite. Returns the root and header hash.
     function _check(
         IDataAcquisition.BatchHeader calldata header,
         bytes calldata signature
-    ) private returns (bytes32 root) {
+    ) private returns (bytes32 root, bytes32 headerHash) {
         root = header.merkleRoot;
         if (root == bytes32(0)) revert IDataAcquisition.ZeroMerkleRoot();
         if (_roots[root] != 0) revert IDataAcquisition.RootAlreadyAnchored(root, 0);
@@ -125,7 +137,7 @@ contract AnchorFloor is EIP712 {
             revert IDataAcquisition.WindowNotAligned(start, end, scale);
         }
         if (end > block.timestamp) revert IDataAcquisition.WindowInFuture(end, block.timestamp);
-        if (block.timestamp - end > policy.tolerance) {
+        if (block.timestamp - end > policy.tolerance && block.timestamp > _deadline(end, policy.tolerance)) {
             revert IDataAcquisition.StaleWindow(end, block.timestamp, policy.tolerance);
         }
 
@@ -134,7 +146,7 @@ contract AnchorFloor is EIP712 {
         if (status != ITerminalRegistry.TerminalStatus.Active) {
             revert IDataAcquisition.TerminalNotActive(terminalId, status);
         }
-        bytes32 headerHash = keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
+        headerHash = keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
         if (recovered != signer) revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
 
@@ -148,5 +160,12 @@ contract AnchorFloor is EIP712 {
                     : keccak256(abi.encode(prev, sequence - 1));
         if (_tips[terminalId] != expected) revert IDataAcquisition.StreamTipMismatch(terminalId, sequence, prev);
         _tips[terminalId] = keccak256(abi.encode(headerHash, sequence));
+    }
+
+    /// @dev The window's tolerance plus the part of the last finished pause after it closed, as {DataAcquisition}.
+    function _deadline(uint64 end, uint32 tolerance) private view returns (uint256) {
+        uint256 deadline = uint256(end) + tolerance;
+        if (end >= _unpausedAt || _pausedAt > _unpausedAt) return deadline;
+        return deadline + _unpausedAt - (end > _pausedAt ? end : _pausedAt);
     }
 }

@@ -5,7 +5,7 @@ import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { anchoredInReceipt, nextHeader } from "./headers";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
-import { readStreamState } from "./streams";
+import { listBatches, readStreamState } from "./streams";
 import { TERMINAL_STATUS_NAMES, TerminalStatus, TriggerMode, type BatchHeader, type Policy } from "./types";
 
 /** Why a batch was refused before any transaction was sent. */
@@ -19,7 +19,8 @@ export type AnchorRefusal =
   | "WINDOW_IN_FUTURE"
   | "STALE_WINDOW"
   | "WINDOW_TOO_LONG"
-  | "STREAM_MISMATCH";
+  | "STREAM_MISMATCH"
+  | "ROOT_IN_OTHER_STREAM";
 
 export class AnchorRefusedError extends Error {
   constructor(
@@ -81,6 +82,21 @@ export interface AnchorOutcome {
 }
 
 /**
+ * A root is anchored once, in one stream. When it is already on-chain, it only counts as this batch if the
+ * stream that anchored it is `terminalId`'s; another terminal may have copied the root from a pending header
+ * (root squatting). The anchoring stream comes from the root's BatchAnchored event.
+ */
+async function checkRootOwner(core: CoreContracts, root: string, terminalId: string, blockNumber: bigint) {
+  const block = Number(blockNumber);
+  const [event] = await listBatches(core.acquisition, { merkleRoot: root, fromBlock: block, toBlock: block });
+  if (event && event.terminalId.toLowerCase() === terminalId.toLowerCase()) return;
+  throw new AnchorRefusedError(
+    "ROOT_IN_OTHER_STREAM",
+    `root ${root} is already anchored as batch ${event?.batchId ?? "?"} in the stream of terminal ${event?.terminalId ?? "?"} (block ${block}), not in ${terminalId}'s: another terminal anchored these records first (they stay provable there); if it copied your pending header, suspend it with grid:terminal:suspend`,
+  );
+}
+
+/**
  * Builds the batch tree, checks everything the contract would check (policy, terminal, key, window, stream)
  * and only then signs and sends `anchorBatch`. Every refusal is an AnchorRefusedError with a plain message and
  * no transaction. A batch whose root is already on-chain is reported as "already-anchored", not re-sent.
@@ -97,6 +113,7 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
 
   const existing = await core.acquisition.batchByRoot(tree.root);
   if (existing.anchoredAt !== 0n) {
+    await checkRootOwner(core, tree.root, terminalId, existing.blockNumber);
     return {
       status: "already-anchored",
       batchId: existing.batchId,
@@ -161,11 +178,15 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `the batch window ends at ${iso(windowEnd)}, after chain time ${iso(now)}: anchor once it has closed`,
     );
   }
+  // Past the plain tolerance, the contract still accepts a window whose time ran out during a pause.
   if (now - windowEnd > BigInt(policy.tolerance)) {
-    throw new AnchorRefusedError(
-      "STALE_WINDOW",
-      `the batch window ended at ${iso(windowEnd)}, ${now - windowEnd} s before chain time ${iso(now)}; data type ${dataType} accepts at most ${policy.tolerance} s`,
-    );
+    const deadline = await core.acquisition.anchorDeadline(dataType, windowEnd);
+    if (now > deadline) {
+      throw new AnchorRefusedError(
+        "STALE_WINDOW",
+        `the batch window ended at ${iso(windowEnd)}, ${now - windowEnd} s before chain time ${iso(now)}; data type ${dataType} accepts at most ${policy.tolerance} s (plus the time anchoring was paused since: deadline ${iso(deadline)})`,
+      );
+    }
   }
 
   const stream = await readStreamState(core.acquisition, terminalId);

@@ -55,6 +55,60 @@ export function connectGovernance(
   };
 }
 
+/**
+ * The release of the contracts this code was built against: every deployable answers it from `version()`
+ * (contracts/abstract/GridLedgerBase.sol). Tools refuse a deployment that answers anything else, because calls
+ * encoded for one release can mean something else, or revert opaquely, on another.
+ */
+export const CONTRACT_VERSION = "2.0.0";
+
+/** A deployed contract to check: its name for messages, its address, and anything with `version()`. */
+export interface VersionedContract {
+  name: string;
+  address: string;
+  contract: { version(): Promise<string> };
+}
+
+/** Why a contract does not match {@link CONTRACT_VERSION} ("X at 0x… is version 1.0.0"), or undefined. */
+export async function versionMismatch({ name, address, contract }: VersionedContract): Promise<string | undefined> {
+  let found: string;
+  try {
+    found = await contract.version();
+  } catch {
+    found = "unknown (no version() at that address)";
+  }
+  return found === CONTRACT_VERSION ? undefined : `${name} at ${address} is version ${found}`;
+}
+
+/**
+ * Reads `version()` from each contract and throws one error naming every contract, address and found version that
+ * does not match the expected one (including contracts that do not answer: an older build or another contract).
+ */
+export async function checkVersions(contracts: readonly VersionedContract[]): Promise<void> {
+  const problems = (await Promise.all(contracts.map(versionMismatch))).filter((p) => p !== undefined);
+  if (problems.length > 0) {
+    throw new Error(
+      `${problems.join("; ")}, but these tools expect version ${CONTRACT_VERSION}: deploy a matching release (grid:deploy) or use the tools that match the deployment`,
+    );
+  }
+}
+
+/** Checks the versions of the core contracts (see {@link checkVersions}). */
+export async function checkCoreVersions(core: CoreContracts): Promise<void> {
+  await checkVersions([
+    { name: "TerminalRegistry", address: await core.registry.getAddress(), contract: core.registry },
+    { name: "DataAcquisition", address: await core.acquisition.getAddress(), contract: core.acquisition },
+  ]);
+}
+
+/** Checks the versions of the governance contracts (see {@link checkVersions}). */
+export async function checkGovernanceVersions(governance: GovernanceContracts): Promise<void> {
+  await checkVersions([
+    { name: "DataSharing", address: await governance.sharing.getAddress(), contract: governance.sharing },
+    { name: "DataNameRegistry", address: await governance.names.getAddress(), contract: governance.names },
+  ]);
+}
+
 /** Every custom error the deployable contracts can raise, for decoding reverts. */
 export const CORE_INTERFACES = [
   new Interface(TerminalRegistryAbi),

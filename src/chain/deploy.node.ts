@@ -5,7 +5,14 @@ import {
   DataSharing__factory,
   TerminalRegistry__factory,
 } from "../../typechain-types";
-import { connectCore, connectGovernance, type CoreContracts, type GovernanceContracts } from "./contracts";
+import {
+  CONTRACT_VERSION,
+  connectCore,
+  connectGovernance,
+  type CoreContracts,
+  type GovernanceContracts,
+  versionMismatch,
+} from "./contracts";
 import {
   deploymentPath,
   readDeployment,
@@ -40,11 +47,31 @@ export interface DeployCoreResult {
   policiesSet: number[];
 }
 
-/** True when the recorded contract has code at its address and answers version(). */
-async function isLive(provider: Provider, entry: DeployedContract | undefined): Promise<boolean> {
-  if (!entry) return false;
-  return (await provider.getCode(entry.address)) !== "0x";
+/**
+ * Why a recorded contract cannot be reused: no entry, no code at its address (node reset), or another version
+ * than {@link CONTRACT_VERSION}; undefined when it is live and current.
+ */
+async function staleReason(
+  name: ContractName,
+  provider: Provider,
+  entry: DeployedContract | undefined,
+): Promise<string | undefined> {
+  if (!entry) return "not deployed";
+  if ((await provider.getCode(entry.address)) === "0x") return `no code at ${entry.address} (node reset?)`;
+  const mismatch = await versionMismatch({
+    name,
+    address: entry.address,
+    contract: FACTORIES[name].connect(entry.address, provider),
+  });
+  return mismatch && `${mismatch}, expected ${CONTRACT_VERSION}`;
 }
+
+const FACTORIES = {
+  TerminalRegistry: TerminalRegistry__factory,
+  DataAcquisition: DataAcquisition__factory,
+  DataSharing: DataSharing__factory,
+  DataNameRegistry: DataNameRegistry__factory,
+} as const;
 
 /**
  * Deployments files written by this process. The in-process `hardhat` network starts empty in every process, so its
@@ -63,7 +90,7 @@ const DEPENDS_ON: Record<ContractName, ContractName[]> = {
 
 /**
  * Deploys TerminalRegistry, DataAcquisition, DataSharing and DataNameRegistry (in that order) unless the deployments
- * file already points at live code, and records them in `deployments/<network>-<chainId>.json`. A contract whose
+ * file already points at live code of this release, and records them in `deployments/<network>-<chainId>.json`. A contract whose
  * dependency was redeployed is redeployed too. Safe to re-run: a second run sends nothing.
  */
 export async function deployCore(options: DeployCoreOptions): Promise<DeployCoreResult> {
@@ -84,11 +111,12 @@ export async function deployCore(options: DeployCoreOptions): Promise<DeployCore
     deploy: () => Promise<{ address: string; txHash: string; version: string }>,
   ) {
     if (DEPENDS_ON[name].some((d) => deployed.includes(d))) delete contracts[name];
-    if (await isLive(provider!, contracts[name])) {
+    const stale = await staleReason(name, provider!, contracts[name]);
+    if (stale === undefined) {
       log(`${name}: reusing ${contracts[name]!.address}`);
       return;
     }
-    if (contracts[name]) log(`${name}: no code at ${contracts[name]!.address} (node reset?), deploying again`);
+    if (contracts[name]) log(`${name}: ${stale}, deploying again`);
     const d = await deploy();
     const receipt = await provider!.getTransactionReceipt(d.txHash);
     contracts[name] = {

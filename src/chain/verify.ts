@@ -1,4 +1,12 @@
-import { checkRecordProof, initMerkle, recordLeaf, recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
+import {
+  checkRecordProof,
+  initMerkle,
+  recordLeaf,
+  recordLeafHash,
+  type GridRecord,
+  type RecordLeaf,
+  type RecordProof,
+} from "../merkle";
 import type { CoreContracts } from "./contracts";
 import { listBatches, type AnchoredBatch } from "./streams";
 import { TERMINAL_KIND_NAMES, TERMINAL_STATUS_NAMES } from "./types";
@@ -21,6 +29,14 @@ export interface RecordVerification {
   proof?: RecordProof;
   batch?: AnchoredBatch;
   terminal?: { id: string; kind: string; status: string; signer: string };
+}
+
+/**
+ * A leaf tuple as the contract's RecordLeaf struct. Verifiers send the fields, not the leaf hash: the contract
+ * hashes them itself, so no inner node of the tree can pass for a record (`verifyLeafHash` cannot tell).
+ */
+export function leafStruct([terminalId, kind, timestamp, payloadHash]: RecordLeaf) {
+  return { terminalId, kind, timestamp, payloadHash };
 }
 
 /**
@@ -79,7 +95,7 @@ export async function verifyRecordOnChain(
       proof,
     };
   }
-  const onChain = await core.acquisition.verifyLeafHash(stored.batchId, proof.proof, leafHash);
+  const onChain = await core.acquisition.verifyRecord(stored.batchId, proof.proof, leafStruct(proof.leaf));
   const [batch] = await listBatches(core.acquisition, {
     batchId: stored.batchId,
     // The event is in the block that stored the root: one block to scan, not the whole chain.

@@ -1,7 +1,14 @@
-import type { Provider, Signer, ContractRunner } from "ethers";
+import { Contract, type Provider, type Signer, type ContractRunner } from "ethers";
 import { anchorRecords, type AnchorOutcome, type AnchorRequest } from "../chain/anchor";
 import { buildBatchProofs, parseProofs, type BatchProofs } from "../chain/proofs";
-import { connectCore, type CoreContracts, type DataAcquisition, type TerminalRegistry } from "../chain/contracts";
+import {
+  checkCoreVersions,
+  checkVersions,
+  connectCore,
+  type CoreContracts,
+  type DataAcquisition,
+  type TerminalRegistry,
+} from "../chain/contracts";
 import { parseDeployment, type Deployment } from "../chain/deployments";
 import { toTerminalId } from "../chain/ids";
 import {
@@ -25,6 +32,8 @@ import {
 } from "./modules";
 import { nameRegistryResolver } from "../naming/resolver";
 import { sharingGrantChecker } from "../sharing/grants";
+
+const VERSION_ABI = ["function version() view returns (string)"];
 import { watchBatches, type Unsubscribe, type WatchBatchesOptions } from "./watch";
 
 /** Where the core contracts live. */
@@ -112,6 +121,21 @@ export class GridLedgerClient {
         `deployment ${d.network}-${d.chainId}: no contract code at DataAcquisition ${acquisition} (was the node reset? deploy again)`,
       );
     }
+    await checkCoreVersions(client.core);
+    // The SDK talks to the optional modules through hand-written fragments; check their release all the same.
+    await checkVersions(
+      (
+        [
+          ["DataNameRegistry", names],
+          ["DataSharing", sharing],
+        ] as const
+      )
+        .filter(([, address]) => address !== undefined)
+        .map(([name, address]) => {
+          const contract = new Contract(address!, VERSION_ABI, runner);
+          return { name, address: address!, contract: { version: () => contract.getFunction("version")() } };
+        }),
+    );
     return client;
   }
 

@@ -19,6 +19,7 @@ import type { CoreContracts, DataSharing, GovernanceContracts } from "../chain/c
 import { sendChecked, withDecodedRevert } from "../chain/errors";
 import { BATCH_PROOFS_FORMAT, writeBatchProofs } from "../chain/proofs.node";
 import { listBatches } from "../chain/streams";
+import { leafStruct } from "../chain/verify";
 import { DATASET_KIND_NAMES, type DatasetKindName } from "../chain/types";
 
 /** A dataset as registered in DataSharing. */
@@ -376,7 +377,7 @@ const VERIFY_CONCURRENCY = 32;
  * The receiver's side of grid:receive: checks the key is the bundle's receiver, the bundle's chain and contract,
  * and the on-chain grant (refusing an expired, revoked or missing one), decrypts against the granted ciphertext
  * hash, then proves every record: its proof file is consistent, its root is one of the bundle's batches, anchored
- * on-chain as that batch, inside the dataset, and DataAcquisition.verifyLeafHash accepts it.
+ * on-chain as that batch, inside the dataset, and DataAcquisition.verifyRecord accepts it.
  */
 export async function receiveBundle(req: ReceiveRequest): Promise<Received> {
   const { bundle } = req;
@@ -463,8 +464,8 @@ export async function receiveBundle(req: ReceiveRequest): Promise<Received> {
     if (streamBatches && (p.record.timestamp < dataset.fromTime || p.record.timestamp >= dataset.toTime)) {
       return `${describe(p, i)}: outside the dataset's range [${iso(dataset.fromTime)}, ${iso(dataset.toTime)})`;
     }
-    const ok = await withDecodedRevert("verifyLeafHash", () =>
-      req.core.acquisition.verifyLeafHash(batchId, p.proof, p.leafHash),
+    const ok = await withDecodedRevert("verifyRecord", () =>
+      req.core.acquisition.verifyRecord(batchId, p.proof, leafStruct(p.leaf)),
     );
     return ok ? undefined : `${describe(p, i)}: the contract rejects its proof for batch ${batchId}`;
   });

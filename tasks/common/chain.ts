@@ -41,7 +41,9 @@ export async function connectDeployedCore(hre: HardhatRuntimeEnvironment, ctx: C
         : "the node was reset: run grid:deploy again";
     throw new Error(`no contract code at ${acquisition} (${ctx.deploymentPath}): ${hint}`);
   }
-  return contracts.connectCore({ registry, acquisition }, ctx.signer);
+  const core = contracts.connectCore({ registry, acquisition }, ctx.signer);
+  await contracts.checkCoreVersions(core);
+  return core;
 }
 
 /** The deployed DataSharing and DataNameRegistry, or a clear error when they are missing on this network. */
@@ -59,5 +61,7 @@ export async function connectDeployedGovernance(
       `no contract code at ${sharing} (${ctx.deploymentPath}): the node was reset: run grid:deploy again`,
     );
   }
-  return contracts.connectGovernance({ names, sharing }, runner);
+  const governance = contracts.connectGovernance({ names, sharing }, runner);
+  await contracts.checkGovernanceVersions(governance);
+  return governance;
 }

@@ -51,16 +51,48 @@ describe("AnchorFloor (gas-bench harness)", function () {
     expect(batchId).to.equal(0n);
   });
 
-  it("anchorCounted numbers batches 1, 2, ... and stores the id with the root", async function () {
-    const { floor, stream } = await fixture();
+  it("anchorCounted numbers batches 1, 2, ..., stores the id with the root and emits BatchAnchored", async function () {
+    const { floor, stream, acquisition } = await fixture();
     for (const id of [1n, 2n]) {
       const header = await nextHeader(stream);
-      await expect(floor.anchorCounted(header, stream.sign(header)))
-        .to.emit(floor, "AnchoredCounted")
-        .withArgs(id, header.terminalId, header.merkleRoot);
+      const receipt = await (await floor.anchorCounted(header, stream.sign(header))).wait();
+      // The same event, topics and data as DataAcquisition's, decoded with its ABI.
+      const [log] = receipt!.logs.map((l) => acquisition.interface.parseLog(l));
+      expect(log!.name).to.equal("BatchAnchored");
+      expect([...log!.args]).to.deep.equal([
+        id,
+        header.terminalId,
+        header.merkleRoot,
+        BigInt(header.dataType),
+        header.sequence,
+        header.windowStart,
+        header.windowEnd,
+        BigInt(header.recordCount),
+        hashHeader(header),
+      ]);
       expect((await floor.rootRecord(header.merkleRoot)).batchId).to.equal(id);
       stream.advance(header);
     }
+  });
+
+  it("extends the tolerance by the pause after the window closed, as DataAcquisition does", async function () {
+    const { floor, stream } = await fixture();
+    const header = stream.header({ windowStart: await nextAlignedWindow() });
+    const end = Number(header.windowEnd);
+    await time.setNextBlockTimestamp(end - 60);
+    await floor.setPaused(true);
+    await time.setNextBlockTimestamp(end + 7_200);
+    await floor.setPaused(false);
+    await time.setNextBlockTimestamp(end + 7_200 + READING_POLICY.tolerance);
+    await expect(floor.anchor(header, stream.sign(header))).to.emit(floor, "Anchored");
+    stream.advance(header);
+    // A window that closed after the last pause gets the plain tolerance only.
+    const late = stream.header({ windowStart: await nextAlignedWindow() });
+    const lateAt = Number(late.windowEnd) + READING_POLICY.tolerance + 1;
+    await time.setNextBlockTimestamp(lateAt);
+    await expect(floor.anchor(late, stream.sign(late)))
+      .to.be.revertedWithCustomError(floor, "StaleWindow")
+      .withArgs(late.windowEnd, lateAt, READING_POLICY.tolerance);
   });
 
   it("refuses while paused, in both variants", async function () {

@@ -14,6 +14,7 @@ import {
 import { expectUnauthorized } from "../helpers/access";
 import { hashHeader, headerDigest } from "../../src/chain/eip712";
 import { DataType, TerminalStatus, TriggerMode } from "../../src/chain/types";
+import type { DataAcquisition } from "../../typechain-types";
 
 const LEAF_TYPES = ["bytes32", "uint8", "uint64", "bytes32"];
 type LeafTuple = [string, number, bigint, string];
@@ -47,7 +48,7 @@ describe("DataAcquisition", function () {
       expect(await acquisition.registry()).to.equal(await registry.getAddress());
       expect(await acquisition.hasRole(await acquisition.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await acquisition.hasRole(await acquisition.POLICY_ADMIN_ROLE(), admin.address)).to.equal(true);
-      expect(await acquisition.version()).to.equal("1.0.0");
+      expect(await acquisition.version()).to.equal("2.0.0");
       const d = await acquisition.eip712Domain();
       expect([d.name, d.version, d.chainId, d.verifyingContract]).to.deep.equal([
         domain.name,
@@ -106,11 +107,12 @@ describe("DataAcquisition", function () {
 
     it("is restricted to policy admins", async function () {
       const { acquisition, stranger } = await fixture();
+      const unauthorizedRole = await acquisition.POLICY_ADMIN_ROLE();
       await expectUnauthorized(
         acquisition,
         acquisition.connect(stranger).setPolicy(1, READING_POLICY),
         stranger.address,
-        await acquisition.POLICY_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -130,11 +132,12 @@ describe("DataAcquisition", function () {
 
     it("is restricted to the admin", async function () {
       const { acquisition, policyAdmin } = await fixture();
+      const unauthorizedRole = await acquisition.DEFAULT_ADMIN_ROLE();
       await expectUnauthorized(
         acquisition,
         acquisition.connect(policyAdmin).setAnchorerRequired(true),
         policyAdmin.address,
-        await acquisition.DEFAULT_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -152,6 +155,69 @@ describe("DataAcquisition", function () {
       );
       await expect(acquisition.connect(admin).unpause()).to.emit(acquisition, "Unpaused").withArgs(admin.address);
       await expect(acquisition.anchorBatch(header, stream.sign(header))).to.emit(acquisition, "BatchAnchored");
+    });
+
+    context("when a pause outlasts the tolerance", function () {
+      const TOLERANCE = READING_POLICY.tolerance;
+      const PAUSE = 7_200;
+
+      /** Pauses at `pausedAt`, unpauses PAUSE seconds later, and returns both times. */
+      async function pauseBetween(acquisition: DataAcquisition, pausedAt: number) {
+        await time.setNextBlockTimestamp(pausedAt);
+        await acquisition.pause();
+        await time.setNextBlockTimestamp(pausedAt + PAUSE);
+        await acquisition.unpause();
+        expect(await acquisition.lastPause()).to.deep.equal([BigInt(pausedAt), BigInt(pausedAt + PAUSE)]);
+        return { pausedAt, unpausedAt: pausedAt + PAUSE };
+      }
+
+      it("anchors a window that closed during the pause, the tolerance running from the unpause", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const end = Number(header.windowEnd);
+        const { unpausedAt } = await pauseBetween(acquisition, end - 60);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(unpausedAt + TOLERANCE);
+        // Two hours after the window closed: stale by the plain tolerance of 600 s.
+        await time.setNextBlockTimestamp(unpausedAt + TOLERANCE);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.emit(acquisition, "BatchAnchored")
+          .withArgs(
+            1n,
+            header.terminalId,
+            header.merkleRoot,
+            header.dataType,
+            1n,
+            header.windowStart,
+            header.windowEnd,
+            header.recordCount,
+            hashHeader(header),
+          );
+      });
+
+      it("gives a window that closed before the pause only the tolerance it had left", async function () {
+        const { acquisition, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const end = Number(header.windowEnd);
+        // 500 of the 600 s were used before the pause: 100 s remain after it.
+        const { unpausedAt } = await pauseBetween(acquisition, end + 500);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(unpausedAt + 100);
+        await time.setNextBlockTimestamp(unpausedAt + 101);
+        await expect(acquisition.anchorBatch(header, stream.sign(header)))
+          .to.be.revertedWithCustomError(acquisition, "StaleWindow")
+          .withArgs(header.windowEnd, unpausedAt + 101, TOLERANCE);
+      });
+
+      it("adds no grace to windows that closed after the pause, nor while a pause lasts", async function () {
+        const { acquisition, admin, stream } = await fixture();
+        const header = stream.header({ windowStart: (await nextAlignedWindow()) + BigInt(3 * PAUSE) });
+        const end = Number(header.windowEnd);
+        const { unpausedAt } = await pauseBetween(acquisition, end - 2 * PAUSE);
+        expect(unpausedAt).to.be.lessThan(end);
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(end + TOLERANCE);
+        await time.setNextBlockTimestamp(end + 60);
+        await acquisition.connect(admin).pause();
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(end + TOLERANCE);
+      });
     });
 
     it("rejects unpausing when not paused", async function () {
@@ -228,11 +294,12 @@ describe("DataAcquisition", function () {
         const stream = new StreamWriter(core, core.terminals[0]);
         const header = stream.header({ windowStart: await nextAlignedWindow() });
         await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
+        const unauthorizedRole = await core.acquisition.ANCHORER_ROLE();
         await expectUnauthorized(
           core.acquisition,
           core.acquisition.connect(core.stranger).anchorBatch(header, stream.sign(header)),
           core.stranger.address,
-          await core.acquisition.ANCHORER_ROLE(),
+          unauthorizedRole,
         );
         await expect(core.acquisition.connect(core.anchorer).anchorBatch(header, stream.sign(header))).to.emit(
           core.acquisition,
@@ -561,6 +628,38 @@ describe("DataAcquisition", function () {
       expect(await acquisition.verifyRecord(1n, proof, { ...leaf, payloadHash: flipped })).to.equal(false);
       expect(await acquisition.verifyRecord(2n, proof, leaf)).to.equal(false);
       expect(await acquisition.verifyRecord(0n, [], { ...leaf, kind: 2 })).to.equal(false);
+    });
+
+    context("when the hash is not a record's leaf", function () {
+      it("refuses the root itself with an empty proof", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        expect(await acquisition.verifyLeafHash(1n, [], tree.root)).to.equal(false);
+      });
+
+      it("refuses an inner node with its proof", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        // The tree is an array (root at 0, children of i at 2i+1 and 2i+2); node 1 is an inner node at depth 1.
+        const layout = tree.dump().tree;
+        expect(await acquisition.verifyLeafHash(1n, [layout[2]], layout[1])).to.equal(false);
+        expect(await acquisition.verifyLeafHash(1n, [layout[6], layout[1]], layout[5])).to.equal(false);
+      });
+
+      it("refuses a multiproof with no leaves, which folds to the root it is given", async function () {
+        const { acquisition, tree } = await anchoredTree(8);
+        expect(await acquisition.verifyRecords(1n, [tree.root], [], [])).to.equal(false);
+      });
+
+      it("refuses more leaves than the batch has records", async function () {
+        const { acquisition, tree, values } = await anchoredTree(2);
+        const multi = tree.getMultiProof([0, 1]);
+        const picked = multi.leaves.map((l) => asLeaf(l as LeafTuple));
+        expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(true);
+        // Declared as a one-record batch, the same root cannot prove two records.
+        const { acquisition: other, stream } = await fixture();
+        await stream.anchorNext({ merkleRoot: tree.root, recordCount: 1 });
+        expect(await other.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(false);
+        expect(values.length).to.equal(2);
+      });
     });
 
     it("verifies a multiproof and rejects it with a tampered leaf", async function () {

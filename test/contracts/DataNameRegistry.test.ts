@@ -38,7 +38,7 @@ describe("DataNameRegistry", function () {
         await registry.getAddress(),
         await sharing.getAddress(),
       ]);
-      expect(await names.version()).to.equal("1.0.0");
+      expect(await names.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero acquisition, sharing or admin address", async function () {
@@ -139,11 +139,12 @@ describe("DataNameRegistry", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { names, stranger } = await fixture();
+        const unauthorizedRole = await names.ROOT_REGISTRAR_ROLE();
         await expectUnauthorized(
           names,
           names.connect(stranger).registerTopLevel("gz", stranger.address),
           stranger.address,
-          await names.ROOT_REGISTRAR_ROLE(),
+          unauthorizedRole,
         );
       });
     });

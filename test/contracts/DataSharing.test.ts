@@ -39,7 +39,7 @@ describe("DataSharing", function () {
       expect(await sharing.hasRole(await sharing.PROVIDER_ROLE(), admin.address)).to.equal(false);
       expect(await sharing.datasetCount()).to.equal(0n);
       expect(await sharing.MAX_BATCHES_PER_DATASET()).to.equal(1024n);
-      expect(await sharing.version()).to.equal("1.0.0");
+      expect(await sharing.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero acquisition or admin", async function () {
@@ -67,11 +67,12 @@ describe("DataSharing", function () {
 
     it("does not let a provider certify others", async function () {
       const { sharing, provider, stranger } = await fixture();
+      const unauthorizedRole = await sharing.DEFAULT_ADMIN_ROLE();
       await expectUnauthorized(
         sharing,
         sharing.connect(provider).grantRole(await sharing.PROVIDER_ROLE(), stranger.address),
         provider.address,
-        await sharing.DEFAULT_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -135,11 +136,12 @@ describe("DataSharing", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { sharing, stranger } = await fixture();
+        const unauthorizedRole = await sharing.PROVIDER_ROLE();
         await expectUnauthorized(
           sharing,
           sharing.connect(stranger).registerBatchDataset([1], ""),
           stranger.address,
-          await sharing.PROVIDER_ROLE(),
+          unauthorizedRole,
         );
       });
     });
@@ -184,11 +186,12 @@ describe("DataSharing", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { sharing, stranger, terminals } = await fixture();
+        const unauthorizedRole = await sharing.PROVIDER_ROLE();
         await expectUnauthorized(
           sharing,
           sharing.connect(stranger).registerStreamDataset(terminals[0].id, 1, 2, ""),
           stranger.address,
-          await sharing.PROVIDER_ROLE(),
+          unauthorizedRole,
         );
       });
     });

@@ -19,7 +19,7 @@ describe("TerminalRegistry", function () {
       const { registry, admin } = await fixture();
       expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await registry.hasRole(await registry.REGISTRAR_ROLE(), admin.address)).to.equal(true);
-      expect(await registry.version()).to.equal("1.0.0");
+      expect(await registry.version()).to.equal("2.0.0");
     });
 
     it("rejects a zero admin", async function () {
@@ -123,11 +123,12 @@ describe("TerminalRegistry", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { registry, stranger, signer } = await fixture();
+        const unauthorizedRole = await registry.REGISTRAR_ROLE();
         await expectUnauthorized(
           registry,
           registry.connect(stranger).register(NEW_ID, signer.address, TerminalKind.PMU, location(1), ""),
           stranger.address,
-          await registry.REGISTRAR_ROLE(),
+          unauthorizedRole,
         );
       });
     });
@@ -215,11 +216,12 @@ describe("TerminalRegistry", function () {
 
     it("is restricted to the admin, not registrars", async function () {
       const { registry, registrar, terminals } = await fixture();
+      const unauthorizedRole = await registry.DEFAULT_ADMIN_ROLE();
       await expectUnauthorized(
         registry,
         registry.connect(registrar).revoke(terminals[0].id),
         registrar.address,
-        await registry.DEFAULT_ADMIN_ROLE(),
+        unauthorizedRole,
       );
     });
   });
@@ -286,11 +288,12 @@ describe("TerminalRegistry", function () {
 
     it("is restricted to registrars", async function () {
       const { registry, stranger, terminals, signer } = await fixture();
+      const unauthorizedRole = await registry.REGISTRAR_ROLE();
       await expectUnauthorized(
         registry,
         registry.connect(stranger).rotateSigner(terminals[0].id, signer.address),
         stranger.address,
-        await registry.REGISTRAR_ROLE(),
+        unauthorizedRole,
       );
     });
   });

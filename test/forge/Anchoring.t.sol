@@ -84,9 +84,12 @@ contract AnchoringHandler is CoreSetup {
     uint256 internal constant STREAMS = 4;
 
     bytes32[] public roots;
+    /// @dev The stream each accepted root went into (index + 1; zero for none).
+    mapping(bytes32 root => uint256 stream) public streamOfRoot;
     uint64[STREAMS] public sequences;
     bytes32[STREAMS] public tips;
     uint256 public refused;
+    uint256 public squatsRefused;
 
     constructor(TerminalRegistry registry_, DataAcquisition acquisition_) {
         registry = registry_;
@@ -105,25 +108,30 @@ contract AnchoringHandler is CoreSetup {
         return roots.length;
     }
 
-    /// Anchors on a stream; `mode` sometimes replays a root or skips a sequence, which must be refused.
+    /// Anchors on a stream; `mode` sometimes replays a root, copies another stream's root (squatting) or skips a
+    /// sequence, which must all be refused.
     function anchor(uint256 streamSeed, bytes32 rootSeed, uint8 mode, uint16 wait) external {
         uint256 stream = streamSeed % STREAMS;
         vm.warp(block.timestamp + 1 + (wait % 600));
-        bool replayRoot = mode % 5 == 1 && roots.length > 0;
+        bool replayRoot = (mode % 5 == 1 || mode % 5 == 3) && roots.length > 0;
         bool badSequence = mode % 5 == 2;
         bytes32 root =
             replayRoot ? roots[uint256(rootSeed) % roots.length] : keccak256(abi.encode(rootSeed, roots.length));
+        // Squatting: the root another stream anchored, taken into this one.
+        bool squat = replayRoot && streamOfRoot[root] != stream + 1;
         uint64 sequence = sequences[stream] + (badSequence ? 2 : 1);
         IDataAcquisition.BatchHeader memory header = _header(terminalOf(stream), sequence, tips[stream], root);
         try acquisition.anchorBatch(header, _sign(header, keyOf(stream))) returns (uint64 batchId) {
             require(!replayRoot && !badSequence, "a bad batch was accepted");
             require(batchId == roots.length + 1, "batch ids are not consecutive");
             roots.push(root);
+            streamOfRoot[root] = stream + 1;
             sequences[stream] = sequence;
             tips[stream] = acquisition.hashHeader(header);
         } catch {
             require(replayRoot || badSequence, "a good batch was refused");
             ++refused;
+            if (squat) ++squatsRefused;
         }
     }
 }
@@ -152,6 +160,18 @@ contract AnchoringInvariantTest is CoreSetup {
         uint256 n = handler.rootCount();
         for (uint256 i = 0; i < n; ++i) {
             require(acquisition.batchByRoot(handler.roots(i)).batchId == i + 1, "a root record was overwritten");
+        }
+    }
+
+    /// A root lives in the one stream that anchored it first: copying it into another stream is always refused,
+    /// and its record keeps the batch that stream anchored.
+    function invariant_NoRootIsAcceptedIntoTwoStreams() public view {
+        uint256 n = handler.rootCount();
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 root = handler.roots(i);
+            require(handler.streamOfRoot(root) != 0, "an accepted root has no stream");
+            require(acquisition.batchByRoot(root).batchId == i + 1, "a root moved to another batch");
+            for (uint256 j = i + 1; j < n; ++j) require(handler.roots(j) != root, "a root was accepted twice");
         }
     }
 

@@ -67,6 +67,19 @@ describe("GridLedgerClient", function () {
       );
     });
 
+    it("refuses contracts of another release, naming contract, address, found and expected version", async function () {
+      const stub = await (await hre.ethers.getContractFactory("VersionStub")).deploy("1.0.0");
+      const old = structuredClone(deployment);
+      old.contracts.DataSharing!.address = await stub.getAddress();
+      await expect(GridLedgerClient.fromDeployment(admin, old)).to.be.rejectedWith(
+        `DataSharing at ${await stub.getAddress()} is version 1.0.0, but these tools expect version 2.0.0`,
+      );
+      old.contracts.DataAcquisition!.address = await stub.getAddress();
+      await expect(GridLedgerClient.fromDeployment(admin, old)).to.be.rejectedWith(
+        `DataAcquisition at ${await stub.getAddress()} is version 1.0.0, but these tools expect version 2.0.0`,
+      );
+    });
+
     it("names the bad field of a malformed deployment", async function () {
       await expect(GridLedgerClient.fromDeployment(admin, { ...deployment, chainId: "x" })).to.be.rejectedWith(
         /deployment: field "chainId"/,
@@ -239,6 +252,46 @@ describe("GridLedgerClient", function () {
       stop();
       expect((errors[0] as Error).message).to.equal("listener broke");
       expect(seen.slice(0, 2)).to.deep.equal([1n, 2n]);
+    });
+  });
+
+  describe("root squatting", function () {
+    it("refuses a root another terminal anchored first in its own stream, naming that stream", async function () {
+      const squatted = readings(BUS5, await closedWindow(), 4, 50);
+      // BUS13 copies BUS5's pending root into its own stream before BUS5's header is mined.
+      const squat = await client.anchorBatch({
+        records: squatted,
+        terminal: BUS13,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS13)),
+      });
+      const refused = await client
+        .anchorBatch({ records: squatted, terminal: BUS5, dataType: 1, key: devTerminalWallet(toTerminalId(BUS5)) })
+        .catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(AnchorRefusedError);
+      expect(refused).to.include({ code: "ROOT_IN_OTHER_STREAM" });
+      expect((refused as Error).message).to.contain(
+        `is already anchored as batch ${squat.batchId} in the stream of terminal ${toTerminalId(BUS13)}`,
+      );
+    });
+  });
+
+  describe("anchoring after a pause", function () {
+    it("anchors a window whose tolerance ran out while anchoring was paused", async function () {
+      const start = await closedWindow();
+      const { tolerance } = await client.acquisition.policyOf(1);
+      const send = (m: string, p: unknown[]) => hre.network.provider.send(m, p);
+      await client.acquisition.pause();
+      const latest = await hre.ethers.provider.getBlock("latest");
+      await mineAt(send, latest!.timestamp + Number(tolerance) + 3_600);
+      await client.acquisition.unpause();
+      const result = await client.anchorBatch({
+        records: readings(BUS5, start, 3, 70),
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+      });
+      expect(result.status).to.equal("anchored");
     });
   });
 

@@ -575,7 +575,7 @@ function renderVerdict(v: RecordVerification, record: GridRecord): void {
     children.push(
       el("p", {
         className: "checked",
-        text: "Checked on-chain: DataAcquisition.verifyLeafHash(batch, proof, leaf hash) returned true for this record.",
+        text: "Checked on-chain: DataAcquisition.verifyRecord(batch, proof, leaf) returned true for this record.",
       }),
     );
   }
