@@ -12,20 +12,21 @@
  * pipeline (bench:pipeline's check + validate + tree + header) on the same composition, measured in this run.
  *
  *   npm run bench:gateway [-- --seconds 60 --rate 10000 --clients 2 --period 5 --grace 2 --scenario 2
- *                            --transports mqtt,http --profile <dir>]
+ *                            --transports mqtt,http --profile <dir> --core-only]
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { freePort, startAnvil, type AnvilHandle } from "../src/chain/anvil";
+import { freePort, startAnvil, type AnvilHandle } from "../src/devnet/anvil";
 import { percentile } from "../src/gateway/terminals";
 import { loadCase } from "../src/grid/case";
 import { initMerkle } from "../src/merkle";
 import { resolveRunOptions } from "../src/pipeline/options";
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { ClientJob, ClientResult, FromClient, ToClient } from "./gatewayClient";
+import { coreCost } from "./gatewayCore";
 import { benchValidator, THROUGHPUT_SCENARIOS, throughput } from "./pipeline";
 
 const RESULTS_FILE = join(__dirname, "results", "gateway.json");
@@ -271,6 +272,7 @@ async function runTransport(o: RunOptions) {
     const settled = await settle(gateway.http, (3 * o.period + 60) * 1000);
     const journal = journalFigures(dataDir, o.period);
     const afterSettle = procSample(pid);
+    const settleCpuSec = afterSettle.cpuSec - start.cpuSec;
     await gateway.stop();
     return summarise(o, results, {
       startAt,
@@ -279,6 +281,7 @@ async function runTransport(o: RunOptions) {
       rss,
       rssEnd: end.rssMb,
       rssAfterSettle: afterSettle.rssMb,
+      settleCpuSec,
       load,
       settled,
       journal,
@@ -302,6 +305,7 @@ function summarise(
     rss: number[];
     rssEnd: number;
     rssAfterSettle: number;
+    settleCpuSec: number;
     load: { start: number[]; end: number[] };
     settled: boolean;
     journal: ReturnType<typeof journalFigures>;
@@ -332,8 +336,13 @@ function summarise(
       afterSettle: round(m.rssAfterSettle),
       everyFiveSeconds: m.rss.filter((_, i) => i % 5 === 0).map((x) => round(x)),
     },
-    cpu: { seconds: round(m.cpuSec), percentOfOneCore: round((100 * m.cpuSec) / wall) },
-    recordsPerCpuSec: Math.round(accepted / m.cpuSec),
+    cpu: {
+      seconds: round(m.cpuSec),
+      percentOfOneCore: round((100 * m.cpuSec) / wall),
+      secondsUntilSettled: round(m.settleCpuSec),
+    },
+    // Gateway CPU from the start until every record is anchored or quarantined: its cost per record.
+    recordsPerCpuSec: Math.round(accepted / m.settleCpuSec),
     seconds: round(seconds),
     offered: {
       recordsPerSec: Math.round(sum((r) => r.records + r.skippedRecords) / (results[0] ? wall : 1)),
@@ -381,7 +390,14 @@ async function main() {
   const framesPerPeriod = Math.max(1, Math.ceil((rate * period) / recordsPerFrame));
 
   // The in-process pipeline on the same composition, first, on a quiet machine.
-  const inProcess = await throughput(name, scenario, 16, await benchValidator());
+  const prepared = await benchValidator();
+  // Where the gateway core's CPU goes per record, on one period of the offered load.
+  const core = await coreCost(scenario, prepared, { periodSeconds: period, frames: framesPerPeriod, reps: 3 });
+  console.log(
+    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second`,
+  );
+  if (process.argv.includes("--core-only")) return;
+  const inProcess = await throughput(name, scenario, 16, prepared);
   console.log(
     `in-process (${name}): ${Math.round(inProcess.gatewayRecordsPerSec).toLocaleString("en")} records/s for the gateway's share`,
   );
@@ -431,6 +447,7 @@ async function main() {
     targets: TARGETS,
     ...out,
     inProcessRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),
+    gatewayCore: core,
     inProcess: {
       recordsPerSec: Math.round(inProcess.recordsPerSec),
       gatewayRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),

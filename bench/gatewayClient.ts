@@ -8,7 +8,7 @@ import { Agent, request } from "node:http";
 import { SigningKey } from "ethers";
 import mqtt, { type MqttClient } from "mqtt";
 import { devTerminalWallet } from "../src/chain/keys";
-import { DATA_PERIOD_SECONDS } from "../src/gateway/terminals";
+import { DATA_PERIOD_SECONDS } from "../src/gateway/options";
 import { packagesTopic, rejectionsTopic, toWire } from "../src/gateway/wire";
 import { loadCase } from "../src/grid/case";
 import { initMerkle } from "../src/merkle";
