@@ -1,6 +1,6 @@
 import type { StreamingValidator } from "../validation/validator";
 import type { DirectoryEntry } from "../pipeline/ingest";
-import { packageSigner } from "../pipeline/packages";
+import { packageSigner, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
 import { storePeriod, type Election } from "../pipeline/stages/batch";
@@ -80,6 +80,11 @@ export class GatewayCore {
    * bounded by the open periods, however long the gateway runs.
    */
   private readonly openLeaves = new Map<number, Set<string>>();
+  /**
+   * Packages journaled by this process per open period, as decoded at the door: closing reuses them instead of
+   * parsing, re-validating and re-hashing the journaled body (which it still does after a restart).
+   */
+  private readonly openPackages = new Map<number, Map<string, TerminalPackage>>();
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
   private anchoring: Promise<void> | undefined;
@@ -252,14 +257,15 @@ export class GatewayCore {
       bytes: decoded.bytes,
       via,
       receivedMs: this.now(),
-      body: JSON.stringify({
-        terminalId,
-        periodStart: pkg.periodStart,
-        records: pkg.records,
-        signature: pkg.signature,
-      }),
+      body:
+        decoded.text ??
+        JSON.stringify({ terminalId, periodStart: pkg.periodStart, records: pkg.records, signature: pkg.signature }),
     });
     this.leavesOf(period, pkg.leafHashes);
+    let decodedOfPeriod = this.openPackages.get(period);
+    if (!decodedOfPeriod) this.openPackages.set(period, (decodedOfPeriod = new Map()));
+    // The first copy is the one journaled (INSERT OR IGNORE).
+    if (!decodedOfPeriod.has(packageId)) decodedOfPeriod.set(packageId, pkg);
     const isNew = await stored;
     const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
     this.deps.events?.accepted?.(accepted, via, decoded.bytes);
@@ -306,8 +312,11 @@ export class GatewayCore {
 
   private closePeriod(period: number): void {
     const ctx = this.deps.ctx;
+    const decoded = this.openPackages.get(period);
     const packages: IncomingPackage[] = this.journal.inboxOf(period).map((row) => {
-      const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId);
+      const pkg =
+        decoded?.get(row.packageId) ??
+        fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
       return { pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId };
     });
     // Validate in time order so each terminal's stream is seen as it happened.
@@ -328,6 +337,7 @@ export class GatewayCore {
       () => this.journal.markProcessed(period),
     );
     this.openLeaves.delete(period);
+    this.openPackages.delete(period);
     this.journal.refreshBacklog();
     const quarantined = records.filter((r) => !r.accepted).length;
     ctx.log(`period ${period} closed: ${records.length} records, ${quarantined} quarantined`);
