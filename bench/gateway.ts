@@ -394,7 +394,8 @@ async function main() {
   // Where the gateway core's CPU goes per record, on one period of the offered load.
   const core = await coreCost(scenario, prepared, { periodSeconds: period, frames: framesPerPeriod, reps: 3 });
   console.log(
-    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second`,
+    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
+      `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms`,
   );
   if (process.argv.includes("--core-only")) return;
   const inProcess = await throughput(name, scenario, 16, prepared);

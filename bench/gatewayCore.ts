@@ -33,6 +33,23 @@ export interface CoreCost {
   usPerRecord: { submit: number; close: number; prove: number; total: number };
   /** What one core would sustain at these costs. */
   recordsPerCpuSec: number;
+  /** The longest the event loop was held (no acknowledgement can go out meanwhile) while closing and proving, ms. */
+  longestStallMs: { close: number; prove: number };
+}
+
+/** Starts timing the event loop's turns; the returned function stops and gives the longest gap, ms. */
+function stallMeter(): () => number {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  return () => {
+    clearInterval(timer);
+    return Math.max(longest, performance.now() - last);
+  };
 }
 
 const cpuUs = () => {
@@ -123,8 +140,10 @@ async function once(
     const period = Math.floor(periodStart / periodSeconds);
     nowMs = (periodStart + periodSeconds + 2) * 1000;
     t0 = cpuUs();
+    let stall = stallMeter();
     await (core as unknown as { closePeriod(period: number): Promise<void> | void }).closePeriod(period);
     const close = cpuUs() - t0;
+    const closeStallMs = stall();
     for (const b of journal.batches({ period }))
       journal.updateBatch(b.batchKey, "confirmed", {
         txHash: `0x${"cd".repeat(32)}`,
@@ -133,12 +152,15 @@ async function once(
         gasUsed: 1,
       });
     t0 = cpuUs();
+    stall = stallMeter();
+    await new Promise((resolve) => setImmediate(resolve));
     provePeriod(ctx, period);
     const prove = cpuUs() - t0;
+    const proveStallMs = stall();
     const counts = journal.counts();
     if (counts.pending !== 0 || counts.total === 0)
       throw new Error(`bench core: ${JSON.stringify(counts)} after proving`);
-    return { submit, close, prove, records: counts.total };
+    return { submit, close, prove, closeStallMs, proveStallMs, records: counts.total };
   } finally {
     journal.close();
     rmSync(dir, { recursive: true, force: true });
@@ -153,12 +175,21 @@ export async function coreCost(
 ): Promise<CoreCost> {
   const { wires, periodStart, terminals, loadMean } = wirePeriod(scenario, prepared, opts.periodSeconds, opts.frames);
   decodePackage(wires[0], 31337n, "warm-up");
-  const best = { submit: Infinity, close: Infinity, prove: Infinity, records: 0 };
+  const best = {
+    submit: Infinity,
+    close: Infinity,
+    prove: Infinity,
+    closeStallMs: Infinity,
+    proveStallMs: Infinity,
+    records: 0,
+  };
   for (let i = 0; i < opts.reps; i++) {
     const r = await once(wires, periodStart, opts.periodSeconds, { terminals, loadMean, prepared });
     best.submit = Math.min(best.submit, r.submit);
     best.close = Math.min(best.close, r.close);
     best.prove = Math.min(best.prove, r.prove);
+    best.closeStallMs = Math.min(best.closeStallMs, r.closeStallMs);
+    best.proveStallMs = Math.min(best.proveStallMs, r.proveStallMs);
     best.records = r.records;
   }
   const per = (us: number) => Math.round((us / best.records) * 10) / 10;
@@ -168,5 +199,6 @@ export async function coreCost(
     packages: wires.length,
     usPerRecord: { submit: per(best.submit), close: per(best.close), prove: per(best.prove), total: per(total) },
     recordsPerCpuSec: Math.round(best.records / (total / 1e6)),
+    longestStallMs: { close: Math.round(best.closeStallMs), prove: Math.round(best.proveStallMs) },
   };
 }
