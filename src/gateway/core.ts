@@ -4,7 +4,13 @@ import { packageSigner, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
 import { storePeriod, type Election } from "../pipeline/stages/batch";
-import { checkPackages, type IncomingPackage, type ReadingProfile } from "../pipeline/stages/check";
+import {
+  checkPackages,
+  type CheckContext,
+  type CheckedRecord,
+  type IncomingPackage,
+  type ReadingProfile,
+} from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { provePeriod } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
@@ -62,6 +68,9 @@ export interface GatewayCoreDeps {
   events?: GatewayEvents;
 }
 
+/** Records checked between two turns of the event loop while a period closes (tens of milliseconds of work). */
+const CLOSE_SLICE_RECORDS = 4_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -88,6 +97,7 @@ export class GatewayCore {
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
   private anchoring: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
   private stopping = false;
   private nodeUp = true;
   private lastNodeError: string | undefined;
@@ -132,7 +142,7 @@ export class GatewayCore {
       });
     }
     await this.withNode(() => reconcile(this.deps.ctx));
-    this.closeDuePeriods();
+    await this.closeDuePeriods();
     this.timer = setInterval(() => this.tick(), 250);
     this.timer.unref();
   }
@@ -284,50 +294,67 @@ export class GatewayCore {
 
   /** The timer's turn: a failure is logged and retried on the next turn, never allowed to stop the gateway. */
   private tick(): void {
-    try {
-      this.closeDuePeriods();
-    } catch (e) {
-      this.deps.ctx.log(`closing periods failed (retrying): ${(e as Error).message}`);
-    }
+    this.closeDuePeriods().catch((e: Error) => this.deps.ctx.log(`closing periods failed (retrying): ${e.message}`));
   }
 
-  /** Closes every period whose grace time has passed (check, validate, batch, elect, store), then anchors. */
-  closeDuePeriods(): void {
+  /**
+   * Closes every period whose grace time has passed (check, validate, batch, elect, store), then anchors.
+   * Checking yields to the event loop between slices of packages, so acknowledgements keep flowing meanwhile.
+   */
+  closeDuePeriods(): Promise<void> {
+    if (this.closing) return this.closing;
     const due = this.dueThrough();
     if (due <= this.closedThrough && !this.journal.inboxPeriods().some((p) => p <= this.closedThrough)) {
       this.kickAnchoring();
-      return;
+      return Promise.resolve();
     }
+    // From here on a package of a due period is refused as closed (its grace has passed; admit checks this
+    // after its last await), and the pending ones are journaled: the inbox read below is complete although
+    // closing yields. The journal's closedThrough follows once the periods are stored (a restart redoes them).
+    const through = Math.max(due, this.closedThrough);
+    const raised = due > this.closedThrough;
+    this.closedThrough = through;
     this.journal.flush();
-    for (const period of this.journal.inboxPeriods()) {
-      if (period > Math.max(due, this.closedThrough)) break;
-      this.closePeriod(period);
-    }
-    if (due > this.closedThrough) {
-      this.closedThrough = due;
-      this.journal.setMeta("closedThrough", due);
-    }
-    this.kickAnchoring();
+    const periods = this.journal.inboxPeriods().filter((p) => p <= through);
+    this.closing = (async () => {
+      for (const period of periods) await this.closePeriod(period);
+      if (raised) this.journal.setMeta("closedThrough", through);
+    })().finally(() => {
+      this.closing = undefined;
+      this.kickAnchoring();
+    });
+    return this.closing;
   }
 
-  private closePeriod(period: number): void {
+  private async closePeriod(period: number): Promise<void> {
     const ctx = this.deps.ctx;
     const decoded = this.openPackages.get(period);
-    const packages: IncomingPackage[] = this.journal.inboxOf(period).map((row) => {
-      const pkg =
-        decoded?.get(row.packageId) ??
-        fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
-      return { pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId };
-    });
-    // Validate in time order so each terminal's stream is seen as it happened.
-    const records = checkPackages(packages, {
+    const rows = this.journal.inboxOf(period);
+    const check: CheckContext = {
       ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
       validator: this.deps.validator,
       directory: this.directory,
       profiles: this.deps.profiles,
       period,
       idTaken: (id) => this.journal.hasRecordId(id),
-    });
+      ids: new Map(),
+    };
+    // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
+    // replay set and record ids, so the result is the same as one pass.
+    const records: CheckedRecord[] = [];
+    for (let i = 0; i < rows.length;) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const slice: IncomingPackage[] = [];
+      for (let n = 0; i < rows.length && n < CLOSE_SLICE_RECORDS; i++) {
+        const row = rows[i];
+        const pkg =
+          decoded?.get(row.packageId) ??
+          fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
+        slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
+        n += row.recordCount;
+      }
+      for (const r of checkPackages(slice, check)) records.push(r);
+    }
     storePeriod(
       ctx,
       period,
@@ -410,7 +437,8 @@ export class GatewayCore {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.journal.flush();
-    await Promise.race([this.anchoring ?? Promise.resolve(), sleep(timeoutMs)]);
+    const closing = this.closing?.catch(() => undefined);
+    await Promise.race([Promise.all([closing, this.anchoring]), sleep(timeoutMs)]);
   }
 
   /** Waits until everything journaled so far is anchored or quarantined (tests and the simulator). */
