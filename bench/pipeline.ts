@@ -90,7 +90,7 @@ function defaultDay(): DayRun {
   };
 }
 
-interface ThroughputResult {
+export interface ThroughputResult {
   scenario: string;
   periods: number;
   records: number;
@@ -102,8 +102,8 @@ interface ThroughputResult {
   meetsTarget: boolean;
 }
 
-/** validate -> sign -> tree over `periods` periods of a scenario, no chain and no journal. */
-async function throughput(
+/** validate -> sign -> tree over `periods` periods of a scenario, no chain and no journal (also used by bench:gateway). */
+export async function throughput(
   name: string,
   partial: Partial<RunOptions>,
   periods: number,
@@ -183,33 +183,39 @@ async function throughput(
   };
 }
 
-async function main(): Promise<void> {
-  const periods = numberArg("--periods", "BENCH_PERIODS", 16, 1);
-  const dayRuns = numberArg("--day-runs", "BENCH_DAY_RUNS", 2, 0);
-  await initMerkle();
+/** The throughput scenarios, numbered from 1 by --scenarios (bench:gateway plays the same compositions). */
+export const THROUGHPUT_SCENARIOS: readonly [string, Partial<RunOptions>][] = [
+  ["default (IEEE 39, sources 1/min, meters 1/15 min)", {}],
+  [
+    "1 Hz sources (IEEE 39, 900 readings per source package)",
+    { scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
+  ],
+  [
+    "1 Hz sources (IEEE 118)",
+    { case: "ieee118", scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
+  ],
+];
 
-  const allScenarios: [string, Partial<RunOptions>][] = [
-    ["default (IEEE 39, sources 1/min, meters 1/15 min)", {}],
-    [
-      "1 Hz sources (IEEE 39, 900 readings per source package)",
-      { scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
-    ],
-    [
-      "1 Hz sources (IEEE 118)",
-      { case: "ieee118", scenario: { sourceSamplesPerPeriod: 900, meterSamplesPerPeriod: 1, minSourceNominalMw: 100 } },
-    ],
-  ];
-  const only = scenarioArg(allScenarios.length);
-  const scenarios = allScenarios.filter((_, i) => only === undefined || only.includes(i + 1));
-  // Every scenario replays the same day, so one validator (trained on the data before it) serves all.
+/** Every scenario replays the same day, so one validator (trained on the data before it) serves all. */
+export function benchValidator(): Promise<Prepared> {
   const defaults = resolveRunOptions({ out: tmpdir() });
-  const prepared = await prepare({
+  return prepare({
     data: defaults.loadFile,
     trainFrom: defaults.trainFrom,
     trainTo: previousDay(defaults.dataDay),
     preset: "fast",
     log: () => undefined,
   });
+}
+
+async function main(): Promise<void> {
+  const periods = numberArg("--periods", "BENCH_PERIODS", 16, 1);
+  const dayRuns = numberArg("--day-runs", "BENCH_DAY_RUNS", 2, 0);
+  await initMerkle();
+
+  const only = scenarioArg(THROUGHPUT_SCENARIOS.length);
+  const scenarios = THROUGHPUT_SCENARIOS.filter((_, i) => only === undefined || only.includes(i + 1));
+  const prepared = await benchValidator();
   const offChain: ThroughputResult[] = [];
   for (const [name, partial] of scenarios) {
     const r = await throughput(name, partial, periods, prepared);
@@ -256,7 +262,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });

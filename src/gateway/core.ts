@@ -1,10 +1,16 @@
 import type { StreamingValidator } from "../validation/validator";
 import type { DirectoryEntry } from "../pipeline/ingest";
-import { packageSigner } from "../pipeline/packages";
+import { packageSigner, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
 import { storePeriod, type Election } from "../pipeline/stages/batch";
-import { checkPackages, type IncomingPackage, type ReadingProfile } from "../pipeline/stages/check";
+import {
+  checkPackages,
+  type CheckContext,
+  type CheckedRecord,
+  type IncomingPackage,
+  type ReadingProfile,
+} from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { provePeriod } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
@@ -64,6 +70,9 @@ export interface GatewayCoreDeps {
   events?: GatewayEvents;
 }
 
+/** Records checked between two turns of the event loop while a period closes (tens of milliseconds of work). */
+const CLOSE_SLICE_RECORDS = 4_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -82,11 +91,17 @@ export class GatewayCore {
    * bounded by the open periods, however long the gateway runs.
    */
   private readonly openLeaves = new Map<number, Set<string>>();
+  /**
+   * Packages journaled by this process per open period, as decoded at the door: closing reuses them instead of
+   * parsing, re-validating and re-hashing the journaled body (which it still does after a restart).
+   */
+  private readonly openPackages = new Map<number, Map<string, TerminalPackage>>();
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
   /** When each directory entry was read from the registry (suspensions and key rotations show up after that). */
   private readonly readAt = new Map<string, number>();
   private anchoring: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
   private stopping = false;
   private nodeUp = true;
   private lastNodeError: string | undefined;
@@ -132,7 +147,7 @@ export class GatewayCore {
       });
     }
     await this.withNode(() => reconcile(this.deps.ctx));
-    this.closeDuePeriods();
+    await this.closeDuePeriods();
     this.timer = setInterval(() => this.tick(), 250);
     this.timer.unref();
   }
@@ -265,14 +280,15 @@ export class GatewayCore {
       bytes: decoded.bytes,
       via,
       receivedMs: this.now(),
-      body: JSON.stringify({
-        terminalId,
-        periodStart: pkg.periodStart,
-        records: pkg.records,
-        signature: pkg.signature,
-      }),
+      body:
+        decoded.text ??
+        JSON.stringify({ terminalId, periodStart: pkg.periodStart, records: pkg.records, signature: pkg.signature }),
     });
     this.leavesOf(period, pkg.leafHashes);
+    let decodedOfPeriod = this.openPackages.get(period);
+    if (!decodedOfPeriod) this.openPackages.set(period, (decodedOfPeriod = new Map()));
+    // The first copy is the one journaled (INSERT OR IGNORE).
+    if (!decodedOfPeriod.has(packageId)) decodedOfPeriod.set(packageId, pkg);
     const isNew = await stored;
     const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
     this.deps.events?.accepted?.(accepted, via, decoded.bytes);
@@ -291,47 +307,67 @@ export class GatewayCore {
 
   /** The timer's turn: a failure is logged and retried on the next turn, never allowed to stop the gateway. */
   private tick(): void {
-    try {
-      this.closeDuePeriods();
-    } catch (e) {
-      this.deps.ctx.log(`closing periods failed (retrying): ${(e as Error).message}`);
-    }
+    this.closeDuePeriods().catch((e: Error) => this.deps.ctx.log(`closing periods failed (retrying): ${e.message}`));
   }
 
-  /** Closes every period whose grace time has passed (check, validate, batch, elect, store), then anchors. */
-  closeDuePeriods(): void {
+  /**
+   * Closes every period whose grace time has passed (check, validate, batch, elect, store), then anchors.
+   * Checking yields to the event loop between slices of packages, so acknowledgements keep flowing meanwhile.
+   */
+  closeDuePeriods(): Promise<void> {
+    if (this.closing) return this.closing;
     const due = this.dueThrough();
     if (due <= this.closedThrough && !this.journal.inboxPeriods().some((p) => p <= this.closedThrough)) {
       this.kickAnchoring();
-      return;
+      return Promise.resolve();
     }
+    // From here on a package of a due period is refused as closed (its grace has passed; admit checks this
+    // after its last await), and the pending ones are journaled: the inbox read below is complete although
+    // closing yields. The journal's closedThrough follows once the periods are stored (a restart redoes them).
+    const through = Math.max(due, this.closedThrough);
+    const raised = due > this.closedThrough;
+    this.closedThrough = through;
     this.journal.flush();
-    for (const period of this.journal.inboxPeriods()) {
-      if (period > Math.max(due, this.closedThrough)) break;
-      this.closePeriod(period);
-    }
-    if (due > this.closedThrough) {
-      this.closedThrough = due;
-      this.journal.setMeta("closedThrough", due);
-    }
-    this.kickAnchoring();
+    const periods = this.journal.inboxPeriods().filter((p) => p <= through);
+    this.closing = (async () => {
+      for (const period of periods) await this.closePeriod(period);
+      if (raised) this.journal.setMeta("closedThrough", through);
+    })().finally(() => {
+      this.closing = undefined;
+      this.kickAnchoring();
+    });
+    return this.closing;
   }
 
-  private closePeriod(period: number): void {
+  private async closePeriod(period: number): Promise<void> {
     const ctx = this.deps.ctx;
-    const packages: IncomingPackage[] = this.journal.inboxOf(period).map((row) => {
-      const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId);
-      return { pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId };
-    });
-    // Validate in time order so each terminal's stream is seen as it happened.
-    const records = checkPackages(packages, {
+    const decoded = this.openPackages.get(period);
+    const rows = this.journal.inboxOf(period);
+    const check: CheckContext = {
       ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
       validator: this.deps.validator,
       directory: this.directory,
       profiles: this.deps.profiles,
       period,
       idTaken: (id) => this.journal.hasRecordId(id),
-    });
+      ids: new Map(),
+    };
+    // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
+    // replay set and record ids, so the result is the same as one pass.
+    const records: CheckedRecord[] = [];
+    for (let i = 0; i < rows.length;) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const slice: IncomingPackage[] = [];
+      for (let n = 0; i < rows.length && n < CLOSE_SLICE_RECORDS; i++) {
+        const row = rows[i];
+        const pkg =
+          decoded?.get(row.packageId) ??
+          fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
+        slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
+        n += row.recordCount;
+      }
+      for (const r of checkPackages(slice, check)) records.push(r);
+    }
     storePeriod(
       ctx,
       period,
@@ -341,6 +377,7 @@ export class GatewayCore {
       () => this.journal.markProcessed(period),
     );
     this.openLeaves.delete(period);
+    this.openPackages.delete(period);
     this.journal.refreshBacklog();
     const quarantined = records.filter((r) => !r.accepted).length;
     ctx.log(`period ${period} closed: ${records.length} records, ${quarantined} quarantined`);
@@ -416,7 +453,8 @@ export class GatewayCore {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.journal.flush();
-    await Promise.race([this.anchoring ?? Promise.resolve(), sleep(timeoutMs)]);
+    const closing = this.closing?.catch(() => undefined);
+    await Promise.race([Promise.all([closing, this.anchoring]), sleep(timeoutMs)]);
   }
 
   /** Waits until everything journaled so far is anchored or quarantined (tests and the simulator). */

@@ -53,11 +53,11 @@ export class GatewayJournal extends Journal {
   constructor(path: string) {
     super(path);
     this.db.exec(INBOX_SCHEMA);
-    this.insertPackage = this.db.prepare(
+    this.insertPackage = this.sql(
       `INSERT OR IGNORE INTO packages (package_id, terminal_id, period, record_count, bytes, via, received_ms, body)
        VALUES (@packageId, @terminalId, @period, @recordCount, @bytes, @via, @receivedMs, @body)`,
     );
-    this.insertRejection = this.db.prepare(
+    this.insertRejection = this.sql(
       `INSERT INTO rejections (at_ms, via, terminal_id, package_id, reason, detail)
        VALUES (@atMs, @via, @terminalId, @packageId, @reason, @detail)`,
     );
@@ -109,7 +109,7 @@ export class GatewayJournal extends Journal {
   }
 
   hasPackage(packageId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM packages WHERE package_id = ?").get(packageId) !== undefined;
+    return this.sql("SELECT 1 FROM packages WHERE package_id = ?").get(packageId) !== undefined;
   }
 
   /** Unprocessed packages of a period, in arrival order. */
@@ -126,7 +126,7 @@ export class GatewayJournal extends Journal {
   /** Periods that have unprocessed packages, oldest first. */
   inboxPeriods(): number[] {
     return (
-      this.db.prepare("SELECT DISTINCT period FROM packages WHERE processed = 0 ORDER BY period").all() as {
+      this.sql("SELECT DISTINCT period FROM packages WHERE processed = 0 ORDER BY period").all() as {
         period: number;
       }[]
     ).map((r) => r.period);
@@ -134,12 +134,12 @@ export class GatewayJournal extends Journal {
 
   /** Marks a period's packages processed (called inside the transaction that stores the period's records). */
   markProcessed(period: number): void {
-    this.db.prepare("UPDATE packages SET processed = 1 WHERE processed = 0 AND period = ?").run(period);
+    this.sql("UPDATE packages SET processed = 1 WHERE processed = 0 AND period = ?").run(period);
   }
 
   /** When the first package of a period arrived (for the received -> anchored lag). */
   firstReceivedMs(period: number): number | undefined {
-    const r = this.db.prepare("SELECT MIN(received_ms) AS t FROM packages WHERE period = ?").get(period) as {
+    const r = this.sql("SELECT MIN(received_ms) AS t FROM packages WHERE period = ?").get(period) as {
       t: number | null;
     };
     return r.t ?? undefined;
@@ -163,7 +163,7 @@ export class GatewayJournal extends Journal {
     if (where.reason) (clauses.push("reason = ?"), args.push(where.reason));
     const sql = `SELECT at_ms AS atMs, via, terminal_id AS terminalId, package_id AS packageId, reason, detail
                  FROM rejections ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-    return this.db.prepare(sql).all(...args, where.limit ?? 1000) as Rejection[];
+    return this.sql(sql).all(...args, where.limit ?? 1000) as Rejection[];
   }
 
   /** Records journaled and not yet anchored or quarantined: in the inbox, or in batches not yet confirmed. */
@@ -183,7 +183,7 @@ export class GatewayJournal extends Journal {
       .get() as {
       n: number;
     };
-    const pending = this.db.prepare("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'").get() as {
+    const pending = this.sql("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'").get() as {
       n: number;
     };
     return inbox.n + pending.n;
@@ -200,7 +200,7 @@ export class GatewayJournal extends Journal {
                         status, reason, detail, batch_key AS batchKey
                  FROM records ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""}
                  ORDER BY rowid DESC LIMIT ? OFFSET ?`;
-    return this.db.prepare(sql).all(...args, where.limit, where.offset) as Record<string, unknown>[];
+    return this.sql(sql).all(...args, where.limit, where.offset) as Record<string, unknown>[];
   }
 
   /** Confirmed batches, newest first. */

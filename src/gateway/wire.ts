@@ -52,6 +52,8 @@ export interface DecodedPackage {
   pkg: TerminalPackage;
   packageId: string;
   bytes: number;
+  /** The JSON text as received (journaled as is, so nothing is serialised again); absent for in-process packages. */
+  text?: string;
 }
 
 /**
@@ -62,9 +64,10 @@ export function decodePackage(raw: Buffer | string, chainId: bigint, where: stri
   const bytes = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
   if (bytes > MAX_PACKAGE_BYTES)
     throw new PackageRejected("TOO_LARGE", `${where}: ${bytes} bytes, more than the ${MAX_PACKAGE_BYTES} allowed`);
+  const text = typeof raw === "string" ? raw : raw.toString("utf8");
   let json: unknown;
   try {
-    json = JSON.parse(typeof raw === "string" ? raw : raw.toString("utf8"));
+    json = JSON.parse(text);
   } catch (e) {
     throw new PackageRejected("NOT_JSON", `${where}: not JSON (${(e as Error).message})`);
   }
@@ -77,7 +80,7 @@ export function decodePackage(raw: Buffer | string, chainId: bigint, where: stri
       typeof id === "string" && isHexOfLength(id, 32) ? id.toLowerCase() : null,
     );
   }
-  return fromWire(parsed.data, bytes, chainId);
+  return { ...fromWire(parsed.data, bytes, chainId), text };
 }
 
 /** The pipeline's package from a checked wire package; its id is the EIP-712 digest under `chainId`. */

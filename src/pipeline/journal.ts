@@ -67,6 +67,9 @@ CREATE TABLE IF NOT EXISTS records (
   fault TEXT);
 CREATE INDEX IF NOT EXISTS records_by_leaf ON records (leaf_hash);
 CREATE INDEX IF NOT EXISTS records_by_batch ON records (batch_key);
+-- Records not yet anchored or quarantined: small (the backlog), so marking a period anchored and counting the
+-- backlog cost the same however many records the journal holds.
+CREATE INDEX IF NOT EXISTS records_pending ON records (period) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS batches (
   batch_key TEXT PRIMARY KEY, period INTEGER NOT NULL, data_type INTEGER NOT NULL, root TEXT NOT NULL UNIQUE,
   record_count INTEGER NOT NULL, generator_bus INTEGER NOT NULL, terminal_id TEXT NOT NULL, state TEXT NOT NULL,
@@ -122,6 +125,8 @@ const toBatch = (r: Row): JournalBatch => ({
 export class Journal {
   protected readonly db: Database.Database;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(readonly path: string) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -133,8 +138,15 @@ export class Journal {
     this.db.close();
   }
 
+  /** A statement prepared once per SQL text: preparing costs more than running the small per-record queries. */
+  protected sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
   getMeta<T>(key: string): T | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = this.sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -145,7 +157,7 @@ export class Journal {
   }
 
   period(period: number): JournalPeriod | undefined {
-    const r = this.db.prepare("SELECT * FROM periods WHERE period = ?").get(period) as Row | undefined;
+    const r = this.sql("SELECT * FROM periods WHERE period = ?").get(period) as Row | undefined;
     return (
       r && {
         period: r.period as number,
@@ -158,7 +170,7 @@ export class Journal {
   }
 
   periods(): JournalPeriod[] {
-    return (this.db.prepare("SELECT * FROM periods ORDER BY period").all() as Row[]).map((r) => ({
+    return (this.sql("SELECT * FROM periods ORDER BY period").all() as Row[]).map((r) => ({
       period: r.period as number,
       state: r.state as PeriodState,
       generatorBus: r.generator_bus as number,
@@ -175,11 +187,11 @@ export class Journal {
     commit?: () => void,
   ): void {
     const now = new Date().toISOString();
-    const insertRecord = this.db.prepare(
+    const insertRecord = this.sql(
       `INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, reason, detail, batch_key, payload, actual_norm, forecast_norm, fault)
        VALUES (@recordId, @period, @terminalId, @label, @kind, @timestamp, @leafHash, @status, @reason, @detail, @batchKey, @payload, @actualNorm, @forecastNorm, @fault)`,
     );
-    const insertBatch = this.db.prepare(
+    const insertBatch = this.sql(
       `INSERT INTO batches (batch_key, period, data_type, root, record_count, generator_bus, terminal_id, state, updated_at)
        VALUES (@batchKey, @period, @dataType, @root, @recordCount, @generatorBus, @terminalId, @state, @now)`,
     );
@@ -204,7 +216,7 @@ export class Journal {
     if (where.period !== undefined) (clauses.push("period = ?"), args.push(where.period));
     if (where.state !== undefined) (clauses.push("state = ?"), args.push(where.state));
     const sql = `SELECT * FROM batches ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY period, data_type`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toBatch);
+    return (this.sql(sql).all(...args) as Row[]).map(toBatch);
   }
 
   /** Moves a batch to a new state with the fields that state adds, and logs the transition. */
@@ -296,20 +308,20 @@ export class Journal {
     if (where.batchKey !== undefined) (clauses.push("batch_key = ?"), args.push(where.batchKey));
     if (where.status !== undefined) (clauses.push("status = ?"), args.push(where.status));
     const sql = `SELECT * FROM records ${clauses.length ? `WHERE ${clauses.join(" AND ")}` : ""} ORDER BY period, rowid`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
+    return (this.sql(sql).all(...args) as Row[]).map(toRecord);
   }
 
   hasRecordId(recordId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
+    return this.sql("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
   }
 
   batchByKey(batchKey: string): JournalBatch | undefined {
-    const r = this.db.prepare("SELECT * FROM batches WHERE batch_key = ?").get(batchKey) as Row | undefined;
+    const r = this.sql("SELECT * FROM batches WHERE batch_key = ?").get(batchKey) as Row | undefined;
     return r && toBatch(r);
   }
 
   batchByRoot(root: string): JournalBatch | undefined {
-    const r = this.db.prepare("SELECT * FROM batches WHERE lower(root) = ?").get(root.toLowerCase()) as Row | undefined;
+    const r = this.sql("SELECT * FROM batches WHERE lower(root) = ?").get(root.toLowerCase()) as Row | undefined;
     return r && toBatch(r);
   }
 
@@ -322,7 +334,7 @@ export class Journal {
   }
 
   counts(): { total: number; anchored: number; quarantined: number; pending: number; reasons: Record<string, number> } {
-    const byStatus = this.db.prepare("SELECT status, COUNT(*) AS n FROM records GROUP BY status").all() as {
+    const byStatus = this.sql("SELECT status, COUNT(*) AS n FROM records GROUP BY status").all() as {
       status: RecordStatus;
       n: number;
     }[];

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -288,6 +289,21 @@ describe("pipeline", function () {
       expect(j.period(0)?.state).to.equal("validated");
       expect(j.counts()).to.deep.include({ anchored: 0, pending: 2 });
       j.close();
+    });
+
+    it("marks a period anchored through the pending-records index, not a scan of every record", function () {
+      const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
+      new Journal(path).close();
+      const db = new Database(path, { readonly: true });
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
+      expect(
+        plan(
+          `UPDATE records SET status = 'anchored' WHERE period = 1 AND status = 'pending' AND batch_key IN (SELECT batch_key FROM batches WHERE state = 'confirmed')`,
+        ),
+      ).to.match(/USING INDEX records_pending/);
+      expect(plan("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'")).to.match(/records_pending/);
+      db.close();
     });
   });
 

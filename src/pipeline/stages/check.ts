@@ -38,6 +38,8 @@ export interface CheckContext {
   period: number;
   /** Whether a record id is already in the journal (from an earlier period); such ids get a `~copyN` suffix. */
   idTaken?: (recordId: string) => boolean;
+  /** Record ids used so far in the period: pass the same map when a period's packages are checked in slices. */
+  ids?: Map<string, number>;
 }
 
 /** The instant a reading describes: its payload's `dataTime` when given, else its timestamp. */
@@ -53,7 +55,7 @@ export function readingTimeMs(payload: Record<string, unknown>, timestamp: numbe
  */
 export function checkPackages(packages: readonly IncomingPackage[], ctx: CheckContext): CheckedRecord[] {
   const out: CheckedRecord[] = [];
-  const ids = new Map<string, number>();
+  const ids = ctx.ids ?? new Map<string, number>();
   for (const incoming of packages) {
     const { pkg } = incoming;
     const verdicts = ingestPackage(pkg, ctx.ingest);

@@ -1,0 +1,204 @@
+/**
+ * The gateway core's CPU per record, in-process and without a chain (part of bench:gateway): the same signed
+ * packages go through GatewayCore.submit (decode, door checks, journal with group commit), the period close
+ * (check, validate, batch, store) and the prove stage (proof files, records marked anchored), each timed with
+ * process.cpuUsage. CPU time, unlike wall time, barely moves when other work shares the cores, so before/after
+ * figures of a change are comparable on a busy machine.
+ */
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SigningKey } from "ethers";
+import { devTerminalWallet } from "../src/chain/keys";
+import { DATA_PERIOD_SECONDS } from "../src/gateway/options";
+import { GATEWAY_DEFAULTS, GatewayCore } from "../src/gateway/core";
+import { GatewayJournal } from "../src/gateway/inbox";
+import { decodePackage, toWire } from "../src/gateway/wire";
+import { loadCase } from "../src/grid/case";
+import { NO_FAULTS } from "../src/pipeline/faults";
+import { generatePeriod } from "../src/pipeline/generate";
+import type { DirectoryEntry } from "../src/pipeline/ingest";
+import { RUN_DEFAULTS, resolveRunOptions, type RunOptions } from "../src/pipeline/options";
+import { generationContext, scenarioProfiles } from "../src/pipeline/run";
+import { scenarioTerminals } from "../src/pipeline/scenario";
+import type { ChainSetup, PipelineContext } from "../src/pipeline/stages/context";
+import { provePeriod } from "../src/pipeline/stages/prove";
+import type { Prepared } from "../src/validation/run";
+import { StreamingValidator } from "../src/validation/validator";
+
+export interface CoreCost {
+  records: number;
+  packages: number;
+  /** CPU microseconds per record: at the door (submit to durable), at the period close, and proving. */
+  usPerRecord: { submit: number; close: number; prove: number; total: number };
+  /** What one core would sustain at these costs. */
+  recordsPerCpuSec: number;
+  /** The longest the event loop was held (no acknowledgement can go out meanwhile) while closing and proving, ms. */
+  longestStallMs: { close: number; prove: number };
+}
+
+/** Starts timing the event loop's turns; the returned function stops and gives the longest gap, ms. */
+function stallMeter(): () => number {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  return () => {
+    clearInterval(timer);
+    return Math.max(longest, performance.now() - last);
+  };
+}
+
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** One period of `frames` data frames of the scenario's terminals, as wire text, signed for chain id 31337. */
+function wirePeriod(scenario: Partial<RunOptions>, prepared: Prepared, periodSeconds: number, frames: number) {
+  const run = resolveRunOptions({ ...scenario, faults: { ...NO_FAULTS } });
+  const loaded = loadCase({ case: run.case });
+  const terminals = scenarioTerminals(loaded.name, loaded.grid, run.scenario);
+  const keys = terminals.map((t) => new SigningKey(devTerminalWallet(t.terminalId).privateKey));
+  const gen = generationContext(
+    { ...run, periodSeconds },
+    loaded,
+    terminals,
+    keys,
+    prepared,
+    { chainId: 31337n, chainStart: 0 },
+    96,
+  );
+  gen.dataPeriodSeconds = DATA_PERIOD_SECONDS;
+  const periodStart = 1_800_000_000 - (1_800_000_000 % periodSeconds);
+  const wires: string[] = [];
+  for (let f = 0; f < frames; f++) {
+    gen.chainStart = periodStart - f * periodSeconds;
+    for (const g of generatePeriod(gen, f)) wires.push(toWire(g.pkg));
+  }
+  return { wires, periodStart, terminals, loadMean: gen.loadMean };
+}
+
+/** Submit, close and prove one period of packages in a fresh journal; returns the CPU time of each step. */
+async function once(
+  wires: readonly string[],
+  periodStart: number,
+  periodSeconds: number,
+  setup: { terminals: ReturnType<typeof scenarioTerminals>; loadMean: number; prepared: Prepared },
+) {
+  const dir = mkdtempSync(join(tmpdir(), "gridledger-bench-core-"));
+  mkdirSync(join(dir, "proofs"));
+  const journal = new GatewayJournal(join(dir, "journal.sqlite"));
+  try {
+    const directory = new Map<string, DirectoryEntry>(
+      setup.terminals.map((t) => [
+        t.terminalId.toLowerCase(),
+        { label: t.label, signer: devTerminalWallet(t.terminalId).address, active: true },
+      ]),
+    );
+    const chain = {
+      chainId: 31337n,
+      contracts: { DataAcquisition: `0x${"ab".repeat(20)}` },
+      mode: "live",
+      chainStart: 0,
+      dataTypes: { readings: 21, transactions: 22 },
+    } as unknown as ChainSetup;
+    const ctx = {
+      journal,
+      chain,
+      periodSeconds,
+      confirmations: 1,
+      log: () => undefined,
+      directory,
+      labelOf: (id: string) => id,
+      tips: new Map(),
+      proofsDir: join(dir, "proofs"),
+    } as unknown as PipelineContext & { journal: GatewayJournal };
+    // The clock stands inside the period: nothing is due until the bench closes it.
+    let nowMs = (periodStart + 1) * 1000;
+    const core = new GatewayCore({
+      ctx,
+      validator: new StreamingValidator(setup.prepared.model, setup.prepared.history),
+      profiles: scenarioProfiles(setup.terminals, setup.loadMean, {
+        source: RUN_DEFAULTS.sourceNoise,
+        meter: RUN_DEFAULTS.meterNoise,
+      }),
+      elect: () => ({ generatorBus: -1, terminalId: setup.terminals[0].terminalId.toLowerCase(), routing: "{}" }),
+      signMs: 0.1,
+      lookupTerminal: async () => undefined,
+      policy: { ...GATEWAY_DEFAULTS, periodSeconds, graceSeconds: 1 },
+      now: () => nowMs,
+    });
+    const buffers = wires.map((w) => Buffer.from(w));
+    let t0 = cpuUs();
+    await Promise.all(buffers.map((b) => core.submit(b, "mqtt", "bench")));
+    const submit = cpuUs() - t0;
+    // The period's close alone (closeDuePeriods would also start anchoring, which needs a chain).
+    const period = Math.floor(periodStart / periodSeconds);
+    nowMs = (periodStart + periodSeconds + 2) * 1000;
+    t0 = cpuUs();
+    let stall = stallMeter();
+    await (core as unknown as { closePeriod(period: number): Promise<void> | void }).closePeriod(period);
+    const close = cpuUs() - t0;
+    const closeStallMs = stall();
+    for (const b of journal.batches({ period }))
+      journal.updateBatch(b.batchKey, "confirmed", {
+        txHash: `0x${"cd".repeat(32)}`,
+        blockNumber: 1,
+        batchId: b.dataType,
+        gasUsed: 1,
+      });
+    t0 = cpuUs();
+    stall = stallMeter();
+    await new Promise((resolve) => setImmediate(resolve));
+    provePeriod(ctx, period);
+    const prove = cpuUs() - t0;
+    const proveStallMs = stall();
+    const counts = journal.counts();
+    if (counts.pending !== 0 || counts.total === 0)
+      throw new Error(`bench core: ${JSON.stringify(counts)} after proving`);
+    return { submit, close, prove, closeStallMs, proveStallMs, records: counts.total };
+  } finally {
+    journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The least CPU of `reps` runs per step (the run least disturbed by other work). */
+export async function coreCost(
+  scenario: Partial<RunOptions>,
+  prepared: Prepared,
+  opts: { periodSeconds: number; frames: number; reps: number },
+): Promise<CoreCost> {
+  const { wires, periodStart, terminals, loadMean } = wirePeriod(scenario, prepared, opts.periodSeconds, opts.frames);
+  decodePackage(wires[0], 31337n, "warm-up");
+  const best = {
+    submit: Infinity,
+    close: Infinity,
+    prove: Infinity,
+    closeStallMs: Infinity,
+    proveStallMs: Infinity,
+    records: 0,
+  };
+  for (let i = 0; i < opts.reps; i++) {
+    const r = await once(wires, periodStart, opts.periodSeconds, { terminals, loadMean, prepared });
+    best.submit = Math.min(best.submit, r.submit);
+    best.close = Math.min(best.close, r.close);
+    best.prove = Math.min(best.prove, r.prove);
+    best.closeStallMs = Math.min(best.closeStallMs, r.closeStallMs);
+    best.proveStallMs = Math.min(best.proveStallMs, r.proveStallMs);
+    best.records = r.records;
+  }
+  const per = (us: number) => Math.round((us / best.records) * 10) / 10;
+  const total = best.submit + best.close + best.prove;
+  return {
+    records: best.records,
+    packages: wires.length,
+    usPerRecord: { submit: per(best.submit), close: per(best.close), prove: per(best.prove), total: per(total) },
+    recordsPerCpuSec: Math.round(best.records / (total / 1e6)),
+    longestStallMs: { close: Math.round(best.closeStallMs), prove: Math.round(best.proveStallMs) },
+  };
+}
