@@ -76,8 +76,11 @@ describe("acquisition gateway killed with SIGKILL while terminals publish", func
     const sent = new Map<string, WirePackage>();
     const acked = new Map<string, "mqtt" | "http">();
     const inflight: Promise<unknown>[] = [];
-    const info = new Map<string, string>();
-    let killedAt = Date.now();
+    /** When each acknowledged package was sent and acknowledged (for failure messages). */
+    const times = new Map<string, [number, number]>();
+    let killedAt = 0;
+    const info = (id: string) =>
+      `${acked.get(id)} sent ${times.get(id)![0] - killedAt} ms, acked ${times.get(id)![1] - killedAt} ms after the kill`;
     let running = true;
     let lastPeriod = -1;
     const publisher = (async () => {
@@ -94,12 +97,12 @@ describe("acquisition gateway killed with SIGKILL while terminals publish", func
               : postPackage(httpUrl, p.body).then((r) => {
                   if (r.status !== 202) throw new Error(`${r.status} ${JSON.stringify(r.json)}`);
                 });
-          const t0 = Date.now() - killedAt;
+          const sentAt = Date.now();
           inflight.push(
             ack
               .then(() => {
                 acked.set(p.packageId, i % 2 === 0 ? "mqtt" : "http");
-                info.set(p.packageId, `sent ${t0} ms, acked ${Date.now() - killedAt} ms after the kill`);
+                times.set(p.packageId, [sentAt, Date.now()]);
               })
               .catch(() => undefined),
           );
@@ -151,7 +154,7 @@ describe("acquisition gateway killed with SIGKILL while terminals publish", func
       const missing = [...acked.keys()].filter((id) => !journaled.has(id));
       const lostHttp = missing.filter((id) => acked.get(id) === "http");
       expect(
-        lostHttp.map((id) => info.get(id)),
+        lostHttp.map((id) => info(id)),
         "202-acknowledged packages missing from the journal",
       ).to.deep.equal([]);
       // Over MQTT a PUBACK means "journaled or refused". A publish the terminal queued while the gateway was down
@@ -165,7 +168,7 @@ describe("acquisition gateway killed with SIGKILL while terminals publish", func
       for (const r of refusals) refusedPerTerminal.set(r.terminalId!, (refusedPerTerminal.get(r.terminalId!) ?? 0) + 1);
       expect(
         perTerminal(missing),
-        `PUBACKed, not journaled: ${missing.map((id) => info.get(id)).join("; ")}`,
+        `PUBACKed, not journaled: ${missing.map((id) => info(id)).join("; ")}`,
       ).to.deep.equal(refusedPerTerminal);
       expect(audit.counts.total).to.equal(audit.packages.reduce((n, p) => n + p.n, 0));
       const onChain = await onChainRoots(chain!.provider, journal);
