@@ -260,9 +260,11 @@ export class GatewayCore {
     if (pkg.periodStart > nowSec + futureSkewSeconds)
       throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
     const period = this.periodOf(pkg.periodStart);
+    // `every` stops at the first new record, so a normal package costs one set lookup and one indexed query.
     const open = this.openLeaves.get(period);
-    if (open && pkg.records.every((_, i) => open.has(leafHex(pkg.leafHashes, i))))
-      throw refuse("REPLAY", `every record of this package was already received in another package`);
+    const known = (leaf: string) => open?.has(leaf) === true || this.journal.hasAcceptedLeaf(leaf);
+    if (pkg.records.every((_, i) => known(leafHex(pkg.leafHashes, i))))
+      throw refuse("REPLAY", `every record of this package was already received or accepted`);
     if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
       throw refuse(
         "QUOTA_EXCEEDED",

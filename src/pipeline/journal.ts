@@ -311,6 +311,14 @@ export class Journal {
     return (this.sql(sql).all(...args) as Row[]).map(toRecord);
   }
 
+  /** Whether a record with this leaf hash was accepted (anchored or pending, not quarantined). */
+  hasAcceptedLeaf(leafHash: string): boolean {
+    return (
+      this.sql("SELECT 1 FROM records WHERE leaf_hash = ? AND status != 'quarantined' LIMIT 1").get(leafHash) !==
+      undefined
+    );
+  }
+
   hasRecordId(recordId: string): boolean {
     return this.sql("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
   }
