@@ -194,6 +194,16 @@ describe("DataAcquisition", function () {
           );
       });
 
+      it("withholds the grace while a later pause lasts", async function () {
+        const { acquisition, admin, stream } = await fixture();
+        const header = stream.header({ windowStart: await nextAlignedWindow() });
+        const end = Number(header.windowEnd);
+        const { unpausedAt } = await pauseBetween(acquisition, end - 60);
+        await time.setNextBlockTimestamp(unpausedAt + 10);
+        await acquisition.connect(admin).pause();
+        expect(await acquisition.anchorDeadline(header.dataType, header.windowEnd)).to.equal(end + TOLERANCE);
+      });
+
       it("gives a window that closed before the pause only the tolerance it had left", async function () {
         const { acquisition, stream } = await fixture();
         const header = stream.header({ windowStart: await nextAlignedWindow() });
@@ -207,7 +217,7 @@ describe("DataAcquisition", function () {
           .withArgs(header.windowEnd, unpausedAt + 101, TOLERANCE);
       });
 
-      it("adds no grace to windows that closed after the pause, nor while a pause lasts", async function () {
+      it("adds no grace to windows that closed after the last pause", async function () {
         const { acquisition, admin, stream } = await fixture();
         const header = stream.header({ windowStart: (await nextAlignedWindow()) + BigInt(3 * PAUSE) });
         const end = Number(header.windowEnd);
