@@ -8,13 +8,7 @@ import { readLoadCsv, type Gap, type LoadSeries, type SkippedRow } from "./serie
 import { mape, rmse } from "./stats";
 import type { DetectionMetrics } from "./metrics";
 import { DEFAULT_REFIT, type RefitCost, type RefitOptions } from "./refit";
-import {
-  refitSchedule,
-  streamValidate,
-  type AnomalyReport,
-  type FlaggedReading,
-  type ModelSchedule,
-} from "./stream";
+import { refitSchedule, streamValidate, type AnomalyReport, type FlaggedReading, type ModelSchedule } from "./stream";
 import { trainValidatorModel, type Preset, type TrainOptions, type TrainReport } from "./train";
 import { DEFAULT_K, PLAIN_RULE, type ValidatorOptions } from "./validator";
 
