@@ -33,7 +33,10 @@ async function main() {
   });
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`${e.stack ?? e.message}\n`);
-  process.exit(1);
-});
+// `hardhat test` loads every file under test/, this one too: run only when started as the entry point.
+if (require.main === module) {
+  main().catch((e: Error) => {
+    process.stderr.write(`${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+}
