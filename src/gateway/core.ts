@@ -245,6 +245,14 @@ export class GatewayCore {
     const { periodSeconds, futureSkewSeconds, maxBacklogRecords } = this.deps.policy;
     if (pkg.periodStart % periodSeconds !== 0)
       throw refuse("BAD_PERIOD", `periodStart ${pkg.periodStart} is not a multiple of the ${periodSeconds} s period`);
+    // The clock checks come first: they hold whoever sent the package, and a closed period's key may be gone.
+    const nowSec = this.now() / 1000;
+    if (pkg.periodStart > nowSec + futureSkewSeconds)
+      throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
+    const period = this.periodOf(pkg.periodStart);
+    const stale = () =>
+      refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
+    if (period <= this.closedThrough) throw stale();
     const entry = await this.entryOf(terminalId);
     if (!entry) throw refuse("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
     if (!entry.active) throw refuse("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
@@ -256,10 +264,6 @@ export class GatewayCore {
         "BAD_SIGNATURE",
         `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "a key it held then"}`,
       );
-    const nowSec = this.now() / 1000;
-    if (pkg.periodStart > nowSec + futureSkewSeconds)
-      throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
-    const period = this.periodOf(pkg.periodStart);
     // `every` stops at the first new record, so a normal package costs one set lookup and one indexed query.
     const open = this.openLeaves.get(period);
     const known = (leaf: string) => open?.has(leaf) === true || this.journal.hasAcceptedLeaf(leaf);
@@ -272,8 +276,7 @@ export class GatewayCore {
       );
     // From here to the enqueue nothing awaits, so a period cannot close between the check and the insert
     // (closing flushes the pending inserts first).
-    if (period <= this.closedThrough)
-      throw refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
+    if (period <= this.closedThrough) throw stale();
     const stored = this.journal.addPackage({
       packageId,
       terminalId,
