@@ -392,7 +392,11 @@ async function main() {
   // The in-process pipeline on the same composition, first, on a quiet machine.
   const prepared = await benchValidator();
   // Where the gateway core's CPU goes per record, on one period of the offered load.
-  const core = await coreCost(scenario, prepared, { periodSeconds: period, frames: framesPerPeriod, reps: 3 });
+  const core = await coreCost(scenario, prepared, {
+    periodSeconds: period,
+    frames: framesPerPeriod,
+    reps: Number(process.env.REPS ?? 3),
+  });
   console.log(
     `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
       `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms`,

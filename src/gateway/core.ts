@@ -1,9 +1,10 @@
+import { rootOfLeafHashes } from "../merkle";
 import type { StreamingValidator } from "../validation/validator";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { packageSigner, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
-import { storePeriod, type Election } from "../pipeline/stages/batch";
+import { batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
 import {
   checkPackages,
   type CheckContext,
@@ -12,7 +13,7 @@ import {
   type ReadingProfile,
 } from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
-import { provePeriod } from "../pipeline/stages/prove";
+import { writePeriodProofs } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { signersDuring } from "../pipeline/ingest";
 import type { GatewayJournal } from "./inbox";
@@ -45,6 +46,14 @@ export interface Accepted {
   duplicate: boolean;
 }
 
+/** The Merkle work of closing and proving a period (see MerkleThread). */
+export interface MerkleWork {
+  /** The roots of batches given as leaf hashes (32 bytes each); may take the buffers. */
+  roots(hashes: Uint8Array[]): Promise<string[]>;
+  /** Writes the proof files of the period's confirmed batches. */
+  writeProofs(period: number): Promise<void>;
+}
+
 /** What the gateway tells its metrics and logs. */
 export interface GatewayEvents {
   accepted?: (a: Accepted, via: Via, bytes: number) => void;
@@ -67,13 +76,16 @@ export interface GatewayCoreDeps {
   policy: GatewayPolicy;
   /** Wall clock, unix ms (tests pin it). */
   now?: () => number;
+  /** Batch roots and proof files (the server runs them on a worker thread); in-process by default. */
+  merkle?: MerkleWork;
   events?: GatewayEvents;
 }
 
-/** Records checked between two turns of the event loop while a period closes (tens of milliseconds of work). */
-const CLOSE_SLICE_RECORDS = 4_000;
+/** Records checked, or stored, between two turns of the event loop while a period closes (tens of ms of work). */
+const CLOSE_SLICE_RECORDS = 1_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The gateway's pipeline core: packages from any source (MQTT, HTTP, in-process) are checked at the door and
@@ -84,6 +96,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class GatewayCore {
   private readonly journal: GatewayJournal;
   private readonly now: () => number;
+  private readonly merkle: MerkleWork;
   private closedThrough: number;
   /**
    * Leaf hashes journaled per open period. A record is bound to its package's period window (a copy in a later
@@ -110,11 +123,19 @@ export class GatewayCore {
   constructor(private readonly deps: GatewayCoreDeps) {
     this.journal = deps.ctx.journal;
     this.now = deps.now ?? Date.now;
+    this.merkle = deps.merkle ?? {
+      roots: async (hashes) => hashes.map((h) => rootOfLeafHashes(h)),
+      writeProofs: async (period) => writePeriodProofs(deps.ctx, period),
+    };
     this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
     for (const terminalId of this.directory.keys()) this.readAt.set(terminalId, this.now());
     const saved = this.journal.getMeta<number>("closedThrough");
     this.closedThrough = saved ?? this.dueThrough();
     if (saved === undefined) this.journal.setMeta("closedThrough", this.closedThrough);
+    // A period whose store a crash cut short is closed again from its inbox packages.
+    const dropped = this.journal.dropHeadlessRecords();
+    if (dropped > 0)
+      deps.ctx.log(`journal: dropped ${dropped} records of a period stored only in part; closing it again`);
     for (const period of this.journal.inboxPeriods())
       for (const row of this.journal.inboxOf(period)) {
         const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, deps.ctx.chain.chainId);
@@ -361,7 +382,7 @@ export class GatewayCore {
     // replay set and record ids, so the result is the same as one pass.
     const records: CheckedRecord[] = [];
     for (let i = 0; i < rows.length;) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i > 0) await nextTurn();
       const slice: IncomingPackage[] = [];
       for (let n = 0; i < rows.length && n < CLOSE_SLICE_RECORDS; i++) {
         const row = rows[i];
@@ -373,14 +394,21 @@ export class GatewayCore {
       }
       for (const r of checkPackages(slice, check)) records.push(r);
     }
-    storePeriod(
-      ctx,
-      period,
-      records,
-      (tBuildMs) => this.deps.elect(period, tBuildMs),
-      this.deps.signMs,
-      () => this.journal.markProcessed(period),
-    );
+    const leaves = batchLeaves(records);
+    const t0 = performance.now();
+    const roots = await this.merkle.roots(leaves.map((b) => b.hashes));
+    const tBuildMs = performance.now() - t0 + this.deps.signMs;
+    const built = { leaves, roots, tBuildMs };
+    const {
+      head,
+      rows: stored,
+      batches,
+    } = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
+    await this.journal.recordPeriodInSlices(head, stored, batches, {
+      sliceRecords: CLOSE_SLICE_RECORDS,
+      pause: nextTurn,
+      commit: () => this.journal.markProcessed(period),
+    });
     this.openLeaves.delete(period);
     this.openPackages.delete(period);
     this.journal.refreshBacklog();
@@ -413,7 +441,8 @@ export class GatewayCore {
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }
-        provePeriod(this.deps.ctx, p.period);
+        await this.merkle.writeProofs(p.period);
+        await this.journal.completePeriodInSlices(p.period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
         this.journal.refreshBacklog();
         for (const b of this.journal.batches({ period: p.period, state: "confirmed" })) {
           const received = this.firstReceivedMs(p.period);

@@ -22,6 +22,7 @@ import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
 import { GATEWAY_DEFAULTS } from "./options";
+import { MerkleThread } from "./merkleThread";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {
@@ -183,6 +184,12 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       tips: new Map(),
       proofsDir: join(opts.dataDir, "proofs"),
     };
+    const merkle = new MerkleThread({
+      journalPath: journal.path,
+      proofsDir: ctx.proofsDir,
+      chainId: chain.chainId,
+      contracts: chain.contracts,
+    });
     const metrics = createMetrics();
     const policy: GatewayPolicy = {
       ...GATEWAY_DEFAULTS,
@@ -201,6 +208,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       policy,
       now: deps.now,
       events: metrics.events,
+      merkle,
     });
     await core.start();
 
@@ -231,6 +239,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
         await core.drain(opts.drainMs);
         await broker.close();
         await http.close();
+        await merkle.close();
         journal.close();
       },
     };

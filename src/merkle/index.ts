@@ -36,4 +36,4 @@ export {
   type Record,
   type RecordLeaf,
 } from "./record";
-export { FastMerkleTree, type FastMerkleOptions, type MultiProof, type StandardMerkleTreeData } from "./tree";
+export { FastMerkleTree, rootOfLeafHashes, type FastMerkleOptions, type MultiProof, type StandardMerkleTreeData } from "./tree";

@@ -233,6 +233,16 @@ export class FastMerkleTree<T extends LeafValues = LeafValues> {
   }
 }
 
+/**
+ * The root of the StandardMerkleTree (sorted leaves) over precomputed leaf hashes, 32 bytes each: what
+ * `FastMerkleTree.fromLeafHashes(...).root` gives, without the leaf values (e.g. on a worker thread).
+ */
+export function rootOfLeafHashes(leafHashes: Uint8Array): Hex {
+  if (leafHashes.length === 0 || leafHashes.length % 32 !== 0)
+    throw new Error(`Merkle tree: expected a non-zero multiple of 32 bytes of leaf hashes, got ${leafHashes.length}`);
+  return bytesToHex(buildLayout(leafHashes, leafHashes.length / 32, true).nodes.subarray(0, 32));
+}
+
 function checkLeafCount(values: readonly unknown[]): number {
   if (!Array.isArray(values)) throw new Error("Merkle tree: expected an array of leaves");
   if (values.length === 0) throw new Error("Merkle tree: expected a non-zero number of leaves");

@@ -127,7 +127,15 @@ export class Journal {
 
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(readonly path: string) {
+  /** `readOnly` opens an existing journal as a second reader (WAL: it never blocks the writer). */
+  constructor(
+    readonly path: string,
+    opts: { readOnly?: boolean } = {},
+  ) {
+    if (opts.readOnly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      return;
+    }
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
@@ -186,28 +194,58 @@ export class Journal {
     batches: readonly Omit<JournalBatch, "updatedAt">[],
     commit?: () => void,
   ): void {
-    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.insertRecords(records);
+      this.insertPeriodHead(p, batches, commit);
+    })();
+  }
+
+  /**
+   * Stores a validated period like `recordPeriod`, but its records in transactions of `sliceRecords`, awaiting
+   * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile. The period's head (its
+   * row, batches and `commit`) goes last: records of a period without a head are a store cut short by a crash,
+   * which `dropHeadlessRecords` removes before the period is stored again.
+   */
+  async recordPeriodInSlices(
+    p: JournalPeriod,
+    records: readonly JournalRecord[],
+    batches: readonly Omit<JournalBatch, "updatedAt">[],
+    opts: { sliceRecords: number; pause: () => Promise<void>; commit?: () => void },
+  ): Promise<void> {
+    for (let i = 0; i < records.length; i += opts.sliceRecords) {
+      if (i > 0) await opts.pause();
+      this.db.transaction(() => this.insertRecords(records.slice(i, i + opts.sliceRecords)))();
+    }
+    this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
+  }
+
+  /** Removes the records of periods whose store was cut short (see `recordPeriodInSlices`); returns how many. */
+  dropHeadlessRecords(): number {
+    return this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run().changes;
+  }
+
+  private insertRecords(records: readonly JournalRecord[]): void {
     const insertRecord = this.sql(
       `INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, reason, detail, batch_key, payload, actual_norm, forecast_norm, fault)
        VALUES (@recordId, @period, @terminalId, @label, @kind, @timestamp, @leafHash, @status, @reason, @detail, @batchKey, @payload, @actualNorm, @forecastNorm, @fault)`,
     );
+    for (const r of records) insertRecord.run(r);
+  }
+
+  private insertPeriodHead(p: JournalPeriod, batches: readonly Omit<JournalBatch, "updatedAt">[], commit?: () => void) {
+    const now = new Date().toISOString();
     const insertBatch = this.sql(
       `INSERT INTO batches (batch_key, period, data_type, root, record_count, generator_bus, terminal_id, state, updated_at)
        VALUES (@batchKey, @period, @dataType, @root, @recordCount, @generatorBus, @terminalId, @state, @now)`,
     );
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          "INSERT INTO periods (period, state, generator_bus, routing, t_build_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .run(p.period, p.state, p.generatorBus, p.routing, p.tBuildMs, now);
-      for (const r of records) insertRecord.run(r);
-      for (const b of batches) {
-        insertBatch.run({ ...b, now });
-        this.logTransition(b.batchKey, b.state, `root ${b.root}`, now);
-      }
-      commit?.();
-    })();
+    this.sql(
+      "INSERT INTO periods (period, state, generator_bus, routing, t_build_ms, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(p.period, p.state, p.generatorBus, p.routing, p.tBuildMs, now);
+    for (const b of batches) {
+      insertBatch.run({ ...b, now });
+      this.logTransition(b.batchKey, b.state, `root ${b.root}`, now);
+    }
+    commit?.();
   }
 
   batches(where: { period?: number; state?: BatchState } = {}): JournalBatch[] {
@@ -264,16 +302,37 @@ export class Journal {
   /** Marks a period anchored, and every pending record of its confirmed batches as anchored. */
   completePeriod(period: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `UPDATE records SET status = 'anchored'
-           WHERE period = ? AND status = 'pending' AND batch_key IN (SELECT batch_key FROM batches WHERE state = 'confirmed')`,
-        )
-        .run(period);
-      this.db
-        .prepare("UPDATE periods SET state = 'done', updated_at = ? WHERE period = ?")
-        .run(new Date().toISOString(), period);
+      this.markAnchored(period, -1);
+      this.markPeriodDone(period);
     })();
+  }
+
+  /**
+   * `completePeriod` in transactions of `sliceRecords`, awaiting `pause` between them (the gateway keeps serving).
+   * Cut short by a crash, it leaves records of confirmed batches anchored and the period not done: proving the
+   * period again finishes it.
+   */
+  async completePeriodInSlices(period: number, opts: { sliceRecords: number; pause: () => Promise<void> }) {
+    while (this.db.transaction(() => this.markAnchored(period, opts.sliceRecords))() === opts.sliceRecords)
+      await opts.pause();
+    this.markPeriodDone(period);
+  }
+
+  /** Marks up to `limit` (-1: all) pending records of the period's confirmed batches anchored; returns how many. */
+  private markAnchored(period: number, limit: number): number {
+    return this.sql(
+      `UPDATE records SET status = 'anchored' WHERE rowid IN (
+         SELECT rowid FROM records
+         WHERE period = ? AND status = 'pending' AND batch_key IN (SELECT batch_key FROM batches WHERE state = 'confirmed')
+         LIMIT ?)`,
+    ).run(period, limit).changes;
+  }
+
+  private markPeriodDone(period: number): void {
+    this.sql("UPDATE periods SET state = 'done', updated_at = ? WHERE period = ?").run(
+      new Date().toISOString(),
+      period,
+    );
   }
 
   /** Puts a period back to "validated" with its unconfirmed batches' records pending again (resume after loss). */

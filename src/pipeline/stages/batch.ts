@@ -1,5 +1,5 @@
-import { FastMerkleTree, LEAF_TYPES } from "../../merkle";
-import type { JournalBatch, JournalRecord } from "../journal";
+import { FastMerkleTree, LEAF_TYPES, rootOfLeafHashes } from "../../merkle";
+import type { JournalBatch, JournalPeriod, JournalRecord } from "../journal";
 import type { CheckedRecord } from "./check";
 import type { PipelineContext } from "./context";
 import { DataType } from "../../chain/types";
@@ -13,20 +13,37 @@ export const BATCH_TYPES = [
 const pad = (n: number) => String(n).padStart(4, "0");
 export const batchKeyOf = (period: number, suffix: string) => `p${pad(period)}-${suffix}`;
 
-/** The period's batch trees: per batch type, the accepted records of that kind (indices into `records`). */
-export function buildBatchTrees(records: readonly CheckedRecord[]) {
+/** One batch of a period before its tree is built: the accepted records of one type and their leaf hashes. */
+export interface BatchLeaves {
+  type: (typeof BATCH_TYPES)[number];
+  /** Indices into the period's records, in leaf order. */
+  members: number[];
+  /** The members' leaf hashes, 32 bytes each, in the same order. */
+  hashes: Uint8Array;
+}
+
+/** The period's batches: per batch type, the accepted records of that kind. */
+export function batchLeaves(records: readonly CheckedRecord[]): BatchLeaves[] {
   return BATCH_TYPES.flatMap((type) => {
     const members = records.flatMap((r, i) => (r.accepted && r.row.kind === type.kind ? [i] : []));
     if (members.length === 0) return [];
     const hashes = new Uint8Array(32 * members.length);
     members.forEach((i, j) => hashes.set(records[i].leafHash, 32 * j));
-    const tree = FastMerkleTree.fromLeafHashes(
+    return [{ type, members, hashes }];
+  });
+}
+
+/** The period's batch trees (indices into `records` per batch type). */
+export function buildBatchTrees(records: readonly CheckedRecord[]) {
+  return batchLeaves(records).map(({ type, members, hashes }) => ({
+    type,
+    members,
+    tree: FastMerkleTree.fromLeafHashes(
       hashes,
       members.map((i) => records[i].leaf),
       LEAF_TYPES,
-    );
-    return [{ type, members, tree }];
-  });
+    ),
+  }));
 }
 
 /** Who builds and signs a period's blocks, and the routing model's view of the period (for the report). */
@@ -37,10 +54,60 @@ export interface Election {
   routing: string;
 }
 
+/** A period ready for the journal: its head (generator, routing, T_build), its records and its batches. */
+export interface PreparedPeriod {
+  head: JournalPeriod;
+  rows: JournalRecord[];
+  batches: Omit<JournalBatch, "updatedAt">[];
+}
+
 /**
- * Stage "batch": builds the period's trees, asks `elect` for the generator (given T_build, the time the trees
- * took plus one header signature), and stores records, batches and routing in one journal transaction.
- * `commit` runs inside that transaction (the gateway marks the period's inbox packages processed there).
+ * Stage "batch": the period's journal rows given its batches' roots (in `batchLeaves` order), the generator and
+ * T_build (the time the trees took plus one header signature). The rows are the checked records' own (a busy
+ * period has tens of thousands; copying them cost up to a second).
+ */
+export function preparePeriod(
+  ctx: Pick<PipelineContext, "chain">,
+  period: number,
+  records: readonly CheckedRecord[],
+  built: { leaves: readonly BatchLeaves[]; roots: readonly string[]; tBuildMs: number },
+  election: Election,
+): PreparedPeriod {
+  const rows = records.map((r) => r.row);
+  const batches = built.leaves.map(({ type, members }, b): Omit<JournalBatch, "updatedAt"> => {
+    const batchKey = batchKeyOf(period, type.suffix);
+    for (const i of members) rows[i].batchKey = batchKey;
+    return {
+      batchKey,
+      period,
+      dataType: ctx.chain.dataTypes[type.suffix],
+      root: built.roots[b],
+      recordCount: members.length,
+      generatorBus: election.generatorBus,
+      terminalId: election.terminalId,
+      state: "built",
+      header: null,
+      signature: null,
+      txHash: null,
+      nonce: null,
+      blockNumber: null,
+      batchId: null,
+      gasUsed: null,
+    };
+  });
+  const head: JournalPeriod = {
+    period,
+    state: "validated",
+    generatorBus: election.generatorBus,
+    routing: election.routing,
+    tBuildMs: built.tBuildMs,
+  };
+  return { head, rows, batches };
+}
+
+/**
+ * Stage "batch", in-process: builds the period's trees, asks `elect` for the generator (given T_build), and stores
+ * records, batches and routing in one journal transaction. `commit` runs inside that transaction.
  */
 export function storePeriod(
   ctx: Pick<PipelineContext, "journal" | "chain">,
@@ -50,40 +117,10 @@ export function storePeriod(
   signMs: number,
   commit?: () => void,
 ): void {
-  const batches: Omit<JournalBatch, "updatedAt">[] = [];
-  const rows: JournalRecord[] = records.map((r) => ({ ...r.row, batchKey: null }));
+  const leaves = batchLeaves(records);
   const t0 = performance.now();
-  for (const { type: t, members, tree } of buildBatchTrees(records)) {
-    const batchKey = batchKeyOf(period, t.suffix);
-    for (const i of members) rows[i].batchKey = batchKey;
-    batches.push({
-      batchKey,
-      period,
-      dataType: ctx.chain.dataTypes[t.suffix],
-      root: tree.root,
-      recordCount: members.length,
-      generatorBus: -1,
-      terminalId: "",
-      state: "built",
-      header: null,
-      signature: null,
-      txHash: null,
-      nonce: null,
-      blockNumber: null,
-      batchId: null,
-      gasUsed: null,
-    });
-  }
+  const roots = leaves.map((b) => rootOfLeafHashes(b.hashes));
   const tBuildMs = performance.now() - t0 + signMs;
-  const election = elect(tBuildMs);
-  for (const b of batches) {
-    b.generatorBus = election.generatorBus;
-    b.terminalId = election.terminalId;
-  }
-  ctx.journal.recordPeriod(
-    { period, state: "validated", generatorBus: election.generatorBus, routing: election.routing, tBuildMs },
-    rows,
-    batches,
-    commit,
-  );
+  const { head, rows, batches } = preparePeriod(ctx, period, records, { leaves, roots, tBuildMs }, elect(tBuildMs));
+  ctx.journal.recordPeriod(head, rows, batches, commit);
 }

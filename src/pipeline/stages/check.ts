@@ -22,7 +22,8 @@ export interface ReadingProfile {
 
 /** A record's fate after the door checks and validation. */
 export interface CheckedRecord {
-  row: Omit<JournalRecord, "batchKey">;
+  /** The journal row; the batch stage fills in `batchKey`. */
+  row: JournalRecord;
   leaf: RecordLeaf;
   leafHash: Uint8Array;
   accepted: boolean;
@@ -105,6 +106,7 @@ export function checkPackages(packages: readonly IncomingPackage[], ctx: CheckCo
           actualNorm,
           forecastNorm,
           fault: incoming.faults?.[i] ?? null,
+          batchKey: null,
         },
         leaf: pkg.leaves[i],
         leafHash: pkg.leafHashes.subarray(32 * i, 32 * i + 32),

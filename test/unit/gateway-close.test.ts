@@ -1,0 +1,253 @@
+import { expect } from "chai";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GatewayCore, GATEWAY_DEFAULTS, type GatewayCoreDeps } from "../../src/gateway/core";
+import { GatewayJournal } from "../../src/gateway/inbox";
+import { MerkleThread } from "../../src/gateway/merkleThread";
+import { FastMerkleTree, initMerkle, RecordKind, rootOfLeafHashes, type GridRecord } from "../../src/merkle";
+import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
+import { writePeriodProofs, type ProveContext } from "../../src/pipeline/stages/prove";
+import { StreamingValidator } from "../../src/validation/validator";
+import { scratchDir } from "../helpers/scenario";
+
+const TERMINAL = `0x${"ab".repeat(32)}`;
+const PERIOD = 7;
+const CHAIN = { chainId: 31337n, contracts: { DataAcquisition: `0x${"cd".repeat(20)}` } };
+
+function gridRecords(n: number): GridRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    terminalId: TERMINAL,
+    kind: RecordKind.Reading,
+    timestamp: 1_800_000_000 + i,
+    payload: { recordId: `r${i}`, quantity: "P", unit: "MW", value: 10 + i },
+  }));
+}
+
+/** A period of `n` readings in one batch, as the close stage hands it to the journal. */
+function period(n: number, state: JournalBatch["state"] = "built") {
+  const records = gridRecords(n);
+  const tree = FastMerkleTree.ofRecords(records);
+  const batchKey = `p${PERIOD}-readings`;
+  const rows: JournalRecord[] = records.map((r, i) => ({
+    recordId: `r${i}`,
+    period: PERIOD,
+    terminalId: r.terminalId,
+    label: "T1",
+    kind: r.kind,
+    timestamp: r.timestamp,
+    leafHash: tree.leafHash(i),
+    status: "pending",
+    reason: null,
+    detail: null,
+    batchKey,
+    payload: JSON.stringify(r.payload),
+    actualNorm: null,
+    forecastNorm: null,
+    fault: null,
+  }));
+  const batch: Omit<JournalBatch, "updatedAt"> = {
+    batchKey,
+    period: PERIOD,
+    dataType: 21,
+    root: tree.root,
+    recordCount: n,
+    generatorBus: 1,
+    terminalId: TERMINAL,
+    state,
+    header: null,
+    signature: null,
+    txHash: state === "confirmed" ? `0x${"ee".repeat(32)}` : null,
+    nonce: null,
+    blockNumber: state === "confirmed" ? 5 : null,
+    batchId: state === "confirmed" ? 3 : null,
+    gasUsed: null,
+  };
+  const head: JournalPeriod = { period: PERIOD, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 };
+  return { rows, batch, head, tree };
+}
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** The error a promise rejects with; fails the test when it resolves (plain mocha has no chai-as-promised). */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (e) {
+    return e as Error;
+  }
+  expect.fail("expected a rejection");
+}
+
+describe("gateway period close off the event loop", function () {
+  let journal: GatewayJournal;
+  let dir: string;
+  before(initMerkle);
+  beforeEach(function () {
+    dir = scratchDir("gw-close");
+    journal = new GatewayJournal(join(dir, "journal.sqlite"));
+  });
+  afterEach(function () {
+    journal.close();
+  });
+
+  describe("rootOfLeafHashes", function () {
+    for (const n of [1, 2, 3, 7, 64]) {
+      it(`gives the StandardMerkleTree root of ${n} leaf hash(es)`, function () {
+        const tree = FastMerkleTree.ofRecords(gridRecords(n));
+        const hashes = new Uint8Array(32 * n);
+        for (let i = 0; i < n; i++) hashes.set(Buffer.from(tree.leafHash(i).slice(2), "hex"), 32 * i);
+        expect(rootOfLeafHashes(hashes)).to.equal(tree.root);
+      });
+    }
+
+    it("refuses a buffer that is not a non-zero multiple of 32 bytes", function () {
+      expect(() => rootOfLeafHashes(new Uint8Array(0))).to.throw(/non-zero multiple of 32 bytes.*got 0/);
+      expect(() => rootOfLeafHashes(new Uint8Array(33))).to.throw(/got 33/);
+    });
+  });
+
+  describe("Journal.recordPeriodInSlices", function () {
+    it("stores the records in slices, yielding between them, and the period's head last", async function () {
+      const { rows, batch, head } = period(10);
+      let pauses = 0;
+      await journal.recordPeriodInSlices(head, rows, [batch], {
+        sliceRecords: 3,
+        pause: async () => {
+          pauses++;
+          // Between slices the head is not there yet: the records are headless until the last transaction.
+          expect(journal.period(PERIOD)).to.equal(undefined);
+        },
+      });
+      expect(pauses).to.equal(3);
+      expect(journal.records({ period: PERIOD })).to.have.length(10);
+      expect(journal.period(PERIOD)?.state).to.equal("validated");
+      expect(journal.batches({ period: PERIOD }).map((b) => b.root)).to.deep.equal([batch.root]);
+    });
+
+    it("leaves a store cut short headless; dropHeadlessRecords removes it so the period can be stored again", async function () {
+      const { rows, batch, head } = period(10);
+      const cut = journal.recordPeriodInSlices(head, rows, [batch], {
+        sliceRecords: 4,
+        pause: () => Promise.reject(new Error("crash")),
+      });
+      expect((await rejection(cut)).message).to.equal("crash");
+      expect(journal.records({ period: PERIOD })).to.have.length(4);
+      expect(journal.dropHeadlessRecords()).to.equal(4);
+      journal.recordPeriod(head, rows, [batch]);
+      expect(journal.records({ period: PERIOD })).to.have.length(10);
+      expect(journal.dropHeadlessRecords()).to.equal(0);
+    });
+
+    it("is dropped by a restarted gateway core, which logs it", async function () {
+      const { rows, batch, head } = period(6);
+      const cut = journal.recordPeriodInSlices(head, rows, [batch], {
+        sliceRecords: 2,
+        pause: () => Promise.reject(new Error("crash")),
+      });
+      expect((await rejection(cut)).message).to.equal("crash");
+      const logs: string[] = [];
+      const ctx = {
+        journal,
+        chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+        log: (m: string) => logs.push(m),
+        directory: new Map(),
+        proofsDir: dir,
+      } as unknown as GatewayCoreDeps["ctx"];
+      new GatewayCore({
+        ctx,
+        validator: {} as StreamingValidator,
+        profiles: new Map(),
+        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+        signMs: 0,
+        lookupTerminal: async () => undefined,
+        policy: GATEWAY_DEFAULTS,
+      });
+      expect(journal.records({ period: PERIOD })).to.have.length(0);
+      expect(logs.join("\n")).to.match(/dropped 2 records of a period stored only in part/);
+    });
+  });
+
+  describe("Journal.completePeriodInSlices", function () {
+    it("marks every pending record of the confirmed batches anchored, in slices, then the period done", async function () {
+      const { rows, batch, head } = period(9, "confirmed");
+      const quarantined = {
+        ...rows[0],
+        recordId: "q",
+        leafHash: `0x${"01".repeat(32)}`,
+        status: "quarantined" as const,
+        batchKey: null,
+      };
+      journal.recordPeriod(head, [...rows, quarantined], [batch]);
+      let pauses = 0;
+      await journal.completePeriodInSlices(PERIOD, { sliceRecords: 4, pause: async () => void pauses++ });
+      expect(pauses).to.equal(2);
+      expect(journal.records({ period: PERIOD, status: "anchored" })).to.have.length(9);
+      expect(journal.records({ period: PERIOD, status: "quarantined" })).to.have.length(1);
+      expect(journal.period(PERIOD)?.state).to.equal("done");
+    });
+
+    it("leaves records of unconfirmed batches pending", async function () {
+      const { rows, batch, head } = period(3, "submitted");
+      journal.recordPeriod(head, rows, [batch]);
+      await journal.completePeriodInSlices(PERIOD, { sliceRecords: 2, pause: nextTurn });
+      expect(journal.records({ period: PERIOD, status: "pending" })).to.have.length(3);
+    });
+  });
+
+  describe("MerkleThread", function () {
+    let thread: MerkleThread;
+    beforeEach(function () {
+      thread = new MerkleThread({ journalPath: journal.path, proofsDir: join(dir, "proofs-thread"), ...CHAIN });
+    });
+    afterEach(async function () {
+      await thread.close();
+    });
+
+    it("computes the same roots as the in-process builder, for several batches at once", async function () {
+      this.timeout(60_000);
+      const trees = [1, 5, 300].map((n) => FastMerkleTree.ofRecords(gridRecords(n)));
+      const hashes = trees.map((t) => {
+        const h = new Uint8Array(32 * t.length);
+        for (let i = 0; i < t.length; i++) h.set(Buffer.from(t.leafHash(i).slice(2), "hex"), 32 * i);
+        return h;
+      });
+      expect(await thread.roots(hashes)).to.deep.equal(trees.map((t) => t.root));
+    });
+
+    it("writes proof files byte-identical to the in-process prove stage, reading the journal read-only", async function () {
+      this.timeout(60_000);
+      const { rows, batch, head } = period(25, "confirmed");
+      journal.recordPeriod(head, rows, [batch]);
+      const inProcess: ProveContext = { journal, chain: CHAIN, proofsDir: scratchDir("gw-close-inproc") };
+      writePeriodProofs(inProcess, PERIOD);
+      const threadDir = join(dir, "proofs-thread");
+      mkdirSync(threadDir);
+      await thread.writeProofs(PERIOD);
+      expect(readdirSync(threadDir)).to.deep.equal([`${batch.batchKey}.json`]);
+      expect(readFileSync(join(threadDir, `${batch.batchKey}.json`), "utf8")).to.equal(
+        readFileSync(join(inProcess.proofsDir, `${batch.batchKey}.json`), "utf8"),
+      );
+      // The thread only read: the records are still pending until the writer marks them.
+      expect(journal.records({ period: PERIOD, status: "pending" })).to.have.length(25);
+    });
+
+    it("rejects with the batch at fault when the journal's records do not rebuild the anchored root", async function () {
+      this.timeout(60_000);
+      const { rows, batch, head } = period(4, "confirmed");
+      journal.recordPeriod(head, rows, [{ ...batch, root: `0x${"00".repeat(32)}` }]);
+      mkdirSync(join(dir, "proofs-thread"));
+      expect((await rejection(thread.writeProofs(PERIOD))).message).to.match(
+        /Merkle thread: p7-readings: journal records rebuild root 0x[0-9a-f]{64}, not 0x0{64}/,
+      );
+      // The thread survives a failed job.
+      expect(await thread.roots([new Uint8Array(32)])).to.deep.equal([`0x${"00".repeat(32)}`]);
+    });
+
+    it("starts a new thread after the last one was stopped", async function () {
+      this.timeout(60_000);
+      await thread.roots([new Uint8Array(32)]);
+      await thread.close();
+      expect(await thread.roots([new Uint8Array(32).fill(1)])).to.deep.equal([`0x${"01".repeat(32)}`]);
+    });
+  });
+});
