@@ -1,7 +1,7 @@
 import { rootOfLeafHashes } from "../merkle";
 import type { StreamingValidator } from "../validation/validator";
 import type { DirectoryEntry } from "../pipeline/ingest";
-import { packageSigner, type TerminalPackage } from "../pipeline/packages";
+import { leafHashHex, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
 import { batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
@@ -15,7 +15,7 @@ import {
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { writePeriodProofs } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
-import { signersDuring } from "../pipeline/ingest";
+import { checkPackageDoor } from "../pipeline/ingest";
 import type { GatewayJournal } from "./inbox";
 export { GATEWAY_DEFAULTS } from "./options";
 import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
@@ -113,6 +113,11 @@ export class GatewayCore {
   private readonly unknownUntil = new Map<string, number>();
   /** When each directory entry was read from the registry (suspensions and key rotations show up after that). */
   private readonly readAt = new Map<string, number>();
+  /**
+   * Closed periods may have packages not yet stored: at start (the journal may hold some) and after a close that
+   * failed. Kept in memory so the close timer's turn costs no query.
+   */
+  private closeOwed = true;
   private anchoring: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private stopping = false;
@@ -136,10 +141,11 @@ export class GatewayCore {
     const dropped = this.journal.dropHeadlessRecords();
     if (dropped > 0)
       deps.ctx.log(`journal: dropped ${dropped} records of a period stored only in part; closing it again`);
+    // Packages journaled before a restart: decoded once, for the replay check and for their period's close.
     for (const period of this.journal.inboxPeriods())
       for (const row of this.journal.inboxOf(period)) {
         const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, deps.ctx.chain.chainId);
-        this.leavesOf(period, pkg.leafHashes);
+        this.remember(period, row.packageId, pkg);
       }
   }
 
@@ -238,7 +244,7 @@ export class GatewayCore {
         atMs: this.now(),
         via,
         terminalId: e.terminalId,
-        packageId: null,
+        packageId: e.packageId,
         reason: e.reason,
         detail: e.detail,
       });
@@ -252,7 +258,7 @@ export class GatewayCore {
     const { pkg, packageId } = decoded;
     const terminalId = pkg.terminalId;
     const refuse = (reason: PackageRejected["reason"], detail: string) =>
-      new PackageRejected(reason, `${where}: ${detail}`, terminalId);
+      new PackageRejected(reason, `${where}: ${detail}`, terminalId, packageId);
     if (topicTerminal !== undefined && topicTerminal !== terminalId)
       throw refuse("WRONG_TOPIC", `package of terminal ${terminalId} published on the topic of ${topicTerminal}`);
     if (this.journal.hasPackage(packageId))
@@ -274,21 +280,13 @@ export class GatewayCore {
     const stale = () =>
       refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
     if (period <= this.closedThrough) throw stale();
-    const entry = await this.entryOf(terminalId);
-    if (!entry) throw refuse("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
-    if (!entry.active) throw refuse("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
-    const window = { start: pkg.periodStart, end: pkg.periodStart + periodSeconds };
-    const signer = packageSigner(chainId, pkg)?.toLowerCase();
-    const keys = signersDuring(entry, window.start, window.end);
-    if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer))
-      throw refuse(
-        "BAD_SIGNATURE",
-        `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "a key it held then"}`,
-      );
+    const window = { chainId, windowStart: pkg.periodStart, windowEnd: pkg.periodStart + periodSeconds };
+    const door = checkPackageDoor(pkg, await this.entryOf(terminalId), window);
+    if (!door.ok) throw refuse(door.reason, door.detail);
     // `every` stops at the first new record, so a normal package costs one set lookup and one indexed query.
     const open = this.openLeaves.get(period);
     const known = (leaf: string) => open?.has(leaf) === true || this.journal.hasAcceptedLeaf(leaf);
-    if (pkg.records.every((_, i) => known(leafHex(pkg.leafHashes, i))))
+    if (pkg.records.every((_, i) => known(leafHashHex(pkg.leafHashes, i))))
       throw refuse("REPLAY", `every record of this package was already received or accepted`);
     if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
       throw refuse(
@@ -310,21 +308,22 @@ export class GatewayCore {
         decoded.text ??
         JSON.stringify({ terminalId, periodStart: pkg.periodStart, records: pkg.records, signature: pkg.signature }),
     });
-    this.leavesOf(period, pkg.leafHashes);
-    let decodedOfPeriod = this.openPackages.get(period);
-    if (!decodedOfPeriod) this.openPackages.set(period, (decodedOfPeriod = new Map()));
-    // The first copy is the one journaled (INSERT OR IGNORE).
-    if (!decodedOfPeriod.has(packageId)) decodedOfPeriod.set(packageId, pkg);
+    this.remember(period, packageId, pkg);
     const isNew = await stored;
     const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
     this.deps.events?.accepted?.(accepted, via, decoded.bytes);
     return accepted;
   }
 
-  private leavesOf(period: number, leafHashes: Uint8Array): void {
-    let set = this.openLeaves.get(period);
-    if (!set) this.openLeaves.set(period, (set = new Set()));
-    for (let i = 0; i < leafHashes.length / 32; i++) set.add(leafHex(leafHashes, i));
+  /** Keeps a journaled package of an open period: its leaves for the replay check, and it decoded for the close. */
+  private remember(period: number, packageId: string, pkg: TerminalPackage): void {
+    let leaves = this.openLeaves.get(period);
+    if (!leaves) this.openLeaves.set(period, (leaves = new Set()));
+    for (let i = 0; i < pkg.records.length; i++) leaves.add(leafHashHex(pkg.leafHashes, i));
+    let decoded = this.openPackages.get(period);
+    if (!decoded) this.openPackages.set(period, (decoded = new Map()));
+    // The first copy is the one journaled (INSERT OR IGNORE).
+    if (!decoded.has(packageId)) decoded.set(packageId, pkg);
   }
 
   private periodOf(periodStart: number): number {
@@ -343,7 +342,7 @@ export class GatewayCore {
   closeDuePeriods(): Promise<void> {
     if (this.closing) return this.closing;
     const due = this.dueThrough();
-    if (due <= this.closedThrough && !this.journal.inboxPeriods().some((p) => p <= this.closedThrough)) {
+    if (due <= this.closedThrough && !this.closeOwed) {
       this.kickAnchoring();
       return Promise.resolve();
     }
@@ -355,9 +354,11 @@ export class GatewayCore {
     this.closedThrough = through;
     this.journal.flush();
     const periods = this.journal.inboxPeriods().filter((p) => p <= through);
+    this.closeOwed = true;
     this.closing = (async () => {
       for (const period of periods) await this.closePeriod(period);
       if (raised) this.journal.setMeta("closedThrough", through);
+      this.closeOwed = false;
     })().finally(() => {
       this.closing = undefined;
       this.kickAnchoring();
@@ -500,10 +501,6 @@ export class GatewayCore {
     }
     return false;
   }
-}
-
-function leafHex(hashes: Uint8Array, i: number): string {
-  return `0x${Buffer.from(hashes.subarray(32 * i, 32 * i + 32)).toString("hex")}`;
 }
 
 function iso(seconds: number): string {

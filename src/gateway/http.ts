@@ -27,7 +27,11 @@ export interface HttpDeps {
 
 const rejectionSchema = {
   type: "object",
-  properties: { reason: { type: "string", enum: Object.keys(REJECTION_STATUS) }, detail: { type: "string" } },
+  properties: {
+    reason: { type: "string", enum: Object.keys(REJECTION_STATUS) },
+    detail: { type: "string" },
+    packageId: { type: ["string", "null"], description: "the refused package's id, when it decoded that far" },
+  },
   required: ["reason", "detail"],
 } as const;
 
@@ -72,7 +76,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const refuse = (reply: FastifyReply, e: PackageRejected) => {
     const status = REJECTION_STATUS[e.reason];
     if (status === 503) reply.header("retry-after", String(Math.ceil(core.policy.retryPauseMs / 1000) + 1));
-    return reply.code(status).send({ reason: e.reason, detail: e.detail });
+    return reply.code(status).send({ reason: e.reason, detail: e.detail, packageId: e.packageId });
   };
   /** A refusal made before the core sees the package, journaled and counted like the core's own. */
   const refusal = async (reason: RejectionReason, detail: string) => {

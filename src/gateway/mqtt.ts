@@ -22,7 +22,13 @@ type Log = (line: string) => void;
 
 /** The reply a refused package gets on its terminal's rejections topic. */
 function rejectionMessage(e: PackageRejected, topic: string) {
-  return JSON.stringify({ reason: e.reason, detail: e.detail, topic, at: new Date().toISOString() });
+  return JSON.stringify({
+    reason: e.reason,
+    detail: e.detail,
+    packageId: e.packageId,
+    topic,
+    at: new Date().toISOString(),
+  });
 }
 
 /**

@@ -41,6 +41,8 @@ export class PackageRejected extends Error {
     readonly reason: RejectionReason,
     readonly detail: string,
     readonly terminalId: string | null = null,
+    /** The refused package's id (its EIP-712 digest), once it decoded that far; lets a terminal match the reply. */
+    readonly packageId: string | null = null,
   ) {
     super(`${reason}: ${detail}`);
     this.name = "PackageRejected";

@@ -48,24 +48,39 @@ export type IngestVerdict =
   { ok: true; leafHash: string } | { ok: false; leafHash: string; reason: IngestReason; detail: string };
 
 /**
+ * The package-level door checks (the pipeline's ingest and the gateway's door share them): the terminal is
+ * registered and active, and a key it held during the period window signed the package.
+ */
+export function checkPackageDoor(
+  p: TerminalPackage,
+  entry: DirectoryEntry | undefined,
+  ctx: Pick<IngestContext, "chainId" | "windowStart" | "windowEnd">,
+):
+  | { ok: true; entry: DirectoryEntry }
+  | { ok: false; reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE"; detail: string } {
+  const refuse = (reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE", detail: string) =>
+    ({ ok: false, reason, detail }) as const;
+  if (!entry) return refuse("UNKNOWN_TERMINAL", `terminal ${p.terminalId} is not registered`);
+  if (!entry.active) return refuse("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
+  const signer = packageSigner(ctx.chainId, p)?.toLowerCase();
+  const keys = signersDuring(entry, ctx.windowStart, ctx.windowEnd);
+  if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer))
+    return refuse(
+      "BAD_SIGNATURE",
+      `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "any key it held in the period"}`,
+    );
+  return { ok: true, entry };
+}
+
+/**
  * Checks a signed package and each of its records: a registered, active terminal; its current key signed the
  * package; each record belongs to that terminal, falls in the period window and was not seen before.
  * Accepted leaves are added to `seen`.
  */
 export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVerdict[] {
-  const entry = ctx.directory.get(p.terminalId.toLowerCase());
-  const refuseAll = (reason: IngestReason, detail: string): IngestVerdict[] =>
-    p.records.map((_, i) => ({ ok: false, leafHash: leafHashHex(p.leafHashes, i), reason, detail }));
-  if (!entry) return refuseAll("UNKNOWN_TERMINAL", `terminal ${p.terminalId} is not registered`);
-  if (!entry.active) return refuseAll("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
-  const signer = packageSigner(ctx.chainId, p)?.toLowerCase();
-  const keys = signersDuring(entry, ctx.windowStart, ctx.windowEnd);
-  if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer)) {
-    return refuseAll(
-      "BAD_SIGNATURE",
-      `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "any key it held in the period"}`,
-    );
-  }
+  const door = checkPackageDoor(p, ctx.directory.get(p.terminalId.toLowerCase()), ctx);
+  if (!door.ok) return p.records.map((_, i) => ({ ...door, leafHash: leafHashHex(p.leafHashes, i) }));
+  const { entry } = door;
   return p.records.map((r, i): IngestVerdict => {
     const leafHash = leafHashHex(p.leafHashes, i);
     if (r.terminalId.toLowerCase() !== p.terminalId.toLowerCase()) {

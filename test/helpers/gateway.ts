@@ -190,10 +190,10 @@ export async function postPackage(base: string, body: string | Buffer, contentTy
  */
 export async function mqttTerminal(url: string, terminalIds: readonly string[], options: mqtt.IClientOptions = {}) {
   const client: MqttClient = await mqtt.connectAsync(url, { clean: true, reconnectPeriod: 300, ...options });
-  const rejections: { topic: string; reason: string; detail: string }[] = [];
+  const rejections: { topic: string; reason: string; detail: string; packageId: string | null }[] = [];
   client.on("message", (topic, payload) => {
-    const m = JSON.parse(payload.toString()) as { reason: string; detail: string };
-    rejections.push({ topic, reason: m.reason, detail: m.detail });
+    const m = JSON.parse(payload.toString()) as { reason: string; detail: string; packageId: string | null };
+    rejections.push({ topic, reason: m.reason, detail: m.detail, packageId: m.packageId });
   });
   client.on("error", () => undefined);
   // No terminals given: hear every terminal's refusals.

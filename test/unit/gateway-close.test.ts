@@ -167,6 +167,35 @@ describe("gateway period close off the event loop", function () {
     });
   });
 
+  describe("the close timer's turn", function () {
+    it("reads the inbox once after start, then not again until a period is due", async function () {
+      const nowMs = 1_800_000_002_000;
+      const core = new GatewayCore({
+        ctx: {
+          journal,
+          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+          log: () => undefined,
+          directory: new Map(),
+          proofsDir: dir,
+        } as unknown as GatewayCoreDeps["ctx"],
+        validator: {} as StreamingValidator,
+        profiles: new Map(),
+        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+        signMs: 0,
+        lookupTerminal: async () => undefined,
+        policy: GATEWAY_DEFAULTS,
+        now: () => nowMs,
+      });
+      let reads = 0;
+      const inboxPeriods = journal.inboxPeriods.bind(journal);
+      journal.inboxPeriods = () => (reads++, inboxPeriods());
+      await core.closeDuePeriods();
+      expect(reads).to.equal(1);
+      for (let i = 0; i < 5; i++) await core.closeDuePeriods();
+      expect(reads).to.equal(1);
+    });
+  });
+
   describe("Journal.completePeriodInSlices", function () {
     it("marks every pending record of the confirmed batches anchored, in slices, then the period done", async function () {
       const { rows, batch, head } = period(9, "confirmed");
