@@ -346,7 +346,15 @@ export async function shareDataset(req: ShareRequest): Promise<ShareOutcome> {
     rmSync(staged, { force: true });
     throw e;
   }
-  renameSync(staged, req.out);
+  try {
+    renameSync(staged, req.out);
+  } catch (e) {
+    // Same folder, so this only fails if the folder changed meanwhile; the checked bundle is still on disk.
+    throw new Error(
+      `the grant is mined (tx ${grant.tx.hash}) but ${staged} could not be renamed to ${req.out}: ${(e as Error).message}; the bundle to deliver is ${staged}`,
+      { cause: e },
+    );
+  }
   let deliveryTx: string | undefined;
   if (req.recordDelivery ?? true) {
     const delivered = await sendChecked(
