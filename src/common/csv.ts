@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readTextFile } from "./text";
 
 /** A CSV problem that names the file, the 1-based line and the column. */
 export class CsvError extends Error {
@@ -26,16 +26,46 @@ export interface CsvTable {
   rows: CsvRow[];
 }
 
+const OTHER_DELIMITERS = [";", "\t", "|"] as const;
+
+/**
+ * Refuses a header a table cannot be read by: a column name used twice (one of the two would be dropped), an
+ * unnamed column, or one single column that holds another delimiter (a semicolon- or tab-separated file).
+ */
+function checkHeader(file: string, line: number, header: readonly string[]): void {
+  if (header.length === 1) {
+    const other = OTHER_DELIMITERS.find((d) => header[0].includes(d));
+    if (other !== undefined) {
+      const name = other === "\t" ? "tab" : `"${other}"`;
+      throw new CsvError(
+        file,
+        line,
+        undefined,
+        `the header is separated by ${name}, not by commas: save the file as comma-separated`,
+      );
+    }
+  }
+  const first = new Map<string, number>();
+  header.forEach((h, j) => {
+    if (h === "") throw new CsvError(file, line, undefined, `column ${j + 1} has no name`);
+    const dup = first.get(h);
+    if (dup !== undefined)
+      throw new CsvError(file, line, h, `duplicate column (columns ${dup + 1} and ${j + 1}): rename or remove one`);
+    first.set(h, j);
+  });
+}
+
 /**
  * Reads a simple comma-separated file with a header line (no quoted commas: every GridLedger
  * input is numeric or ISO timestamps). Blank lines are ignored; a row with the wrong number of
- * cells is an error naming its line.
+ * cells, a duplicate or unnamed column and a file separated by another delimiter are errors naming their line.
  */
-export function readCsv(file: string, text: string = readFileSync(file, "utf8")): CsvTable {
-  const lines = text.split(/\r?\n/);
+export function readCsv(file: string, text: string = readTextFile(file)): CsvTable {
+  const lines = text.replace(/^\ufeff/, "").split(/\r?\n/);
   const headerLine = lines.findIndex((l) => l.trim() !== "");
   if (headerLine < 0) throw new CsvError(file, 1, undefined, "the file is empty (no header line)");
   const header = lines[headerLine].split(",").map((h) => h.trim());
+  checkHeader(file, headerLine + 1, header);
   const rows: CsvRow[] = [];
   for (let i = headerLine + 1; i < lines.length; i++) {
     const raw = lines[i];

@@ -1,9 +1,12 @@
-import { readFileSync } from "node:fs";
 import { extname } from "node:path";
+import canonicalize from "canonicalize";
+import { toTerminalId } from "../chain/ids";
 import { readCsv, type CsvRow } from "../common/csv";
-import { jsonArrayElementLines } from "../common/jsonLines";
+import { exactNumber, parseJsonExact } from "../common/exactJson";
+import { readTextFile } from "../common/text";
 import { parseRecord, RecordKind, type GridRecord } from "../merkle";
 import type { JsonObject, JsonValue } from "../merkle";
+import { payloadIssues } from "./payloads";
 
 /** A bad row or entry in a records file, naming the file, line and field. */
 export class RecordFileError extends Error {
@@ -22,6 +25,8 @@ export interface RecordDefaults {
   /** Used for rows without their own terminal id (the stream's terminal). */
   terminalId: string;
   kind?: number;
+  /** The data type TY the file is anchored as: its payload schema (src/records/payloads.ts) checks every record. */
+  dataType?: number;
 }
 
 export interface LoadedRecord {
@@ -31,12 +36,13 @@ export interface LoadedRecord {
 }
 
 const META_FIELDS = new Set(["terminalId", "terminal", "kind", "timestamp"]);
+const FULL_RECORD_FIELDS = new Set([...META_FIELDS, "payload"]);
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** ISO 8601 with a zone, or whole unix seconds, to unix seconds. */
 function parseTimestamp(value: unknown, file: string, line: number): number {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
-  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+  if (typeof value === "string" && /^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) {
@@ -70,18 +76,56 @@ function parseKind(value: unknown, fallback: number | undefined, file: string, l
   return n;
 }
 
+/**
+ * One row or entry as a record. `flat` holds the row's fields; a JSON entry with a `payload` object is a full
+ * record and may hold nothing else (a field outside the leaf would be dropped, so it is refused, not reshaped).
+ */
 function toRecord(flat: Record<string, JsonValue>, defaults: RecordDefaults, file: string, line: number): GridRecord {
+  const isFullRecord = Object.prototype.hasOwnProperty.call(flat, "payload");
+  if (isFullRecord) {
+    const unknown = Object.keys(flat).find((k) => !FULL_RECORD_FIELDS.has(k));
+    if (unknown !== undefined) {
+      throw new RecordFileError(
+        file,
+        line,
+        unknown,
+        "unknown field: a record has terminalId, kind, timestamp and payload (put data fields inside payload)",
+      );
+    }
+    const p = flat.payload;
+    if (typeof p !== "object" || p === null || Array.isArray(p))
+      throw new RecordFileError(file, line, "payload", "expected a JSON object");
+  }
   if (flat.timestamp === undefined) throw new RecordFileError(file, line, "timestamp", "missing");
-  const dataFields = Object.keys(flat).filter((k) => !META_FIELDS.has(k));
-  // A full record carries its payload as one object; a flat row's own fields are the payload.
-  const isFullRecord = dataFields.length === 1 && dataFields[0] === "payload" && typeof flat.payload === "object";
   const payload: JsonObject = {};
-  for (const k of dataFields) payload[k] = flat[k];
+  if (!isFullRecord) for (const k of Object.keys(flat)) if (!META_FIELDS.has(k)) payload[k] = flat[k];
+  const finalPayload = isFullRecord ? (flat.payload as JsonObject) : payload;
+  if (defaults.dataType !== undefined) {
+    const [issue] = payloadIssues(defaults.dataType, finalPayload);
+    if (issue) {
+      const field = isFullRecord ? `payload${issue.field ? `.${issue.field}` : ""}` : issue.field || undefined;
+      throw new RecordFileError(file, line, field, `${issue.message} (data type ${defaults.dataType})`);
+    }
+  }
+  const terminal = flat.terminalId ?? flat.terminal;
+  let terminalId = defaults.terminalId;
+  if (terminal !== undefined && terminal !== "") {
+    try {
+      terminalId = toTerminalId(String(terminal));
+    } catch (e) {
+      throw new RecordFileError(
+        file,
+        line,
+        flat.terminalId !== undefined ? "terminalId" : "terminal",
+        (e as Error).message,
+      );
+    }
+  }
   const candidate = {
-    terminalId: String(flat.terminalId ?? flat.terminal ?? defaults.terminalId),
+    terminalId,
     kind: parseKind(flat.kind, defaults.kind, file, line),
     timestamp: parseTimestamp(flat.timestamp, file, line),
-    payload: isFullRecord ? flat.payload : payload,
+    payload: finalPayload,
   };
   try {
     return parseRecord(candidate, `${file}:${line}`);
@@ -90,42 +134,64 @@ function toRecord(flat: Record<string, JsonValue>, defaults: RecordDefaults, fil
   }
 }
 
+/**
+ * A CSV cell as a payload value: a JSON number a double holds exactly becomes a number; one it cannot hold (such
+ * as 12345678901234567890) stays its exact decimal text; anything else stays text for the schema to judge.
+ */
 function csvCell(text: string): JsonValue {
-  return JSON_NUMBER.test(text) ? Number(text) : text;
+  if (!JSON_NUMBER.test(text)) return text;
+  return exactNumber(text) ?? text;
+}
+
+/** Refuses a record identical to an earlier one: it would be anchored twice under one leaf. */
+function refuseDuplicates(file: string, loaded: readonly LoadedRecord[]): void {
+  const first = new Map<string, number>();
+  for (const { record, line } of loaded) {
+    const key = canonicalize(record) as string;
+    const earlier = first.get(key);
+    if (earlier !== undefined)
+      throw new RecordFileError(file, line, undefined, `duplicate row: the same record as line ${earlier}`);
+    first.set(key, line);
+  }
 }
 
 /**
  * Reads records from CSV or JSON. CSV: a `timestamp` column, optional `terminalId`/`terminal` and `kind`
- * columns, every other column becomes a payload field (cells that are JSON numbers become numbers). JSON: an
- * array of full records `{terminalId, kind, timestamp, payload}` or of flat objects read like CSV rows.
+ * columns, every other column becomes a payload field (cells that are JSON numbers become numbers, kept as
+ * decimal text when a double cannot hold them exactly). JSON: an array of full records
+ * `{terminalId, kind, timestamp, payload}` or of flat objects read like CSV rows; numbers must be exact.
+ * With `defaults.dataType`, every payload must match that type's schema. Duplicate rows are refused.
  */
 export function readRecordsFile(file: string, defaults: RecordDefaults): LoadedRecord[] {
-  const text = readFileSync(file, "utf8");
+  const loaded = readEntries(file, defaults);
+  if (loaded.length === 0) throw new RecordFileError(file, 1, undefined, "no records in the file");
+  refuseDuplicates(file, loaded);
+  return loaded;
+}
+
+function readEntries(file: string, defaults: RecordDefaults): LoadedRecord[] {
   const ext = extname(file).toLowerCase();
+  if (ext !== ".csv" && ext !== ".json")
+    throw new RecordFileError(file, 1, undefined, `unsupported extension "${ext}" (use .csv or .json)`);
+  const text = readTextFile(file);
   if (ext === ".csv") {
     const table = readCsv(file, text);
-    if (!table.header.includes("timestamp")) throw new RecordFileError(file, 1, "timestamp", "missing column");
+    if (!table.header.includes("timestamp")) {
+      throw new RecordFileError(file, 1, "timestamp", `missing column (have ${table.header.join(", ")})`);
+    }
     return table.rows.map((row: CsvRow) => {
       const flat: Record<string, JsonValue> = {};
       for (const [k, v] of Object.entries(row.cells)) flat[k] = META_FIELDS.has(k) ? v : csvCell(v);
       return { record: toRecord(flat, defaults, file, row.line), line: row.line };
     });
   }
-  if (ext !== ".json")
-    throw new RecordFileError(file, 1, undefined, `unsupported extension "${ext}" (use .csv or .json)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new RecordFileError(file, 1, undefined, `not valid JSON: ${(e as Error).message}`);
-  }
+  const { value: json, elementLines } = parseJsonExact(text, file);
   if (!Array.isArray(json)) throw new RecordFileError(file, 1, undefined, "expected a JSON array of records");
-  const lines = jsonArrayElementLines(text);
   return json.map((entry, i) => {
-    const line = lines[i] ?? 1;
+    const line = elementLines[i] ?? 1;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       throw new RecordFileError(file, line, undefined, `entry ${i} is not an object`);
     }
-    return { record: toRecord(entry as Record<string, JsonValue>, defaults, file, line), line };
+    return { record: toRecord(entry, defaults, file, line), line };
   });
 }

@@ -2,12 +2,14 @@
  * Sharing workflows over DataSharing: register a dataset, select its records, share it as a sealed bundle, receive
  * and verify one, and the grant transactions. Node only: it writes bundles and received records to files.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { isAddress } from "ethers";
 import { checkRecordProof, initMerkle, parseRecordProof, type GridRecord, type RecordProof } from "../merkle";
 import {
+  bundleCiphertextHash,
   openBundle,
+  parseBundleJson,
   parsePublicKey,
   publicKeyOfPrivateKey,
   sealBundle,
@@ -261,9 +263,37 @@ export interface ShareOutcome {
 }
 
 /**
+ * Writes the bundle next to `out` under a temporary name and reads it back: it must parse and hash to the
+ * ciphertext hash the grant will record. Returns the temporary path (renamed to `out` once the grant is mined).
+ */
+function stageBundle(out: string, bundle: Bundle): string {
+  let isDir = false;
+  try {
+    isDir = statSync(out).isDirectory();
+  } catch {
+    // Not there yet: written below.
+  }
+  if (isDir)
+    throw new Error(`--out ${out} is a folder: give the bundle's file path (for example ${join(out, "bundle.json")})`);
+  mkdirSync(dirname(out), { recursive: true });
+  const staged = `${out}.${process.pid}.partial`;
+  try {
+    writeFileSync(staged, `${JSON.stringify(bundle, null, 1)}\n`);
+    const back = parseBundleJson(readFileSync(staged, "utf8"), staged);
+    if (bundleCiphertextHash(back) !== bundle.ciphertextHash)
+      throw new Error(`${staged}: the written bundle does not hash to ${bundle.ciphertextHash}`);
+  } catch (e) {
+    rmSync(staged, { force: true });
+    throw new Error(`cannot write the bundle ${out} (nothing was sent): ${(e as Error).message}`, { cause: e });
+  }
+  return staged;
+}
+
+/**
  * The provider's side of grid:share: selects the dataset's records from proofs files, encrypts them for the
- * receiver (records plus their Merkle proofs, so the receiver can verify each one), records the grant on-chain
- * with the ciphertext hash, writes the bundle file, then logs the delivery. Refusals come before any transaction.
+ * receiver (records plus their Merkle proofs, so the receiver can verify each one), writes and checks the bundle
+ * file, records the grant on-chain with the ciphertext hash, then logs the delivery. Refusals, and a bundle that
+ * cannot be written, come before any transaction.
  */
 export async function shareDataset(req: ShareRequest): Promise<ShareOutcome> {
   const { sharing } = req.governance;
@@ -300,16 +330,31 @@ export async function shareDataset(req: ShareRequest): Promise<ShareOutcome> {
     contract: await sharing.getAddress(),
     attributes,
   });
-  const grant = await sendChecked(
-    `grant dataset ${dataset.id} to ${req.receiver.address}`,
-    sharing.grantAccess,
-    dataset.id,
-    req.receiver.address,
-    req.expiresAt,
-    bundle.ciphertextHash,
-  );
-  mkdirSync(join(req.out, ".."), { recursive: true });
-  writeFileSync(req.out, `${JSON.stringify(bundle, null, 1)}\n`);
+  // A grant replaces the receiver's current one, so it is sent only once the bundle it names is safely on disk.
+  const staged = stageBundle(req.out, bundle);
+  let grant: Awaited<ReturnType<typeof sendChecked>>;
+  try {
+    grant = await sendChecked(
+      `grant dataset ${dataset.id} to ${req.receiver.address}`,
+      sharing.grantAccess,
+      dataset.id,
+      req.receiver.address,
+      req.expiresAt,
+      bundle.ciphertextHash,
+    );
+  } catch (e) {
+    rmSync(staged, { force: true });
+    throw e;
+  }
+  try {
+    renameSync(staged, req.out);
+  } catch (e) {
+    // Same folder, so this only fails if the folder changed meanwhile; the checked bundle is still on disk.
+    throw new Error(
+      `the grant is mined (tx ${grant.tx.hash}) but ${staged} could not be renamed to ${req.out}: ${(e as Error).message}; the bundle to deliver is ${staged}`,
+      { cause: e },
+    );
+  }
   let deliveryTx: string | undefined;
   if (req.recordDelivery ?? true) {
     const delivered = await sendChecked(

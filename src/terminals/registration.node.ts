@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { readCsv } from "../common/csv";
-import { jsonArrayElementLines } from "../common/jsonLines";
+import { parseJsonExact } from "../common/exactJson";
+import { readTextFile } from "../common/text";
 import { TerminalFileError, toTerminalSpecs, type TerminalSpec } from "./registration";
 
 export {
@@ -23,20 +23,14 @@ export {
  * key derived from `mnemonic` for that terminal.
  */
 export function readTerminalsFile(file: string, mnemonic?: string): TerminalSpec[] {
-  const text = readFileSync(file, "utf8");
+  const text = readTextFile(file);
   let entries: { raw: unknown; line: number }[];
   if (extname(file).toLowerCase() === ".csv") {
     entries = readCsv(file, text).rows.map((r) => ({ raw: r.cells, line: r.line }));
   } else {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new TerminalFileError(file, 1, undefined, `not valid JSON: ${(e as Error).message}`);
-    }
+    const { value: json, elementLines } = parseJsonExact(text, file);
     if (!Array.isArray(json)) throw new TerminalFileError(file, 1, undefined, "expected a JSON array of terminals");
-    const lines = jsonArrayElementLines(text);
-    entries = json.map((raw: unknown, i) => ({ raw, line: lines[i] ?? 1 }));
+    entries = json.map((raw: unknown, i) => ({ raw, line: elementLines[i] ?? 1 }));
   }
   return toTerminalSpecs(entries, file, mnemonic);
 }

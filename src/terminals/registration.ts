@@ -50,6 +50,23 @@ const KIND_ALIASES: Record<string, TerminalKindName> = {
 
 const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{1,12}$/;
 
+const utf8Length = (s: string) => toUtf8Bytes(s).length;
+
+/** A bus number: whole, 0 to 2^32-1. A missing bus is 0; an empty cell is refused (it is not a 0). */
+const busSchema = z
+  .union([z.number(), z.string()], { error: (iss) => `not a bus number: ${JSON.stringify(iss.input)}` })
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return 0;
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (typeof v === "string" && v.trim() === "") {
+      ctx.addIssue({ code: "custom", message: "empty: give the bus number (or leave the column out for none)" });
+    } else if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+      ctx.addIssue({ code: "custom", message: `not a bus number (a whole number 0 to 2^32-1): ${JSON.stringify(v)}` });
+    }
+    return n;
+  });
+
 export const terminalEntrySchema = z.object({
   id: z.string().min(1, "required"),
   kind: z.string().transform((k, ctx) => {
@@ -57,13 +74,18 @@ export const terminalEntrySchema = z.object({
     if (!kind) ctx.addIssue({ code: "custom", message: `unknown kind "${k}" (SmartMeter, FTU, TTU, PMU, Other)` });
     return kind ?? "Other";
   }),
-  grid: z.string().max(31, "at most 31 characters").default(""),
-  bus: z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(0),
+  // Stored as a bytes32 string: at most 31 UTF-8 bytes (an "é" takes two).
+  grid: z
+    .string()
+    .superRefine((g, ctx) => {
+      if (utf8Length(g) > 31)
+        ctx.addIssue({
+          code: "custom",
+          message: `"${g}" is ${utf8Length(g)} bytes in UTF-8: a grid label holds at most 31`,
+        });
+    })
+    .default(""),
+  bus: busSchema,
   geohash: z
     .string()
     .regex(GEOHASH, "not a geohash (base32 0-9 b-z without a i l o, 1-12 characters)")
@@ -71,7 +93,12 @@ export const terminalEntrySchema = z.object({
     .default(""),
   signer: z
     .string()
-    .refine((s) => s === "" || isAddress(s), "not an address")
+    .superRefine((s, ctx) => {
+      if (s === "" || isAddress(s)) return;
+      const hexDigits = (s as string).length - 2;
+      const got = /^0x[0-9a-fA-F]*$/.test(s) ? `, got ${hexDigits}` : "";
+      ctx.addIssue({ code: "custom", message: `"${s}" is not an address: expected 0x and 40 hex digits${got}` });
+    })
     .default(""),
   metadataURI: z.string().default(""),
 });
@@ -80,8 +107,9 @@ export const terminalEntrySchema = z.object({
 export type TerminalEntry = z.input<typeof terminalEntrySchema>;
 
 export class TerminalFileError extends Error {
-  constructor(file: string, line: number, field: string | undefined, reason: string) {
-    super(`${file}:${line}${field ? ` field "${field}"` : ""}: ${reason}`);
+  /** `message` overrides the `file:line field: reason` form (for a summary of several rows). */
+  constructor(file: string, line: number, field: string | undefined, reason: string, message?: string) {
+    super(message ?? `${file}:${line}${field ? ` field "${field}"` : ""}: ${reason}`);
     this.name = "TerminalFileError";
   }
 }
@@ -96,36 +124,78 @@ export function toTerminalSpecs(
   mnemonic?: string,
 ): TerminalSpec[] {
   const seen = new Map<string, number>();
-  return entries.map(({ raw, line }) => {
-    const parsed = terminalEntrySchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TerminalFileError(where, line, issue.path.join("."), issue.message);
-    }
-    const e = parsed.data;
-    let terminalId: string;
+  const signers = new Map<string, number>();
+  const specs: TerminalSpec[] = [];
+  // Every row is checked before anything is registered; all bad rows are reported at once.
+  const problems: string[] = [];
+  for (const { raw, line } of entries) {
     try {
-      terminalId = toTerminalId(e.id);
-    } catch (err) {
-      throw new TerminalFileError(where, line, "id", (err as Error).message);
+      specs.push(toSpec(raw, line, where, seen, signers, mnemonic));
+    } catch (e) {
+      if (!(e instanceof TerminalFileError)) throw e;
+      problems.push(e.message);
     }
-    const dup = seen.get(terminalId);
-    if (dup !== undefined) throw new TerminalFileError(where, line, "id", `duplicate of line ${dup}`);
-    seen.set(terminalId, line);
-    return {
-      label: e.id,
-      terminalId,
-      signer: e.signer || devTerminalWallet(terminalId, mnemonic).address,
-      kind: e.kind,
-      location: {
-        gridId: encodeBytes32String(e.grid),
-        bus: e.bus,
-        geohash: zeroPadBytes(hexlify(toUtf8Bytes(e.geohash)), 12),
-      },
-      metadataURI: e.metadataURI,
+  }
+  if (problems.length === 1) throw new TerminalFileError(where, 0, undefined, "", problems[0]);
+  if (problems.length > 1) {
+    throw new TerminalFileError(
+      where,
+      0,
+      undefined,
+      "",
+      `${problems.length} bad rows, nothing registered: ${problems.join("; ")}`,
+    );
+  }
+  return specs;
+}
+
+function toSpec(
+  raw: unknown,
+  line: number,
+  where: string,
+  seen: Map<string, number>,
+  signers: Map<string, number>,
+  mnemonic?: string,
+): TerminalSpec {
+  const parsed = terminalEntrySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TerminalFileError(where, line, issue.path.join("."), issue.message);
+  }
+  const e = parsed.data;
+  let terminalId: string;
+  try {
+    terminalId = toTerminalId(e.id);
+  } catch (err) {
+    throw new TerminalFileError(where, line, "id", (err as Error).message);
+  }
+  const dup = seen.get(terminalId);
+  if (dup !== undefined) throw new TerminalFileError(where, line, "id", `duplicate of line ${dup}`);
+  seen.set(terminalId, line);
+  const signer = e.signer || devTerminalWallet(terminalId, mnemonic).address;
+  const sameSigner = signers.get(signer.toLowerCase());
+  if (sameSigner !== undefined) {
+    throw new TerminalFileError(
+      where,
       line,
-    };
-  });
+      "signer",
+      `${signer} is already the signer of line ${sameSigner}: one key per terminal`,
+    );
+  }
+  signers.set(signer.toLowerCase(), line);
+  return {
+    label: e.id,
+    terminalId,
+    signer,
+    kind: e.kind,
+    location: {
+      gridId: encodeBytes32String(e.grid),
+      bus: e.bus,
+      geohash: zeroPadBytes(hexlify(toUtf8Bytes(e.geohash)), 12),
+    },
+    metadataURI: e.metadataURI,
+    line,
+  };
 }
 
 export interface RegistrationReport {
@@ -178,8 +248,21 @@ export async function registerTerminals(
         s.metadataURI,
       ]),
     );
-    const { tx } = await sendChecked(`register ${chunk.length} terminals`, core.registry.multicall, calls);
-    report.txHashes.push(tx.hash);
+    let hash: string;
+    try {
+      ({
+        tx: { hash },
+      } = await sendChecked(`register ${chunk.length} terminals`, core.registry.multicall, calls));
+    } catch (e) {
+      if (report.registered.length === 0) throw e;
+      // Earlier transactions went through: say exactly which, so nobody re-registers by hand.
+      const done = report.registered.map((s) => `${s.label} (${where}:${s.line})`).join(", ");
+      throw new Error(
+        `${(e as Error).message}. Registered before the failure: ${report.registered.length} of ${pending.length} (${done}); the rest were not. Running the same command again skips them and continues`,
+        { cause: e },
+      );
+    }
+    report.txHashes.push(hash);
     report.registered.push(...chunk);
   }
   return report;

@@ -1,8 +1,12 @@
+import { existsSync } from "node:fs";
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
 import { load } from "../common/lazy";
+import { dataTypeOption, writableFileOption } from "../common/options";
+import type { GridRecord } from "../../src/merkle";
+import type { CoreContracts } from "../../src/chain/contracts";
 
 export interface AnchorTaskOptions {
   file: string;
@@ -24,8 +28,14 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
   const { anchorRecords } = load.chain.anchor();
   const { buildBatchProofs, writeBatchProofs } = load.chain.proofs();
 
+  // Every flag and the file are checked before the key is opened or the chain is asked.
+  const dataType = dataTypeOption(opts.type);
+  const out = writableFileOption(opts.out ?? `${opts.file}.proofs.json`);
   const terminalId = toTerminalId(opts.terminal);
-  const loaded = readRecordsFile(opts.file, { terminalId, kind: opts.kind === undefined ? 1 : kindNumber(opts.kind) });
+  const kind = opts.kind === undefined ? 1 : kindNumber(opts.kind);
+  const loaded = readRecordsFile(opts.file, { terminalId, kind, dataType });
+  const records = loaded.map((l) => l.record);
+  const sequence = opts.sequence === undefined ? undefined : BigInt(opts.sequence);
   const key = await terminalSigningKey(terminalId, {
     keystoreDir: opts.keystore,
     password: process.env.GRID_KEYSTORE_PASSWORD,
@@ -33,17 +43,16 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
   });
   const ctx = await chainContext(hre);
   const core = await connectDeployedCore(hre, ctx);
-  const records = loaded.map((l) => l.record);
+  await refuseChangedRerun(core, out, { file: opts.file, records, terminalId, dataType, sequence });
   const outcome = await anchorRecords({
     core,
     records,
     terminalId,
-    dataType: opts.type,
+    dataType,
     key,
     confirmations: opts.confirmations,
-    sequence: opts.sequence === undefined ? undefined : BigInt(opts.sequence),
+    sequence,
   });
-  const out = opts.out ?? `${opts.file}.proofs.json`;
   const batch = {
     batchId: Number(outcome.batchId),
     blockNumber: outcome.blockNumber,
@@ -62,6 +71,35 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
     );
   }
   return outcome;
+}
+
+/**
+ * Refuses a re-run whose proofs file (from an earlier run) shows other flags for the same records, or whose
+ * proofs would overwrite another batch's (see src/records/rerun.ts).
+ */
+async function refuseChangedRerun(
+  core: CoreContracts,
+  out: string,
+  run: { file: string; records: GridRecord[]; terminalId: string; dataType: number; sequence?: bigint },
+): Promise<void> {
+  if (!existsSync(out)) return;
+  const { readBatchProofs } = load.chain.proofs();
+  const previous = readBatchProofs(out);
+  const { FastMerkleTree, initMerkle } = load.merkle.index();
+  await initMerkle();
+  const root = FastMerkleTree.ofRecords(run.records).root;
+  const [anchored] = await load.chain.streams().listBatches(core.acquisition, { merkleRoot: previous.root });
+  const refusal = load.records.rerun().rerunRefusal(
+    {
+      out,
+      root: previous.root,
+      batchId: anchored === undefined ? previous.batch.batchId : Number(anchored.batchId),
+      records: previous.proofs.map((p) => p.record),
+      anchored,
+    },
+    { ...run, root },
+  );
+  if (refusal !== undefined) throw new Error(refusal);
 }
 
 function kindNumber(kind: string): number {

@@ -1,5 +1,4 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { readFileSync } from "node:fs";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
 import { load } from "../common/lazy";
@@ -14,12 +13,17 @@ export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTask
   const { parseRecord, RECORD_PROOF_FORMAT } = load.merkle.index();
   const { readProofs } = load.chain.proofs();
   const { verifyRecordOnChain } = load.chain.verify();
+  const { parseJsonExact } = load.common.exactJson();
+  const { readTextFile } = load.common.text();
   let json: { format?: string; record?: unknown };
   try {
-    json = JSON.parse(readFileSync(opts.record, "utf8"));
+    // Exact numbers: JSON.parse would round 12345678901234567891 to the anchored …567000 and call it ANCHORED.
+    json = parseJsonExact(readTextFile(opts.record), opts.record).value as typeof json;
   } catch (e) {
-    throw new Error(`${opts.record}: cannot read a JSON record: ${(e as Error).message}`);
+    throw new Error(`cannot read a JSON record: ${(e as Error).message}`);
   }
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new Error(`${opts.record}: expected one JSON record object {terminalId, kind, timestamp, payload}`);
   // A record-proof file holds its record; otherwise the file is the record itself.
   const record = parseRecord(json.format === RECORD_PROOF_FORMAT ? json.record : json, opts.record);
   const proofs = readProofs(opts.proof);

@@ -1,9 +1,25 @@
+import { inspect } from "node:util";
 import { scope, task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { ActionType, ConfigurableTaskDefinition, TaskArguments } from "hardhat/types";
 
 const GRID_SCOPE_DESCRIPTION = "GridLedger: terminals, anchoring, routing model, validation, pipeline";
 export const PLUGIN_NAME = "GridLedger";
+
+/**
+ * Hardhat prints the error object (its stack) after the message whenever it thinks it runs on CI, and a Linux
+ * server without a display counts as CI. Unless the user asked for --show-stack-traces, the error prints as the
+ * hint Hardhat gives everywhere else, so the output stays the one message line.
+ */
+function withoutStackUnlessAsked(error: HardhatPluginError, showStackTraces: boolean): HardhatPluginError {
+  if (!showStackTraces) {
+    Object.defineProperty(error, inspect.custom, {
+      value: () => "For more info run hardhat with --show-stack-traces",
+      configurable: true,
+    });
+  }
+  return error;
+}
 
 /**
  * Rethrows any failure as a HardhatPluginError, so users see one clear line ("Error in plugin GridLedger: ...")
@@ -14,9 +30,10 @@ function concise(action: ActionType<TaskArguments>): ActionType<TaskArguments> {
     try {
       return await action(args, hre, runSuper);
     } catch (e) {
-      if (e instanceof HardhatPluginError) throw e;
+      const showStackTraces = hre.hardhatArguments.showStackTraces === true;
+      if (e instanceof HardhatPluginError) throw withoutStackUnlessAsked(e, showStackTraces);
       const error = e instanceof Error ? e : new Error(String(e));
-      throw new HardhatPluginError(PLUGIN_NAME, error.message, error);
+      throw withoutStackUnlessAsked(new HardhatPluginError(PLUGIN_NAME, error.message, error), showStackTraces);
     }
   };
 }

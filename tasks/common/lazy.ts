@@ -28,6 +28,10 @@ export const load = {
     types: () => require("../../src/chain/types") as typeof import("../../src/chain/types"),
     verify: () => require("../../src/chain/verify") as typeof import("../../src/chain/verify"),
   },
+  common: {
+    exactJson: () => require("../../src/common/exactJson") as typeof import("../../src/common/exactJson"),
+    text: () => require("../../src/common/text") as typeof import("../../src/common/text"),
+  },
   gateway: {
     server: () => require("../../src/gateway/server") as typeof import("../../src/gateway/server"),
     terminals: () => require("../../src/gateway/terminals") as typeof import("../../src/gateway/terminals"),
@@ -60,6 +64,7 @@ export const load = {
   },
   records: {
     file: () => require("../../src/records/file") as typeof import("../../src/records/file"),
+    rerun: () => require("../../src/records/rerun") as typeof import("../../src/records/rerun"),
   },
   routing: {
     algorithms: () => require("../../src/routing/algorithms") as typeof import("../../src/routing/algorithms"),

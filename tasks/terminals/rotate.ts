@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
 import { load } from "../common/lazy";
+import { addressOption } from "../common/options";
 
 export interface RotateTaskOptions {
   terminal: string;
@@ -10,12 +11,13 @@ export interface RotateTaskOptions {
 }
 
 export async function runRotate(hre: HardhatRuntimeEnvironment, opts: RotateTaskOptions) {
+  const signer = addressOption(opts.signer, "--signer");
   const core = await connectDeployedCore(hre, await chainContext(hre));
   const { sendChecked } = load.chain.errors();
   const id = load.chain.ids().toTerminalId(opts.terminal);
-  const { tx } = await sendChecked(`rotate ${opts.terminal}`, core.registry.rotateSigner, id, opts.signer);
+  const { tx } = await sendChecked(`rotate ${opts.terminal}`, core.registry.rotateSigner, id, signer);
   console.log(
-    `rotated: ${opts.terminal} now signs with ${opts.signer} (tx ${tx.hash}); batches signed by the old key stay valid`,
+    `rotated: ${opts.terminal} now signs with ${signer} (tx ${tx.hash}); batches signed by the old key stay valid`,
   );
 }
 

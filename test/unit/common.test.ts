@@ -7,7 +7,9 @@ import {
   usFederalHolidays,
 } from "../../src/common/calendar";
 import { CsvError, numberCell, readCsv, requireColumns, timestampCell } from "../../src/common/csv";
+import { exactNumber, JsonTextError, parseJsonExact } from "../../src/common/exactJson";
 import { createRng } from "../../src/common/rng";
+import { decodeTextFile, TextFileError } from "../../src/common/text";
 
 describe("common", function () {
   describe("calendar", function () {
@@ -60,6 +62,62 @@ describe("common", function () {
     it("rejects a timestamp without a zone", function () {
       const t = readCsv("w.csv", "timestamp\n2012-01-01 05:00\n");
       expect(() => timestampCell(t, t.rows[0], "timestamp")).to.throw(CsvError, "w.csv:2");
+    });
+    it("refuses a duplicate or unnamed column instead of dropping one", function () {
+      expect(() => readCsv("d.csv", "a,b,a\n1,2,3\n")).to.throw(CsvError, 'd.csv:1 column "a": duplicate column');
+      expect(() => readCsv("u.csv", "a,,b\n1,2,3\n")).to.throw(CsvError, "u.csv:1: column 2 has no name");
+    });
+    it("names the delimiter of a semicolon- or tab-separated file", function () {
+      expect(() => readCsv("s.csv", "a;b\n1;2\n")).to.throw(CsvError, 'separated by ";", not by commas');
+      expect(() => readCsv("t.csv", "a\tb\n1\t2\n")).to.throw(CsvError, "separated by tab");
+    });
+    it("ignores a UTF-8 byte order mark before the header", function () {
+      expect(readCsv("b.csv", "\ufefftimestamp,a\n1,2\n").header).to.deep.equal(["timestamp", "a"]);
+    });
+  });
+
+  describe("text", function () {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    it("drops a UTF-8 byte order mark", function () {
+      expect(decodeTextFile("f", bytes("\ufeffa,b"))).to.equal("a,b");
+    });
+    it("refuses empty, UTF-16 and invalid UTF-8 files with the line", function () {
+      expect(() => decodeTextFile("e", bytes(" \n"))).to.throw(TextFileError, "e:1: the file is empty");
+      expect(() => decodeTextFile("w", new Uint8Array([0xff, 0xfe, 0x61, 0]))).to.throw(TextFileError, "UTF-16");
+      expect(() => decodeTextFile("i", new Uint8Array([0x61, 0x0a, 0x62, 0xc3, 0x28]))).to.throw(
+        TextFileError,
+        "i:2: invalid UTF-8",
+      );
+    });
+  });
+
+  describe("exactJson", function () {
+    it("holds numbers a double writes back the same and refuses the others", function () {
+      for (const ok of ["0", "-0", "0.1", "120.50", "1e21", "9007199254740991"])
+        expect(exactNumber(ok), ok).to.be.a("number");
+      for (const bad of ["12345678901234567890", "9007199254740993", "0.10000000000000000001", "1e400"])
+        expect(exactNumber(bad), bad).to.equal(undefined);
+    });
+    it("parses JSON like JSON.parse and gives each top-level element's line", function () {
+      const text = '[\n {"a": [1, 2.5, "x"]},\n\n {"b": null, "c": true}\n]';
+      const parsed = parseJsonExact(text, "f.json");
+      expect(parsed.value).to.deep.equal(JSON.parse(text));
+      expect(parsed.elementLines).to.deep.equal([2, 4]);
+    });
+    it("refuses what JSON.parse would change, naming line and field", function () {
+      expect(() => parseJsonExact('[\n{"a": 12345678901234567890}]', "f")).to.throw(
+        JsonTextError,
+        'f:2 field "[0].a": integer 12345678901234567890 is beyond 2^53 and would be rounded to 12345678901234567000',
+      );
+      expect(() => parseJsonExact('{"a": 1,\n "a": 2}', "f")).to.throw(JsonTextError, 'f:2 field "a": duplicate key');
+    });
+    it("names the line of a syntax error and a truncated file", function () {
+      expect(() => parseJsonExact("[1,\n NaN]", "f")).to.throw(
+        JsonTextError,
+        'f:2 field "[1]": NaN is not a JSON number',
+      );
+      expect(() => parseJsonExact('[\n{"a": 1', "f")).to.throw(JsonTextError, "the file ends early (truncated JSON?)");
+      expect(() => parseJsonExact("{} x", "f")).to.throw(JsonTextError, "unexpected text after the JSON value");
     });
   });
 
