@@ -59,7 +59,15 @@ describe("acquisition pipeline (grid:run)", function () {
     expect(Object.keys(summary.blockTimeMs)).to.deep.equal(["QT-DR", "QoS-R", "RA-DBMM", "SP"]);
     const quarantined = readFileSync(join(dir, "quarantine.jsonl"), "utf8").trim().split("\n");
     expect(quarantined).to.have.length(summary.records.quarantined);
-    expect(JSON.parse(quarantined[0])).to.have.keys(["recordId", "period", "terminal", "reason", "detail", "record"]);
+    expect(JSON.parse(quarantined[0])).to.have.keys([
+      "recordId",
+      "period",
+      "terminal",
+      "reason",
+      "rule",
+      "detail",
+      "record",
+    ]);
     expect(summary.quarantineReasons).to.include.keys("BAD_SIGNATURE", "REPLAY", "UNKNOWN_TERMINAL", "STALE_TIMESTAMP");
     expect(readdirSync(join(dir, "proofs"))).to.have.length(summary.batches.anchored);
     expect(readFileSync(join(dir, "report.html"), "utf8"))
