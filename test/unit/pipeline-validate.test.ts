@@ -169,6 +169,26 @@ describe("pipeline: validate stage (issue 14)", function () {
     });
   });
 
+  describe("ValidateStage at minute cadence", function () {
+    it("follows an hourly temperature step without flagging the clean readings after it", async function () {
+      // Regression: the stage handed each reading the hour's temperature, so at 2013-07-20 00:00Z (a new hourly temperature)
+      // the model forecast dropped 6% while the one-step reference kept the old temperature, and nearly every
+      // source reading of the next 20 minutes was flagged. The validator now rebases the reference onto the step.
+      const startMs = Date.parse("2013-07-19T23:00:00Z");
+      const gen = { ...w.gen, dataStartMs: startMs, plan: { ...w.gen.plan, drift: [] } };
+      const stage = createValidateStage({
+        model: w.prepared.model,
+        series: w.prepared.series,
+        startMs,
+        grid: loadCase({ case: "ieee14" }).grid,
+        terminals: w.terminals,
+      });
+      const records = await runPeriods({ ...w, gen }, stage, 0, 8, new Map());
+      const flagged = records.filter((r) => r.row.kind === 1 && r.row.status === "quarantined");
+      expect(flagged.map((r) => `${r.row.recordId} ${r.row.reason}`)).to.deep.equal([]);
+    });
+  });
+
   describe("replayJournal", function () {
     it("rebuilds the stage after a restart: the same history, the same next verdicts, the same shadow", async function () {
       const shadowA = new Map<string, ShadowVerdict>();
