@@ -121,11 +121,11 @@ export class ValidateStage {
       t,
       readings.map((r) => ({ source: r.source, value: r.value, noise: r.noise })),
     );
-    // The temperature goes into the history with the instant, not onto the readings: a reading without its own
-    // temperature is forecast with the history's last observation, so when a new hourly one arrives the validator
-    // rebases the one-step reference onto it (a temperature step of the forecast is not a jump of the reading).
+    // The temperature observed by then; when a new hourly observation arrives, the validator rebases the one-step
+    // reference onto it, so the forecast's step is not taken for a jump of the reading.
     const temperatureC = this.weather.temperatureKnownAt(t);
-    const out = readings.map((reading): CheckedReading => {
+    const out = readings.map((given): CheckedReading => {
+      const reading = given.temperatureC === undefined ? { ...given, temperatureC } : given;
       const peer = verdicts?.get(reading.source) ?? null;
       const result = this.validator.check(reading, { peerFlagged: peer !== null && !peer.ok });
       const withoutPeer = this.shadow ? this.shadow.check(reading) : null;
