@@ -137,7 +137,9 @@ export class GatewayCore {
 
   /** Rebuilds the validate stage from the journal's readings and reconciles the journal with the chain. */
   async start(): Promise<void> {
-    await replayJournal(this.deps.stage, this.journal.records(), this.deps.profiles);
+    await replayJournal(this.deps.stage, this.journal.records(), this.deps.profiles, undefined, (m) =>
+      this.deps.ctx.log(`${m}; continuing with the replayed state`),
+    );
     await this.withNode(() => reconcile(this.deps.ctx));
     await this.closeDuePeriods();
     this.timer = setInterval(() => this.tick(), 250);

@@ -210,7 +210,7 @@ describe("pipeline: validate stage (issue 14)", function () {
       expect(afterA.some((r) => r.fault === "drift" && r.status === "quarantined")).to.equal(true);
     });
 
-    it("refuses a journal whose verdicts the stage does not reproduce, naming the record", async function () {
+    it("refuses a journal whose verdicts the stage does not reproduce, naming the record, or reports it when told to", async function () {
       const journal = rowsOf(await runPeriods(w, w.newStage(), 0, 3, new Map()));
       const victim = journal.find((r) => r.kind === 1 && r.actualNorm !== null && r.reason === null)!;
       const altered = journal.map((r) => (r === victim ? { ...r, reason: "RESIDUAL_OVER_K_SIGMA" } : r));
@@ -223,6 +223,12 @@ describe("pipeline: validate stage (issue 14)", function () {
       expect((error as Error).message).to.contain(
         `resume: replaying the validate stage gives record ${victim.recordId} (period ${victim.period}) accepted`,
       );
+      // The gateway must start: it is handed the message and keeps the replayed state.
+      const messages: string[] = [];
+      const replayed = await replayJournal(w.newStage(), altered, w.profiles, undefined, (m) => messages.push(m));
+      expect(replayed).to.be.greaterThan(0);
+      expect(messages).to.have.length(1);
+      expect(messages[0]).to.contain(`record ${victim.recordId}`).and.contain("(1 of ");
     });
   });
 

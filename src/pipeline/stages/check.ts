@@ -235,8 +235,10 @@ function applyVerdict(r: CheckedRecord, c: CheckedReading, shadow: Map<string, S
  * Rebuilds the validate stage's state after a restart: the journal's readings that reached validation (door
  * passed), period by period in the order they were first checked, go through the stage again, with the refits
  * due on the way. The stage is deterministic, so its history, per-terminal state and peer state come out as
- * before the crash, and so do the verdicts: a verdict that differs from the journal's means the state did not
- * (another model or code), and is an error naming the record. Fills `shadow` like the first pass did.
+ * before the crash, and so do the verdicts. A verdict that differs from the journal's means the state did not
+ * (another model, or a journal written by another version): an error naming the first such record, or, with
+ * `onMismatch` (the gateway, which must start), that message handed over and the replayed state kept. Fills
+ * `shadow` like the first pass did.
  */
 export async function replayJournal(
   stage: ValidateStage,
@@ -246,15 +248,18 @@ export async function replayJournal(
   >[],
   profiles: ReadonlyMap<string, ReadingProfile>,
   shadow?: Map<string, ShadowVerdict>,
+  onMismatch?: (message: string) => void,
 ): Promise<number> {
-  const byPeriod = new Map<number, typeof records>();
+  const byPeriod = new Map<number, (typeof records)[number][]>();
   for (const r of records) {
     if (r.kind !== 1 || r.actualNorm === null) continue;
-    const list = (byPeriod.get(r.period) as (typeof records)[number][] | undefined) ?? [];
+    const list = byPeriod.get(r.period) ?? [];
     list.push(r);
     byPeriod.set(r.period, list);
   }
   let replayed = 0;
+  let differ = 0;
+  let first = "";
   for (const period of [...byPeriod.keys()].sort((a, b) => a - b)) {
     const rows = byPeriod.get(period)!;
     const readings = rows.map((r): StageReading => ({
@@ -263,17 +268,15 @@ export async function replayJournal(
       value: r.actualNorm!,
       noise: profiles.get(r.terminalId.toLowerCase())?.noise,
     }));
-    const first = Math.min(...readings.map((x) => x.timestamp));
-    if (first > stage.lastInstant) await stage.refitIfDue(first);
+    const earliest = readings.reduce((m, x) => Math.min(m, x.timestamp), Infinity);
+    if (earliest > stage.lastInstant) await stage.refitIfDue(earliest);
     stage.checkReadings(readings).forEach((c, i) => {
       const r = rows[i];
       const journaled = r.reason === null;
-      if (c.result.ok !== journaled)
-        throw new Error(
-          `resume: replaying the validate stage gives record ${r.recordId} (period ${period}) ${
-            c.result.ok ? "accepted" : `quarantined (${c.result.reason})`
-          }, the journal has it ${journaled ? "accepted" : `quarantined (${r.reason})`}: the validator state cannot be rebuilt (was the model or the code changed?)`,
-        );
+      if (c.result.ok !== journaled && differ++ === 0)
+        first = `record ${r.recordId} (period ${period}) ${
+          c.result.ok ? "accepted" : `quarantined (${c.result.reason})`
+        }, the journal has it ${journaled ? "accepted" : `quarantined (${r.reason})`}`;
       if (shadow && c.withoutPeer)
         shadow.set(r.recordId, {
           ok: c.withoutPeer.ok,
@@ -281,6 +284,11 @@ export async function replayJournal(
         });
     });
     replayed += rows.length;
+  }
+  if (differ > 0) {
+    const message = `resume: replaying the validate stage gives ${first} (${differ} of ${replayed} verdicts differ): the validator state cannot be rebuilt as it was (was the model or the code changed?)`;
+    if (!onMismatch) throw new Error(message);
+    onMismatch(message);
   }
   return replayed;
 }
