@@ -106,8 +106,13 @@ function flaggedReadings(records: JournalRecord[]): { rows: string[][]; total: n
     .filter((r) => r.kind === 1 && r.status === "quarantined" && r.actualNorm !== null && r.reason !== null)
     .map((r) => ({ r, payload: JSON.parse(r.payload) as { value: number; dataTime?: string } }))
     .sort((a, b) => (a.payload.dataTime ?? "").localeCompare(b.payload.dataTime ?? "") || a.r.period - b.r.period);
+  // A terminal's scale (reading / load-series value) from any non-zero reading: a dropout's 0 / 0 tells nothing.
+  const scales = new Map<string, number>();
+  for (const r of records)
+    if (r.kind === 1 && r.actualNorm && !scales.has(r.terminalId))
+      scales.set(r.terminalId, (JSON.parse(r.payload) as { value: number }).value / r.actualNorm);
   const rows = flagged.slice(0, FLAGGED_ROWS).map(({ r, payload }) => {
-    const scale = r.actualNorm ? payload.value / r.actualNorm : 1;
+    const scale = scales.get(r.terminalId) ?? 1;
     return [
       (payload.dataTime ?? "").slice(0, 16).replace("T", " "),
       r.label,
