@@ -24,7 +24,7 @@ import { generationContext, scenarioProfiles } from "../src/pipeline/run";
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { ChainSetup, PipelineContext } from "../src/pipeline/stages/context";
 import type { Prepared } from "../src/validation/run";
-import { StreamingValidator } from "../src/validation/validator";
+import { createValidateStage } from "../src/pipeline/stages/check";
 
 export interface CoreCost {
   records: number;
@@ -79,7 +79,7 @@ function wirePeriod(scenario: Partial<RunOptions>, prepared: Prepared, periodSec
     gen.chainStart = periodStart - f * periodSeconds;
     for (const g of generatePeriod(gen, f)) wires.push(toWire(g.pkg));
   }
-  return { wires, periodStart, terminals, loadMean: gen.loadMean };
+  return { wires, periodStart, terminals, loadMean: gen.loadMean, grid: loaded.grid, dataStartMs: gen.dataStartMs };
 }
 
 /** Submit, close and prove one period of packages in a fresh journal; returns the CPU time of each step. */
@@ -87,7 +87,13 @@ async function once(
   wires: readonly string[],
   periodStart: number,
   periodSeconds: number,
-  setup: { terminals: ReturnType<typeof scenarioTerminals>; loadMean: number; prepared: Prepared },
+  setup: {
+    terminals: ReturnType<typeof scenarioTerminals>;
+    loadMean: number;
+    prepared: Prepared;
+    grid: ReturnType<typeof loadCase>["grid"];
+    dataStartMs: number;
+  },
 ) {
   const dir = mkdtempSync(join(tmpdir(), "gridledger-bench-core-"));
   mkdirSync(join(dir, "proofs"));
@@ -131,7 +137,13 @@ async function once(
     let nowMs = (periodStart + 1) * 1000;
     const core = new GatewayCore({
       ctx,
-      validator: new StreamingValidator(setup.prepared.model, setup.prepared.history),
+      stage: createValidateStage({
+        model: setup.prepared.model,
+        series: setup.prepared.series,
+        startMs: setup.dataStartMs,
+        grid: setup.grid,
+        terminals: setup.terminals,
+      }),
       profiles: scenarioProfiles(setup.terminals, setup.loadMean, {
         source: RUN_DEFAULTS.sourceNoise,
         meter: RUN_DEFAULTS.meterNoise,
@@ -189,7 +201,12 @@ export async function coreCost(
   prepared: Prepared,
   opts: { periodSeconds: number; frames: number; reps: number },
 ): Promise<CoreCost> {
-  const { wires, periodStart, terminals, loadMean } = wirePeriod(scenario, prepared, opts.periodSeconds, opts.frames);
+  const { wires, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriod(
+    scenario,
+    prepared,
+    opts.periodSeconds,
+    opts.frames,
+  );
   decodePackage(wires[0], 31337n, "warm-up");
   const best = {
     submit: Infinity,
@@ -200,7 +217,7 @@ export async function coreCost(
     records: 0,
   };
   for (let i = 0; i < opts.reps; i++) {
-    const r = await once(wires, periodStart, opts.periodSeconds, { terminals, loadMean, prepared });
+    const r = await once(wires, periodStart, opts.periodSeconds, { terminals, loadMean, prepared, grid, dataStartMs });
     best.submit = Math.min(best.submit, r.submit);
     best.close = Math.min(best.close, r.close);
     best.prove = Math.min(best.prove, r.prove);

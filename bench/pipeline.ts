@@ -31,7 +31,7 @@ import { buildBatchTrees, checkPeriod, generationContext, previousDay } from "..
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { RunSummary } from "../src/pipeline/summary";
 import { prepare, type Prepared } from "../src/validation/run";
-import { StreamingValidator } from "../src/validation/validator";
+import { createValidateStage } from "../src/pipeline/stages/check";
 
 const RESULTS_FILE = join(__dirname, "results", "pipeline.json");
 const TARGET_RECORDS_PER_SEC = 50_000;
@@ -120,9 +120,15 @@ export async function throughput(
       { label: t.label, signer: devTerminalWallet(t.terminalId).address, active: true },
     ]),
   );
-  const validator = new StreamingValidator(prepared.model, prepared.history);
   const chainStart = 1_900_000_000;
   const gen = generationContext(opts, loaded, terminals, keys, prepared, { chainId: CHAIN_ID, chainStart }, periods);
+  const stage = createValidateStage({
+    model: prepared.model,
+    series: prepared.series,
+    startMs: gen.dataStartMs,
+    grid: loaded.grid,
+    terminals,
+  });
   const domain = acquisitionDomain(CHAIN_ID, VERIFYING_CONTRACT);
   const generatorKey = keys[0];
   const seen = new Set<string>();
@@ -146,7 +152,7 @@ export async function throughput(
     const checked = checkPeriod(
       packages,
       { chainId: CHAIN_ID, directory, windowStart, windowEnd: windowStart + opts.periodSeconds, seen },
-      validator,
+      stage,
       directory,
       period,
     );

@@ -1,12 +1,14 @@
 import { rootOfLeafHashes } from "../merkle";
-import type { StreamingValidator } from "../validation/validator";
+import type { ValidateStage } from "../validation/stage";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { leafHashHex, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
 import { batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
 import {
-  checkPackages,
+  admitPackages,
+  replayJournal,
+  validateRecordsAsync,
   type CheckContext,
   type CheckedRecord,
   type IncomingPackage,
@@ -65,7 +67,8 @@ export interface GatewayEvents {
 
 export interface GatewayCoreDeps {
   ctx: PipelineContext & { journal: GatewayJournal };
-  validator: StreamingValidator;
+  /** The validate stage (peer check, weekly refit), the pipeline's: live readings are checked as a run's are. */
+  stage: ValidateStage;
   profiles: ReadonlyMap<string, ReadingProfile>;
   /** The generator of a period's batches (routing election, or the one configured generator). */
   elect: (period: number, tBuildMs: number) => Election;
@@ -159,20 +162,11 @@ export class GatewayCore {
     return Math.floor((this.now() / 1000 - graceSeconds) / periodSeconds) - 1;
   }
 
-  /** Warms the validator with recent accepted readings and reconciles the journal with the chain. */
+  /** Rebuilds the validate stage from the journal's readings and reconciles the journal with the chain. */
   async start(): Promise<void> {
-    const recent = this.journal.records({ sincePeriod: this.closedThrough - 192 });
-    for (const r of recent) {
-      const profile = this.deps.profiles.get(r.terminalId.toLowerCase());
-      if (r.kind !== 1 || r.reason !== null || r.actualNorm === null || !profile) continue;
-      const payload = JSON.parse(r.payload) as { dataTime?: string };
-      this.deps.validator.check({
-        timestamp: payload.dataTime ? Date.parse(payload.dataTime) : r.timestamp * 1000,
-        value: r.actualNorm,
-        source: r.terminalId,
-        noise: profile.noise,
-      });
-    }
+    await replayJournal(this.deps.stage, this.journal.records(), this.deps.profiles, undefined, (m) =>
+      this.deps.ctx.log(`${m}; continuing with the replayed state`),
+    );
     await this.withNode(() => reconcile(this.deps.ctx));
     await this.closeDuePeriods();
     this.timer = setInterval(() => this.tick(), 250);
@@ -372,7 +366,7 @@ export class GatewayCore {
     const rows = this.journal.inboxOf(period);
     const check: CheckContext = {
       ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
-      validator: this.deps.validator,
+      stage: this.deps.stage,
       directory: this.directory,
       profiles: this.deps.profiles,
       period,
@@ -393,8 +387,9 @@ export class GatewayCore {
         slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
         n += row.recordCount;
       }
-      for (const r of checkPackages(slice, check)) records.push(r);
+      for (const r of admitPackages(slice, check)) records.push(r);
     }
+    await validateRecordsAsync(records, check);
     const leaves = batchLeaves(records);
     const t0 = performance.now();
     const roots = await this.merkle.roots(leaves.map((b) => b.hashes));

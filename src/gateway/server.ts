@@ -15,8 +15,9 @@ import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
 import { setupChain } from "../pipeline/stages/setup";
 import { headerSigningMs } from "../pipeline/stages/anchor";
+import { parseLocalDate } from "../validation/clock";
 import { prepare } from "../validation/run";
-import { StreamingValidator } from "../validation/validator";
+import { createValidateStage } from "../pipeline/stages/check";
 import { GatewayCore, type GatewayPolicy } from "./core";
 import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
@@ -148,7 +149,15 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       preset: "fast",
       log,
     });
-    const validator = new StreamingValidator(prepared.model, prepared.history);
+    // Live readings go through the pipeline's validate stage: lags from the validated readings after the
+    // training range (the file before it), peer check over the case's neighbourhoods, weekly refit.
+    const stage = createValidateStage({
+      model: prepared.model,
+      series: prepared.series,
+      startMs: parseLocalDate(opts.trainTo, prepared.clock, true) + 1,
+      grid: loaded.grid,
+      terminals,
+    });
     const loadMean = prepared.series.load.reduce((a, b) => a + b, 0) / prepared.series.load.length;
     const profiles = scenarioProfiles(terminals, loadMean, {
       source: RUN_DEFAULTS.sourceNoise,
@@ -200,7 +209,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
     };
     const core = new GatewayCore({
       ctx,
-      validator,
+      stage,
       profiles,
       elect,
       signMs,

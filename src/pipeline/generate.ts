@@ -2,7 +2,7 @@ import { SigningKey } from "ethers";
 import { createRng, type Rng } from "../common/rng";
 import { RecordKind, type GridRecord } from "../merkle";
 import type { LoadHistory } from "../validation/history";
-import type { FaultKind, FaultPlan } from "./faults";
+import { driftFactor, type FaultKind, type FaultPlan } from "./faults";
 import { priceAt, type PriceSeries } from "./market";
 import { signPackage, type TerminalPackage } from "./packages";
 import type { ScenarioTerminal } from "./scenario";
@@ -114,6 +114,13 @@ export function generatePeriod(ctx: GenerationContext, period: number): Generate
       if (fault === "spike") value *= 1 + (rng.next() < 0.5 ? -1 : 1) * (0.2 + 0.3 * rng.next());
       else if (fault === "unit") value *= 10;
       else if (fault === "dropout") value = 0;
+      // A drifting calibration scales whatever the sensor reads (a spike or unit error on top keeps its kind);
+      // the reading is labelled a drift from the first one it changes.
+      const drift = driftFactor(ctx.plan, index, period, offset / ctx.periodSeconds);
+      if (drift !== 1) {
+        value *= drift;
+        fault ??= "drift";
+      }
       if (stuckValue !== undefined && period > stuck!.fromPeriod) {
         value = stuckValue;
         fault = "stuck";

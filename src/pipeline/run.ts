@@ -6,7 +6,7 @@ import type { StreamState } from "../chain/streams";
 import { loadCase } from "../grid/case";
 import { initMerkle } from "../merkle";
 import { prepare, type Prepared } from "../validation/run";
-import { StreamingValidator } from "../validation/validator";
+import type { ValidateStage } from "../validation/stage";
 import { parseLocalDate } from "../validation/clock";
 import type { RpcProvider } from "./clock";
 import { planFaults, type FaultPlan } from "./faults";
@@ -19,11 +19,16 @@ import { NodeUnavailableError } from "./sender";
 import { anchorPeriod, headerSigningMs } from "./stages/anchor";
 import { storePeriod } from "./stages/batch";
 import {
+  admitPackages,
   checkPackages,
+  createValidateStage,
+  replayJournal,
+  validateRecordsAsync,
   type CheckContext,
   type CheckedRecord,
   type IncomingPackage,
   type ReadingProfile,
+  type ShadowVerdict,
 } from "./stages/check";
 import { periodWindow, type PipelineContext } from "./stages/context";
 import { electByRouting, type GridModel } from "./stages/elect";
@@ -76,7 +81,8 @@ export function asIncoming(packages: readonly GeneratedPackage[]): IncomingPacka
 
 /**
  * Runs (or resumes) a simulated acquisition day: per 15-minute period, terminals' signed packages are checked,
- * readings validated (SVR), the network model elects the generator (QT-DR, with the baselines recorded), and
+ * readings validated (the validate stage: SVR one-step, level, CUSUM and peer checks, lags from the validated
+ * readings, weekly refit), the network model elects the generator (QT-DR, with the baselines recorded), and
  * the period's batches are anchored in one transaction signed by the generator terminal. The simulation is one
  * source of packages for the pipeline stages (src/pipeline/stages), the same stages the gateway runs. Every step
  * is journaled so a crash or node outage followed by `resume` anchors every batch exactly once. Writes
@@ -143,10 +149,18 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       preset: "fast",
       log,
     });
-    const validator = new StreamingValidator(prepared.model, prepared.history);
     const gen = generationContext(opts, loaded, terminals, keys, prepared, chain, periods);
     const profiles = scenarioProfiles(terminals, gen.loadMean, gen.noise);
     const { dataStartMs } = gen;
+    // Lags from the replayed day on come from the validated readings, as in grid:validate; peers from the case.
+    const stage = createValidateStage({
+      model: prepared.model,
+      series: prepared.series,
+      startMs: dataStartMs,
+      grid: loaded.grid,
+      terminals,
+    });
+    const shadow = new Map<string, ShadowVerdict>();
     const peakLoad = Math.max(
       ...Array.from({ length: periods }, (_, p) =>
         prepared.history.valueAt(dataStartMs + p * opts.periodSeconds * 1000),
@@ -161,19 +175,13 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       backgroundMax: opts.backgroundMax,
     };
 
-    // Rebuild in-memory state from the journal: accepted leaves (replay detection) and the validator's per-source state.
+    // Rebuild in-memory state from the journal: accepted leaves (replay detection) and the validate stage (its
+    // history, per-terminal and peer state, refits and shadow verdicts), by checking the journaled readings again.
     const seen = new Set<string>();
-    for (const r of journal.records()) if (r.status !== "quarantined" || r.reason !== "REPLAY") seen.add(r.leafHash);
-    for (const r of journal.records()) {
-      if (r.kind === 1 && r.actualNorm !== null && r.reason === null) {
-        validator.check({
-          timestamp: Date.parse((JSON.parse(r.payload) as { dataTime: string }).dataTime),
-          value: r.actualNorm,
-          source: r.terminalId,
-          noise: profiles.get(r.terminalId.toLowerCase())?.noise,
-        });
-      }
-    }
+    const journaled = journal.records();
+    for (const r of journaled) if (r.status !== "quarantined" || r.reason !== "REPLAY") seen.add(r.leafHash);
+    const replayed = await replayJournal(stage, journaled, profiles, shadow);
+    if (replayed > 0) log(`validate stage rebuilt from ${replayed} journaled readings`);
     await reconcile(ctx);
 
     for (let period = 0; period < periods; period++) {
@@ -181,13 +189,15 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       if (state !== "done") {
         if (state === undefined) {
           const packages = asIncoming(generatePeriod(gen, period));
-          const records = checkPackages(packages, {
+          const check: CheckContext = {
             ingest: { chainId: chain.chainId, directory, ...periodWindow(ctx, period), seen },
-            validator,
+            stage,
             directory,
             profiles,
             period,
-          });
+            shadow,
+          };
+          const records = await validateRecordsAsync(admitPackages(packages, check), check, Infinity);
           const loadFactor = prepared.history.valueAt(dataStartMs + period * opts.periodSeconds * 1000) / peakLoad;
           storePeriod(ctx, period, records, (tBuildMs) => electByRouting(grid, period, loadFactor, tBuildMs), signMs);
         }
@@ -208,6 +218,7 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       opts,
       started,
       terminals,
+      validation: { shadow, refit: stage.refitCost() },
       log,
     });
     return { runId, dir, summary };
@@ -266,17 +277,17 @@ export function generationContext(
 
 /**
  * The check and validate stages over simulated packages (the benchmark's entry point): door checks, then the
- * streaming validator with each reading's own scale and rated noise.
+ * validate stage with each reading's own scale and rated noise.
  */
 export function checkPeriod(
   packages: readonly GeneratedPackage[],
   ingestCtx: CheckContext["ingest"],
-  validator: StreamingValidator,
+  stage: ValidateStage,
   directory: CheckContext["directory"],
   period: number,
 ): CheckedRecord[] {
   const profiles = new Map<string, ReadingProfile>();
   for (const g of packages)
     for (const item of g.items) if (item.reading) profiles.set(item.record.terminalId.toLowerCase(), item.reading);
-  return checkPackages(asIncoming(packages), { ingest: ingestCtx, validator, directory, profiles, period });
+  return checkPackages(asIncoming(packages), { ingest: ingestCtx, stage, directory, profiles, period });
 }

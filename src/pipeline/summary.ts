@@ -9,9 +9,12 @@ import { keccak256Hex } from "../merkle/keccak";
 import { renderRunReport } from "../report/runReport";
 import { DEFAULT_ALGORITHMS } from "../routing/algorithms";
 import { delayStats, EVENT_BUDGET } from "../validation/metrics";
+import type { RefitCost } from "../validation/refit";
+import { RULE_OF_REASON, type ReasonCode } from "../validation/validator";
 import type { Journal, JournalRecord } from "./journal";
 import type { RunOptions } from "./options";
 import type { ScenarioTerminal } from "./scenario";
+import type { ShadowVerdict } from "./stages/check";
 import {
   READING_FAULTS,
   type AlgorithmKey,
@@ -38,6 +41,8 @@ export interface SummaryInput {
   opts: RunOptions;
   started: number;
   terminals: readonly ScenarioTerminal[];
+  /** The validate stage's verdicts without the peer check (by record id) and what its refits cost. */
+  validation: { shadow: ReadonlyMap<string, ShadowVerdict>; refit: RefitCost };
   log: (line: string) => void;
 }
 
@@ -46,23 +51,30 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 /**
  * Groups faulty readings into events (a stuck or drift run of one terminal is one event; each spike, dropout or
  * unit error is its own) and scores them as grid:validate does: caught within the kind's budget counted from
- * the event's first reading (for drift that is stricter than grid:validate, which counts from 5% error), and
- * the delay to the first quarantined reading. "withoutPeer" counts only readings some other rule flagged too.
+ * the event's first labelled reading (for drift that is stricter than grid:validate, which counts from 5% error),
+ * and the delay to the first quarantined reading. "withPeer" is what the run did; "withoutPeer" what the same
+ * validate stage did without the peer check (its shadow verdicts, `shadow`, by record id; a reading the door
+ * refused is refused either way).
  */
-export function scoreFaultEvents(records: readonly JournalRecord[]): RunSummary["faultEvents"] {
-  const byKey = new Map<string, { t: number; flagged: boolean; byOthers: boolean }[]>();
+export function scoreFaultEvents(
+  records: readonly JournalRecord[],
+  shadow: ReadonlyMap<string, ShadowVerdict>,
+): RunSummary["faultEvents"] {
+  type Hit = { t: number; flagged: boolean; flaggedWithoutPeer: boolean };
+  const byKey = new Map<string, Hit[]>();
   for (const r of records) {
     if (r.kind !== 1 || !READING_FAULTS.includes(r.fault as ReadingFault)) continue;
     const t = Date.parse((JSON.parse(r.payload) as { dataTime: string }).dataTime);
     const flagged = r.status === "quarantined";
+    const without = shadow.get(r.recordId);
     const key = `${r.fault}|${r.terminalId}`;
     const list = byKey.get(key) ?? [];
-    list.push({ t, flagged, byOthers: flagged && r.reason !== "PEER_DEVIATION" });
+    list.push({ t, flagged, flaggedWithoutPeer: without ? !without.ok : flagged });
     byKey.set(key, list);
   }
   const out: RunSummary["faultEvents"] = {};
   for (const kind of READING_FAULTS) {
-    const events: { t: number; flagged: boolean; byOthers: boolean }[][] = [];
+    const events: Hit[][] = [];
     for (const [key, list] of byKey) {
       if (!key.startsWith(`${kind}|`)) continue;
       list.sort((a, b) => a.t - b.t);
@@ -71,7 +83,7 @@ export function scoreFaultEvents(records: readonly JournalRecord[]): RunSummary[
         continue;
       }
       // One run per event: readings of one terminal less than an hour apart.
-      let run: typeof list = [];
+      let run: Hit[] = [];
       for (const x of list) {
         if (run.length && x.t - run[run.length - 1].t >= 3_600_000) {
           events.push(run);
@@ -82,7 +94,7 @@ export function scoreFaultEvents(records: readonly JournalRecord[]): RunSummary[
       if (run.length) events.push(run);
     }
     if (events.length === 0) continue;
-    const score = (hit: (x: { flagged: boolean; byOthers: boolean }) => boolean): FaultEventScore => {
+    const score = (hit: (x: Hit) => boolean): FaultEventScore => {
       const budget = EVENT_BUDGET[kind];
       const delays: number[] = [];
       let inBudget = 0;
@@ -95,9 +107,41 @@ export function scoreFaultEvents(records: readonly JournalRecord[]): RunSummary[
       }
       return { events: events.length, inBudget, recall: inBudget / events.length, delayHours: delayStats(delays) };
     };
-    out[kind] = { withPeer: score((x) => x.flagged), withoutPeer: score((x) => x.byOthers) };
+    out[kind] = { withPeer: score((x) => x.flagged), withoutPeer: score((x) => x.flaggedWithoutPeer) };
   }
   return out;
+}
+
+/**
+ * The validate stage's own figures: its flags by rule, its false alarms (flags on readings with no injected
+ * fault) with and without the peer check, per day per reading terminal, and the refits' cost.
+ */
+export function validationSummary(
+  records: readonly JournalRecord[],
+  input: Pick<SummaryInput, "validation" | "opts" | "terminals">,
+): RunSummary["validation"] {
+  const flaggedBy: Record<string, number> = {};
+  let withPeer = 0;
+  let withoutPeer = 0;
+  for (const r of records) {
+    if (r.kind !== 1 || r.actualNorm === null) continue;
+    if (r.status === "quarantined" && r.reason) {
+      const rule = RULE_OF_REASON[r.reason as ReasonCode] ?? "validation";
+      flaggedBy[rule] = (flaggedBy[rule] ?? 0) + 1;
+    }
+    if (r.fault) continue;
+    if (r.status === "quarantined") withPeer++;
+    if (input.validation.shadow.get(r.recordId)?.ok === false) withoutPeer++;
+  }
+  const streamDays = input.opts.days * input.terminals.filter((t) => t.samplesPerPeriod > 0).length;
+  const perDay = (n: number) => Math.round((n / Math.max(1, streamDays)) * 1000) / 1000;
+  return {
+    peerCheck: input.validation.shadow.size > 0,
+    flaggedBy,
+    falseAlarms: { withPeer, withoutPeer },
+    falseAlarmsPerDayPerStream: { withPeer: perDay(withPeer), withoutPeer: perDay(withoutPeer) },
+    refit: input.validation.refit,
+  };
 }
 
 function toRecord(r: JournalRecord): GridRecord {
@@ -184,6 +228,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
           period: r.period,
           terminal: r.label,
           reason: r.reason,
+          rule: r.reason ? (RULE_OF_REASON[r.reason as ReasonCode] ?? "door check") : null,
           detail: r.detail,
           record: toRecord(r),
         }),
@@ -241,7 +286,8 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     quarantineReasons: counts.reasons,
     faults,
     falseAlarms,
-    faultEvents: scoreFaultEvents(records),
+    faultEvents: scoreFaultEvents(records, input.validation.shadow),
+    validation: validationSummary(records, input),
     batches: { anchored: confirmed.length, failed: batches.length - confirmed.length, transactions: txs.size },
     gas: {
       total: totalGas,

@@ -4,6 +4,7 @@
  */
 import type { AlgorithmName } from "../routing/algorithms";
 import type { Delay } from "../validation/metrics";
+import type { RefitCost } from "../validation/refit";
 
 /** Reading faults scored as events. */
 export const READING_FAULTS = ["spike", "stuck", "drift", "dropout", "unit"] as const;
@@ -37,9 +38,21 @@ export interface RunSummary {
   falseAlarms: number;
   /**
    * Reading faults as events (issue 14): per kind, events caught within their latency budget and the delay,
-   * with the peer check and without it (what the other rules caught on their own).
+   * with the peer check (the run's verdicts) and without it (the validate stage's shadow verdicts on the same
+   * readings).
    */
   faultEvents: Partial<Record<ReadingFault, { withPeer: FaultEventScore; withoutPeer: FaultEventScore }>>;
+  /** The validate stage: flags by rule, false alarms with and without the peer check, rolling refit cost. */
+  validation: {
+    peerCheck: boolean;
+    /** Quarantined readings (that reached validation) by the rule that flagged them. */
+    flaggedBy: Record<string, number>;
+    /** Flags on readings with no injected fault. */
+    falseAlarms: { withPeer: number; withoutPeer: number };
+    /** The same per simulated day per reading terminal. */
+    falseAlarmsPerDayPerStream: { withPeer: number; withoutPeer: number };
+    refit: RefitCost;
+  };
   batches: { anchored: number; failed: number; transactions: number };
   gas: { total: number; perBatch: number; perRecord: number };
   verifiedSamples: { ok: number; failed: number };

@@ -56,13 +56,13 @@ function forecastChart(records: JournalRecord[], t: ScenarioTerminal): ChartSpec
     time: new Date(r.timestamp * 1000).toISOString(),
     actual: r.actualNorm! * k,
     forecast: r.forecastNorm === null ? null : r.forecastNorm * k,
-    reason: r.status === "quarantined" ? r.reason : null,
+    reason: r.status === "quarantined" && r.reason ? (RULE_OF_REASON[r.reason as ReasonCode] ?? r.reason) : null,
   }));
   return {
     $schema: VL,
     title: {
       text: `${t.label} (${t.kind}): reading (grey) vs SVR forecast (blue, dashed)`,
-      subtitle: "quarantined readings marked by reason; readings outside the frame sit on its edge",
+      subtitle: "quarantined readings marked by the rule that flagged them; readings outside the frame sit on its edge",
       anchor: "start",
     },
     width: WIDTH,
@@ -83,18 +83,47 @@ function forecastChart(records: JournalRecord[], t: ScenarioTerminal): ChartSpec
         mark: { type: "point", filled: true, size: 70 },
         encoding: {
           y: { field: "actual", type: "quantitative" },
-          color: { field: "reason", type: "nominal", title: "quarantined", scale: { scheme: "set1" } },
+          color: { field: "reason", type: "nominal", title: "flagged by", scale: { scheme: "set1" } },
           shape: { field: "reason", type: "nominal" },
           tooltip: [
             { field: "time", type: "temporal", format: "%H:%M" },
             { field: "actual", format: ".1f" },
             { field: "forecast", format: ".1f" },
-            { field: "reason" },
+            { field: "reason", title: "rule" },
           ],
         },
       },
     ],
   };
+}
+
+/** Flagged readings listed in the report; the rest are in quarantine.jsonl. */
+const FLAGGED_ROWS = 150;
+
+/** The readings the validate stage quarantined, each with the rule that flagged it and the injected fault. */
+function flaggedReadings(records: JournalRecord[]): { rows: string[][]; total: number } {
+  const flagged = records
+    .filter((r) => r.kind === 1 && r.status === "quarantined" && r.actualNorm !== null && r.reason !== null)
+    .map((r) => ({ r, payload: JSON.parse(r.payload) as { value: number; dataTime?: string } }))
+    .sort((a, b) => (a.payload.dataTime ?? "").localeCompare(b.payload.dataTime ?? "") || a.r.period - b.r.period);
+  // A terminal's scale (reading / load-series value) from any non-zero reading: a dropout's 0 / 0 tells nothing.
+  const scales = new Map<string, number>();
+  for (const r of records)
+    if (r.kind === 1 && r.actualNorm && !scales.has(r.terminalId))
+      scales.set(r.terminalId, (JSON.parse(r.payload) as { value: number }).value / r.actualNorm);
+  const rows = flagged.slice(0, FLAGGED_ROWS).map(({ r, payload }) => {
+    const scale = scales.get(r.terminalId) ?? 1;
+    return [
+      (payload.dataTime ?? "").slice(0, 16).replace("T", " "),
+      r.label,
+      fmt(payload.value, 2),
+      r.forecastNorm === null ? "—" : fmt(r.forecastNorm * scale, 2),
+      RULE_OF_REASON[r.reason as ReasonCode] ?? "validation",
+      r.reason!,
+      r.fault ?? "none (false alarm)",
+    ];
+  });
+  return { rows, total: flagged.length };
 }
 
 function blockTimeChart(routing: PeriodRouting[], chainStart: number): ChartSpec {
@@ -237,6 +266,8 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
     `${e.withPeer.inBudget} (${delay(e.withPeer.delayHours.median)})`,
     `${e.withoutPeer.inBudget} (${delay(e.withoutPeer.delayHours.median)})`,
   ]);
+  const flagged = flaggedReadings(records);
+  const v = s.validation;
   const tamper = s.tamper;
   const ok = s.invariant.holds && s.verifiedSamples.failed === 0 && s.tamperDetected && s.batches.failed === 0;
 
@@ -284,8 +315,22 @@ ${
   eventRows.length
     ? `<h2 style="margin-top:14px">Reading faults as events: caught within budget (median delay)</h2>
 ${table(["fault", "events", "with the peer check", "without it"], eventRows)}
-<p class="muted">Budgets from the first faulty reading: spike, dropout and unit error 1 reading, stuck 2, drift 3 hours.</p>`
+<p class="muted">Budgets from the first faulty reading: spike, dropout and unit error 1 reading, stuck 2, drift 3 hours. "Without it" is the same validate stage's shadow verdicts on the same readings, the peer check left out.</p>`
     : ""
+}
+${
+  v
+    ? `<p class="muted">False alarms of the validate stage: ${fmt(v.falseAlarms.withPeer)} with the peer check, ${fmt(v.falseAlarms.withoutPeer)} without (${fmt(v.falseAlarmsPerDayPerStream.withPeer, 3)} and ${fmt(v.falseAlarmsPerDayPerStream.withoutPeer, 3)} per day per reading terminal). Rolling refit: ${v.refit.refits} refit(s), ${fmt(v.refit.totalMs)} ms in all.</p>`
+    : ""
+}
+</section>
+
+<section><h2>Flagged readings and the rule that flagged them</h2>
+${
+  flagged.total
+    ? `${table(["data time (UTC)", "terminal", "reading (MW)", "forecast (MW)", "rule", "reason", "injected fault"], flagged.rows)}
+<p class="muted">${flagged.total > flagged.rows.length ? `The first ${flagged.rows.length} of ${fmt(flagged.total)} flagged readings; quarantine.jsonl has every one with its rule and detail. ` : ""}Rules: one-step (the reading jumped away from the one-step forecast), level (far from the model's forecast for this terminal's usual error), CUSUM (a slow drift of the residual added up), peer (moved away from the neighbouring terminals' median), stuck, unit (a power of ten off), sign (zero or negative), input (could not be checked).</p>`
+    : `<p class="muted">No reading was flagged.</p>`
 }
 </section>
 

@@ -337,7 +337,9 @@ export class StreamingValidator {
     if (!missing) {
       const e = value - f;
       const noiseVar = ((reading.noise ?? this.noise) * f) ** 2;
-      if (Number.isNaN(temp)) this.rebase(st, t);
+      // The temperature this reading's forecast used: its own, else the last one observed.
+      const tempNow = !this.needed[TEMPERATURE] ? NaN : Number.isNaN(temp) ? this.history.temperatureKnownAt(t) : temp;
+      this.rebase(st, t, tempNow);
       const dtH = st.refT < t ? (t - st.refT) / HOUR_MS : 0;
       const carry = dtH > 0 ? Math.pow(this.rho, dtH) : 0;
       forecast = f + carry * st.ref;
@@ -379,7 +381,7 @@ export class StreamingValidator {
         st.refT = t;
         st.ref = e;
         st.refValue = value;
-        st.refTemp = Number.isNaN(temp) && this.needed[TEMPERATURE] ? this.history.temperatureKnownAt(t) : NaN;
+        st.refTemp = tempNow;
       }
       if (accepted) this.updateSpread(st, e, t);
     }
@@ -410,15 +412,14 @@ export class StreamingValidator {
   }
 
   /**
-   * Readings without their own temperature use the last hourly observation, so the model forecast steps when a
-   * new one arrives. For a reference less than an hour old, the reference residual is then recomputed with the
-   * temperature known now, so the step is not mistaken for a jump of the reading (at 1 Hz the one-step sigma is
+   * The model forecast steps when a new hourly temperature arrives (the reading's own, or the last one observed).
+   * For a reference less than an hour old, the reference residual is then recomputed with the temperature of this
+   * reading, so the step is not mistaken for a jump of the reading (at minute or 1 Hz cadence the one-step sigma is
    * far below such a step).
    */
-  private rebase(st: SourceState, t: number): void {
+  private rebase(st: SourceState, t: number, known: number): void {
     // An hour or more apart, the residuals' calibration already holds the hourly temperature step.
     if (!this.needed[TEMPERATURE] || Number.isNaN(st.refTemp) || t - st.refT >= HOUR_MS) return;
-    const known = this.history.temperatureKnownAt(t);
     if (known === st.refTemp || !Number.isFinite(known)) return;
     // Every source of an instant has the same reference time and temperature: one SVR evaluation for all.
     if (this.rebaseT !== st.refT || this.rebaseTemp !== known) {

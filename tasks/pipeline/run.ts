@@ -83,6 +83,14 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
         .map(([a, ms]) => `${a} ${ms.toFixed(1)}`)
         .join(", ")}`,
     );
+    const v = s.validation;
+    console.log(
+      `  fault events in budget (with / without the peer check): ${
+        Object.entries(s.faultEvents)
+          .map(([kind, e]) => `${kind} ${e.withPeer.inBudget}/${e.withoutPeer.inBudget} of ${e.withPeer.events}`)
+          .join(", ") || "none injected"
+      }; false alarms ${v.falseAlarms.withPeer} / ${v.falseAlarms.withoutPeer}; refits ${v.refit.refits}`,
+    );
     console.log(`  outputs: ${result.dir}/{summary.json,quarantine.jsonl,proofs/,report.html}`);
     return result;
   } finally {

@@ -48,23 +48,60 @@ function expectAccountedFor(summary: RunSummary): void {
 }
 
 describe("acquisition pipeline (grid:run)", function () {
-  it("runs a day on the in-process network with every record anchored or quarantined", async function () {
+  /** One day on IEEE 14, seed 5, on the in-process network: the run both first tests read. */
+  let dir: string;
+  let summary: RunSummary;
+  before(async function () {
     const out = scratchDir("run");
     await hre.run("grid:run", { case: "ieee14", out, seed: 5 });
-    const [runId] = readdirSync(out);
-    const dir = join(out, runId);
-    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as RunSummary;
+    dir = join(out, readdirSync(out)[0]);
+    summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as RunSummary;
+  });
+
+  it("runs a day on the in-process network with every record anchored or quarantined", function () {
     expectAccountedFor(summary);
     expect(summary.periods).to.equal(96);
     expect(Object.keys(summary.blockTimeMs)).to.deep.equal(["QT-DR", "QoS-R", "RA-DBMM", "SP"]);
     const quarantined = readFileSync(join(dir, "quarantine.jsonl"), "utf8").trim().split("\n");
     expect(quarantined).to.have.length(summary.records.quarantined);
-    expect(JSON.parse(quarantined[0])).to.have.keys(["recordId", "period", "terminal", "reason", "detail", "record"]);
+    expect(JSON.parse(quarantined[0])).to.have.keys([
+      "recordId",
+      "period",
+      "terminal",
+      "reason",
+      "rule",
+      "detail",
+      "record",
+    ]);
     expect(summary.quarantineReasons).to.include.keys("BAD_SIGNATURE", "REPLAY", "UNKNOWN_TERMINAL", "STALE_TIMESTAMP");
     expect(readdirSync(join(dir, "proofs"))).to.have.length(summary.batches.anchored);
     expect(readFileSync(join(dir, "report.html"), "utf8"))
       .to.contain("<svg")
-      .and.contain(summary.runId);
+      .and.contain(summary.runId)
+      .and.contain("Flagged readings and the rule that flagged them");
+  });
+
+  it("injects a drift and reports each fault kind's events with and without the peer check", function () {
+    expect(summary.faults.drift.injected).to.be.greaterThan(0);
+    expect(Object.keys(summary.faultEvents)).to.include.members(["spike", "stuck", "drift", "dropout", "unit"]);
+    for (const e of Object.values(summary.faultEvents)) {
+      expect(e.withPeer).to.have.keys(["events", "inBudget", "recall", "delayHours"]);
+      expect(e.withoutPeer.events).to.equal(e.withPeer.events);
+    }
+    // Seed 5 plays one drift on a meter: the peer check flags it within the 3 h budget, the other rules do not.
+    const drift = summary.faultEvents.drift!;
+    expect(drift.withPeer).to.deep.include({ events: 1, inBudget: 1, recall: 1 });
+    expect(drift.withoutPeer.inBudget).to.equal(0);
+    expect(drift.withPeer.delayHours.median!).to.be.lessThan(drift.withoutPeer.delayHours.median!);
+    expect(summary.validation.peerCheck).to.equal(true);
+    expect(summary.validation.flaggedBy).to.include.keys("peer", "one-step");
+    expect(summary.validation.falseAlarms).to.have.keys(["withPeer", "withoutPeer"]);
+    expect(summary.validation.refit).to.deep.equal({ refits: 0, totalMs: 0, meanMs: 0, rowsPerFit: 0 });
+    const rules = readFileSync(join(dir, "quarantine.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { rule: string }).rule);
+    expect(rules).to.include.members(["peer", "one-step", "stuck", "unit", "sign", "door check"]);
   });
 
   context("when the node crashes mid-run", function () {
@@ -124,6 +161,8 @@ describe("acquisition pipeline (grid:run)", function () {
         deployments,
       );
       expect(resumed.code, resumed.output).to.equal(0);
+      // The validate stage is rebuilt by checking the journaled readings again (it throws if a verdict differs).
+      expect(resumed.output).to.match(/validate stage rebuilt from \d+ journaled readings/);
 
       const summary = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8")) as RunSummary;
       expectAccountedFor(summary);

@@ -7,7 +7,7 @@ import { MerkleThread } from "../../src/gateway/merkleThread";
 import { FastMerkleTree, initMerkle, RecordKind, rootOfLeafHashes, type GridRecord } from "../../src/merkle";
 import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
 import { writePeriodProofs, type ProveContext } from "../../src/pipeline/stages/prove";
-import { StreamingValidator } from "../../src/validation/validator";
+import type { ValidateStage } from "../../src/validation/stage";
 import { scratchDir } from "../helpers/scenario";
 
 const TERMINAL = `0x${"ab".repeat(32)}`;
@@ -155,7 +155,7 @@ describe("gateway period close off the event loop", function () {
       } as unknown as GatewayCoreDeps["ctx"];
       new GatewayCore({
         ctx,
-        validator: {} as StreamingValidator,
+        stage: {} as ValidateStage,
         profiles: new Map(),
         elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
         signMs: 0,
@@ -178,7 +178,7 @@ describe("gateway period close off the event loop", function () {
           directory: new Map(),
           proofsDir: dir,
         } as unknown as GatewayCoreDeps["ctx"],
-        validator: {} as StreamingValidator,
+        stage: {} as ValidateStage,
         profiles: new Map(),
         elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
         signMs: 0,

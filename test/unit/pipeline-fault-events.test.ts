@@ -69,7 +69,14 @@ describe("pipeline: drift faults and fault events (issue 14)", function () {
         reading("C", T0 + q, "stuck", "STUCK"),
         reading("C", T0 + 2 * q, null, null),
       ];
-      const e = scoreFaultEvents(records);
+      // The shadow validator (no peer check) flags the drift from the CUSUM on only; the door-free readings
+      // it did not see (none here) would count as the run did.
+      const shadow = new Map(
+        records
+          .filter((r) => r.terminalId === "A")
+          .map((r) => [r.recordId, { ok: r.reason !== "CUSUM_DRIFT" }] as const),
+      );
+      const e = scoreFaultEvents(records, shadow);
       expect(e.drift?.withPeer).to.deep.include({ events: 1, inBudget: 1, recall: 1 });
       expect(e.drift?.withPeer.delayHours.median).to.equal(1);
       expect(e.drift?.withoutPeer).to.deep.include({ events: 1, inBudget: 0, recall: 0 });

@@ -362,7 +362,45 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(stage.history.valueAt(startMs + H)).to.equal(file.valueAt(startMs + H));
       const out = stage.checkInstant(startMs + 2 * H, at(startMs + 2 * H));
       expect(out.every((c) => c.result.ok && c.withoutPeer!.ok)).to.equal(true);
-      expect(() => stage.checkInstant(startMs, at(startMs))).to.throw("is not after the last one");
+      // A late instant is still checked, against the history as it stands, and adds nothing to it.
+      const end = stage.history.end;
+      expect(stage.checkInstant(startMs, at(startMs))).to.have.length(3);
+      expect(stage.history.end).to.equal(end);
+      expect(stage.lastInstant).to.equal(startMs + 2 * H);
+    });
+
+    it("fills a gap longer than the interpolation limit from the file, so later lags are not missing", function () {
+      const startMs = START + 42 * 24 * H;
+      const stage = new ValidateStage({ model, series, startMs, peers: null });
+      const file = LoadHistory.fromSeries(series);
+      const reading = (t: number) => ({ source: "a", timestamp: t, value: file.valueAt(t) });
+      stage.checkReadings([reading(startMs)]);
+      const later = startMs + 30 * H; // the stream was away for 30 hours
+      const [c] = stage.checkReadings([reading(later)]);
+      expect(c.result.reason).to.not.equal("NO_HISTORY");
+      expect(stage.history.valueAt(startMs + 12 * H)).to.equal(file.valueAt(startMs + 12 * H));
+    });
+
+    it("refits the model weekly on the validated history and reports the cost", async function () {
+      this.timeout(60_000);
+      const startMs = START + 42 * 24 * H;
+      const stage = new ValidateStage({
+        model,
+        series,
+        startMs,
+        peers: null,
+        refit: { everyDays: 1, windowDays: 30, maxRows: 200 },
+      });
+      const file = LoadHistory.fromSeries(series);
+      expect(await stage.refitIfDue(startMs + H)).to.equal(false);
+      for (let t = startMs; t < startMs + 25 * H; t += H)
+        stage.checkReadings([{ source: "a", timestamp: t, value: file.valueAt(t) }]);
+      expect(await stage.refitIfDue(startMs + 25 * H)).to.equal(true);
+      expect(await stage.refitIfDue(startMs + 26 * H)).to.equal(false);
+      const cost = stage.refitCost();
+      expect(cost.refits).to.equal(1);
+      expect(cost.rowsPerFit).to.be.within(10, 200);
+      expect(cost.totalMs).to.be.at.least(0);
     });
   });
 });
