@@ -2,6 +2,7 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { relayer } from "../common/endpoints";
 import { load } from "../common/lazy";
 
 export interface AnchorTaskOptions {
@@ -31,7 +32,7 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
     password: process.env.GRID_KEYSTORE_PASSWORD,
     mnemonic: opts.mnemonic,
   });
-  const ctx = await chainContext(hre);
+  const ctx = await chainContext(hre, await relayer(hre, (line) => console.log(line)));
   const core = await connectDeployedCore(hre, ctx);
   const records = loaded.map((l) => l.record);
   const outcome = await anchorRecords({

@@ -1,0 +1,271 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { FailoverJsonRpcProvider } from "../../src/chain/failover";
+import { deployCore } from "../../src/chain/deploy.node";
+import { parseProofs } from "../../src/chain/proofs";
+import { verifyRecordOnChain } from "../../src/chain/verify";
+import { startAnvil, type AnvilHandle } from "../../src/devnet/anvil";
+import { startProxy, type ProxyHandle } from "../../src/devnet/proxy";
+import { Journal } from "../../src/pipeline/journal";
+import { batchRecords } from "../../src/pipeline/stages/prove";
+import type { RunResult } from "../../src/pipeline/run";
+import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } from "../helpers/consortium";
+import { scratchDir } from "../helpers/scenario";
+
+/** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
+const WALL_CLOCK_NODE = "besu/v25.10.0/linux-x86_64/openjdk-java-21";
+
+/** The journal's state transitions of one batch, oldest first. */
+function transitions(result: RunResult, batchKey: string): { state: string; detail: string | null }[] {
+  const db = new Database(join(result.dir, "journal.sqlite"), { readonly: true });
+  try {
+    return db
+      .prepare("SELECT state, detail FROM transitions WHERE batch_key = ? ORDER BY id")
+      .all(batchKey) as { state: string; detail: string | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Pre-deploys the contracts and lets `relayers` register terminals and set policies, as a consortium admin would. */
+async function consortiumSetup(provider: SteeredProvider, relayers: number[], network: string, dir: string) {
+  process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+  const admin = devAccount(0, provider);
+  const { contracts } = await deployCore({ signer: admin, network });
+  for (const i of relayers) {
+    const who = devAccount(i, provider).address;
+    await (await contracts.registry.grantRole(await contracts.registry.REGISTRAR_ROLE(), who)).wait();
+    await (await contracts.acquisition.grantRole(await contracts.acquisition.POLICY_ADMIN_ROLE(), who)).wait();
+  }
+}
+
+describe("consortium networks (issue 16)", function () {
+  this.timeout(120_000);
+  let anvil: AnvilHandle | undefined;
+  const deploymentsDir = process.env.GRIDLEDGER_DEPLOYMENTS_DIR;
+  afterEach(async function () {
+    await anvil?.stop();
+    anvil = undefined;
+    if (deploymentsDir === undefined) delete process.env.GRIDLEDGER_DEPLOYMENTS_DIR;
+    else process.env.GRIDLEDGER_DEPLOYMENTS_DIR = deploymentsDir;
+  });
+
+  describe("reorganisations", function () {
+    context("when a reorg drops an anchor before its confirmations", function () {
+      it("takes its batches back to submitted, sends them again and confirms each exactly once", async function () {
+        const dir = scratchDir("reorg-drop");
+        process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        // The first block mined for confirmations comes right after period 0's anchor: roll that block back first.
+        let armed = true;
+        let dropped = "";
+        provider.before = async (method) => {
+          if (method !== "evm_mine" || !armed) return;
+          armed = false;
+          const head = (await provider.send("eth_getBlockByNumber", ["latest", false])) as { transactions: string[] };
+          dropped = head.transactions[0];
+          await provider.send("anvil_rollback", [1]);
+        };
+        const lines: string[] = [];
+        const result = await shortRun({
+          signer: devAccount(0, provider),
+          provider,
+          out: join(dir, "runs"),
+          confirmations: 3,
+          log: (l) => lines.push(l),
+        });
+        expect(armed).to.equal(false);
+        expect(lines.join("\n")).to.contain(`tx ${dropped} dropped by a reorganisation`);
+        await expectExactlyOnce([result], runCore(result, provider));
+        const states = transitions(result, "p0000-readings").map((t) => t.state);
+        expect(states).to.deep.equal(["built", "signed", "submitted", "submitted", "submitted", "confirmed"]);
+        expect(transitions(result, "p0000-readings")[3].detail).to.match(/dropped by a reorganisation.*same header/);
+        const journal = new Journal(join(result.dir, "journal.sqlite"));
+        expect(journal.batchByKey("p0000-readings")!.txHash).to.not.equal(dropped);
+        journal.close();
+        // Three confirmations: the anchor block is at least three deep.
+        const head = await provider.getBlockNumber();
+        expect(head - result.summary.batches.anchored).to.be.greaterThan(0);
+        provider.destroy();
+      });
+    });
+
+    context("when a reorg re-orders the anchors of two writers", function () {
+      it("keeps every proof valid by root and corrects the journal's batch ids on resume", async function () {
+        const dir = scratchDir("reorg-order");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        provider.clientVersion = WALL_CLOCK_NODE;
+        await consortiumSetup(provider, [1, 2], "consortium", dir);
+        const a = await shortRun({ signer: devAccount(1, provider), provider, out: join(dir, "a"), periods: 1 });
+        const firstOfB = (await provider.getBlockNumber()) + 1;
+        const b = await shortRun({
+          signer: devAccount(2, provider),
+          provider,
+          out: join(dir, "b"),
+          periods: 1,
+          caseName: "ieee30",
+        });
+        const core = runCore(a, provider);
+        const idsBefore = new Map(
+          [a, b].flatMap((r) => {
+            const j = new Journal(join(r.dir, "journal.sqlite"));
+            const out = j.batches().map((x) => [x.root, x.batchId] as const);
+            j.close();
+            return out;
+          }),
+        );
+
+        // Move A's anchor (the block before B's first) after all of B's transactions.
+        const head = await provider.getBlockNumber();
+        const blocks: string[][] = [];
+        for (let n = firstOfB - 1; n <= head; n++) {
+          const block = (await provider.send("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])) as {
+            transactions: string[];
+          };
+          blocks.push(block.transactions);
+        }
+        const raw = async (hash: string) => (await provider.send("eth_getRawTransactionByHash", [hash])) as string;
+        const order = [...blocks.slice(1), blocks[0]];
+        const pairs: [string, number][] = [];
+        for (const [offset, txs] of order.entries()) for (const h of txs) pairs.push([await raw(h), offset]);
+        await provider.send("anvil_reorg", [blocks.length, pairs]);
+
+        const moved = [...idsBefore].filter(([root, id]) => true && id !== undefined);
+        let changed = 0;
+        for (const [root, id] of moved) {
+          const stored = await core.acquisition.batchByRoot(root);
+          expect(stored.anchoredAt, `${root} still anchored`).to.not.equal(0n);
+          if (Number(stored.batchId) !== id) changed++;
+        }
+        expect(changed, "the reorg changed batch ids").to.be.greaterThan(0);
+
+        // Proof files written before the reorg carry the root: they still verify.
+        for (const r of [a, b]) {
+          const journal = new Journal(join(r.dir, "journal.sqlite"));
+          for (const batch of journal.batches()) {
+            const file = join(r.dir, "proofs", `${batch.batchKey}.json`);
+            const proofs = parseProofs(JSON.parse(readFileSync(file, "utf8")), file);
+            const [record] = batchRecords({ journal }, batch.batchKey);
+            const verdict = await verifyRecordOnChain(core, record, proofs);
+            expect(verdict.verdict, verdict.reason).to.equal("anchored");
+          }
+          journal.close();
+        }
+
+        // Resuming reconciles: the journal follows the chain and the proof files are written again.
+        const lines: string[] = [];
+        const resumed = [
+          await shortRun({
+            signer: devAccount(1, provider),
+            provider,
+            out: join(dir, "a"),
+            resume: a.runId,
+            log: (l) => lines.push(l),
+          }),
+          await shortRun({ signer: devAccount(2, provider), provider, out: join(dir, "b"), resume: b.runId }),
+        ];
+        expect(lines.join("\n")).to.match(/now batch \d+ in block \d+/);
+        await expectExactlyOnce(resumed, core);
+        for (const r of resumed) {
+          const journal = new Journal(join(r.dir, "journal.sqlite"));
+          for (const batch of journal.batches()) {
+            const doc = JSON.parse(readFileSync(join(r.dir, "proofs", `${batch.batchKey}.json`), "utf8")) as {
+              batch: { batchId: number };
+            };
+            expect(doc.batch.batchId).to.equal(batch.batchId);
+          }
+          journal.close();
+        }
+        provider.destroy();
+      });
+    });
+  });
+
+  describe("several RPC endpoints", function () {
+    let proxies: ProxyHandle[] = [];
+    afterEach(async function () {
+      for (const p of proxies) await p.kill();
+      proxies = [];
+    });
+
+    context("when the first endpoint dies with a transaction's answer in flight", function () {
+      it("fails over, finds the transaction by hash and anchors every batch exactly once", async function () {
+        const dir = scratchDir("failover");
+        process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+        anvil = await startAnvil();
+        proxies = [await startProxy(anvil.url), await startProxy(anvil.url)];
+        const switches: string[] = [];
+        let anchors = 0;
+        const [first] = proxies;
+        /** The node takes period 1's anchor, then the first endpoint dies before its answer arrives. */
+        class Dying extends FailoverJsonRpcProvider {
+          override async _send(payload: Parameters<FailoverJsonRpcProvider["_send"]>[0]) {
+            const result = await super._send(payload);
+            const methods = (Array.isArray(payload) ? payload : [payload]).map((p) => p.method);
+            if (methods.includes("eth_sendRawTransaction") && this.endpoint === first.url && ++anchors === 1) {
+              await first.kill();
+              throw new Error("socket hang up");
+            }
+            return result;
+          }
+        }
+        const provider = new Dying(
+          proxies.map((p) => p.url),
+          { staticNetwork: true, pollingInterval: 250, onFailover: (from, to) => switches.push(`${from} -> ${to}`) },
+        );
+        const admin = devAccount(0, provider);
+        // Deploy and register through the first endpoint, then count anchors only.
+        await deployCore({ signer: admin, network: "failover" });
+        anchors = -1_000;
+        const lines: string[] = [];
+        const run = shortRun({
+          signer: admin,
+          provider,
+          out: join(dir, "runs"),
+          periods: 3,
+          network: "failover",
+          log: (l) => lines.push(l),
+        });
+        anchors = 0;
+        const result = await run;
+        expect(switches).to.deep.equal([`${proxies[0].url} -> ${proxies[1].url}`]);
+        expect(lines.join("\n")).to.match(/attempt 1 failed \(socket hang up\)/);
+        await expectExactlyOnce([result], runCore(result, provider));
+        // Nothing was sent twice: one anchoring transaction per period.
+        expect(result.summary.batches.transactions).to.equal(3);
+        provider.destroy();
+      });
+    });
+  });
+
+  describe("several writers", function () {
+    context("when two pipelines anchor into the same contracts at once", function () {
+      it("clashes on no nonce and no stream, and anchors every batch exactly once", async function () {
+        const dir = scratchDir("writers");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        provider.clientVersion = WALL_CLOCK_NODE;
+        await consortiumSetup(provider, [1, 2], "consortium", dir);
+        const results = await Promise.all([
+          shortRun({ signer: devAccount(1, provider), provider, out: join(dir, "a"), periods: 3 }),
+          shortRun({
+            signer: devAccount(2, provider),
+            provider,
+            out: join(dir, "b"),
+            periods: 3,
+            caseName: "ieee30",
+          }),
+        ]);
+        const core = runCore(results[0], provider);
+        expect(results[1].summary.contracts.DataAcquisition).to.equal(results[0].summary.contracts.DataAcquisition);
+        await expectExactlyOnce(results, core);
+        for (const r of results) expect(r.summary.batches.transactions).to.equal(3);
+        provider.destroy();
+      });
+    });
+  });
+});
