@@ -1,5 +1,11 @@
 export { parseRpcUrls } from "./endpoints";
-import { FetchRequest, JsonRpcProvider, type JsonRpcApiProviderOptions, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import {
+  FetchRequest,
+  JsonRpcProvider,
+  type JsonRpcApiProviderOptions,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+} from "ethers";
 
 /** How long one endpoint gets to answer one request before the next is tried. */
 export const ENDPOINT_TIMEOUT_MS = 30_000;
@@ -41,7 +47,8 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     if (urls.length === 0) throw new Error("FailoverJsonRpcProvider: no endpoints");
     const { timeoutMs, onFailover, ...rest } = options;
     const network = rest.staticNetwork && rest.staticNetwork !== true ? rest.staticNetwork : undefined;
-    super(urls[0], network, rest);
+    // No client-side cache: a writer reads its nonce and receipts right after its own transactions.
+    super(urls[0], network, { cacheTimeout: -1, ...rest });
     this.urls = [...urls];
     this.#timeoutMs = timeoutMs ?? ENDPOINT_TIMEOUT_MS;
     this.#onFailover = onFailover;

@@ -110,7 +110,9 @@ export function resolveRunOptions(partial: Partial<RunOptions>): RunOptions {
     throw new Error(`grid:run option --${String(issue.path[0])}: ${issue.message}`);
   }
   if (merged.periods !== undefined && merged.periods > merged.days * 96)
-    throw new Error(`grid:run option --periods: ${merged.periods} exceeds the ${merged.days * 96} periods of --days ${merged.days}`);
+    throw new Error(
+      `grid:run option --periods: ${merged.periods} exceeds the ${merged.days * 96} periods of --days ${merged.days}`,
+    );
   if (merged.backgroundMin > merged.backgroundMax)
     throw new Error("grid:run: --background-min exceeds --background-max");
   return merged;

@@ -1,4 +1,11 @@
-import { BaseWallet, keccak256, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+import {
+  BaseWallet,
+  keccak256,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionRequest,
+} from "ethers";
 import { decodeRevert, ContractRevertError } from "../chain/errors";
 import { SEND_DEFAULTS } from "./options";
 
@@ -28,6 +35,16 @@ export class NodeUnavailableError extends Error {
     super(message, options);
     this.name = "NodeUnavailableError";
   }
+}
+
+/**
+ * Gas above the estimate. A reorganisation can re-execute a transaction after others it came before: an anchor
+ * that then writes a storage slot first (20,000 gas more than a later write) must not run out of gas, and an
+ * out-of-gas call inside multicall reverts the whole transaction.
+ */
+export function withHeadroom(estimate: bigint): bigint {
+  const fifth = estimate / 5n;
+  return estimate + (fifth > 30_000n ? fifth : 30_000n);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,8 +171,10 @@ export async function sendWithRetry(
         nonce ??= await signer.getNonce("pending");
         const fees = await provider.getFeeData();
         const scaled = (v: bigint | null) => (v === null ? undefined : (v * BigInt(bump)) / 100n);
+        const gasLimit = request.gasLimit ?? withHeadroom(await provider.estimateGas({ ...request, from: signer }));
         const tx: TransactionRequest = {
           ...request,
+          gasLimit,
           nonce,
           ...(fees.maxFeePerGas !== null
             ? { maxFeePerGas: scaled(fees.maxFeePerGas), maxPriorityFeePerGas: scaled(fees.maxPriorityFeePerGas) }

@@ -48,6 +48,7 @@ export interface ShortRun {
   /** Continue this run (its folder under `out`). */
   resume?: string;
   log?: (line: string) => void;
+  onPeriod?: (done: number, total: number) => void;
 }
 
 /** The validator model the first short run trained; later runs load it instead of training again. */
@@ -68,7 +69,7 @@ export async function shortRun(o: ShortRun): Promise<RunResult> {
       modelFile: o.resume ? undefined : trainedModel,
       send: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, receiptTimeoutMs: 20_000, feeBumpPercent: 15 },
     },
-    { signer: o.signer, provider: o.provider, network: o.network ?? "consortium", log: o.log },
+    { signer: o.signer, provider: o.provider, network: o.network ?? "consortium", log: o.log, onPeriod: o.onPeriod },
   );
   const model = join(result.dir, "validator-model.json");
   if (!trainedModel && existsSync(model)) trainedModel = model;

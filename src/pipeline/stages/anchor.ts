@@ -91,8 +91,7 @@ export async function anchorPeriod(ctx: PipelineContext, period: number): Promis
     );
     const data = calls.length === 1 ? calls[0] : iface.encodeFunctionData("multicall", [calls]);
     const context = `anchor period ${period} (${batches.map((b) => b.batchKey).join(", ")})`;
-    if (chain.mode === "warp")
-      await callWithRetry(context, () => setNextBlockTime(ctx.provider, windowEnd + 2), retry);
+    if (chain.mode === "warp") await callWithRetry(context, () => setNextBlockTime(ctx.provider, windowEnd + 2), retry);
     const sent = await sendWithRetry(
       ctx.signer,
       { to: chain.contracts.DataAcquisition, data },
@@ -114,9 +113,13 @@ export async function anchorPeriod(ctx: PipelineContext, period: number): Promis
         }),
       retry,
     );
-    if (outcome.kind === "dropped") {
-      const where = outcome.lastSeen ? ` from block ${outcome.lastSeen.blockNumber}` : "";
-      const why = `tx ${sent.hash} dropped by a reorganisation${where} before ${ctx.confirmations} confirmations`;
+    // Reverted: sendWithRetry saw it succeed, so a reorganisation re-executed it on another state.
+    const reverted = outcome.kind === "confirmed" && outcome.receipt.status !== 1;
+    if (outcome.kind === "dropped" || reverted) {
+      const where = outcome.kind === "dropped" && outcome.lastSeen ? ` from block ${outcome.lastSeen.blockNumber}` : "";
+      const why = reverted
+        ? `tx ${sent.hash} reverted when a reorganisation re-executed it in block ${outcome.receipt.blockNumber}`
+        : `tx ${sent.hash} dropped by a reorganisation${where} before ${ctx.confirmations} confirmations`;
       log(`${context}: ${why}`);
       if (round >= MAX_REORG_RESENDS)
         throw new Error(`${context}: dropped by reorganisations ${round + 1} times; the chain is not settling`);

@@ -32,7 +32,9 @@ export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" |
           },
           `moved by a reorganisation: batch ${b.batchId} -> ${onChain.batchId}, block ${b.blockNumber} -> ${onChain.blockNumber}`,
         );
-        log(`${b.batchKey}: now batch ${onChain.batchId} in block ${onChain.blockNumber} (was ${b.batchId}, ${b.blockNumber})`);
+        log(
+          `${b.batchKey}: now batch ${onChain.batchId} in block ${onChain.blockNumber} (was ${b.batchId}, ${b.blockNumber})`,
+        );
         reprove.add(b.period);
       } else if (b.state !== "confirmed") {
         const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
