@@ -3,7 +3,7 @@ import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "..
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { anchoredInReceipt, nextHeader, type LogLike } from "./headers";
-import { awaitConfirmations, type RawRpc } from "./confirmations";
+import { awaitChainTime, awaitConfirmations, type RawRpc } from "./confirmations";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { listBatches, readStreamState } from "./streams";
@@ -35,6 +35,9 @@ export class AnchorRefusedError extends Error {
 
 /** Per confirmation, how long anchorRecords waits before it gives up (slow consortium blocks included). */
 export const CONFIRMATION_TIMEOUT_MS = 120_000;
+
+/** How long a window closed by the wall clock may wait for a block that closes it on the chain. */
+export const CHAIN_CLOCK_WAIT_MS = 60_000;
 
 /** Times a batch dropped by reorganisations is sent again before anchorRecords gives up. */
 const MAX_RESENDS = 5;
@@ -186,7 +189,12 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `records span ${windowEnd - windowStart} s, more than the event window of ${policy.timeScale} s: split the file`,
     );
   }
-  const now = BigInt(req.now ?? (await provider.getBlock("latest"))!.timestamp);
+  let now = BigInt(req.now ?? (await provider.getBlock("latest"))!.timestamp);
+  const wallClock = BigInt(Math.floor(Date.now() / 1000));
+  if (req.now === undefined && windowEnd > now + 1n && windowEnd <= wallClock + 1n && isRawRpc(provider)) {
+    // Closed by the wall clock, not yet by the chain's latest block (slow blocks): wait for the next one.
+    now = BigInt(await awaitChainTime(provider, Number(windowEnd) - 1, CHAIN_CLOCK_WAIT_MS));
+  }
   if (windowEnd > now + 1n) {
     throw new AnchorRefusedError(
       "WINDOW_IN_FUTURE",

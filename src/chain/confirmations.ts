@@ -105,3 +105,19 @@ export async function awaitConfirmations(
     await sleep(pollMs);
   }
 }
+
+/**
+ * Waits until the node's latest block is at least `timestamp` (unix s), for up to `timeoutMs`; returns that block's
+ * timestamp, or the latest one seen when the time ran out. On a chain with slow blocks (5 s on a consortium) the
+ * latest block lags the wall clock: a window that has just closed is still in the future for the chain until
+ * the next block, and a transaction estimated or simulated before then would be refused.
+ */
+export async function awaitChainTime(rpc: RawRpc, timestamp: number, timeoutMs: number, pollMs = 250): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const block = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as { timestamp: string } | null;
+    const now = block ? Number(block.timestamp) : 0;
+    if (now >= timestamp || Date.now() > deadline) return now;
+    await sleep(pollMs);
+  }
+}

@@ -3,6 +3,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { FailoverJsonRpcProvider } from "../../src/chain/failover";
+import { anchorRecords } from "../../src/chain/anchor";
+import { toTerminalId } from "../../src/chain/ids";
+import { devTerminalWallet } from "../../src/chain/keys";
+import { DataType } from "../../src/chain/types";
+import { loadCase } from "../../src/grid/case";
+import { parseRecord } from "../../src/merkle";
+import { DEFAULT_SCENARIO_OPTIONS, scenarioTerminals } from "../../src/pipeline/scenario";
+import { encodeGridId, setupChain } from "../../src/pipeline/stages/setup";
+import { registerTerminals } from "../../src/terminals/registration";
 import { deployCore } from "../../src/chain/deploy.node";
 import { parseProofs } from "../../src/chain/proofs";
 import { verifyRecordOnChain } from "../../src/chain/verify";
@@ -15,6 +24,9 @@ import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } fro
 import { scratchDir } from "../helpers/scenario";
 
 /** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
+/** Seconds between blocks of the consortium tests (a QBFT network's usual block period). */
+const BLOCK_TIME = 5;
+
 const WALL_CLOCK_NODE = "besu/v25.10.0/linux-x86_64/openjdk-java-21";
 
 /** The journal's state transitions of one batch, oldest first. */
@@ -263,6 +275,96 @@ describe("consortium networks (issue 16)", function () {
         for (const r of results) expect(r.summary.batches.transactions).to.equal(3);
         provider.destroy();
       });
+    });
+  });
+
+  describe("consortium block times and fees", function () {
+    /** anvil as a consortium chain: a block every 5 s and no fee; set up (deploy, register) under automine. */
+    async function slowChain(dir: string) {
+      process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+      anvil = await startAnvil({
+        blockTime: BLOCK_TIME,
+        args: ["--gas-price", "0", "--base-fee", "0", "--disable-min-priority-fee"],
+      });
+      const provider = new SteeredProvider(anvil.url);
+      provider.clientVersion = WALL_CLOCK_NODE;
+      return provider;
+    }
+
+    /** Waits for the next block and returns its timestamp (right after it, the wall clock is ahead of the chain). */
+    async function nextBlock(provider: SteeredProvider): Promise<number> {
+      const start = await provider.getBlockNumber();
+      while ((await provider.getBlockNumber()) === start) await new Promise((r) => setTimeout(r, 100));
+      return (await provider.getBlock("latest"))!.timestamp;
+    }
+
+    it("anchors a window the wall clock has closed before the latest 5-s block has", async function () {
+      const dir = scratchDir("slow-anchor");
+      const provider = await slowChain(dir);
+      const admin = devAccount(0, provider);
+      await provider.send("evm_setAutomine", [true]);
+      const { contracts: core } = await deployCore({ signer: admin, network: "slow" });
+      const terminalId = toTerminalId("bt5.pmu");
+      const key = devTerminalWallet(terminalId);
+      await registerTerminals(core, [
+        {
+          label: "bt5.pmu",
+          terminalId,
+          signer: key.address,
+          kind: "PMU",
+          location: { gridId: encodeGridId("ieee14"), bus: 1, geohash: `0x${"00".repeat(12)}` },
+          metadataURI: "bt5",
+          line: 1,
+        },
+      ]);
+      await provider.send("evm_setIntervalMining", [BLOCK_TIME]);
+      const chainNow = await nextBlock(provider);
+      // An event window ending 2 s after the latest block, once the wall clock has passed it.
+      const records = [chainNow - 20, chainNow + 2].map((timestamp, i) =>
+        parseRecord({ terminalId, kind: 3, timestamp, payload: { trip: i } }, `r${i}`),
+      );
+      while (Date.now() / 1000 < chainNow + 3) await new Promise((r) => setTimeout(r, 100));
+      expect((await provider.getBlock("latest"))!.timestamp).to.equal(chainNow);
+      const outcome = await anchorRecords({ core, records, terminalId, dataType: DataType.Event, key });
+      expect(outcome.status).to.equal("anchored");
+      const block = await provider.getBlock(outcome.blockNumber);
+      expect(block!.timestamp).to.be.at.least(chainNow + 2);
+      provider.destroy();
+    });
+
+    it("runs with 5-s blocks, two confirmations and a zero gas price, the relayer paying nothing", async function () {
+      const dir = scratchDir("slow-run");
+      const provider = await slowChain(dir);
+      const relayer = devAccount(0, provider);
+      // Deploy, register the case's terminals and set the backfill policies under automine.
+      await provider.send("evm_setAutomine", [true]);
+      const loaded = loadCase({ case: "ieee14" });
+      const setupJournal = new Journal(join(dir, "setup.sqlite"));
+      await setupChain({ signer: relayer, provider, network: "slow", log: () => undefined }, setupJournal, {
+        caseName: loaded.name,
+        register: scenarioTerminals(loaded.name, loaded.grid, { ...DEFAULT_SCENARIO_OPTIONS }),
+        periodSeconds: 900,
+        clock: { kind: "simulated", periods: 1 },
+      });
+      setupJournal.close();
+      await provider.send("evm_setIntervalMining", [BLOCK_TIME]);
+      const before = await provider.getBalance(relayer.address);
+      const started = Date.now();
+      const result = await shortRun({
+        signer: relayer,
+        provider,
+        out: join(dir, "runs"),
+        periods: 1,
+        confirmations: 2,
+        network: "slow",
+      });
+      const core = runCore(result, provider);
+      await expectExactlyOnce([result], core);
+      expect(result.summary.batches.transactions).to.equal(1);
+      expect(await provider.getBalance(relayer.address)).to.equal(before);
+      // Two confirmations of 5-s blocks: at least one block interval after the anchoring block.
+      expect(Date.now() - started).to.be.greaterThan(BLOCK_TIME * 1000);
+      provider.destroy();
     });
   });
 });
