@@ -122,6 +122,8 @@ async function checkRootOwner(core: CoreContracts, root: string, terminalId: str
 export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> {
   const { core, records, terminalId, dataType, key } = req;
   if (records.length === 0) throw new AnchorRefusedError("EMPTY_BATCH", "no records to anchor");
+  if (req.confirmations !== undefined && !(Number.isInteger(req.confirmations) && req.confirmations >= 1))
+    throw new Error(`confirmations must be a whole number of blocks >= 1, got ${req.confirmations}`);
   await initMerkle();
   const tree = FastMerkleTree.ofRecords(records);
   const provider = core.acquisition.runner?.provider;

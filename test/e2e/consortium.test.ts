@@ -4,6 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { FailoverJsonRpcProvider } from "../../src/chain/failover";
 import { anchorRecords } from "../../src/chain/anchor";
+import type { CoreContracts } from "../../src/chain/contracts";
+import { startGateway } from "../../src/gateway/server";
 import { toTerminalId } from "../../src/chain/ids";
 import { devTerminalWallet } from "../../src/chain/keys";
 import { DataType } from "../../src/chain/types";
@@ -52,6 +54,24 @@ async function consortiumSetup(provider: SteeredProvider, relayers: number[], ne
     await (await contracts.registry.grantRole(await contracts.registry.REGISTRAR_ROLE(), who)).wait();
     await (await contracts.acquisition.grantRole(await contracts.acquisition.POLICY_ADMIN_ROLE(), who)).wait();
   }
+}
+
+/** Registers one PMU terminal with its development key. */
+async function registerPmu(core: CoreContracts, label: string) {
+  const terminalId = toTerminalId(label);
+  const key = devTerminalWallet(terminalId);
+  await registerTerminals(core, [
+    {
+      label,
+      terminalId,
+      signer: key.address,
+      kind: "PMU",
+      location: { gridId: encodeGridId("ieee14"), bus: 1, geohash: `0x${"00".repeat(12)}` },
+      metadataURI: label,
+      line: 1,
+    },
+  ]);
+  return { terminalId, key };
 }
 
 describe("consortium networks (issue 16)", function () {
@@ -196,6 +216,49 @@ describe("consortium networks (issue 16)", function () {
     });
   });
 
+  describe("--confirmations", function () {
+    it("makes grid:anchor wait until the anchor is that many blocks deep", async function () {
+      const dir = scratchDir("confirmations");
+      process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+      anvil = await startAnvil();
+      const provider = new SteeredProvider(anvil.url);
+      const { contracts: core } = await deployCore({ signer: devAccount(0, provider), network: "confirmations" });
+      const { terminalId, key } = await registerPmu(core, "conf.pmu");
+      const now = (await provider.getBlock("latest"))!.timestamp;
+      const records = [now - 30, now - 10].map((timestamp, i) =>
+        parseRecord({ terminalId, kind: 3, timestamp, payload: { trip: i } }, `c${i}`),
+      );
+      let settled = false;
+      const anchoring = anchorRecords({ core, records, terminalId, dataType: DataType.Event, key, confirmations: 3 });
+      void anchoring.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(settled, "settled before any further block").to.equal(false);
+      await provider.send("evm_mine", []);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(settled, "settled after 2 of 3 confirmations").to.equal(false);
+      await provider.send("evm_mine", []);
+      const outcome = await anchoring;
+      expect(outcome.status).to.equal("anchored");
+      expect(await provider.getBlockNumber()).to.equal(outcome.blockNumber + 2);
+      await expect(
+        anchorRecords({ core, records, terminalId, dataType: DataType.Event, key, confirmations: 0 }),
+      ).to.be.rejectedWith(/confirmations must be a whole number of blocks >= 1, got 0/);
+      provider.destroy();
+    });
+
+    it("is refused by grid:serve when it is not 1-64 blocks", async function () {
+      const provider = new SteeredProvider("http://127.0.0.1:9");
+      const serve = startGateway({ confirmations: 0 } as Parameters<typeof startGateway>[0], {
+        signer: devAccount(0, provider),
+        provider,
+        network: "none",
+        log: () => undefined,
+      });
+      await expect(serve).to.be.rejectedWith(/--confirmations: a whole number of blocks 1-64, got 0/);
+      provider.destroy();
+    });
+  });
+
   describe("several RPC endpoints", function () {
     let proxies: ProxyHandle[] = [];
     afterEach(async function () {
@@ -304,19 +367,7 @@ describe("consortium networks (issue 16)", function () {
       const admin = devAccount(0, provider);
       await provider.send("evm_setAutomine", [true]);
       const { contracts: core } = await deployCore({ signer: admin, network: "slow" });
-      const terminalId = toTerminalId("bt5.pmu");
-      const key = devTerminalWallet(terminalId);
-      await registerTerminals(core, [
-        {
-          label: "bt5.pmu",
-          terminalId,
-          signer: key.address,
-          kind: "PMU",
-          location: { gridId: encodeGridId("ieee14"), bus: 1, geohash: `0x${"00".repeat(12)}` },
-          metadataURI: "bt5",
-          line: 1,
-        },
-      ]);
+      const { terminalId, key } = await registerPmu(core, "bt5.pmu");
       await provider.send("evm_setIntervalMining", [BLOCK_TIME]);
       const chainNow = await nextBlock(provider);
       // An event window ending 2 s after the latest block, once the wall clock has passed it.
