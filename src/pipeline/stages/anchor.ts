@@ -1,5 +1,4 @@
-import { CHAIN_CLOCK_WAIT_MS } from "../../chain/anchor";
-import { awaitChainTime, awaitConfirmations } from "../../chain/confirmations";
+import { awaitConfirmations } from "../../chain/confirmations";
 import { acquisitionDomain, headerDigest } from "../../chain/eip712";
 import { anchoredInReceipt, headerFromJson, headerToJson, nextHeader } from "../../chain/headers";
 import { signDigest } from "../../chain/nativeEcdsa.node";
@@ -93,9 +92,6 @@ export async function anchorPeriod(ctx: PipelineContext, period: number): Promis
     const data = calls.length === 1 ? calls[0] : iface.encodeFunctionData("multicall", [calls]);
     const context = `anchor period ${period} (${batches.map((b) => b.batchKey).join(", ")})`;
     if (chain.mode === "warp") await callWithRetry(context, () => setNextBlockTime(ctx.provider, windowEnd + 2), retry);
-    // Slow blocks: the period closed by the wall clock may still be open for the chain's latest block.
-    else if (chain.mode === "live")
-      await callWithRetry(context, () => awaitChainTime(ctx.provider, windowEnd, CHAIN_CLOCK_WAIT_MS), retry);
     const sent = await sendWithRetry(
       ctx.signer,
       { to: chain.contracts.DataAcquisition, data },
