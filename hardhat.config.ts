@@ -2,6 +2,7 @@ import { HardhatUserConfig, subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks";
+import { parseRpcUrls } from "./src/chain/endpoints";
 
 /** The one compiler this project uses: solc-js from the pinned `solc` npm package (no download). */
 const SOLC_VERSION: string = require("solc/package.json").version;
@@ -21,6 +22,12 @@ export const EVM_VERSION = "cancun";
 export const OPTIMIZER_RUNS = 1000;
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+/**
+ * `ANVIL_URL` and `RPC_URL` may list several endpoints of one chain, comma-separated: Hardhat's own provider uses the
+ * first; grid:run, grid:anchor and grid:serve fail over along `urls` (tasks/common/endpoints.ts).
+ */
+const anvilUrls = parseRpcUrls(process.env.ANVIL_URL ?? "http://127.0.0.1:8545", "ANVIL_URL");
+const customUrls = parseRpcUrls(process.env.RPC_URL ?? "http://127.0.0.1:8545", "RPC_URL");
 const customAccounts = vars.has("GRID_PRIVATE_KEY") ? [vars.get("GRID_PRIVATE_KEY")] : { mnemonic: DEV_MNEMONIC };
 
 const config: HardhatUserConfig = {
@@ -39,8 +46,8 @@ const config: HardhatUserConfig = {
       accounts: { mnemonic: DEV_MNEMONIC, count: 20 },
     },
     localhost: { url: "http://127.0.0.1:8545" },
-    anvil: { url: process.env.ANVIL_URL ?? "http://127.0.0.1:8545", accounts: { mnemonic: DEV_MNEMONIC } },
-    custom: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545", accounts: customAccounts },
+    anvil: { url: anvilUrls[0], urls: anvilUrls, accounts: { mnemonic: DEV_MNEMONIC } },
+    custom: { url: customUrls[0], urls: customUrls, accounts: customAccounts },
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", offline: true, currency: "USD" },

@@ -27,7 +27,8 @@ function platformOf(name) {
     const cpu = CPU[parts[i + 1]];
     if (!cpu) return null;
     const abi = parts[i + 2] ?? "";
-    const libc = os === "linux" && abi.startsWith("musl") ? "musl" : os === "linux" && abi.startsWith("gnu") ? "glibc" : null;
+    const libc =
+      os === "linux" && abi.startsWith("musl") ? "musl" : os === "linux" && abi.startsWith("gnu") ? "glibc" : null;
     return { os, cpu, libc };
   }
   return null;
@@ -66,12 +67,12 @@ for (const [path, pkg] of Object.entries(packages)) {
     entry.os = known?.os ?? [platform.os];
     packages[`node_modules/${dep}`] = entry;
     added++;
-    console.log(`added ${dep}@${version} (${entry.os}/${entry.cpu}${libc ? `/${libc}` : ""}${known ? "" : ", not on this registry"})`);
+    console.log(
+      `added ${dep}@${version} (${entry.os}/${entry.cpu}${libc ? `/${libc}` : ""}${known ? "" : ", not on this registry"})`,
+    );
   }
 }
 
-lock.packages = Object.fromEntries(
-  Object.entries(packages).sort(([a], [b]) => a.localeCompare(b, "en")),
-);
+lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b, "en")));
 writeFileSync(LOCK, JSON.stringify(lock, null, 2) + "\n");
 console.log(`${added} platform package(s) added to ${LOCK}`);

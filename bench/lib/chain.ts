@@ -9,6 +9,7 @@ import { hexlify, HDNodeWallet, Interface, Mnemonic, randomBytes, Transaction, t
 import { DataAcquisition__factory, TerminalRegistry__factory } from "../../typechain-types";
 import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../../src/merkle";
 import { anchorRecords } from "../../src/chain/anchor";
+import { awaitConfirmations } from "../../src/chain/confirmations";
 import { connectCore, type CoreContracts } from "../../src/chain/contracts";
 import { acquisitionDomain, signHeader } from "../../src/chain/eip712";
 import { nextHeader } from "../../src/chain/headers";
@@ -56,7 +57,23 @@ export interface BenchOptions {
   drainSec: number;
   queryRecords: number;
   senderIndex: number;
+  /** Also measure the anchoring latency to this many confirmations (0: skip). */
+  confirmations?: number;
+  /** Anchors timed one at a time for that latency. */
+  confirmationSamples?: number;
   log?: (line: string) => void;
+}
+
+/** Time from sending one anchor to its transaction being `confirmations` blocks deep. */
+export interface ConfirmationLatency {
+  confirmations: number;
+  samples: number;
+  ok: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  errors: string[];
 }
 
 export interface PhaseResult {
@@ -93,6 +110,9 @@ export interface BenchResult {
   uplinkGasLimit: number;
   runs: BenchRun[];
   peak: { queryPerSec: number; uplinkPerSec: number };
+  /** Seconds between blocks, measured over the run (interval mining: the node's block time). */
+  blockTimeSec?: number;
+  confirmationLatency?: ConfirmationLatency;
 }
 
 // ---------------------------------------------------------------- statistics
@@ -403,17 +423,74 @@ async function queryPhase(rpc: Rpc, setup: BenchSetup, rate: number, count: numb
   return summarise(rate, sentAt, doneAt, errors);
 }
 
-/** Uplink load: anchorBatch transactions, signed in advance, sent at `rate` per second; done = event seen. */
-async function uplinkPhase(rpc: Rpc, txRpc: Rpc, setup: BenchSetup, rate: number, count: number, drainMs: number) {
-  const { core, sender, terminals } = setup;
+/** A window that has closed on the chain, and a fee cap for the next anchors. */
+async function windowAndFee(rpc: Rpc): Promise<{ windowEnd: bigint; maxFeePerGas: bigint }> {
   const latest = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as {
     timestamp: string;
     baseFeePerGas?: string;
   };
-  const windowEnd = BigInt(latest.timestamp) - 1n;
   const baseFee = BigInt(latest.baseFeePerGas ?? "0");
   // Ten times the base fee (at least 50 gwei) rides out the base fee's climb while blocks run full.
   const maxFeePerGas = baseFee === 0n ? 0n : baseFee * 10n > 50_000_000_000n ? baseFee * 10n : 50_000_000_000n;
+  return { windowEnd: BigInt(latest.timestamp) - 1n, maxFeePerGas };
+}
+
+/** Anchoring latency to N confirmations: one anchor at a time, from its send until it is N blocks deep. */
+async function confirmationPhase(
+  rpc: Rpc,
+  txRpc: Rpc,
+  setup: BenchSetup,
+  confirmations: number,
+  samples: number,
+  timeoutMs: number,
+): Promise<ConfirmationLatency> {
+  const ms: number[] = [];
+  const errors: string[] = [];
+  for (let i = 0; i < samples; i++) {
+    const { windowEnd, maxFeePerGas } = await windowAndFee(rpc);
+    const nonce = BigInt((await rpc.send("eth_getTransactionCount", [setup.sender.address, "pending"])) as string);
+    const k = i % setup.terminals.length;
+    const tx = signedAnchor(
+      setup.core,
+      setup.chainId,
+      setup.terminals[k],
+      setup.streams[k],
+      windowEnd,
+      setup.sender,
+      nonce,
+      setup.gasLimit,
+      maxFeePerGas,
+    );
+    const t0 = performance.now();
+    try {
+      await txRpc.send("eth_sendRawTransaction", [tx.raw]);
+      const outcome = await awaitConfirmations(rpc, tx.hash, confirmations, { timeoutMs, pollMs: 50 });
+      if (outcome.kind !== "confirmed") throw new Error(`${tx.hash} dropped`);
+      ms.push(performance.now() - t0);
+      setup.streams[k] = tx.next;
+    } catch (e) {
+      errors.push((e as Error).message.split("\n")[0]);
+      await resyncStreams(setup);
+    }
+  }
+  const sorted = [...ms].sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v);
+  return {
+    confirmations,
+    samples,
+    ok: ms.length,
+    meanMs: round(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)),
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    maxMs: round(sorted[sorted.length - 1] ?? 0),
+    errors: [...new Set(errors)].slice(0, 3),
+  };
+}
+
+/** Uplink load: anchorBatch transactions, signed in advance, sent at `rate` per second; done = event seen. */
+async function uplinkPhase(rpc: Rpc, txRpc: Rpc, setup: BenchSetup, rate: number, count: number, drainMs: number) {
+  const { core, sender, terminals } = setup;
+  const { windowEnd, maxFeePerGas } = await windowAndFee(rpc);
   let nonce = BigInt((await rpc.send("eth_getTransactionCount", [sender.address, "pending"])) as string);
   const txs: ReturnType<typeof signedAnchor>[] = [];
   for (let i = 0; i < count; i++) {
@@ -510,9 +587,32 @@ export async function runChainBench(
     if (uplink.failed > 0) await resyncStreams(setup);
     runs.push({ rate, query, uplink });
   }
+  let confirmationLatency: ConfirmationLatency | undefined;
+  if (opts.confirmations && opts.confirmations > 0) {
+    confirmationLatency = await confirmationPhase(
+      rpc,
+      txRpc,
+      setup,
+      opts.confirmations,
+      opts.confirmationSamples ?? 5,
+      opts.drainSec * 1000 * opts.confirmations,
+    );
+    log(
+      `anchoring to ${opts.confirmations} confirmations: mean ${confirmationLatency.meanMs} ms, p95 ${confirmationLatency.p95Ms} ms (${confirmationLatency.ok}/${confirmationLatency.samples})`,
+    );
+  }
   const { log: _log, ...options } = opts;
   void _log;
-  const block = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as { gasLimit: string };
+  const block = (await rpc.send("eth_getBlockByNumber", ["latest", false])) as {
+    gasLimit: string;
+    number: string;
+    timestamp: string;
+  };
+  const span = Math.min(20, Number(block.number) - 1);
+  const earlier = (await rpc.send("eth_getBlockByNumber", [
+    `0x${(Number(block.number) - span).toString(16)}`,
+    false,
+  ])) as { timestamp: string };
   return {
     network,
     client,
@@ -527,6 +627,8 @@ export async function runChainBench(
       queryPerSec: Math.max(...runs.map((r) => r.query.throughput)),
       uplinkPerSec: Math.max(...runs.map((r) => r.uplink.throughput)),
     },
+    blockTimeSec: span > 0 ? Number(BigInt(block.timestamp) - BigInt(earlier.timestamp)) / span : undefined,
+    ...(confirmationLatency ? { confirmationLatency } : {}),
   };
 }
 
@@ -595,5 +697,38 @@ export function benchChartSpec(result: BenchResult): Record<string, unknown> {
         },
       },
     ],
+  };
+}
+
+/**
+ * The same benchmark at several block times side by side (P000 Fig. 4 shape): throughput and mean latency against
+ * the offered rate, one line per kind (query, uplink) and block time.
+ */
+export function blockTimeChartSpec(results: readonly { blockTime: number; result: BenchResult }[]) {
+  const values = results.flatMap(({ blockTime, result }) =>
+    result.runs.flatMap((r) =>
+      (["query", "uplink"] as const).map((kind) => ({
+        rate: r.rate,
+        series: `${kind}, ${blockTime} s blocks`,
+        throughput: r[kind].throughput,
+        meanMs: Math.max(1, r[kind].meanMs),
+      })),
+    ),
+  );
+  const line = (y: string, title: string, log: boolean) => ({
+    width: 320,
+    height: 220,
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "rate", type: "quantitative", title: "offered rate (requests/s)" },
+      y: { field: y, type: "quantitative", title, ...(log ? { scale: { type: "log" } } : {}) },
+      color: { field: "series", type: "nominal", title: null },
+    },
+  });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Query vs uplink at several block times (anvil)",
+    data: { values },
+    hconcat: [line("throughput", "achieved (requests/s)", false), line("meanMs", "mean latency (ms, log)", true)],
   };
 }

@@ -2,7 +2,8 @@ import { BaseWallet, type Signer } from "ethers";
 import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
-import { anchoredInReceipt, nextHeader } from "./headers";
+import { anchoredInReceipt, nextHeader, type LogLike } from "./headers";
+import { awaitChainTime, awaitConfirmations, type RawRpc } from "./confirmations";
 import { withDecodedRevert } from "./errors";
 import { toPolicy } from "./policies";
 import { listBatches, readStreamState } from "./streams";
@@ -30,6 +31,19 @@ export class AnchorRefusedError extends Error {
     super(message);
     this.name = "AnchorRefusedError";
   }
+}
+
+/** Per confirmation, how long anchorRecords waits before it gives up (slow consortium blocks included). */
+export const CONFIRMATION_TIMEOUT_MS = 120_000;
+
+/** How long a window closed by the wall clock may wait for a block that closes it on the chain. */
+export const CHAIN_CLOCK_WAIT_MS = 60_000;
+
+/** Times a batch dropped by reorganisations is sent again before anchorRecords gives up. */
+const MAX_RESENDS = 5;
+
+function isRawRpc(provider: object): provider is RawRpc {
+  return typeof (provider as Partial<RawRpc>).send === "function";
 }
 
 /** The batch window a policy implies for a set of record timestamps (unix seconds). */
@@ -66,6 +80,10 @@ export interface AnchorRequest {
   /** Override the window (default: from the records and the policy). */
   window?: { windowStart: bigint; windowEnd: bigint };
   confirmations?: number;
+  /** How long to wait for the confirmations (default CONFIRMATION_TIMEOUT_MS per confirmation). */
+  confirmationTimeoutMs?: number;
+  /** Times this batch was already sent again after a reorganisation dropped it (internal). */
+  resends?: number;
   /** Chain time to check the window against (default: the latest block's timestamp). */
   now?: number;
 }
@@ -104,6 +122,8 @@ async function checkRootOwner(core: CoreContracts, root: string, terminalId: str
 export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> {
   const { core, records, terminalId, dataType, key } = req;
   if (records.length === 0) throw new AnchorRefusedError("EMPTY_BATCH", "no records to anchor");
+  if (req.confirmations !== undefined && !(Number.isInteger(req.confirmations) && req.confirmations >= 1))
+    throw new Error(`confirmations must be a whole number of blocks >= 1, got ${req.confirmations}`);
   await initMerkle();
   const tree = FastMerkleTree.ofRecords(records);
   const provider = core.acquisition.runner?.provider;
@@ -171,7 +191,12 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       `records span ${windowEnd - windowStart} s, more than the event window of ${policy.timeScale} s: split the file`,
     );
   }
-  const now = BigInt(req.now ?? (await provider.getBlock("latest"))!.timestamp);
+  let now = BigInt(req.now ?? (await provider.getBlock("latest"))!.timestamp);
+  const wallClock = BigInt(Math.floor(Date.now() / 1000));
+  if (req.now === undefined && windowEnd > now + 1n && windowEnd <= wallClock + 1n && isRawRpc(provider)) {
+    // Closed by the wall clock, not yet by the chain's latest block (slow blocks): wait for the next one.
+    now = BigInt(await awaitChainTime(provider, Number(windowEnd) - 1, CHAIN_CLOCK_WAIT_MS));
+  }
   if (windowEnd > now + 1n) {
     throw new AnchorRefusedError(
       "WINDOW_IN_FUTURE",
@@ -220,7 +245,23 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
   const context = `anchorBatch(terminal ${terminalId}, sequence ${header.sequence})`;
   await withDecodedRevert(context, () => core.acquisition.anchorBatch.staticCall(header, signature));
   const tx = await withDecodedRevert(context, () => core.acquisition.anchorBatch(header, signature));
-  const receipt = await tx.wait(req.confirmations ?? 1);
+  const confirmations = req.confirmations ?? 1;
+  let receipt: { blockNumber: number; status: number | null; logs: readonly LogLike[] } | null;
+  if (isRawRpc(provider)) {
+    const outcome = await awaitConfirmations(provider, tx.hash, confirmations, {
+      timeoutMs: req.confirmationTimeoutMs ?? CONFIRMATION_TIMEOUT_MS * confirmations,
+    });
+    if (outcome.kind === "dropped") {
+      // The stream is back where the chain has it: check everything again and sign on the chain's tip.
+      const resends = req.resends ?? 0;
+      if (resends >= MAX_RESENDS)
+        throw new Error(`${context}: dropped by reorganisations ${resends + 1} times; the chain is not settling`);
+      return anchorRecords({ ...req, resends: resends + 1 });
+    }
+    receipt = outcome.receipt;
+  } else {
+    receipt = await tx.wait(confirmations);
+  }
   if (!receipt || receipt.status !== 1) throw new Error(`${context}: transaction ${tx.hash} failed`);
   const event = anchoredInReceipt(core.acquisition.interface, receipt).get(tree.root.toLowerCase());
   if (!event) throw new Error(`${context}: no BatchAnchored event for root ${tree.root} in ${tx.hash}`);

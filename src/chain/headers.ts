@@ -32,6 +32,12 @@ export function nextHeader(tip: StreamState, fields: HeaderFields): { header: Ba
   return { header, next: { sequence: header.sequence, headerHash: hashHeader(header) } };
 }
 
+/** A log's topics and data, as a raw JSON-RPC receipt carries them. */
+export interface LogLike {
+  topics: readonly string[];
+  data: string;
+}
+
 /** One BatchAnchored event of a receipt. */
 export interface AnchoredEvent {
   batchId: bigint;
@@ -47,7 +53,7 @@ export interface AnchoredEvent {
  */
 export function anchoredInReceipt(
   acquisition: Interface,
-  receipt: Pick<TransactionReceipt, "logs"> | { logs: readonly Log[] },
+  receipt: Pick<TransactionReceipt, "logs"> | { logs: readonly Log[] } | { logs: readonly LogLike[] },
 ): Map<string, AnchoredEvent> {
   const out = new Map<string, AnchoredEvent>();
   for (const log of receipt.logs) {

@@ -84,6 +84,8 @@ type Fixed = Pick<ServeOptions, "periodSeconds" | "readingType" | "transactionTy
 /** Starts the acquisition gateway: journal, chain, validator, pipeline core, HTTP API and MQTT. */
 export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise<GatewayHandle> {
   const { log } = deps;
+  if (!(Number.isInteger(opts.confirmations) && opts.confirmations >= 1 && opts.confirmations <= 64))
+    throw new Error(`grid:serve option --confirmations: a whole number of blocks 1-64, got ${opts.confirmations}`);
   mkdirSync(join(opts.dataDir, "proofs"), { recursive: true });
   const journal = new GatewayJournal(join(opts.dataDir, "journal.sqlite"));
   try {

@@ -45,6 +45,8 @@ export function previousDay(day: string): string {
 export interface RunOptions {
   case: string;
   days: number;
+  /** Only the first N periods of the days (a short run); default all, 96 a day. */
+  periods?: number;
   seed: number;
   /** Parent folder of run folders. */
   out: string;
@@ -74,6 +76,7 @@ const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 export const runOptionsSchema = z.object({
   case: z.string().min(1),
   days: z.number().int().min(1).max(366),
+  periods: z.number().int().min(1).optional(),
   seed: z.number().int().min(0),
   out: z.string().min(1),
   resume: z.string().min(1).optional(),
@@ -106,6 +109,10 @@ export function resolveRunOptions(partial: Partial<RunOptions>): RunOptions {
     const issue = parsed.error.issues[0];
     throw new Error(`grid:run option --${String(issue.path[0])}: ${issue.message}`);
   }
+  if (merged.periods !== undefined && merged.periods > merged.days * 96)
+    throw new Error(
+      `grid:run option --periods: ${merged.periods} exceeds the ${merged.days * 96} periods of --days ${merged.days}`,
+    );
   if (merged.backgroundMin > merged.backgroundMax)
     throw new Error("grid:run: --background-min exceeds --background-max");
   return merged;

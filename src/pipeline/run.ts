@@ -112,7 +112,7 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
     await initMerkle();
     const loaded = loadCase({ case: opts.case });
     const terminals = scenarioTerminals(loaded.name, loaded.grid, opts.scenario);
-    const periods = opts.days * 96;
+    const periods = opts.periods ?? opts.days * 96;
     const chain = await setupChain({ ...deps, log }, journal, {
       caseName: loaded.name,
       register: terminals,

@@ -1,4 +1,11 @@
-import type { Provider, Signer, TransactionReceipt, TransactionRequest } from "ethers";
+import {
+  BaseWallet,
+  keccak256,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionRequest,
+} from "ethers";
 import { decodeRevert, ContractRevertError } from "../chain/errors";
 import { SEND_DEFAULTS } from "./options";
 
@@ -28,6 +35,16 @@ export class NodeUnavailableError extends Error {
     super(message, options);
     this.name = "NodeUnavailableError";
   }
+}
+
+/**
+ * Gas above the estimate. A reorganisation can re-execute a transaction after others it came before: an anchor
+ * that then writes a storage slot first (20,000 gas more than a later write) must not run out of gas, and an
+ * out-of-gas call inside multicall reverts the whole transaction.
+ */
+export function withHeadroom(estimate: bigint): bigint {
+  const fifth = estimate / 5n;
+  return estimate + (fifth > 30_000n ? fifth : 30_000n);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,26 +146,58 @@ export async function sendWithRetry(
     return null;
   };
 
+  const waited = new Set<string>();
+  /** One of our sends the node still holds in its pool (after a failover, the next endpoint may have it). */
+  const pendingOwn = async (): Promise<string | undefined> => {
+    for (const hash of sent) {
+      if (waited.has(hash)) continue;
+      const tx = await provider.getTransaction(hash).catch(() => null);
+      if (tx && tx.blockNumber === null) return hash;
+    }
+    return undefined;
+  };
+
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     try {
       const earlier = await minedOwn();
       if (earlier) return await finish(earlier);
-      nonce ??= await signer.getNonce("pending");
-      const fees = await provider.getFeeData();
-      const scaled = (v: bigint | null) => (v === null ? undefined : (v * BigInt(bump)) / 100n);
-      const tx = await signer.sendTransaction({
-        ...request,
-        nonce,
-        ...(fees.maxFeePerGas !== null
-          ? { maxFeePerGas: scaled(fees.maxFeePerGas), maxPriorityFeePerGas: scaled(fees.maxPriorityFeePerGas) }
-          : { gasPrice: scaled(fees.gasPrice) }),
-      });
-      sent.push(tx.hash);
-      onSubmitted(tx.hash, nonce);
-      const receipt = await receiptWithin(provider, tx.hash, o.receiptTimeoutMs);
+      // Checked by hash before sending again: a send whose answer was lost may still be in the pool.
+      const pending = await pendingOwn();
+      let hash: string;
+      if (pending) {
+        o.log(`${context}: ${pending} is still pending; waiting for it instead of sending again`);
+        hash = pending;
+      } else {
+        nonce ??= await signer.getNonce("pending");
+        const fees = await provider.getFeeData();
+        const scaled = (v: bigint | null) => (v === null ? undefined : (v * BigInt(bump)) / 100n);
+        const gasLimit = request.gasLimit ?? withHeadroom(await provider.estimateGas({ ...request, from: signer }));
+        const tx: TransactionRequest = {
+          ...request,
+          gasLimit,
+          nonce,
+          ...(fees.maxFeePerGas !== null
+            ? { maxFeePerGas: scaled(fees.maxFeePerGas), maxPriorityFeePerGas: scaled(fees.maxPriorityFeePerGas) }
+            : { gasPrice: scaled(fees.gasPrice) }),
+        };
+        if (signer instanceof BaseWallet) {
+          // A local key signs first, so the hash is known (and journaled) before any node sees the transaction.
+          const raw = await signer.signTransaction(await signer.populateTransaction(tx));
+          hash = keccak256(raw);
+          sent.push(hash);
+          onSubmitted(hash, nonce);
+          await provider.broadcastTransaction(raw);
+        } else {
+          hash = (await signer.sendTransaction(tx)).hash;
+          sent.push(hash);
+          onSubmitted(hash, nonce);
+        }
+      }
+      const receipt = await receiptWithin(provider, hash, o.receiptTimeoutMs);
       if (receipt) return await finish(receipt);
+      waited.add(hash);
       o.log(
-        `${context}: no receipt for ${tx.hash} after ${o.receiptTimeoutMs} ms; re-sending nonce ${nonce} with ${o.feeBumpPercent}% more fee`,
+        `${context}: no receipt for ${hash} after ${o.receiptTimeoutMs} ms; re-sending nonce ${nonce} with ${o.feeBumpPercent}% more fee`,
       );
       bump = Math.ceil((bump * (100 + o.feeBumpPercent)) / 100);
     } catch (e) {

@@ -276,7 +276,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     contracts: input.contracts,
     case: opts.case,
     days: opts.days,
-    periods: opts.days * 96,
+    periods: opts.periods ?? opts.days * 96,
     seed: opts.seed,
     records: { total, anchored: counts.anchored, quarantined: counts.quarantined },
     invariant: {

@@ -14,6 +14,8 @@ export interface BenchChainOptions {
   drain: number;
   out: string;
   label?: string;
+  confirmations: number;
+  confirmationSamples: number;
 }
 
 /** Runs the query-vs-uplink benchmark against the task's network (loopback only) and writes JSON + SVG. */
@@ -49,6 +51,8 @@ export async function runBenchChain(hre: HardhatRuntimeEnvironment, opts: BenchC
       drainSec: opts.drain,
       queryRecords: bench.BENCH_DEFAULTS.queryRecords,
       senderIndex: bench.BENCH_DEFAULTS.senderIndex,
+      confirmations: opts.confirmations,
+      confirmationSamples: opts.confirmationSamples,
       log: (line) => console.log(line),
     },
     txRpc,
@@ -74,6 +78,13 @@ gridTask(
       .addOptionalParam("maxRequests", "Cap on requests per rate and kind", 10_000, types.int)
       .addOptionalParam("drain", "Seconds to wait for answers after the last send", 30, types.float)
       .addOptionalParam("out", "Output folder", "bench/results")
+      .addOptionalParam(
+        "confirmations",
+        "Also time single anchors until this many confirmations deep (0: skip)",
+        0,
+        types.int,
+      )
+      .addOptionalParam("confirmationSamples", "Anchors timed for --confirmations", 5, types.int)
       .addOptionalParam("label", "Name of the node in the results and their file names (default: the network name)")
       .setAction(async (args: BenchChainOptions, hre) => {
         await runBenchChain(hre, args);

@@ -3,6 +3,7 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { chainContext, connectDeployedCore } from "../common/chain";
+import { relayer } from "../common/endpoints";
 import { load } from "../common/lazy";
 import { dataTypeOption, writableFileOption } from "../common/options";
 import type { GridRecord } from "../../src/merkle";
@@ -41,7 +42,7 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
     password: process.env.GRID_KEYSTORE_PASSWORD,
     mnemonic: opts.mnemonic,
   });
-  const ctx = await chainContext(hre);
+  const ctx = await chainContext(hre, await relayer(hre, (line) => console.log(line)));
   const core = await connectDeployedCore(hre, ctx);
   await refuseChangedRerun(core, out, { file: opts.file, records, terminalId, dataType, sequence });
   const outcome = await anchorRecords({

@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { CoreContracts, GovernanceContracts } from "../../src/chain/contracts";
 import type { Deployment } from "../../src/chain/deployments.node";
+import type { Relayer } from "./endpoints";
 import { load } from "./lazy";
 
 export interface ChainContext {
@@ -12,12 +13,15 @@ export interface ChainContext {
   deployment: Deployment | undefined;
 }
 
-/** The network, chain id, default signer and recorded deployment of the task's `--network`. */
-export async function chainContext(hre: HardhatRuntimeEnvironment): Promise<ChainContext> {
+/**
+ * The network, chain id, default signer and recorded deployment of the task's `--network`; through `relayer` (the
+ * failover provider over several endpoints) when given.
+ */
+export async function chainContext(hre: HardhatRuntimeEnvironment, relayer?: Relayer): Promise<ChainContext> {
   await hre.run("compile", { quiet: true });
   const deployments = load.chain.deployments();
-  const [signer] = await hre.ethers.getSigners();
-  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  const signer = relayer?.signer ?? (await hre.ethers.getSigners())[0];
+  const chainId = Number((await (relayer?.provider ?? hre.ethers.provider).getNetwork()).chainId);
   const deploymentPath = deployments.deploymentPath(hre.network.name, chainId);
   return {
     network: hre.network.name,
@@ -34,7 +38,7 @@ export async function connectDeployedCore(hre: HardhatRuntimeEnvironment, ctx: C
   const deployments = load.chain.deployments();
   const registry = deployments.requireAddress(ctx.deployment, "TerminalRegistry", ctx.deploymentPath);
   const acquisition = deployments.requireAddress(ctx.deployment, "DataAcquisition", ctx.deploymentPath);
-  if ((await hre.ethers.provider.getCode(acquisition)) === "0x") {
+  if ((await (ctx.signer.provider ?? hre.ethers.provider).getCode(acquisition)) === "0x") {
     const hint =
       hre.network.name === "hardhat"
         ? "the in-process hardhat network starts empty on every command: start a node (`npx hardhat node` or `npm run node:anvil`) and pass --network localhost or --network anvil"

@@ -21,6 +21,7 @@ export const load = {
     deploy: () => require("../../src/chain/deploy.node") as typeof import("../../src/chain/deploy.node"),
     deployments: () => require("../../src/chain/deployments.node") as typeof import("../../src/chain/deployments.node"),
     errors: () => require("../../src/chain/errors") as typeof import("../../src/chain/errors"),
+    failover: () => require("../../src/chain/failover") as typeof import("../../src/chain/failover"),
     ids: () => require("../../src/chain/ids") as typeof import("../../src/chain/ids"),
     keys: () => require("../../src/chain/keys.node") as typeof import("../../src/chain/keys.node"),
     proofs: () => require("../../src/chain/proofs.node") as typeof import("../../src/chain/proofs.node"),

@@ -2,6 +2,7 @@ import { types, vars } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { SERVE_DEFAULTS } from "../../src/gateway/options";
+import { relayer } from "../common/endpoints";
 import { load } from "../common/lazy";
 
 export interface ServeTaskOptions {
@@ -22,6 +23,7 @@ export interface ServeTaskOptions {
   generator?: string;
   noDevSetup: boolean;
   drainMs: number;
+  confirmations: number;
   quiet: boolean;
 }
 
@@ -34,8 +36,8 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
   const { startGateway } = load.gateway.server();
   const pino = load.packages.pino();
   const logger = pino.pino({ level: args.quiet ? "warn" : "info" });
-  const [signer] = await hre.ethers.getSigners();
-  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const { signer, provider } = await relayer(hre, (line) => logger.warn(line));
+  const chainId = (await provider.getNetwork()).chainId;
   let generator: { terminalId: string; privateKey: string } | undefined;
   if (args.generator) {
     if (!vars.has("GRID_GENERATOR_KEY"))
@@ -67,13 +69,13 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
       loadFile: SERVE_DEFAULTS.loadFile,
       trainFrom: SERVE_DEFAULTS.trainFrom,
       trainTo: SERVE_DEFAULTS.trainTo,
-      confirmations: SERVE_DEFAULTS.confirmations,
+      confirmations: args.confirmations,
       drainMs: args.drainMs,
       logger: args.quiet ? false : { level: "warn" },
     },
     {
       signer,
-      provider: hre.ethers.provider,
+      provider,
       network: hre.network.name,
       log: (line) => logger.info(line),
     },
@@ -157,6 +159,12 @@ gridTask(
         "drainMs",
         "On SIGTERM, how long to wait for anchoring to finish",
         SERVE_DEFAULTS.drainMs,
+        types.int,
+      )
+      .addOptionalParam(
+        "confirmations",
+        "Blocks a period's anchoring transaction must be deep before its batches count as confirmed",
+        SERVE_DEFAULTS.confirmations,
         types.int,
       )
       .addFlag("quiet", "Log warnings only")

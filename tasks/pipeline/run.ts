@@ -2,11 +2,13 @@ import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
 import { RUN_DEFAULTS, SEND_DEFAULTS } from "../../src/pipeline/options";
+import { relayer } from "../common/endpoints";
 import { load } from "../common/lazy";
 
 export interface RunTaskOptions {
   case: string;
   days: number;
+  periods?: number;
   seed: number;
   out: string;
   resume?: string;
@@ -24,7 +26,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
   const { runPipeline } = load.pipeline.run();
   const { NO_FAULTS } = load.pipeline.faults();
   const { SingleBar, Presets } = load.packages.cliProgress();
-  const [signer] = await hre.ethers.getSigners();
+  const { signer, provider } = await relayer(hre, (line) => console.log(line));
   const bar = process.stdout.isTTY
     ? new SingleBar(
         { format: "{bar} {value}/{total} periods | {eta_formatted} left", hideCursor: true },
@@ -38,6 +40,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
       {
         case: args.case,
         days: args.days,
+        periods: args.periods,
         seed: args.seed,
         out: args.out,
         resume: args.resume,
@@ -50,7 +53,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
       },
       {
         signer,
-        provider: hre.ethers.provider,
+        provider,
         network: hre.network.name,
         log: (line) => (bar && started ? lines.push(line) : console.log(line)),
         onPeriod: (done, total) => {
@@ -105,6 +108,12 @@ gridTask(
     t
       .addOptionalParam("case", "IEEE case (ieee14, ieee39, ieee118, ...)", RUN_DEFAULTS.case, types.string)
       .addOptionalParam("days", "Simulated days of 96 fifteen-minute periods", RUN_DEFAULTS.days, types.int)
+      .addOptionalParam(
+        "periods",
+        "Only the first N fifteen-minute periods (a short run; default: all of --days)",
+        undefined,
+        types.int,
+      )
       .addOptionalParam("seed", "Seed of noise, faults and sampling", RUN_DEFAULTS.seed, types.int)
       .addOptionalParam("out", "Parent folder of run folders", RUN_DEFAULTS.out, types.string)
       .addOptionalParam("resume", "Continue the run with this id (a folder under --out) after a crash or outage")

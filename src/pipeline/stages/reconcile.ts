@@ -4,15 +4,39 @@ import type { PipelineContext } from "./context";
 /**
  * Before continuing from a journal: every batch it has signed, submitted or confirmed is checked against the
  * chain. Mined ones are confirmed (nothing is sent again); ones the chain does not have (a lost transaction, or
- * a node restarted from older state) go back to "built" and are signed again on the current stream tip.
+ * a node restarted from older state) go back to "built" and are signed again on the current stream tip. Confirmed
+ * batches a reorganisation moved (another batch id or block for the same root) are corrected, and their periods
+ * reopened so their proof files are written again.
  */
 export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" | "log">): Promise<void> {
   const { journal, chain, log } = ctx;
+  /** Done periods whose proof files name a batch id or block the chain no longer has. */
+  const reprove = new Set<number>();
   for (const b of journal.batches()) {
     if (b.state === "built") continue;
     const onChain = await chain.core.acquisition.batchByRoot(b.root);
     if (onChain.anchoredAt !== 0n) {
-      if (b.state !== "confirmed") {
+      const moved =
+        b.state === "confirmed" &&
+        (b.batchId !== Number(onChain.batchId) || b.blockNumber !== Number(onChain.blockNumber));
+      if (moved) {
+        // A reorganisation re-ordered or re-mined anchors: the root stays, its batch id and block follow the chain.
+        const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
+        journal.updateBatch(
+          b.batchKey,
+          "confirmed",
+          {
+            txHash: event?.txHash ?? b.txHash,
+            blockNumber: Number(onChain.blockNumber),
+            batchId: Number(onChain.batchId),
+          },
+          `moved by a reorganisation: batch ${b.batchId} -> ${onChain.batchId}, block ${b.blockNumber} -> ${onChain.blockNumber}`,
+        );
+        log(
+          `${b.batchKey}: now batch ${onChain.batchId} in block ${onChain.blockNumber} (was ${b.batchId}, ${b.blockNumber})`,
+        );
+        reprove.add(b.period);
+      } else if (b.state !== "confirmed") {
         const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
         journal.updateBatch(
           b.batchKey,
@@ -35,7 +59,10 @@ export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" |
     journal.updateBatch(b.batchKey, "built", {}, `not on-chain at resume (was ${b.state})`);
   }
   for (const p of journal.periods()) {
-    if (p.state === "done" && journal.batches({ period: p.period }).some((b) => b.state !== "confirmed"))
+    if (
+      p.state === "done" &&
+      (reprove.has(p.period) || journal.batches({ period: p.period }).some((b) => b.state !== "confirmed"))
+    )
       journal.reopenPeriod(p.period);
   }
 }
