@@ -20,11 +20,13 @@ export interface RouteTaskOptions {
   sources?: string;
   /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}, "sources": {...}}. */
   model?: string;
+  /** Also compute the proven lower bounds on LB_net and max utilisation (HiGHS; seconds on IEEE 118). */
+  bounds: boolean;
 }
 
 /** Routes one case with the chosen algorithms and writes (or prints) the grid:route JSON. */
 export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
-  const { loadNetwork, routePeriod, reportToJson } = load.routing.api();
+  const { loadNetwork, routePeriod, routeWithBounds, reportToJson } = load.routing.api();
   const { parseModelOverrides, parseBackground, readSourcesFile } = load.routing.inputs();
   const { parseAlgorithmNames } = load.routing.algorithms();
   const { defaultSources } = load.grid.sources();
@@ -37,7 +39,10 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
   const net = loadNetwork(opts.caseFile !== undefined ? { file: opts.caseFile } : { case: opts.case! }, network);
   const sources =
     opts.sources !== undefined ? readSourcesFile(opts.sources) : defaultSources(net.caseName, net.grid, model.sources);
-  const report = routePeriod(net, sources, model.routing, parseAlgorithmNames(opts.algorithms));
+  const algorithms = parseAlgorithmNames(opts.algorithms);
+  const report = opts.bounds
+    ? await routeWithBounds(net, sources, model.routing, algorithms)
+    : routePeriod(net, sources, model.routing, algorithms);
   const json = reportToJson(report);
   if (opts.out === undefined) {
     console.log(json);
@@ -59,11 +64,21 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
       unreachable: a!.unreachable.length,
       "runtime ms": Number(a!.runtimeMs.toFixed(1)),
     };
+    const gap = report.bounds?.gapToBound[a!.algorithm as keyof typeof report.bounds.gapToBound];
+    if (gap !== undefined) rows[a!.algorithm]["LB_net / bound - 1"] = `${(gap * 100).toFixed(1)}%`;
   }
   console.log(
     `${report.case}: ${report.buses} buses, ${report.links} links, ${report.islands} island(s), ${sources.length} sources`,
   );
   console.table(rows);
+  const b = report.bounds;
+  if (b) {
+    console.log(
+      `Proven bounds over ${b.generators - b.infeasibleGenerators} feasible generators (${b.infeasibleGenerators} cannot meet every deadline): ` +
+        `LB_net >= ${b.lbNet.toFixed(2)} Mbit/s (generator bus ${b.lbNetGenerator}, split-flow QP ${b.lbNetSplit.toFixed(2)}, gap ${(b.gap * 100).toFixed(3)}%), ` +
+        `max util >= ${b.maxUtil.toFixed(3)} (bus ${b.maxUtilGenerator}); ${b.runtimeMs.toFixed(0)} ms`,
+    );
+  }
   console.log(`Wrote ${opts.out}`);
   return report;
 }
@@ -81,6 +96,7 @@ gridTask("route", "Route one period's data blocks on an IEEE case with QT-DR and
     .addOptionalParam("background", "background utilisation range per link, e.g. 0.1-0.5 (default none)")
     .addOptionalParam("sources", "JSON file of sources [{bus, bytes, deadlineMs?}] (default: the case's)")
     .addOptionalParam("model", 'model overrides, inline JSON or file: {"network":{...},"routing":{...}}')
+    .addFlag("bounds", "also prove lower bounds on LB_net and max utilisation (split-flow QP/LP with HiGHS)")
     .setAction(async (args: RouteTaskOptions) => {
       await runRoute(args);
     }),
