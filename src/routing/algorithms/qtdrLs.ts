@@ -26,11 +26,11 @@ export interface LocalSearchOptions {
 }
 
 export const DEFAULT_LOCAL_SEARCH: Readonly<LocalSearchOptions> = Object.freeze({
-  generators: 8,
+  generators: Infinity,
   maxRounds: 20,
   pricingExpansions: 20_000,
   ilsGenerators: 2,
-  kicks: 60,
+  kicks: 300,
   kickSize: 3,
   seed: 1,
 });
@@ -76,6 +76,7 @@ function improve(
   routes: (Path | null)[],
   ls: LocalSearchOptions,
   regions: Map<number, DemandRegion>,
+  withYen = true,
 ): LoadState {
   const { net, opts, search } = ctx;
   const state = loadedState(ctx, view, routes);
@@ -88,20 +89,24 @@ function improve(
       const current = routes[d.index]!;
       state.release(current, d);
       const base = { source: d.node, target: view.g, hopBudget: opts.hopBound, hopsToTarget: view.hopsToG };
-      const balancePaths = kShortestPaths(
-        search,
-        {
-          ...base,
-          weight: (_u, l) => (state.rb[l] - d.rateBps > 0 ? 2 * (bRef - state.rb[l]) + d.rateBps : Infinity),
-          heuristic: (v) => d.rateBps * view.hopsToG[v],
-        },
-        opts.kPaths,
-      );
-      const delayPaths = kShortestPaths(
-        search,
-        { ...base, weight: demandWeight(state, d), heuristic: view.delayBound(d.bytes) },
-        opts.kPaths,
-      );
+      const balancePaths = !withYen
+        ? []
+        : kShortestPaths(
+            search,
+            {
+              ...base,
+              weight: (_u, l) => (state.rb[l] - d.rateBps > 0 ? 2 * (bRef - state.rb[l]) + d.rateBps : Infinity),
+              heuristic: (v) => d.rateBps * view.hopsToG[v],
+            },
+            opts.kPaths,
+          );
+      const delayPaths = !withYen
+        ? []
+        : kShortestPaths(
+            search,
+            { ...base, weight: demandWeight(state, d), heuristic: view.delayBound(d.bytes) },
+            opts.kPaths,
+          );
       const candidates: Path[] = [...balancePaths, ...delayPaths];
       const region = regions.get(d.index);
       if (region) {
@@ -169,15 +174,20 @@ function iterate(
     const state = loadedState(ctx, view, trial);
     for (let j = 0; j < ls.kickSize; j++) {
       const d = movable[rng.int(0, movable.length - 1)];
-      state.release(trial[d.index]!, d);
+      const old = trial[d.index]!;
+      state.release(old, d);
+      // Noisy prices, and the current path's links made dear, so the demand must leave its path.
       const prices = balancePrices(state, d.rateBps).map((p) => p * (0.25 + 1.5 * rng.next()));
+      let spread = 0;
+      for (const p of prices) if (p < 1e12) spread = Math.max(spread, Math.abs(p));
+      for (const l of old.links) prices[l] += spread;
       const p = cheapestAdmissiblePath(ctx.net, regions.get(d.index)!, view.g, prices, ls.pricingExpansions);
       const path = p && p.links.length > 0 && state.delayIfAllocated(p, d) <= d.deadlineS ? p : trial[d.index]!;
       state.allocate(path, d);
       trial[d.index] = { nodes: path.nodes, links: path.links };
     }
     if (!allMeetDeadlines(state, movable, trial)) continue;
-    const after = improve(ctx, view, trial, ls, regions);
+    const after = improve(ctx, view, trial, ls, regions, false);
     const lb = after.lbNet();
     if (lb < bestLb - MIN_GAIN_MBPS && allMeetDeadlines(after, movable, trial)) {
       bestLb = lb;
@@ -217,16 +227,18 @@ export function qtdrLs(ctx: RoutingContext, ls: LocalSearchOptions = DEFAULT_LOC
   const ranking = ctx.generatorRanking();
   const fewestUnreachable = ranking[0].unreachable;
   const candidates = ranking.filter((s) => s.unreachable === fewestUnreachable).slice(0, ls.generators);
+  // Screen every generator with a cheap descent (priced paths only), then search the best ones hard.
   const local = candidates.map(({ node }) => {
     const view = ctx.view(node);
     const routes = qtdrRoutes(ctx, view);
     const regions = regionsFor(ctx, view);
-    improve(ctx, view, routes, ls, regions);
+    improve(ctx, view, routes, ls, regions, false);
     return { view, routes, regions, ev: evaluateRoutes(ctx.net, ctx.opts, ctx.demands, node, routes, ctx.search) };
   });
   local.sort((a, b) => (better(a.ev, b.ev) ? -1 : better(b.ev, a.ev) ? 1 : 0));
   let best = local[0].ev;
   for (const { view, routes, regions } of local.slice(0, ls.ilsGenerators)) {
+    improve(ctx, view, routes, ls, regions);
     iterate(ctx, view, routes, ls, regions);
     const ev = evaluateRoutes(ctx.net, ctx.opts, ctx.demands, view.g, routes, ctx.search);
     if (better(ev, best)) best = ev;
