@@ -3,6 +3,7 @@
  * renders it), in a module of their own so that neither imports the other's code.
  */
 import type { RouteReport } from "./api";
+import type { CaseFrontier } from "./frontier";
 
 /** The papers' claims, quoted in ALGORITHMS.md section 8. */
 export const PAPER_CLAIMS = Object.freeze({
@@ -21,5 +22,7 @@ export interface ExperimentResults {
   cases: RouteReport[];
   reductions: CaseReductions[];
   claims: typeof PAPER_CLAIMS;
+  /** Per case, the optimiser's (block time, LB_net) frontier (with `--frontier`). */
+  frontiers?: CaseFrontier[];
   files: string[];
 }
