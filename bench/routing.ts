@@ -86,6 +86,17 @@ interface CaseFigures {
   bound: { lbNet: number; lbNetGenerator: number; gap: number; maxUtil: number; runtimeMs: number } | null;
   /** Smallest single-path LB_net known: every violation-free algorithm here and EXTERNAL_BEST_KNOWN. */
   bestKnown: { lbNet: number; by: string } | null;
+  /** Zones (large cases, default scenario): `--zones auto` and the BFS baseline with the same k. */
+  zones: {
+    k: number;
+    deadlineViolations: number;
+    runtimeMs: number;
+    cpuMs: number;
+    maxBlockTimeMs: number;
+    lbNet: number;
+    tried: { k: number; deadlineViolations: number }[];
+    baseline: { deadlineViolations: number; maxBlockTimeMs: number; lbNet: number };
+  } | null;
   /** Wall time of one routePeriod call running QT-DR, QoS-R, RA-DBMM and SP together. */
   allFourWallMs: number | null;
   /** Peak RSS of the child before loading the case (Node + ts-node + modules). */
@@ -196,10 +207,29 @@ async function runJob(job: Job): Promise<CaseFigures> {
       f!.gapToBestKnown = bestKnown ? f!.lbNet / bestKnown.lbNet - 1 : null;
     }
   }
+  let zones: CaseFigures["zones"] = null;
+  if (!small && job.scenario === "default") {
+    const { routeZones } = require("../src/routing/zones") as typeof import("../src/routing/zones");
+    const c0 = process.cpuUsage();
+    const z = routeZones(net, sources, "auto", scenario.routing);
+    const c = process.cpuUsage(c0);
+    const b = routeZones(net, sources, z.k, scenario.routing, "bfs");
+    zones = {
+      k: z.k,
+      deadlineViolations: z.deadlineViolations,
+      runtimeMs: z.runtimeMs,
+      cpuMs: (c.user + c.system) / 1000,
+      maxBlockTimeMs: z.maxBlockTimeMs,
+      lbNet: z.lbNet,
+      tried: z.tried,
+      baseline: { deadlineViolations: b.deadlineViolations, maxBlockTimeMs: b.maxBlockTimeMs, lbNet: b.lbNet },
+    };
+  }
   return {
     case: net.caseName,
     scenario: job.scenario,
     bound,
+    zones,
     bestKnown,
     buses: net.n,
     links: net.m,
@@ -303,6 +333,23 @@ async function main(): Promise<void> {
       return row;
     });
   console.table(boundRows);
+
+  const zoneRows = results
+    .filter((r) => r.zones)
+    .map((r) => ({
+      case: r.case,
+      k: r.zones!.k,
+      "deadline viol.": r.zones!.deadlineViolations,
+      "max block ms": Math.round(r.zones!.maxBlockTimeMs),
+      LB_net: r.zones!.lbNet.toFixed(2),
+      "auto ms (wall)": Math.round(r.zones!.runtimeMs),
+      "auto ms (cpu)": Math.round(r.zones!.cpuMs),
+      "BFS baseline viol.": r.zones!.baseline.deadlineViolations,
+    }));
+  if (zoneRows.length > 0) {
+    console.log("\nZones (--zones auto, default model): target zero violations, ACTIVSg10k within 30 s");
+    console.table(zoneRows);
+  }
 
   console.log(
     "\nRuntime (ms, wall unless marked cpu; election included in QT-DR, QoS-R, RA-DBMM; small cases: median of warm runs) " +
@@ -409,6 +456,7 @@ async function main(): Promise<void> {
         cases: results,
         lbReductions: lbRows,
         bounds: boundRows,
+        zones: zoneRows,
         targets,
         scalingSlopes: slopes,
       },
