@@ -201,6 +201,7 @@ export function routeZonesWithPartition(
   const start = performance.now();
   const k = cell.reduce((a, c) => Math.max(a, c + 1), 0);
   const zones: ZoneResult[] = [];
+  const periodS = resolvePeriod(options);
   const routedBps = new Float64Array(net.m);
   const linkOf = new Map<string, number>();
   for (let l = 0; l < net.m; l++) {
@@ -249,7 +250,7 @@ export function routeZonesWithPartition(
     for (const route of r.routes) {
       for (let i = 0; i + 1 < route.path.length; i++) {
         const [a, b] = [route.path[i], route.path[i + 1]];
-        routedBps[linkOf.get(a < b ? `${a}-${b}` : `${b}-${a}`)!] += (route.bytes * 8) / resolvePeriod(options);
+        routedBps[linkOf.get(a < b ? `${a}-${b}` : `${b}-${a}`)!] += (route.bytes * 8) / periodS;
       }
     }
     zones.push({
