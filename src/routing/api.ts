@@ -4,6 +4,7 @@ import { Source } from "../grid/sources";
 import { ALGORITHMS, AlgorithmName, DEFAULT_ALGORITHMS } from "./algorithms";
 import { RoutingContext } from "./context";
 import { buildDemands } from "./demands";
+import { BoundOptions, CaseBounds, computeBounds } from "./bounds";
 import { AlgorithmResult } from "./evaluate";
 import { resolveRoutingOptions, RoutingOptions } from "./options";
 
@@ -19,6 +20,16 @@ export interface RouteReport {
   electionMs: number;
   options: RoutingOptions;
   algorithms: Partial<Record<AlgorithmName, AlgorithmResult>>;
+  /** Proven lower bounds (`routeWithBounds`), with each algorithm's gap to them. */
+  bounds?: BoundsReport;
+}
+
+/** The bounds section of a report: the case's bounds and each algorithm's distance to them. */
+export interface BoundsReport extends CaseBounds {
+  /** Per algorithm `lbNet / bound - 1` (how far above the proven bound; 0 would be optimal). */
+  gapToBound: Partial<Record<AlgorithmName, number>>;
+  /** Per algorithm `maxUtil / maxUtil bound - 1`. */
+  maxUtilGapToBound: Partial<Record<AlgorithmName, number>>;
 }
 
 /**
@@ -67,6 +78,30 @@ export function routePeriod(
     options: opts,
     algorithms: results,
   };
+}
+
+/**
+ * `routePeriod` plus the proven lower bounds of `bounds.ts` on LB_net and on the max utilisation
+ * (same demands and options), and every algorithm's gap to them.
+ */
+export async function routeWithBounds(
+  net: GridNetwork,
+  sources: readonly Source[],
+  options: Partial<RoutingOptions> = {},
+  algorithms: readonly AlgorithmName[] = DEFAULT_ALGORITHMS,
+  boundOptions: Partial<BoundOptions> = {},
+): Promise<RouteReport> {
+  const report = routePeriod(net, sources, options, algorithms);
+  const ctx = new RoutingContext(net, report.options, buildDemands(net, sources, report.options));
+  const bounds = await computeBounds(ctx, boundOptions);
+  const gapToBound: Partial<Record<AlgorithmName, number>> = {};
+  const maxUtilGapToBound: Partial<Record<AlgorithmName, number>> = {};
+  for (const name of algorithms) {
+    const a = report.algorithms[name]!;
+    gapToBound[name] = bounds.lbNet > 0 ? a.lbNet / bounds.lbNet - 1 : Infinity;
+    maxUtilGapToBound[name] = bounds.maxUtil > 0 ? a.maxUtil / bounds.maxUtil - 1 : Infinity;
+  }
+  return { ...report, bounds: { ...bounds, gapToBound, maxUtilGapToBound } };
 }
 
 /** JSON text of a report; unbounded delays (Infinity) become null. */

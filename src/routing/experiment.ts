@@ -5,13 +5,15 @@ import { GridNetwork, NetworkOptions } from "../grid/network";
 import { defaultSources, SourceRuleOptions } from "../grid/sources";
 import { writeSvg } from "../plot/render";
 import { AlgorithmName } from "./algorithms";
-import { loadNetwork, reportToJson, RouteReport, routePeriod } from "./api";
+import { loadNetwork, reportToJson, RouteReport, routePeriod, routeWithBounds } from "./api";
+import { CaseFrontier, paretoFrontier } from "./frontier";
 import { AlgorithmResult } from "./evaluate";
 import { RoutingOptions } from "./options";
 import {
   CaseAlgorithmRow,
   DrawnEdge,
   DrawnNode,
+  frontierSpec,
   groupedBarSpec,
   LinkUtilRow,
   linkUtilSpec,
@@ -37,6 +39,10 @@ export interface ExperimentOptions {
   network: Partial<NetworkOptions>;
   /** Overrides of the default-source rule (cases other than IEEE 39). */
   sourceRule?: Partial<SourceRuleOptions>;
+  /** Prove lower bounds on LB_net and max utilisation per case (HiGHS; seconds per case). */
+  bounds?: boolean;
+  /** Sweep the optimiser's (block time, LB_net) frontier per case and plot it (tens of seconds on IEEE 118). */
+  frontier?: boolean;
 }
 
 /** `1 - LB_ours / LB_baseline`, or null when the baseline is perfectly balanced. */
@@ -112,8 +118,11 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   for (const c of opts.cases) {
     const net = loadNetwork({ case: c }, opts.network);
     networks.set(net.caseName, net);
+    const sources = defaultSources(net.caseName, net.grid, opts.sourceRule);
     reports.push(
-      routePeriod(net, defaultSources(net.caseName, net.grid, opts.sourceRule), opts.routing, opts.algorithms),
+      opts.bounds
+        ? await routeWithBounds(net, sources, opts.routing, opts.algorithms)
+        : routePeriod(net, sources, opts.routing, opts.algorithms),
     );
   }
   const files: string[] = [];
@@ -163,10 +172,27 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       await writeSvg(out(`network-${rep.case}.svg`), networkSpec(title, nodes, edges));
     }
   }
+  const frontiers: CaseFrontier[] = [];
+  if (opts.frontier) {
+    for (const rep of reports) {
+      const net = networks.get(rep.case)!;
+      const f = paretoFrontier(net, rep.sources, rep);
+      frontiers.push(f);
+      const on = new Set(f.frontier);
+      await writeSvg(
+        out(`frontier-${rep.case}.svg`),
+        frontierSpec(
+          rep.case,
+          f.points.map((p) => ({ ...p, onFrontier: on.has(p) })),
+        ),
+      );
+    }
+  }
   const results: ExperimentResults = {
     cases: reports,
     reductions: reports.map(caseReductions),
     claims: PAPER_CLAIMS,
+    ...(opts.frontier ? { frontiers } : {}),
     files: [],
   };
   const resultsPath = out("results.json");

@@ -21,5 +21,34 @@ export interface ExperimentResults {
   cases: RouteReport[];
   reductions: CaseReductions[];
   claims: typeof PAPER_CLAIMS;
+  /** Per case, the optimiser's (block time, LB_net) frontier (with `--frontier`). */
+  frontiers?: CaseFrontier[];
   files: string[];
+}
+
+/** One routing in the (block time, LB_net) plane. */
+export interface FrontierPoint {
+  /** "QT-DR+LS, collect <= 600 ms" for the optimiser's sweep, the algorithm's name otherwise. */
+  label: string;
+  kind: "optimiser" | "algorithm";
+  /** The collection-delay cap the optimiser ran under (ms), null for the algorithms. */
+  collectCapMs: number | null;
+  generator: number;
+  blockTimeMs: number;
+  lbNet: number;
+  deadlineViolations: number;
+}
+
+export interface CaseFrontier {
+  case: string;
+  /** Every routing found: the optimiser's sweep and the algorithms of the report. */
+  points: FrontierPoint[];
+  /** The non-dominated violation-free points, fastest block first. */
+  frontier: FrontierPoint[];
+  /**
+   * P003's joint claim on this case: a block no slower than the fastest of QoS-R and RA-DBMM and
+   * LB_net at least 39.43% below QoS-R's and 29.73% below RA-DBMM's. Held by QT-DR itself, and by
+   * any routing found.
+   */
+  jointClaim: { byQtdr: boolean; bySomeRouting: boolean; blockTimeMaxMs: number; lbNetMax: number };
 }

@@ -267,3 +267,60 @@ export function networkSpec(title: string, nodes: readonly DrawnNode[], edges: r
     config: { ...BASE_CONFIG, view: { stroke: null } },
   };
 }
+
+/** One point of a frontier plot. */
+export interface FrontierPlotPoint {
+  label: string;
+  kind: "optimiser" | "algorithm";
+  blockTimeMs: number;
+  lbNet: number;
+  onFrontier: boolean;
+}
+
+/** Block time against LB_net: the optimiser's Pareto frontier as a step line, every routing as a point. */
+export function frontierSpec(caseName: string, points: readonly FrontierPlotPoint[]): ChartSpec {
+  const values = points
+    .filter((p) => Number.isFinite(p.blockTimeMs))
+    .map((p) => ({ ...p, series: p.kind === "optimiser" ? "QT-DR+LS sweep" : p.label }));
+  const series = [...new Set(values.map((v) => v.series))];
+  return {
+    $schema: VL_SCHEMA,
+    title: `${caseName}: block time vs LB_net (line: Pareto frontier)`,
+    width: 520,
+    height: 340,
+    background: "white",
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: "datum.onFrontier" }],
+        mark: { type: "line", interpolate: "step-after", color: "#555", strokeDash: [4, 3] },
+        encoding: {
+          x: { field: "blockTimeMs", type: "quantitative", title: "block time (ms)", scale: { zero: false } },
+          y: { field: "lbNet", type: "quantitative", title: "LB_net (Mbit/s)", scale: { zero: false } },
+        },
+      },
+      {
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: {
+          x: { field: "blockTimeMs", type: "quantitative" },
+          y: { field: "lbNet", type: "quantitative" },
+          color: {
+            field: "series",
+            type: "nominal",
+            sort: series,
+            scale: {
+              domain: series,
+              range: series.map((s) =>
+                s === "QT-DR+LS sweep" ? ALGORITHM_COLORS["QT-DR+LS"] : (ALGORITHM_COLORS[s] ?? "#9467bd"),
+              ),
+            },
+            title: "routing",
+          },
+          shape: { field: "onFrontier", type: "nominal", title: "on frontier" },
+          tooltip: [{ field: "label" }, { field: "blockTimeMs" }, { field: "lbNet" }],
+        },
+      },
+    ],
+    config: BASE_CONFIG,
+  };
+}

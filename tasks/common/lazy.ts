@@ -70,6 +70,7 @@ export const load = {
   routing: {
     algorithms: () => require("../../src/routing/algorithms") as typeof import("../../src/routing/algorithms"),
     api: () => require("../../src/routing/api") as typeof import("../../src/routing/api"),
+    zones: () => require("../../src/routing/zones") as typeof import("../../src/routing/zones"),
     experiment: () => require("../../src/routing/experiment") as typeof import("../../src/routing/experiment"),
     inputs: () => require("../../src/routing/inputs") as typeof import("../../src/routing/inputs"),
   },

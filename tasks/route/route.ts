@@ -20,11 +20,33 @@ export interface RouteTaskOptions {
   sources?: string;
   /** Model overrides: inline JSON or a JSON file, {"network": {...}, "routing": {...}, "sources": {...}}. */
   model?: string;
+  /** Also compute the proven lower bounds on LB_net and max utilisation (HiGHS; seconds on IEEE 118). */
+  bounds: boolean;
+  /** Zones with their own generators: "auto" (fewest meeting every deadline) or a count; replaces the single-generator run. */
+  zones?: string;
+}
+
+/** grid:route --zones output: the zoned routing and the BFS baseline partition with the same k. */
+export interface ZonesTaskReport {
+  case: string;
+  buses: number;
+  links: number;
+  sources: number;
+  zones: import("../../src/routing/zones").ZonesReport;
+  baseline: import("../../src/routing/zones").ZonesReport;
+}
+
+/** Parses --zones: "auto" or a positive integer, naming the option on bad input. */
+export function parseZones(value: string): number | "auto" {
+  if (value.trim().toLowerCase() === "auto") return "auto";
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`--zones must be "auto" or an integer >= 1, got "${value}"`);
+  return k;
 }
 
 /** Routes one case with the chosen algorithms and writes (or prints) the grid:route JSON. */
-export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
-  const { loadNetwork, routePeriod, reportToJson } = load.routing.api();
+export async function runRoute(opts: RouteTaskOptions): Promise<Report | ZonesTaskReport> {
+  const { loadNetwork, routePeriod, routeWithBounds, reportToJson } = load.routing.api();
   const { parseModelOverrides, parseBackground, readSourcesFile } = load.routing.inputs();
   const { parseAlgorithmNames } = load.routing.algorithms();
   const { defaultSources } = load.grid.sources();
@@ -37,7 +59,11 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
   const net = loadNetwork(opts.caseFile !== undefined ? { file: opts.caseFile } : { case: opts.case! }, network);
   const sources =
     opts.sources !== undefined ? readSourcesFile(opts.sources) : defaultSources(net.caseName, net.grid, model.sources);
-  const report = routePeriod(net, sources, model.routing, parseAlgorithmNames(opts.algorithms));
+  if (opts.zones !== undefined) return runZones(opts, net, sources, model.routing);
+  const algorithms = parseAlgorithmNames(opts.algorithms);
+  const report = opts.bounds
+    ? await routeWithBounds(net, sources, model.routing, algorithms)
+    : routePeriod(net, sources, model.routing, algorithms);
   const json = reportToJson(report);
   if (opts.out === undefined) {
     console.log(json);
@@ -59,11 +85,76 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report> {
       unreachable: a!.unreachable.length,
       "runtime ms": Number(a!.runtimeMs.toFixed(1)),
     };
+    const gap = report.bounds?.gapToBound[a!.algorithm as keyof typeof report.bounds.gapToBound];
+    if (gap !== undefined) rows[a!.algorithm]["LB_net / bound - 1"] = `${(gap * 100).toFixed(1)}%`;
   }
   console.log(
     `${report.case}: ${report.buses} buses, ${report.links} links, ${report.islands} island(s), ${sources.length} sources`,
   );
   console.table(rows);
+  const b = report.bounds;
+  if (b) {
+    console.log(
+      `Proven bounds over ${b.generators - b.infeasibleGenerators} feasible generators (${b.infeasibleGenerators} cannot meet every deadline): ` +
+        `LB_net >= ${b.lbNet.toFixed(2)} Mbit/s (generator bus ${b.lbNetGenerator}, split-flow QP ${b.lbNetSplit.toFixed(2)}, gap ${(b.gap * 100).toFixed(3)}%), ` +
+        `max util >= ${b.maxUtil.toFixed(3)} (bus ${b.maxUtilGenerator}); ${b.runtimeMs.toFixed(0)} ms`,
+    );
+  }
+  console.log(`Wrote ${opts.out}`);
+  return report;
+}
+
+async function runZones(
+  opts: RouteTaskOptions,
+  net: import("../../src/grid/network").GridNetwork,
+  sources: import("../../src/grid/sources").Source[],
+  routing: Partial<import("../../src/routing/options").RoutingOptions>,
+): Promise<ZonesTaskReport> {
+  const { routeZones } = load.routing.zones();
+  const { reportToJson } = load.routing.api();
+  const zones = routeZones(net, sources, parseZones(opts.zones!), routing, "delay");
+  const baseline = routeZones(net, sources, zones.k, routing, "bfs");
+  const report: ZonesTaskReport = {
+    case: net.caseName,
+    buses: net.n,
+    links: net.m,
+    sources: sources.length,
+    zones,
+    baseline,
+  };
+  const json = reportToJson(report);
+  if (opts.out === undefined) {
+    console.log(json);
+    return report;
+  }
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, json);
+  const line = (r: typeof zones, name: string) => ({
+    k: r.k,
+    "deadline viol.": r.deadlineViolations,
+    "max block ms": Number(r.maxBlockTimeMs.toFixed(1)),
+    "LB_net Mbit/s": Number(r.lbNet.toFixed(2)),
+    "runtime ms": Number(r.runtimeMs.toFixed(0)),
+    partition: name,
+  });
+  console.log(`${report.case}: ${report.buses} buses, ${report.links} links, ${report.sources} sources`);
+  console.table({ zones: line(zones, "delay k-centre"), baseline: line(baseline, "BFS chunks") });
+  console.table(
+    zones.zones.map((z) => ({
+      zone: z.zone,
+      generator: z.generator ?? "-",
+      buses: z.buses,
+      sources: z.sources,
+      "block ms": Number(z.blockTimeMs.toFixed(1)),
+      LB_net: Number(z.lbNet.toFixed(2)),
+      "deadline viol.": z.deadlineViolations + z.unreachable,
+    })),
+  );
+  if (opts.zones!.trim().toLowerCase() === "auto") {
+    console.log(`k tried (violations): ${zones.tried.map((t) => `${t.k} (${t.deadlineViolations})`).join(", ")}`);
+  }
   console.log(`Wrote ${opts.out}`);
   return report;
 }
@@ -81,6 +172,8 @@ gridTask("route", "Route one period's data blocks on an IEEE case with QT-DR and
     .addOptionalParam("background", "background utilisation range per link, e.g. 0.1-0.5 (default none)")
     .addOptionalParam("sources", "JSON file of sources [{bus, bytes, deadlineMs?}] (default: the case's)")
     .addOptionalParam("model", 'model overrides, inline JSON or file: {"network":{...},"routing":{...}}')
+    .addFlag("bounds", "also prove lower bounds on LB_net and max utilisation (split-flow QP/LP with HiGHS)")
+    .addOptionalParam("zones", "auto | k: zones each with its own generator (QT-DR per zone), vs a BFS partition")
     .setAction(async (args: RouteTaskOptions) => {
       await runRoute(args);
     }),

@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { defaultSources } from "../../src/grid/sources";
+import { DEFAULT_LOCAL_SEARCH } from "../../src/routing/algorithms/qtdrLs";
+import { loadNetwork, routePeriod } from "../../src/routing/api";
+import { FrontierPoint, nonDominated, paretoFrontier } from "../../src/routing/frontier";
+
+const point = (label: string, blockTimeMs: number, lbNet: number, deadlineViolations = 0): FrontierPoint => ({
+  label,
+  kind: "algorithm",
+  collectCapMs: null,
+  generator: 1,
+  blockTimeMs,
+  lbNet,
+  deadlineViolations,
+});
+
+describe("routing frontier", function () {
+  this.timeout(60_000);
+
+  describe("nonDominated", function () {
+    it("keeps exactly the points no other violation-free point beats on both axes, fastest first", function () {
+      const pts = [
+        point("a", 100, 50),
+        point("b", 200, 30),
+        point("c", 150, 60),
+        point("d", 300, 30),
+        point("e", 90, 10, 2),
+      ];
+      expect(nonDominated(pts).map((p) => p.label)).to.deep.equal(["a", "b"]);
+    });
+  });
+
+  describe("paretoFrontier", function () {
+    it("returns violation-free, mutually non-dominated points covering QT-DR and the baselines on IEEE 14", function () {
+      const net = loadNetwork({ case: "14" });
+      const sources = defaultSources(net.caseName, net.grid);
+      const report = routePeriod(net, sources, {}, ["QT-DR", "QoS-R", "RA-DBMM", "SP"]);
+      const f = paretoFrontier(net, sources, report, {
+        steps: 3,
+        localSearch: { ...DEFAULT_LOCAL_SEARCH, kicks: 10 },
+      });
+      expect(f.points.filter((p) => p.kind === "algorithm").map((p) => p.label)).to.deep.equal([
+        "QT-DR",
+        "QoS-R",
+        "RA-DBMM",
+        "SP",
+      ]);
+      expect(f.points.filter((p) => p.kind === "optimiser")).to.have.length(3);
+      expect(f.frontier.length).to.be.greaterThan(0);
+      for (const p of f.frontier) {
+        expect(p.deadlineViolations).to.equal(0);
+        for (const q of f.frontier) {
+          if (q === p) continue;
+          expect(q.blockTimeMs <= p.blockTimeMs && q.lbNet <= p.lbNet, `${q.label} dominates ${p.label}`).to.equal(
+            false,
+          );
+        }
+      }
+      // Every violation-free point is on the frontier or dominated by a frontier point.
+      for (const p of f.points.filter((x) => x.deadlineViolations === 0)) {
+        expect(f.frontier.some((q) => q.blockTimeMs <= p.blockTimeMs && q.lbNet <= p.lbNet)).to.equal(true);
+      }
+      // IEEE 14: QoS-R, RA-DBMM and QT-DR coincide, so no routing beats them by 39% (bound: docs/grid-model.md).
+      expect(f.jointClaim.byQtdr).to.equal(false);
+    });
+  });
+});
