@@ -136,21 +136,25 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
     /// @inheritdoc IDataAcquisition
     function verifyRecord(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool) {
-        return _provesLeaf(batchId, proof, leaf.hash());
+        return _provesLeaf(merkleRoot, proof, leaf.hash());
     }
 
     /// @inheritdoc IDataAcquisition
-    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool) {
-        return _provesLeaf(batchId, proof, leafHash);
+    function verifyLeafHash(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        bytes32 leafHash
+    ) external view returns (bool) {
+        return _provesLeaf(merkleRoot, proof, leafHash);
     }
 
     /// @inheritdoc IDataAcquisition
     function verifyRecords(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
@@ -162,8 +166,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         for (uint256 i = 0; i < count; ++i) {
             leafHashes[i] = leaves[i].hash();
         }
-        BatchRecord storage batch = _batches[MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes)];
-        return batch.anchoredAt != 0 && batch.batchId == batchId && count <= batch.recordCount;
+        if (MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes) != merkleRoot) return false;
+        BatchRecord storage batch = _batches[merkleRoot];
+        return batch.anchoredAt != 0 && count <= batch.recordCount;
     }
 
     // ---------------------------------------------------------------- external: views
@@ -303,12 +308,13 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
     }
 
-    /// @dev Whether `proof` folds `leafHash` to the root of batch `batchId` from a leaf's depth. A StandardMerkleTree
+    /// @dev Whether `proof` folds `leafHash` to the anchored `merkleRoot` from a leaf's depth. A StandardMerkleTree
     /// of n leaves keeps them at depths floor(log2 n) to floor(log2(2n - 1)); a shorter proof starts from an inner
     /// node (the root itself for an empty proof), which is no record.
-    function _provesLeaf(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
-        BatchRecord storage batch = _batches[MerkleProof.processProofCalldata(proof, leafHash)];
-        if (batch.anchoredAt == 0 || batch.batchId != batchId) return false;
+    function _provesLeaf(bytes32 merkleRoot, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
+        if (MerkleProof.processProofCalldata(proof, leafHash) != merkleRoot) return false;
+        BatchRecord storage batch = _batches[merkleRoot];
+        if (batch.anchoredAt == 0) return false;
         uint256 n = batch.recordCount;
         uint256 depth = proof.length;
         return depth >= Math.log2(n) && depth <= Math.log2(2 * n - 1);

@@ -309,7 +309,7 @@ async function setUp(deployer: Signer, rpc: Rpc, opts: BenchOptions): Promise<Be
   const queryCalls = records.map((_, i) => {
     const [terminalId, kind, timestamp, payloadHash] = tree.at(i);
     return core.acquisition.interface.encodeFunctionData("verifyRecord", [
-      anchored.batchId,
+      tree.root,
       tree.getProof(i),
       { terminalId, kind, timestamp, payloadHash },
     ]);

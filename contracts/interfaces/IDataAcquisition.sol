@@ -134,14 +134,15 @@ interface IDataAcquisition is IVersioned {
     /// @return batchId The new batch's id (1, 2, ...).
     function anchorBatch(BatchHeader calldata header, bytes calldata signature) external returns (uint64 batchId);
 
-    /// @notice Whether `leaf` is a record of batch `batchId`, given its Merkle proof.
-    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count.
-    /// @param batchId The batch.
+    /// @notice Whether `leaf` is a record of the batch anchored with `merkleRoot`, given its Merkle proof.
+    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count. Batches are named by
+    /// root, not id: ids follow inclusion order and a reorg can swap them ({batchByRoot} gives the id).
+    /// @param merkleRoot The batch's root.
     /// @param proof The sibling hashes, leaf to root (OZ StandardMerkleTree getProof).
     /// @param leaf The record's leaf fields.
     /// @return True when the proof leads to that batch's root.
     function verifyRecord(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool);
@@ -150,21 +151,25 @@ interface IDataAcquisition is IVersioned {
     /// proof (unless the batch has one record) and any proof shorter or longer than a leaf's path.
     /// @dev A hash carries no sign of being a leaf: in a batch whose record count is not a power of two, an inner
     /// node at the shallowest leaf depth still passes. Prefer {verifyRecord}, which hashes the record itself.
-    /// @param batchId The batch.
+    /// @param merkleRoot The batch's root.
     /// @param proof The sibling hashes.
     /// @param leafHash The double-hashed leaf.
     /// @return True when the proof leads to that batch's root.
-    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool);
+    function verifyLeafHash(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        bytes32 leafHash
+    ) external view returns (bool);
 
-    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof. False for no
-    /// leaves, or more leaves than the batch has records.
-    /// @param batchId The batch.
+    /// @notice Whether all `leaves` are records of the batch anchored with `merkleRoot`, given an OpenZeppelin
+    /// multiproof. False for no leaves, or more leaves than the batch has records.
+    /// @param merkleRoot The batch's root.
     /// @param proof The multiproof's sibling hashes.
     /// @param proofFlags The multiproof's flags.
     /// @param leaves The records, in the multiproof's leaf order.
     /// @return True when the multiproof leads to that batch's root.
     function verifyRecords(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves

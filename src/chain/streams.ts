@@ -72,3 +72,20 @@ export async function listBatches(
     blockNumber: e.blockNumber,
   }));
 }
+
+/**
+ * The Merkle root a user's batch reference names: a 0x root (checked to be anchored), or a batch id, looked up in
+ * its BatchAnchored event. Contracts and files store the root: ids follow inclusion order and a reorg can swap two.
+ */
+export async function resolveBatchRoot(acquisition: DataAcquisition, ref: string | number | bigint): Promise<string> {
+  const s = String(ref).trim();
+  if (/^0x[0-9a-fA-F]{64}$/.test(s)) {
+    if ((await acquisition.batchByRoot(s)).anchoredAt === 0n)
+      throw new Error(`root ${s} is not anchored on this chain`);
+    return s.toLowerCase();
+  }
+  if (!/^[1-9]\d*$/.test(s)) throw new Error(`a batch is a 0x Merkle root (64 hex digits) or a batch id, got "${s}"`);
+  const [batch] = await listBatches(acquisition, { batchId: BigInt(s) });
+  if (!batch) throw new Error(`batch ${s} is not anchored on this chain`);
+  return batch.merkleRoot.toLowerCase();
+}

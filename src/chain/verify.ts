@@ -95,7 +95,7 @@ export async function verifyRecordOnChain(
       proof,
     };
   }
-  const onChain = await core.acquisition.verifyRecord(stored.batchId, proof.proof, leafStruct(proof.leaf));
+  const onChain = await core.acquisition.verifyRecord(proof.root, proof.proof, leafStruct(proof.leaf));
   const [batch] = await listBatches(core.acquisition, {
     batchId: stored.batchId,
     // The event is in the block that stored the root: one block to scan, not the whole chain.
@@ -114,7 +114,7 @@ export async function verifyRecordOnChain(
     verdict: onChain ? "anchored" : "rejected",
     reason: onChain
       ? `ANCHORED in batch ${stored.batchId} (tx ${batch?.txHash ?? "?"}, block ${stored.blockNumber})`
-      : `REJECTED by the contract: the proof does not lead to batch ${stored.batchId}'s root`,
+      : `REJECTED by the contract: the proof does not lead to root ${proof.root} (batch ${stored.batchId})`,
     leafHash,
     proof,
     batch,
