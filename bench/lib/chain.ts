@@ -298,7 +298,7 @@ async function setUp(deployer: Signer, rpc: Rpc, opts: BenchOptions): Promise<Be
     timestamp: now - opts.queryRecords + i,
     payload: { seq: i, mw: 100 + i / 8 },
   }));
-  const anchored = await anchorRecords({
+  await anchorRecords({
     core,
     records,
     terminalId: terminals[0].id,
