@@ -5,6 +5,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
@@ -34,6 +35,17 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         "BatchHeader(uint16 dataType,bytes32 terminalId,uint64 sequence,uint64 windowStart,uint64 windowEnd,"
         "uint32 recordCount,bytes32 merkleRoot,bytes32 prevHeaderHash)"
     );
+
+    /// @notice The EIP-712 type of {TerminalPackage}.
+    bytes32 public constant TERMINAL_PACKAGE_TYPEHASH = keccak256(
+        "TerminalPackage(bytes32 terminalId,uint64 periodStart,uint32 recordCount,bytes32 recordsRoot)"
+    );
+    /// @dev The package domain: name and version hashed once; the chain id is read at call time (forks).
+    bytes32 private constant _PACKAGE_DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId)"
+    );
+    bytes32 private constant _PACKAGE_NAME_HASH = keccak256("GridLedger Terminal Package");
+    bytes32 private constant _PACKAGE_VERSION_HASH = keccak256("1");
 
     ITerminalRegistry private immutable _registry;
 
@@ -171,6 +183,30 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         return batch.anchoredAt != 0 && count <= batch.recordCount;
     }
 
+    /// @inheritdoc IDataAcquisition
+    function verifySignedRecord(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf,
+        TerminalPackage calldata pkg,
+        bytes32[] calldata packageProof,
+        bytes calldata signature
+    ) external view returns (bool) {
+        // The package must be the record's own terminal's: another terminal's signature proves nothing about it.
+        if (pkg.terminalId != leaf.terminalId || leaf.timestamp > type(uint40).max) return false;
+        bytes32 leafHash = leaf.hash();
+        if (MerkleProof.processProofCalldata(packageProof, leafHash) != pkg.recordsRoot) return false;
+        if (!_provesLeaf(merkleRoot, proof, leafHash)) return false;
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(_packageDigest(pkg), signature);
+        if (error != ECDSA.RecoverError.NoError) return false;
+        return recovered == _registry.signerAt(leaf.terminalId, uint40(leaf.timestamp));
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function packageDigest(TerminalPackage calldata pkg) external view returns (bytes32) {
+        return _packageDigest(pkg);
+    }
+
     // ---------------------------------------------------------------- external: views
 
     /// @inheritdoc IDataAcquisition
@@ -302,6 +338,14 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
     function _tip(bytes32 headerHash, uint64 sequence) internal pure returns (bytes32) {
         return keccak256(abi.encode(headerHash, sequence));
+    }
+
+    /// @dev The package's EIP-712 digest under the package domain of this chain.
+    function _packageDigest(TerminalPackage calldata pkg) internal view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(_PACKAGE_DOMAIN_TYPEHASH, _PACKAGE_NAME_HASH, _PACKAGE_VERSION_HASH, block.chainid)
+        );
+        return MessageHashUtils.toTypedDataHash(domain, keccak256(abi.encode(TERMINAL_PACKAGE_TYPEHASH, pkg)));
     }
 
     function _hashHeader(BatchHeader calldata header) internal pure returns (bytes32) {

@@ -46,6 +46,20 @@ interface IDataAcquisition is IVersioned {
         bytes32 prevHeaderHash;
     }
 
+    /// @notice What a terminal signs (EIP-712, off-chain) over the records it sends for one period: the proof that
+    /// the terminal named in a record produced it. Domain: name "GridLedger Terminal Package", version "1", the
+    /// chain id, no verifying contract (one signature serves every deployment on the chain).
+    struct TerminalPackage {
+        bytes32 terminalId;
+        /// @dev The period's start (unix seconds).
+        uint64 periodStart;
+        /// @dev How many records the package holds (signed; not needed to check one record).
+        uint32 recordCount;
+        /// @dev The root of an OZ Merkle tree (sorted pairs, as batches) over the leaf hashes of the package's
+        /// records, so one record is checked with a short proof, without the rest of the package.
+        bytes32 recordsRoot;
+    }
+
     /// @notice What is stored per anchored root (one storage slot).
     struct BatchRecord {
         uint64 batchId;
@@ -174,6 +188,31 @@ interface IDataAcquisition is IVersioned {
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
     ) external view returns (bool);
+
+    /// @notice Whether `leaf` is a record of the batch anchored with `merkleRoot` AND the terminal it names signed it:
+    /// `pkg` is that terminal's signed package, `packageProof` places the record in it, and `signature` was made by
+    /// the key the registry lists for the terminal at the record's timestamp (its signer history). False for a
+    /// record signed by another terminal, by a key the terminal did not hold at that time, or not in the package.
+    /// @param merkleRoot The batch's root.
+    /// @param proof The record's proof in the batch tree.
+    /// @param leaf The record's leaf fields.
+    /// @param pkg The terminal package that covers the record.
+    /// @param packageProof The record's proof in the package tree (to `pkg.recordsRoot`).
+    /// @param signature The terminal's 65-byte EIP-712 signature of `pkg` ({packageDigest}).
+    /// @return True when the record is anchored and signed by its own terminal's key of the time.
+    function verifySignedRecord(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf,
+        TerminalPackage calldata pkg,
+        bytes32[] calldata packageProof,
+        bytes calldata signature
+    ) external view returns (bool);
+
+    /// @notice The EIP-712 digest a terminal signs for a package on this chain.
+    /// @param pkg The package.
+    /// @return The digest.
+    function packageDigest(TerminalPackage calldata pkg) external view returns (bytes32);
 
     /// @notice The EIP-712 struct hash of a header: the value the next header's `prevHeaderHash` carries.
     /// @param header The header.

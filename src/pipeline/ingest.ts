@@ -31,6 +31,12 @@ export function signersDuring(entry: DirectoryEntry, start: number, end: number)
     .map((e) => e.signer);
 }
 
+/** The key a terminal held at unix second `t` (the current key when the directory has no history). */
+export function signerAtTime(entry: DirectoryEntry, t: number): string | undefined {
+  if (!entry.epochs) return entry.signer;
+  return entry.epochs.find((e) => e.validFrom <= t && (e.validUntil === 0 || t < e.validUntil))?.signer;
+}
+
 /** The registry as the pipeline last read it: terminal id -> signer and status. */
 export type TerminalDirectory = ReadonlyMap<string, DirectoryEntry>;
 
@@ -48,8 +54,10 @@ export type IngestVerdict =
   { ok: true; leafHash: string } | { ok: false; leafHash: string; reason: IngestReason; detail: string };
 
 /**
- * Checks a signed package and each of its records: a registered, active terminal; its current key signed the
- * package; each record belongs to that terminal, falls in the period window and was not seen before.
+ * Checks a signed package and each of its records: a registered, active terminal; a key it held in the period
+ * signed the package; each record belongs to that terminal, was signed with the key the terminal held at the
+ * record's own time (what DataAcquisition.verifySignedRecord checks, so nothing is anchored that would not verify),
+ * falls in the period window and was not seen before.
  * Accepted leaves are added to `seen`.
  */
 export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVerdict[] {
@@ -90,6 +98,15 @@ export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVer
         leafHash,
         reason: "FUTURE_TIMESTAMP",
         detail: `timestamp ${r.timestamp} is at or after the window end ${ctx.windowEnd}`,
+      };
+    }
+    const heldThen = signerAtTime(entry, r.timestamp);
+    if (heldThen?.toLowerCase() !== signer) {
+      return {
+        ok: false,
+        leafHash,
+        reason: "BAD_SIGNATURE",
+        detail: `record at ${r.timestamp} was signed by ${signer}, but ${entry.label} held ${heldThen ?? "no key"} then`,
       };
     }
     if (ctx.seen.has(leafHash))

@@ -1,5 +1,6 @@
 import { FastMerkleTree, LEAF_TYPES } from "../../merkle";
-import type { JournalBatch, JournalRecord } from "../journal";
+import type { JournalBatch, JournalPackage, JournalRecord } from "../journal";
+import { packageHead } from "../packages";
 import type { CheckedRecord } from "./check";
 import type { PipelineContext } from "./context";
 import { DataType } from "../../chain/types";
@@ -80,10 +81,31 @@ export function storePeriod(
     b.generatorBus = election.generatorBus;
     b.terminalId = election.terminalId;
   }
+  const { packages, links } = acceptedPackages(records, rows);
   ctx.journal.recordPeriod(
     { period, state: "validated", generatorBus: election.generatorBus, routing: election.routing, tBuildMs },
     rows,
     batches,
-    commit,
+    () => {
+      ctx.journal.recordPackages(packages, links);
+      commit?.();
+    },
   );
+}
+
+/** The signed packages of the accepted records, each once, and every accepted record's place in its package. */
+function acceptedPackages(records: readonly CheckedRecord[], rows: readonly JournalRecord[]) {
+  const packages = new Map<string, JournalPackage>();
+  const links: { recordId: string; signature: string; index: number }[] = [];
+  records.forEach((r, i) => {
+    if (!r.accepted) return;
+    const { pkg, index } = r.source;
+    const signature = pkg.signature.toLowerCase();
+    if (!packages.has(signature)) {
+      const head = packageHead(pkg);
+      packages.set(signature, { ...head, signature, leafHashes: pkg.leafHashes });
+    }
+    links.push({ recordId: rows[i].recordId, signature, index });
+  });
+  return { packages: [...packages.values()], links };
 }

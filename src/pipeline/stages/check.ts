@@ -26,6 +26,8 @@ export interface CheckedRecord {
   leaf: RecordLeaf;
   leafHash: Uint8Array;
   accepted: boolean;
+  /** The signed package the record came in and its index there (what its proof's signature covers). */
+  source: { pkg: TerminalPackage; index: number };
 }
 
 /** What the check stage needs besides the packages. */
@@ -109,6 +111,7 @@ export function checkPackages(packages: readonly IncomingPackage[], ctx: CheckCo
         leaf: pkg.leaves[i],
         leafHash: pkg.leafHashes.subarray(32 * i, 32 * i + 32),
         accepted: reason === null,
+        source: { pkg, index: i },
       });
     });
   }
