@@ -114,6 +114,18 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         super.renounceRole(role, account);
     }
 
+    /// @inheritdoc IDataAcquisition
+    function resetStream(
+        bytes32 terminalId,
+        uint64 sequence,
+        bytes32 headerHash,
+        string calldata reason
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (sequence == 0 && headerHash != bytes32(0)) revert InvalidStreamReset(sequence, headerHash);
+        _streamTips[terminalId] = sequence == 0 ? bytes32(0) : _tip(headerHash, sequence);
+        emit StreamReset(terminalId, sequence, headerHash, reason);
+    }
+
     // ---------------------------------------------------------------- external: anchoring
 
     /// @inheritdoc IDataAcquisition
@@ -136,7 +148,11 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
         bytes32 headerHash = _hashHeader(header);
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
-        if (recovered != signer) revert SignerMismatch(terminalId, recovered, signer);
+        // Off the usual path: a header signed before a rotation, for a window that closed before it, is still the
+        // terminal's word (the key it held when the window closed, from the registry's signer history).
+        if (recovered != signer && recovered != _registry.signerAt(terminalId, _lastSecondOf(header.windowEnd))) {
+            revert SignerMismatch(terminalId, recovered, signer);
+        }
 
         if (_streamTips[terminalId] != _expectedTip(header.sequence, header.prevHeaderHash)) {
             revert StreamTipMismatch(terminalId, header.sequence, header.prevHeaderHash);
@@ -326,6 +342,11 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
             header.recordCount,
             headerHash
         );
+    }
+
+    /// @dev The last second inside a window ending at `end` (windows are [start, end)). `end` is at most now: fits.
+    function _lastSecondOf(uint64 end) internal pure returns (uint40) {
+        return end == 0 ? 0 : uint40(end - 1);
     }
 
     /// @dev The stream tip a header with this sequence and previous hash must find.

@@ -75,7 +75,8 @@ interface IDataAcquisition is IVersioned {
     error UnknownDataType(uint16 dataType);
     /// @notice The stream's terminal is not active in the registry.
     error TerminalNotActive(bytes32 terminalId, ITerminalRegistry.TerminalStatus status);
-    /// @notice The header was not signed by the terminal's current key.
+    /// @notice The header was signed neither by the terminal's current key nor by the key it held when the window
+    /// closed.
     error SignerMismatch(bytes32 terminalId, address recovered, address expected);
     /// @notice The header does not extend the stream: wrong sequence or wrong previous-header hash.
     error StreamTipMismatch(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash);
@@ -95,6 +96,8 @@ interface IDataAcquisition is IVersioned {
     error ZeroMerkleRoot();
     /// @notice The admin tried to renounce its role while anchoring is paused (nobody could unpause).
     error AdminRenounceWhilePaused();
+    /// @notice A stream reset to sequence 0 (genesis) must carry a zero header hash.
+    error InvalidStreamReset(uint64 sequence, bytes32 headerHash);
     /// @notice This root is already anchored, as batch `batchId`.
     error RootAlreadyAnchored(bytes32 merkleRoot, uint64 batchId);
 
@@ -105,6 +108,13 @@ interface IDataAcquisition is IVersioned {
     /// @notice Emitted when anchoring is restricted to, or opened from, holders of the anchorer role.
     /// @param required The new setting.
     event AnchorerRequirementSet(bool required);
+    /// @notice Emitted when the admin moves a stream's tip, e.g. back to the last honest header after a stolen key
+    /// anchored the next sequence. Batches already anchored stay anchored; the stream continues from the new tip.
+    /// @param terminalId The stream.
+    /// @param sequence The new tip's sequence (0: back to genesis).
+    /// @param headerHash The new tip's header hash (the next header's prevHeaderHash).
+    /// @param reason Why, for the audit trail.
+    event StreamReset(bytes32 indexed terminalId, uint64 sequence, bytes32 headerHash, string reason);
     /// @notice Emitted when a batch root is anchored. Carries what is not stored, for indexers.
     /// @param batchId The new batch id.
     /// @param terminalId The stream (signing terminal).
@@ -142,7 +152,16 @@ interface IDataAcquisition is IVersioned {
     /// @notice Resumes anchoring.
     function unpause() external;
 
-    /// @notice Anchors a batch root signed (EIP-712) by the stream terminal's current key.
+    /// @notice Moves a stream's tip to (`sequence`, `headerHash`): the recovery after a stolen key anchored sequence
+    /// n+1 first, which would otherwise leave the honest n+1 reverting {StreamTipMismatch} forever.
+    /// @param terminalId The stream.
+    /// @param sequence The new tip's sequence; 0 resets to genesis (then `headerHash` must be zero).
+    /// @param headerHash The EIP-712 struct hash of the header the stream continues from.
+    /// @param reason Why, emitted for the audit trail.
+    function resetStream(bytes32 terminalId, uint64 sequence, bytes32 headerHash, string calldata reason) external;
+
+    /// @notice Anchors a batch root signed (EIP-712) by the stream terminal's key: its current key, or the key it
+    /// held when the window closed (a header signed before a rotation stays anchorable for its tolerance).
     /// @param header The batch header.
     /// @param signature The 65-byte signature of {headerDigest}(header).
     /// @return batchId The new batch's id (1, 2, ...).

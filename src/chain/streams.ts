@@ -18,11 +18,15 @@ export async function readStreamState(
   terminalId: string,
   fromBlock = 0,
 ): Promise<StreamState> {
-  const events = await acquisition.queryFilter(acquisition.filters.BatchAnchored(undefined, terminalId), fromBlock);
+  const [anchored, resets] = await Promise.all([
+    acquisition.queryFilter(acquisition.filters.BatchAnchored(undefined, terminalId), fromBlock),
+    acquisition.queryFilter(acquisition.filters.StreamReset(terminalId), fromBlock),
+  ]);
+  // In chain order: each anchored batch extends the tip of its time, and an admin reset (after a stolen key
+  // anchored ahead) moves it, so the latest event decides, not the highest sequence.
+  const events = [...anchored, ...resets].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   let state = GENESIS;
-  for (const e of events) {
-    if (e.args.sequence > state.sequence) state = { sequence: e.args.sequence, headerHash: e.args.headerHash };
-  }
+  for (const e of events) state = { sequence: e.args.sequence, headerHash: e.args.headerHash };
   const next = state.sequence + 1n;
   if (!(await acquisition.extendsStream(terminalId, next, state.headerHash))) {
     throw new Error(

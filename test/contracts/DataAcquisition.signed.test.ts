@@ -102,10 +102,10 @@ describe("DataAcquisition", function () {
     context("when the key was not the one the terminal held at the record's time", function () {
       it("accepts the old key for records before a rotation and refuses it after", async function () {
         const core = await fixture();
-        const { registry, registrar, terminals } = core;
+        const { registry, admin, terminals } = core;
         const before = BigInt(await time.latest());
         const newKey = ethers.Wallet.createRandom();
-        await registry.connect(registrar).rotateSigner(terminals[0].id, newKey.address);
+        await registry.connect(admin).rotateSigner(terminals[0].id, newKey.address);
         const rotatedAt = BigInt(await time.latest());
         // Terminal 1 generates the batch: its stream is not the rotated terminal's.
         const generator = new StreamWriter(core, terminals[1]);

@@ -493,10 +493,10 @@ describe("DataAcquisition", function () {
       });
 
       it("accepts the new key after a rotation and refuses the old one", async function () {
-        const { acquisition, registry, registrar, stream, terminals } = await fixture();
+        const { acquisition, registry, admin, stream, terminals } = await fixture();
         const before = await stream.anchorNext();
         const fresh = ethers.Wallet.createRandom();
-        await registry.connect(registrar).rotateSigner(terminals[0].id, fresh.address);
+        await registry.connect(admin).rotateSigner(terminals[0].id, fresh.address);
         const header = stream.header({ windowStart: before.header.windowEnd });
         await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
         await expect(acquisition.anchorBatch(header, stream.sign(header)))
