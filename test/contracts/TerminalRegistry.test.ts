@@ -229,7 +229,7 @@ describe("TerminalRegistry", function () {
   describe("rotateSigner", function () {
     // From the admin a rotation is immediate; a registrar's waits for the rotation delay (TerminalRegistry.rotation).
     it("replaces the key, closes the old epoch and emits SignerRotated", async function () {
-      const { registry, admin, registrar, terminals, signer } = await fixture();
+      const { registry, admin, terminals, signer } = await fixture();
       const { id, wallet } = terminals[0];
       const registeredAt = (await registry.getTerminal(id)).registeredAt;
       await time.increase(100);
@@ -271,7 +271,7 @@ describe("TerminalRegistry", function () {
     });
 
     it("rejects a revoked or unknown terminal, a zero key and a bound key", async function () {
-      const { registry, admin, registrar, terminals, signer } = await fixture();
+      const { registry, admin, terminals, signer } = await fixture();
       await expect(registry.connect(admin).rotateSigner(NEW_ID, signer.address))
         .to.be.revertedWithCustomError(registry, "TerminalNotRegistered")
         .withArgs(NEW_ID);
