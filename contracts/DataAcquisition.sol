@@ -149,8 +149,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         bytes32 headerHash = _hashHeader(header);
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
         // Off the usual path: a header signed before a rotation, for a window that closed before it, is still the
-        // terminal's word (the key it held when the window closed, from the registry's signer history).
-        if (recovered != signer && recovered != _registry.signerAt(terminalId, _lastSecondOf(header.windowEnd))) {
+        // terminal's word (the key it held when the window closed, from the registry's signer history). The end is
+        // at most now (checked above), so it fits the registry's uint40 clock.
+        if (recovered != signer && recovered != _registry.signerAt(terminalId, uint40(header.windowEnd))) {
             revert SignerMismatch(terminalId, recovered, signer);
         }
 
@@ -209,7 +210,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         bytes calldata signature
     ) external view returns (bool) {
         // The package must be the record's own terminal's: another terminal's signature proves nothing about it.
-        if (pkg.terminalId != leaf.terminalId || leaf.timestamp > type(uint40).max) return false;
+        if (pkg.terminalId != leaf.terminalId) return false;
+        // No key is held past the registry's uint40 clock.
+        if (leaf.timestamp > type(uint40).max) return false;
         bytes32 leafHash = leaf.hash();
         if (MerkleProof.processProofCalldata(packageProof, leafHash) != pkg.recordsRoot) return false;
         if (!_provesLeaf(merkleRoot, proof, leafHash)) return false;
@@ -342,11 +345,6 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
             header.recordCount,
             headerHash
         );
-    }
-
-    /// @dev The last second inside a window ending at `end` (windows are [start, end)). `end` is at most now: fits.
-    function _lastSecondOf(uint64 end) internal pure returns (uint40) {
-        return end == 0 ? 0 : uint40(end - 1);
     }
 
     /// @dev The stream tip a header with this sequence and previous hash must find.

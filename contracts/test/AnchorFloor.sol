@@ -149,7 +149,7 @@ contract AnchorFloor is EIP712 {
         headerHash = keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
         // Issue 12 point 3, as DataAcquisition: the key of the window's close also signs (read only on a mismatch).
-        if (recovered != signer && recovered != _registry.signerAt(terminalId, end == 0 ? 0 : uint40(end - 1))) {
+        if (recovered != signer && recovered != _registry.signerAt(terminalId, uint40(end))) {
             revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
         }
 

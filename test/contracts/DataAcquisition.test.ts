@@ -645,6 +645,13 @@ describe("DataAcquisition", function () {
       expect(await acquisition.verifyRecord(ethers.id("never anchored"), [], { ...leaf, kind: 2 })).to.equal(false);
     });
 
+    it("rejects a proof that folds to a root never anchored", async function () {
+      const { acquisition, terminals } = await fixture();
+      const values = leaves(terminals[0].id, 4);
+      const tree = StandardMerkleTree.of(values, LEAF_TYPES);
+      expect(await acquisition.verifyRecord(tree.root, tree.getProof(0), asLeaf(values[0]))).to.equal(false);
+    });
+
     it("identifies a batch by root, whatever id the inclusion order gave it", async function () {
       const { acquisition, tree, values } = await anchoredTree(4);
       expect((await acquisition.batchByRoot(tree.root)).batchId).to.equal(1n);

@@ -17,8 +17,10 @@ describe("TerminalRegistry", function () {
     it("schedules the rotation after the delay, keeps the current key, and emits SignerRotationScheduled", async function () {
       const { registry, registrar, terminals, fresh } = await fixture();
       expect(await registry.rotationDelay()).to.equal(BigInt(DAY));
+      const at = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(at);
       const tx = registry.connect(registrar).rotateSigner(terminals[0].id, fresh.address);
-      const effectiveAt = (await time.latest()) + 1 + DAY;
+      const effectiveAt = at + DAY;
       await expect(tx)
         .to.emit(registry, "SignerRotationScheduled")
         .withArgs(terminals[0].id, fresh.address, effectiveAt);
@@ -34,9 +36,11 @@ describe("TerminalRegistry", function () {
       const { registry, registrar, stranger, terminals, fresh } = await fixture();
       await registry.connect(registrar).rotateSigner(terminals[0].id, fresh.address);
       const { effectiveAt } = await registry.pendingRotation(terminals[0].id);
+      const early = (await time.latest()) + 10;
+      await time.setNextBlockTimestamp(early);
       await expect(registry.connect(stranger).applySignerRotation(terminals[0].id))
         .to.be.revertedWithCustomError(registry, "RotationNotDue")
-        .withArgs(terminals[0].id, effectiveAt, (await time.latest()) + 1);
+        .withArgs(terminals[0].id, effectiveAt, early);
       await time.setNextBlockTimestamp(Number(effectiveAt));
       await expect(registry.connect(stranger).applySignerRotation(terminals[0].id))
         .to.emit(registry, "SignerRotated")
