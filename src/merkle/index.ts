@@ -39,4 +39,10 @@ export {
   type Record,
   type RecordLeaf,
 } from "./record";
-export { FastMerkleTree, rootOfLeafHashes, type FastMerkleOptions, type MultiProof, type StandardMerkleTreeData } from "./tree";
+export {
+  FastMerkleTree,
+  rootOfLeafHashes,
+  type FastMerkleOptions,
+  type MultiProof,
+  type StandardMerkleTreeData,
+} from "./tree";
