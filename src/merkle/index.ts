@@ -10,13 +10,10 @@ export {
   batchInfoSchema,
   checkRecordProof,
   makeRecordProof,
-  packageProofSchema,
   parseRecordProof,
   RECORD_PROOF_FORMAT,
-  RECORD_PROOF_FORMAT_V1,
   recordProofSchema,
   type BatchInfo,
-  type PackageProof,
   type RecordProof,
 } from "./proofFile";
 export {

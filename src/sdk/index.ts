@@ -64,7 +64,6 @@ export {
   parseRecordProof,
   payloadHash,
   RECORD_PROOF_FORMAT,
-  RECORD_PROOF_FORMAT_V1,
   RecordKind,
   recordLeaf,
   recordLeafHash,

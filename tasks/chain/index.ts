@@ -3,4 +3,3 @@ import "./policy";
 import "./anchor";
 import "./verify";
 import "./batches";
-import "./streamReset";
