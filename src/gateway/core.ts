@@ -278,8 +278,7 @@ export class GatewayCore {
     const door = checkPackageDoor(pkg, await this.entryOf(terminalId), window);
     if (!door.ok) throw refuse(door.reason, door.detail);
     // `every` stops at the first new record, so a normal package costs one set lookup and one indexed query.
-    const open = this.openLeaves.get(period);
-    const known = (leaf: string) => open?.has(leaf) === true || this.journal.hasAcceptedLeaf(leaf);
+    const known = (leaf: string) => this.receivedInOpenPeriod(leaf) || this.journal.hasAcceptedLeaf(leaf);
     if (pkg.records.every((_, i) => known(leafHashHex(pkg.leafHashes, i))))
       throw refuse("REPLAY", `every record of this package was already received or accepted`);
     if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
@@ -307,6 +306,16 @@ export class GatewayCore {
     const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
     this.deps.events?.accepted?.(accepted, via, decoded.bytes);
     return accepted;
+  }
+
+  /**
+   * Whether a leaf came in a period not yet stored: the open ones, and one being closed, whose records reach the
+   * journal only slice by slice (its leaves stay here until the store ends, so a replay is refused at the door
+   * throughout).
+   */
+  private receivedInOpenPeriod(leaf: string): boolean {
+    for (const leaves of this.openLeaves.values()) if (leaves.has(leaf)) return true;
+    return false;
   }
 
   /** Keeps a journaled package of an open period: its leaves for the replay check, and it decoded for the close. */
