@@ -123,15 +123,15 @@ contract DataAcquisitionTest is RemixTestBase {
     }
 
     function provesARecordOfTheBatch() public {
-        Assert.ok(acquisition.verifyRecord(1, _proof(_leafHash(leafB)), leafA), "record A is in batch 1");
-        Assert.ok(acquisition.verifyLeafHash(1, _proof(_leafHash(leafA)), _leafHash(leafB)), "leaf B is in batch 1");
+        Assert.ok(acquisition.verifyRecord(root, _proof(_leafHash(leafB)), leafA), "record A is in batch 1");
+        Assert.ok(acquisition.verifyLeafHash(root, _proof(_leafHash(leafA)), _leafHash(leafB)), "leaf B is in batch 1");
     }
 
     function rejectsATamperedRecord() public {
         RecordLeaf memory tampered = leafA;
         tampered.payloadHash = keccak256('{"power_kw":999,"voltage_v":231}');
-        Assert.ok(!acquisition.verifyRecord(1, _proof(_leafHash(leafB)), tampered), "a changed payload fails");
-        Assert.ok(!acquisition.verifyRecord(2, _proof(_leafHash(leafB)), leafA), "a wrong batch id fails");
+        Assert.ok(!acquisition.verifyRecord(root, _proof(_leafHash(leafB)), tampered), "a changed payload fails");
+        Assert.ok(!acquisition.verifyRecord(keccak256("other"), _proof(_leafHash(leafB)), leafA), "a wrong root fails");
     }
 
     function rejectsAReplayedRoot() public {

@@ -5,7 +5,7 @@ import "remix_tests.sol";
 import {DataAcquisition} from "../contracts/DataAcquisition.sol";
 import {DataNameRegistry} from "../contracts/DataNameRegistry.sol";
 import {TerminalRegistry} from "../contracts/TerminalRegistry.sol";
-import {UnknownBatch, UnknownDataset, UnknownTerminal} from "../contracts/Common.sol";
+import {UnknownDataset, UnknownRoot, UnknownTerminal} from "../contracts/Common.sol";
 import {IDataNameRegistry} from "../contracts/interfaces/IDataNameRegistry.sol";
 import {IDataSharing} from "../contracts/interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
@@ -70,10 +70,14 @@ contract NamingTest is RemixTestBase {
         } catch (bytes memory reason) {
             assertReverted(reason, abi.encodeWithSelector(UnknownTerminal.selector, keccak256("nobody")), "terminal");
         }
-        try names.setBatchTarget(meter, 1) {
+        try names.setBatchTarget(meter, keccak256("never anchored")) {
             Assert.ok(false, "a batch that was never anchored was named");
         } catch (bytes memory reason) {
-            assertReverted(reason, abi.encodeWithSelector(UnknownBatch.selector, uint64(1)), "batch");
+            assertReverted(
+                reason,
+                abi.encodeWithSelector(UnknownRoot.selector, keccak256("never anchored")),
+                "batch root"
+            );
         }
     }
 

@@ -6,7 +6,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {DataAcquisition} from "../contracts/DataAcquisition.sol";
 import {DataSharing} from "../contracts/DataSharing.sol";
 import {TerminalRegistry} from "../contracts/TerminalRegistry.sol";
-import {UnknownBatch} from "../contracts/Common.sol";
+import {UnknownRoot} from "../contracts/Common.sol";
 import {IDataSharing} from "../contracts/interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
@@ -77,12 +77,12 @@ contract SharingTest is RemixTestBase {
         } catch (bytes memory reason) {
             assertReverted(reason, abi.encodeWithSelector(IDataSharing.ZeroCiphertextHash.selector), "zero hash");
         }
-        uint64[] memory batches = new uint64[](1);
-        batches[0] = 1;
+        bytes32[] memory batches = new bytes32[](1);
+        batches[0] = keccak256("never anchored");
         try sharing.registerBatchDataset(batches, "") {
             Assert.ok(false, "a dataset of a batch that was never anchored was registered");
         } catch (bytes memory reason) {
-            assertReverted(reason, abi.encodeWithSelector(UnknownBatch.selector, uint64(1)), "unknown batch");
+            assertReverted(reason, abi.encodeWithSelector(UnknownRoot.selector, batches[0]), "unknown root");
         }
         (bool success, bytes memory denied) = stranger.forward(
             address(sharing),

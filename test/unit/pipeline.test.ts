@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, hexlify, keccak256, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
+import { HDNodeWallet, hexlify, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
 import { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "../../src/chain/keys";
 import { createRng } from "../../src/common/rng";
 import { loadCase } from "../../src/grid/case";
@@ -12,6 +12,7 @@ import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { DEFAULT_FAULTS, planFaults } from "../../src/pipeline/faults";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
 import { Journal, type JournalRecord } from "../../src/pipeline/journal";
+import { PackageTree } from "../../src/chain/packages";
 import { packageDigest, packageDomain, packageSigner, PACKAGE_TYPES, signPackage } from "../../src/pipeline/packages";
 import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
 import { checkTransaction } from "../../src/pipeline/transactions";
@@ -121,7 +122,7 @@ describe("pipeline", function () {
               terminalId: id,
               periodStart,
               recordCount: records.length,
-              recordsHash: keccak256(leafHashes),
+              recordsRoot: new PackageTree(leafHashes).root,
             }),
           );
         }

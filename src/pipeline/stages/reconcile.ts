@@ -6,7 +6,9 @@ import type { PipelineContext } from "./context";
  * chain. Mined ones are confirmed (nothing is sent again); ones the chain does not have (a lost transaction, or
  * a node restarted from older state) go back to "built" and are signed again on the current stream tip. Confirmed
  * batches a reorganisation moved (another batch id or block for the same root) are corrected, and their periods
- * reopened so their proof files are written again.
+ * reopened so their proof files are written again. A root mined in another terminal's stream (root squatting) is
+ * said so, never taken silently for our own batch: its records stay provable there (by root, each with its own
+ * terminal's signature), and our stream did not advance.
  */
 export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" | "log">): Promise<void> {
   const { journal, chain, log } = ctx;
@@ -38,6 +40,8 @@ export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" |
         reprove.add(b.period);
       } else if (b.state !== "confirmed") {
         const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
+        const owner = event?.terminalId.toLowerCase();
+        const squatted = owner !== undefined && b.terminalId !== "" && owner !== b.terminalId.toLowerCase();
         journal.updateBatch(
           b.batchKey,
           "confirmed",
@@ -46,9 +50,15 @@ export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" |
             blockNumber: Number(onChain.blockNumber),
             batchId: Number(onChain.batchId),
           },
-          "found on-chain on resume",
+          squatted
+            ? `found on-chain on resume in the stream of terminal ${owner}, not ${b.terminalId}'s (root squatting)`
+            : "found on-chain on resume",
         );
-        log(`${b.batchKey}: already mined as batch ${onChain.batchId}; nothing sent`);
+        log(
+          squatted
+            ? `${b.batchKey}: root already anchored as batch ${onChain.batchId} in the stream of terminal ${owner}, not ${b.terminalId}'s (another terminal anchored it first; the records stay provable there); nothing sent`
+            : `${b.batchKey}: already mined as batch ${onChain.batchId}; nothing sent`,
+        );
       }
       continue;
     }
