@@ -180,7 +180,9 @@ contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
         SignerEpoch[] storage epochs = _signerHistory[terminalId];
         for (uint256 i = epochs.length; i > 0; --i) {
             SignerEpoch storage epoch = epochs[i - 1];
-            if (epoch.validFrom <= timestamp && (epoch.validUntil == 0 || timestamp < epoch.validUntil)) {
+            // The first key also covers data from before the registration: a backfill of the meter's history.
+            bool started = i == 1 || epoch.validFrom <= timestamp;
+            if (started && (epoch.validUntil == 0 || timestamp < epoch.validUntil)) {
                 return epoch.signer;
             }
         }

@@ -190,7 +190,9 @@ interface ITerminalRegistry is IVersioned {
     /// @return status The current status.
     function signerAndStatus(bytes32 terminalId) external view returns (address signer, TerminalStatus status);
 
-    /// @notice The key that signed for the terminal at `timestamp` (zero if none).
+    /// @notice The key that signed for the terminal at `timestamp` (zero if none). The first key also covers every
+    /// time before its registration, so a meter's earlier history can be backfilled; later keys count from their
+    /// rotation.
     /// @param terminalId The terminal.
     /// @param timestamp Unix seconds.
     /// @return The key valid then.

@@ -10,6 +10,7 @@ import { PACKAGE_TYPES, packageDomain, packageHeadDigest, PackageTree, type Pack
 import { toPolicy } from "./policies";
 import { listBatches, readStreamState } from "./streams";
 import { TERMINAL_STATUS_NAMES, TerminalStatus, TriggerMode, type BatchHeader, type Policy } from "./types";
+import { keyHeldAt } from "../terminals/signerHistory";
 
 /** Why a batch was refused before any transaction was sent. */
 export type AnchorRefusal =
@@ -128,8 +129,7 @@ async function signRecordsPackage(
   }
   const keyAddress = (await key.getAddress()).toLowerCase();
   const history = await core.registry.signerHistory(terminalId);
-  const heldAt = (t: number) =>
-    history.find((e) => Number(e.validFrom) <= t && (e.validUntil === 0n || t < Number(e.validUntil)))?.signer;
+  const heldAt = (t: number) => keyHeldAt(history, t);
   const wrong = records.findIndex((r) => heldAt(r.timestamp)?.toLowerCase() !== keyAddress);
   if (wrong >= 0) {
     const t = records[wrong].timestamp;

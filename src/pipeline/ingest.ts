@@ -1,3 +1,4 @@
+import { keyHeldAt, keysHeldDuring } from "../terminals/signerHistory";
 import { leafHashHex, packageSigner, type TerminalPackage } from "./packages";
 
 /** Why a record was refused at the door, before any content validation. */
@@ -25,16 +26,12 @@ export interface DirectoryEntry {
 
 /** The keys a terminal held at some point of [start, end). */
 export function signersDuring(entry: DirectoryEntry, start: number, end: number): string[] {
-  if (!entry.epochs) return [entry.signer];
-  return entry.epochs
-    .filter((e) => e.validFrom < end && (e.validUntil === 0 || e.validUntil > start))
-    .map((e) => e.signer);
+  return entry.epochs ? keysHeldDuring(entry.epochs, start, end) : [entry.signer];
 }
 
 /** The key a terminal held at unix second `t` (the current key when the directory has no history). */
 export function signerAtTime(entry: DirectoryEntry, t: number): string | undefined {
-  if (!entry.epochs) return entry.signer;
-  return entry.epochs.find((e) => e.validFrom <= t && (e.validUntil === 0 || t < e.validUntil))?.signer;
+  return entry.epochs ? keyHeldAt(entry.epochs, t) : entry.signer;
 }
 
 /** The registry as the pipeline last read it: terminal id -> signer and status. */

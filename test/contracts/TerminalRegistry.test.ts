@@ -249,7 +249,14 @@ describe("TerminalRegistry", function () {
       expect(await registry.signerAt(id, registeredAt)).to.equal(wallet.address);
       expect(await registry.signerAt(id, rotatedAt - 1n)).to.equal(wallet.address);
       expect(await registry.signerAt(id, rotatedAt)).to.equal(signer.address);
-      expect(await registry.signerAt(id, registeredAt - 1n)).to.equal(ethers.ZeroAddress);
+      // The first key also covers the meter's history from before its registration (a backfill).
+      expect(await registry.signerAt(id, registeredAt - 1n)).to.equal(wallet.address);
+      expect(await registry.signerAt(id, 0n)).to.equal(wallet.address);
+    });
+
+    it("names no key for a terminal that was never registered", async function () {
+      const { registry } = await fixture();
+      expect(await registry.signerAt(NEW_ID, 0n)).to.equal(ethers.ZeroAddress);
     });
 
     it("rotates a suspended terminal's key", async function () {

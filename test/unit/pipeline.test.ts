@@ -157,6 +157,32 @@ describe("pipeline", function () {
       ).to.include({ ok: false, reason: "TERMINAL_NOT_ACTIVE" });
     });
 
+    it("accepts a backfill signed before the terminal's registration with its first key, not with a later one", function () {
+      const later = new SigningKey(Wallet.createRandom().privateKey);
+      const registeredAt = WINDOW + 3600;
+      const rotated = new Map<string, DirectoryEntry>([
+        [
+          terminalId.toLowerCase(),
+          {
+            label: "ieee39.bus8.node",
+            signer: new Wallet(later.privateKey).address,
+            active: true,
+            epochs: [
+              { signer, validFrom: registeredAt, validUntil: registeredAt + 60 },
+              { signer: new Wallet(later.privateKey).address, validFrom: registeredAt + 60, validUntil: 0 },
+            ],
+          },
+        ],
+      ]);
+      const records = [reading(terminalId, WINDOW, 1)];
+      const c = { ...ctx(), directory: rotated };
+      expect(ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, records), c)[0]).to.include({ ok: true });
+      expect(ingestPackage(signPackage(later, CHAIN, terminalId, WINDOW, records), c)[0]).to.include({
+        ok: false,
+        reason: "BAD_SIGNATURE",
+      });
+    });
+
     it("detects a record altered after signing", function () {
       const pkg = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 1)]);
       const altered = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 2)]);
