@@ -10,6 +10,7 @@ import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {RecordLeaf} from "../contracts/libraries/RecordLeaf.sol";
 import {DevSigner} from "./DevSigner.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
+import {DataAcquisitionDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title DataAcquisitionTest
 /// @author GridLedger
@@ -33,8 +34,8 @@ contract DataAcquisitionTest is RemixTestBase {
     bytes32 private firstHeaderHash;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
         stranger = new Caller();
         acquisition.setPolicy(
             READING,

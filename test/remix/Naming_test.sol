@@ -12,6 +12,7 @@ import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {LabelNotLowercase} from "../contracts/libraries/NameHash.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
 import {DatasetCount} from "./DatasetCount.sol";
+import {DataAcquisitionDeployer, DataNameRegistryDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title NamingTest
 /// @author GridLedger
@@ -29,10 +30,10 @@ contract NamingTest is RemixTestBase {
     bytes32 private meter;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
         datasets = new DatasetCount();
-        names = new DataNameRegistry(acquisition, IDataSharing(address(datasets)), address(this));
+        names = DataNameRegistryDeployer.deploy(acquisition, IDataSharing(address(datasets)), address(this));
         stranger = new Caller();
         registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         top = names.registerTopLevel("gz", address(this));

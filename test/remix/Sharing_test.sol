@@ -10,6 +10,7 @@ import {UnknownRoot} from "../contracts/Common.sol";
 import {IDataSharing} from "../contracts/interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
+import {DataAcquisitionDeployer, DataSharingDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title SharingTest
 /// @author GridLedger
@@ -25,9 +26,9 @@ contract SharingTest is RemixTestBase {
     Caller private stranger;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
-        sharing = new DataSharing(acquisition, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
+        sharing = DataSharingDeployer.deploy(acquisition, address(this));
         stranger = new Caller();
         registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         sharing.grantRole(sharing.PROVIDER_ROLE(), address(this));
