@@ -5,7 +5,8 @@ import { GatewayCore, GATEWAY_DEFAULTS, type GatewayCoreDeps } from "../../src/g
 import { GatewayJournal } from "../../src/gateway/inbox";
 import { MerkleThread } from "../../src/gateway/merkleThread";
 import { FastMerkleTree, initMerkle, RecordKind, rootOfLeafHashes, type GridRecord } from "../../src/merkle";
-import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
+import { PackageTree } from "../../src/chain/packages";
+import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
 import { writePeriodProofs, type ProveContext } from "../../src/pipeline/stages/prove";
 import type { ValidateStage } from "../../src/validation/stage";
 import { scratchDir } from "../helpers/scenario";
@@ -63,7 +64,19 @@ function period(n: number, state: JournalBatch["state"] = "built") {
     gasUsed: null,
   };
   const head: JournalPeriod = { period: PERIOD, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 };
-  return { rows, batch, head, tree };
+  // One terminal package holds the period's records; proofs carry its signature and each record's place in it.
+  const leafHashes = new Uint8Array(32 * n);
+  for (let i = 0; i < n; i++) leafHashes.set(Buffer.from(tree.leafHash(i).slice(2), "hex"), 32 * i);
+  const pkg: JournalPackage = {
+    signature: `0x${"5a".repeat(65)}`,
+    terminalId: TERMINAL,
+    periodStart: 1_800_000_000,
+    recordCount: n,
+    recordsRoot: new PackageTree(leafHashes).root,
+    leafHashes,
+  };
+  const links = rows.map((r, index) => ({ recordId: r.recordId, signature: pkg.signature, index }));
+  return { rows, batch, head, tree, pkg, links };
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -245,8 +258,8 @@ describe("gateway period close off the event loop", function () {
 
     it("writes proof files byte-identical to the in-process prove stage, reading the journal read-only", async function () {
       this.timeout(60_000);
-      const { rows, batch, head } = period(25, "confirmed");
-      journal.recordPeriod(head, rows, [batch]);
+      const { rows, batch, head, pkg, links } = period(25, "confirmed");
+      journal.recordPeriod(head, rows, [batch], () => journal.recordPackages([pkg], links));
       const inProcess: ProveContext = { journal, chain: CHAIN, proofsDir: scratchDir("gw-close-inproc") };
       writePeriodProofs(inProcess, PERIOD);
       const threadDir = join(dir, "proofs-thread");
