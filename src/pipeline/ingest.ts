@@ -1,3 +1,4 @@
+import { payloadIssues } from "../records/payloads";
 import { keyHeldAt, keysHeldDuring } from "../terminals/signerHistory";
 import { leafHashHex, packageSigner, type TerminalPackage } from "./packages";
 
@@ -9,6 +10,7 @@ export type IngestReason =
   | "WRONG_TERMINAL"
   | "STALE_TIMESTAMP"
   | "FUTURE_TIMESTAMP"
+  | "BAD_PAYLOAD"
   | "REPLAY";
 
 export interface DirectoryEntry {
@@ -119,6 +121,17 @@ export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVer
         leafHash,
         reason: "BAD_SIGNATURE",
         detail: `record at ${r.timestamp} was signed by ${signer}, but ${entry.label} held ${heldThen ?? "no key"} then`,
+      };
+    }
+    const issue = payloadIssues(r.kind, r.payload)[0];
+    if (issue) {
+      const name = typeof r.payload.recordId === "string" ? `${r.payload.recordId} (record ${i})` : `record ${i}`;
+      const field = issue.field === "" ? "payload" : `payload field ${issue.field}`;
+      return {
+        ok: false,
+        leafHash,
+        reason: "BAD_PAYLOAD",
+        detail: `${name} of ${entry.label}: ${field}: ${issue.message}`,
       };
     }
     if (ctx.seen.has(leafHash))

@@ -183,6 +183,26 @@ describe("pipeline", function () {
       });
     });
 
+    it("quarantines a record whose payload does not match its data type's schema, naming the record and field", function () {
+      const bad = (value: unknown): GridRecord => ({
+        ...reading(terminalId, WINDOW, 1),
+        payload: { recordId: "m1", quantity: "P", unit: "MW", value } as GridRecord["payload"],
+      });
+      const c = ctx();
+      const verdicts = ingestPackage(
+        signPackage(key, CHAIN, terminalId, WINDOW, [bad("abc"), bad(""), bad("12345678901234567890")]),
+        c,
+      );
+      expect(verdicts[0]).to.include({ ok: false, reason: "BAD_PAYLOAD" });
+      expect(verdicts[0].ok ? "" : verdicts[0].detail)
+        .to.contain("m1 (record 0)")
+        .and.contain("payload field value");
+      expect(verdicts[1]).to.include({ ok: false, reason: "BAD_PAYLOAD" });
+      // A value beyond a double's precision travels exactly as a decimal string.
+      expect(verdicts[2]).to.include({ ok: true });
+      expect(c.seen.size, "refused records are not marked seen").to.equal(1);
+    });
+
     it("detects a record altered after signing", function () {
       const pkg = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 1)]);
       const altered = signPackage(key, CHAIN, terminalId, WINDOW, [reading(terminalId, WINDOW, 2)]);
