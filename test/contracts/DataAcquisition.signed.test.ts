@@ -118,12 +118,14 @@ describe("DataAcquisition", function () {
         expect(await core.acquisition.verifySignedRecord(...r.args(1, newSignature))).to.equal(true);
       });
 
-      it("refuses a record from before the terminal was registered", async function () {
+      it("accepts a record from before the registration (a backfill) signed with the first key only", async function () {
         const core = await fixture();
-        const r = await anchoredRecords(core, core.terminals[0].id, [1_000n]);
-        expect(await core.acquisition.verifySignedRecord(...r.args(0, r.sign(core.terminals[0].wallet)))).to.equal(
-          false,
-        );
+        const { registry, admin, terminals } = core;
+        const newKey = ethers.Wallet.createRandom();
+        await registry.connect(admin).rotateSigner(terminals[0].id, newKey.address);
+        const r = await anchoredRecords(core, terminals[0].id, [1_000n], new StreamWriter(core, terminals[1]));
+        expect(await core.acquisition.verifySignedRecord(...r.args(0, r.sign(terminals[0].wallet)))).to.equal(true);
+        expect(await core.acquisition.verifySignedRecord(...r.args(0, r.sign(newKey)))).to.equal(false);
       });
     });
 
