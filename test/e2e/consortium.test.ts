@@ -24,6 +24,8 @@ import { batchRecords } from "../../src/pipeline/stages/prove";
 import type { RunResult } from "../../src/pipeline/run";
 import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } from "../helpers/consortium";
 import { scratchDir } from "../helpers/scenario";
+import { registerName, resolveName } from "../../src/naming/names";
+import { readDataset, registerDataset } from "../../src/sharing/datasets.node";
 
 /** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
 /** Seconds between blocks of the consortium tests (a QBFT network's usual block period). */
@@ -48,12 +50,14 @@ function transitions(result: RunResult, batchKey: string): { state: string; deta
 async function consortiumSetup(provider: SteeredProvider, relayers: number[], network: string, dir: string) {
   process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
   const admin = devAccount(0, provider);
-  const { contracts } = await deployCore({ signer: admin, network });
+  const deployed = await deployCore({ signer: admin, network });
+  const { contracts } = deployed;
   for (const i of relayers) {
     const who = devAccount(i, provider).address;
     await (await contracts.registry.grantRole(await contracts.registry.REGISTRAR_ROLE(), who)).wait();
     await (await contracts.acquisition.grantRole(await contracts.acquisition.POLICY_ADMIN_ROLE(), who)).wait();
   }
+  return deployed;
 }
 
 /** Registers one PMU terminal with its development key. */
@@ -129,10 +133,30 @@ describe("consortium networks (issue 16)", function () {
     context("when a reorg re-orders the anchors of two writers", function () {
       it("keeps every proof valid by root and corrects the journal's batch ids on resume", async function () {
         const dir = scratchDir("reorg-order");
-        anvil = await startAnvil();
+        // A consortium registers its terminals before their data: start the chain two hours back, register both
+        // cases' terminals there, then catch up with the wall clock (signatures are checked against signer history).
+        const now = Math.floor(Date.now() / 1000);
+        anvil = await startAnvil({ args: ["--timestamp", String(now - 7_200)] });
         const provider = new SteeredProvider(anvil.url);
         provider.clientVersion = WALL_CLOCK_NODE;
-        await consortiumSetup(provider, [1, 2], "consortium", dir);
+        const { governance } = await consortiumSetup(provider, [1, 2], "consortium", dir);
+        for (const caseName of ["ieee14", "ieee30"]) {
+          const loaded = loadCase({ case: caseName });
+          const setupJournal = new Journal(join(dir, `setup-${caseName}.sqlite`));
+          await setupChain(
+            { signer: devAccount(0, provider), provider, network: "consortium", log: () => undefined },
+            setupJournal,
+            {
+              caseName: loaded.name,
+              register: scenarioTerminals(loaded.name, loaded.grid, { ...DEFAULT_SCENARIO_OPTIONS }),
+              periodSeconds: 900,
+              clock: { kind: "simulated", periods: 1 },
+            },
+          );
+          setupJournal.close();
+        }
+        await provider.send("evm_setNextBlockTimestamp", [now]);
+        await provider.send("evm_mine", []);
         const a = await shortRun({ signer: devAccount(1, provider), provider, out: join(dir, "a"), periods: 1 });
         const firstOfB = (await provider.getBlockNumber()) + 1;
         const b = await shortRun({
@@ -152,7 +176,16 @@ describe("consortium networks (issue 16)", function () {
           }),
         );
 
-        // Move A's anchor (the block before B's first) after all of B's transactions.
+        // Name A's batch and list every batch of both writers in a dataset, by root, before the reorg.
+        const [namedRoot] = idsBefore.keys();
+        const roots = [...idsBefore.keys()];
+        const lastAnchor = await provider.getBlockNumber();
+        const { sharing, names } = governance;
+        await (await sharing.grantRole(await sharing.PROVIDER_ROLE(), devAccount(0, provider).address)).wait();
+        await registerName(names, "feeder.a", { target: { kind: "Batch", merkleRoot: namedRoot } });
+        const { datasetId } = await registerDataset(sharing, { merkleRoots: roots });
+
+        // Move A's anchor (the block before B's first) after all of B's, ahead of the naming and sharing.
         const head = await provider.getBlockNumber();
         const blocks: string[][] = [];
         for (let n = firstOfB - 1; n <= head; n++) {
@@ -162,7 +195,8 @@ describe("consortium networks (issue 16)", function () {
           blocks.push(block.transactions);
         }
         const raw = async (hash: string) => (await provider.send("eth_getRawTransactionByHash", [hash])) as string;
-        const order = [...blocks.slice(1), blocks[0]];
+        const anchors = lastAnchor - firstOfB + 2;
+        const order = [...blocks.slice(1, anchors), blocks[0], ...blocks.slice(anchors)];
         const pairs: [string, number][] = [];
         for (const [offset, txs] of order.entries()) for (const h of txs) pairs.push([await raw(h), offset]);
         await provider.send("anvil_reorg", [blocks.length, pairs]);
@@ -173,6 +207,22 @@ describe("consortium networks (issue 16)", function () {
           if (Number(stored.batchId) !== id) changed++;
         }
         expect(changed, "the reorg changed batch ids").to.be.greaterThan(0);
+
+        // The name and the dataset hold roots: they still point at the same batches.
+        const named = await resolveName(names, "feeder.a");
+        expect(named.target).to.deep.equal({ kind: "Batch", merkleRoot: namedRoot });
+        const dataset = await readDataset(sharing, datasetId);
+        expect(dataset.merkleRoots).to.have.members(roots.map((r) => r.toLowerCase()));
+        for (const r of roots) expect(await sharing.datasetIncludesBatch(datasetId, r), r).to.equal(true);
+        const namedBatch = new Journal(join(a.dir, "journal.sqlite"));
+        const namedKey = namedBatch.batches().find((x) => x.root === namedRoot)!;
+        const namedFile = join(a.dir, "proofs", `${namedKey.batchKey}.json`);
+        const namedProofs = parseProofs(JSON.parse(readFileSync(namedFile, "utf8")), namedFile);
+        const [namedRecord] = batchRecords({ journal: namedBatch }, namedKey.batchKey);
+        namedBatch.close();
+        for (const p of namedProofs) expect(p.root.toLowerCase()).to.equal(namedRoot.toLowerCase());
+        const namedVerdict = await verifyRecordOnChain(core, namedRecord, namedProofs);
+        expect(namedVerdict.verdict, namedVerdict.reason).to.equal("anchored");
 
         // Proof files written before the reorg carry the root: they still verify.
         for (const r of [a, b]) {
