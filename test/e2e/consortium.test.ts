@@ -24,6 +24,18 @@ import { batchRecords } from "../../src/pipeline/stages/prove";
 import type { RunResult } from "../../src/pipeline/run";
 import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } from "../helpers/consortium";
 import { scratchDir } from "../helpers/scenario";
+import {
+  gatewayOptions,
+  nextBoundary,
+  postPackage,
+  sleep,
+  startTestChain,
+  startTestGateway,
+  stopTestChain,
+  terminalFleet,
+  useDeploymentsDir,
+  waitFor,
+} from "../helpers/gateway";
 import { registerName, resolveName } from "../../src/naming/names";
 import { readDataset, registerDataset } from "../../src/sharing/datasets.node";
 
@@ -294,6 +306,48 @@ describe("consortium networks (issue 16)", function () {
         anchorRecords({ core, records, terminalId, dataType: DataType.Event, key, confirmations: 0 }),
       ).to.be.rejectedWith(/confirmations must be a whole number of blocks >= 1, got 0/);
       provider.destroy();
+    });
+
+    it("makes grid:serve journal a batch confirmed only once its anchor is that many blocks deep", async function () {
+      const dir = scratchDir("serve-confirmations");
+      const restore = useDeploymentsDir(join(dir, "deployments"));
+      const chain = await startTestChain();
+      const N = 3;
+      const gw = await startTestGateway(chain, gatewayOptions(join(dir, "gw"), { periodSeconds: 3, confirmations: N }));
+      try {
+        const startAt = nextBoundary(3);
+        const fleet = await terminalFleet({ chainId: chain.chainId, periodSeconds: 3, startAt });
+        while (fleet.periodNow() < 0) await sleep(100);
+        for (const p of fleet.packagesOf(fleet.periodNow())) await postPackage(gw.httpUrl, p.body);
+        // Every observation: a confirmed batch is N deep; an unconfirmed mined one is seen at least once.
+        const anchorBlock = new Map<string, number>();
+        let waited = 0;
+        const allConfirmed = await waitFor(
+          async () => {
+            const batches = gw.journal.batches();
+            const head = await chain.provider.getBlockNumber();
+            for (const b of batches.filter((x) => x.txHash)) {
+              const receipt = await chain.provider.getTransactionReceipt(b.txHash!);
+              if (receipt) anchorBlock.set(b.batchKey, receipt.blockNumber);
+              const depth = receipt ? head - receipt.blockNumber + 1 : 0;
+              if (b.state === "confirmed") expect(depth, `${b.batchKey} depth when confirmed`).to.be.at.least(N);
+              else if (receipt && depth < N) waited++;
+            }
+            if (batches.length > 0 && batches.every((b) => b.state === "confirmed")) return true;
+            if (anchorBlock.size > 0) await chain.provider.send("evm_mine", []);
+            return false;
+          },
+          60_000,
+          500,
+        );
+        expect(allConfirmed, "every batch confirmed").to.equal(true);
+        expect(waited, "a mined anchor waited for its confirmations").to.be.greaterThan(0);
+        for (const b of gw.journal.batches()) expect(b.blockNumber).to.equal(anchorBlock.get(b.batchKey));
+      } finally {
+        await gw.close();
+        await stopTestChain(chain);
+        restore();
+      }
     });
 
     it("is refused by grid:serve when it is not 1-64 blocks", async function () {
