@@ -286,6 +286,9 @@ describe("consortium networks (issue 16)", function () {
       const provider = new SteeredProvider(anvil.url);
       const { contracts: core } = await deployCore({ signer: devAccount(0, provider), network: "confirmations" });
       const { terminalId, key } = await registerPmu(core, "conf.pmu");
+      // The records follow the key's registration (signer history starts there).
+      await provider.send("evm_increaseTime", [60]);
+      await provider.send("evm_mine", []);
       const now = (await provider.getBlock("latest"))!.timestamp;
       const records = [now - 30, now - 10].map((timestamp, i) =>
         parseRecord({ terminalId, kind: 3, timestamp, payload: { trip: i } }, `c${i}`),
