@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { id } from "ethers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -8,7 +9,11 @@ import type { CoreContracts } from "../../src/chain/contracts";
 import { startGateway } from "../../src/gateway/server";
 import { toTerminalId } from "../../src/chain/ids";
 import { devTerminalWallet } from "../../src/chain/keys";
-import { DataType } from "../../src/chain/types";
+import { acquisitionDomain, headerDigest } from "../../src/chain/eip712";
+import { headerFromJson } from "../../src/chain/headers";
+import { signDigest } from "../../src/chain/nativeEcdsa.node";
+import { listBatches, readStreamState } from "../../src/chain/streams";
+import { DataType, type BatchHeader } from "../../src/chain/types";
 import { loadCase } from "../../src/grid/case";
 import { parseRecord } from "../../src/merkle";
 import { DEFAULT_SCENARIO_OPTIONS, scenarioTerminals } from "../../src/pipeline/scenario";
@@ -39,11 +44,11 @@ import {
 import { registerName, resolveName } from "../../src/naming/names";
 import { readDataset, registerDataset } from "../../src/sharing/datasets.node";
 
-/** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
 /** Seconds between blocks of the consortium tests (a QBFT network's usual block period). */
 const BLOCK_TIME = 5;
 
-const WALL_CLOCK_NODE = "besu/v25.10.0/linux-x86_64/openjdk-java-21";
+/** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
+const WALL_CLOCK_NODE = "besu/v24.12.2/linux-x86_64/openjdk-java-21";
 
 /** The journal's state transitions of one batch, oldest first. */
 function transitions(result: RunResult, batchKey: string): { state: string; detail: string | null }[] {
@@ -142,33 +147,100 @@ describe("consortium networks (issue 16)", function () {
       });
     });
 
+    context("when a reorg drops an anchor and another writer takes the stream's next sequence", function () {
+      it("signs the header again on the new tip and confirms each batch exactly once", async function () {
+        const dir = scratchDir("reorg-resign");
+        process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        const { contracts: core } = await deployCore({ signer: devAccount(0, provider), network: "consortium" });
+        const domain = acquisitionDomain((await provider.getNetwork()).chainId, await core.acquisition.getAddress());
+        // At the first block mined for confirmations (right after period 0's anchor), roll that anchor back, and let
+        // another writer holding the same terminal key anchor another root on the same stream tip in its place.
+        let competing: BatchHeader | undefined;
+        provider.before = async (method) => {
+          if (method !== "evm_mine" || competing) return;
+          const head = (await provider.send("eth_getBlockByNumber", ["latest", true])) as {
+            timestamp: string;
+            transactions: { input: string }[];
+          };
+          const iface = core.acquisition.interface;
+          const call = iface.parseTransaction({ data: head.transactions[0].input })!;
+          const first = call.name === "multicall" ? iface.parseTransaction({ data: call.args[0][0] })! : call;
+          const h = first.args[0] as unknown as BatchHeader;
+          competing = {
+            dataType: Number(h.dataType),
+            terminalId: h.terminalId,
+            sequence: h.sequence,
+            windowStart: h.windowStart,
+            windowEnd: h.windowEnd,
+            recordCount: Number(h.recordCount),
+            merkleRoot: id("another writer's batch"),
+            prevHeaderHash: h.prevHeaderHash,
+          };
+          await provider.send("anvil_rollback", [1]);
+          await provider.send("evm_setNextBlockTimestamp", [Number(head.timestamp)]);
+          const signature = signDigest(devTerminalWallet(h.terminalId).signingKey, headerDigest(domain, competing));
+          await (await core.acquisition.connect(devAccount(1, provider)).anchorBatch(competing, signature)).wait();
+        };
+        const result = await shortRun({
+          signer: devAccount(0, provider),
+          provider,
+          out: join(dir, "runs"),
+          confirmations: 3,
+        });
+        expect(competing, "the reorg happened").to.not.equal(undefined);
+        const { terminalId } = competing!;
+
+        // Period 0's first batch in that stream: dropped, then signed again as the sequence after the other writer's.
+        const journal = new Journal(join(result.dir, "journal.sqlite"));
+        const ours = journal
+          .batches({ period: 0 })
+          .filter((b) => b.terminalId.toLowerCase() === terminalId.toLowerCase())
+          .map((b) => ({ batch: b, header: headerFromJson(b.header!) }))
+          .sort((x, y) => Number(x.header.sequence - y.header.sequence));
+        const stream = await listBatches(core.acquisition, { terminalId });
+        expect(stream[0].merkleRoot).to.equal(competing!.merkleRoot);
+        expect(ours[0].header.sequence).to.equal(competing!.sequence + 1n);
+        expect(ours[0].header.prevHeaderHash).to.equal(stream[0].headerHash);
+        const history = transitions(result, ours[0].batch.batchKey);
+        expect(history.map((t) => t.state)).to.deep.equal([
+          "built",
+          "signed",
+          "submitted",
+          "built",
+          "signed",
+          "submitted",
+          "confirmed",
+        ]);
+        expect(history[1].detail).to.match(new RegExp(`^sequence ${competing!.sequence} by `));
+        expect(history[3].detail).to.match(/dropped by a reorganisation.*the stream tip moved: signing again on it/);
+        expect(history[4].detail).to.match(new RegExp(`^sequence ${competing!.sequence + 1n} by `));
+
+        // Every batch of the run is confirmed once where the chain has it, and the stream ends at our last header.
+        for (const b of journal.batches()) {
+          expect(b.state, b.batchKey).to.equal("confirmed");
+          const onChain = await core.acquisition.batchByRoot(b.root);
+          expect(Number(onChain.batchId), b.batchKey).to.equal(b.batchId);
+        }
+        const last = stream[stream.length - 1];
+        expect(stream.map((e) => e.sequence)).to.deep.equal(stream.map((_, i) => BigInt(i + 1)));
+        expect(journal.batches().some((b) => b.root.toLowerCase() === last.merkleRoot.toLowerCase())).to.equal(true);
+        expect((await readStreamState(core.acquisition, terminalId)).headerHash).to.equal(last.headerHash);
+        journal.close();
+        expect(result.summary.invariant.holds).to.equal(true);
+        expect(result.summary.verifiedSamples.failed).to.equal(0);
+        provider.destroy();
+      });
+    });
+
     context("when a reorg re-orders the anchors of two writers", function () {
       it("keeps every proof valid by root and corrects the journal's batch ids on resume", async function () {
         const dir = scratchDir("reorg-order");
-        // A consortium registers its terminals before their data: start the chain two hours back, register both
-        // cases' terminals there, then catch up with the wall clock (signatures are checked against signer history).
-        const now = Math.floor(Date.now() / 1000);
-        anvil = await startAnvil({ args: ["--timestamp", String(now - 7_200)] });
+        anvil = await startAnvil();
         const provider = new SteeredProvider(anvil.url);
         provider.clientVersion = WALL_CLOCK_NODE;
         const { governance } = await consortiumSetup(provider, [1, 2], "consortium", dir);
-        for (const caseName of ["ieee14", "ieee30"]) {
-          const loaded = loadCase({ case: caseName });
-          const setupJournal = new Journal(join(dir, `setup-${caseName}.sqlite`));
-          await setupChain(
-            { signer: devAccount(0, provider), provider, network: "consortium", log: () => undefined },
-            setupJournal,
-            {
-              caseName: loaded.name,
-              register: scenarioTerminals(loaded.name, loaded.grid, { ...DEFAULT_SCENARIO_OPTIONS }),
-              periodSeconds: 900,
-              clock: { kind: "simulated", periods: 1 },
-            },
-          );
-          setupJournal.close();
-        }
-        await provider.send("evm_setNextBlockTimestamp", [now]);
-        await provider.send("evm_mine", []);
         const a = await shortRun({ signer: devAccount(1, provider), provider, out: join(dir, "a"), periods: 1 });
         const firstOfB = (await provider.getBlockNumber()) + 1;
         const b = await shortRun({
@@ -286,9 +358,6 @@ describe("consortium networks (issue 16)", function () {
       const provider = new SteeredProvider(anvil.url);
       const { contracts: core } = await deployCore({ signer: devAccount(0, provider), network: "confirmations" });
       const { terminalId, key } = await registerPmu(core, "conf.pmu");
-      // The records follow the key's registration (signer history starts there).
-      await provider.send("evm_increaseTime", [60]);
-      await provider.send("evm_mine", []);
       const now = (await provider.getBlock("latest"))!.timestamp;
       const records = [now - 30, now - 10].map((timestamp, i) =>
         parseRecord({ terminalId, kind: 3, timestamp, payload: { trip: i } }, `c${i}`),
@@ -477,9 +546,8 @@ describe("consortium networks (issue 16)", function () {
       const { terminalId, key } = await registerPmu(core, "bt5.pmu");
       await provider.send("evm_setIntervalMining", [BLOCK_TIME]);
       const chainNow = await nextBlock(provider);
-      // An event window ending 2 s after the latest block, once the wall clock has passed it (both records follow
-      // the key's registration, where its signer history starts).
-      const records = [chainNow, chainNow + 2].map((timestamp, i) =>
+      // An event window ending 2 s after the latest block, once the wall clock has passed it.
+      const records = [chainNow - 20, chainNow + 2].map((timestamp, i) =>
         parseRecord({ terminalId, kind: 3, timestamp, payload: { trip: i } }, `r${i}`),
       );
       while (Date.now() / 1000 < chainNow + 3) await new Promise((r) => setTimeout(r, 100));
