@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { id } from "ethers";
+import { id, ZeroHash } from "ethers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -27,7 +27,17 @@ import { startProxy, type ProxyHandle } from "../../src/devnet/proxy";
 import { Journal } from "../../src/pipeline/journal";
 import { batchRecords } from "../../src/pipeline/stages/prove";
 import type { RunResult } from "../../src/pipeline/run";
-import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } from "../helpers/consortium";
+import {
+  devAccount,
+  expectExactlyOnce,
+  gridRunProcess,
+  runCore,
+  shortRun,
+  startClientVersionFront,
+  SteeredProvider,
+  trainedModelFile,
+  type ClientVersionFront,
+} from "../helpers/consortium";
 import { scratchDir } from "../helpers/scenario";
 import {
   gatewayOptions,
@@ -512,6 +522,96 @@ describe("consortium networks (issue 16)", function () {
         expect(results[1].summary.contracts.DataAcquisition).to.equal(results[0].summary.contracts.DataAcquisition);
         await expectExactlyOnce(results, core);
         for (const r of results) expect(r.summary.batches.transactions).to.equal(3);
+        provider.destroy();
+      });
+    });
+
+    context("when two grid:run processes anchor into the same contracts at once", function () {
+      let front: ClientVersionFront | undefined;
+      afterEach(async function () {
+        await front?.close();
+        front = undefined;
+      });
+
+      it("clashes on no nonce and no stream, anchors every batch once, and every proof verifies", async function () {
+        // Each process starts its own Hardhat (about 10 s of CPU) on a machine others share.
+        this.timeout(180_000);
+        const dir = scratchDir("writer-processes");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        // Both processes see anvil as a wall-clock node (Besu) through a front: they backfill, neither moves the clock.
+        front = await startClientVersionFront(anvil.url, WALL_CLOCK_NODE);
+        const { contracts: core } = await consortiumSetup(provider, [1, 2], "custom", dir);
+        const writers = [
+          { relayer: devAccount(1, provider), caseName: "ieee14" },
+          { relayer: devAccount(2, provider), caseName: "ieee30" },
+        ];
+        // The model an earlier test trained, when there is one: each process then skips its own training.
+        const model = trainedModelFile();
+        // Both run to their end before anything is checked (a failed one does not leave the other running).
+        const settled = await Promise.allSettled(
+          writers.map((w) =>
+            gridRunProcess({
+              rpcUrl: front!.url,
+              relayerKey: w.relayer.privateKey,
+              deploymentsDir: join(dir, "deployments"),
+              args: [
+                ...["--case", w.caseName, "--periods", "2", "--confirmations", "1", "--no-faults"],
+                ...(model ? ["--model", model] : []),
+              ],
+              out: join(dir, w.caseName),
+              timeoutMs: 150_000,
+            }),
+          ),
+        );
+        const failed = settled.find((s) => s.status === "rejected");
+        if (failed) throw failed.reason;
+        const results = settled.map((s) => (s as PromiseFulfilledResult<RunResult>).value);
+        await expectExactlyOnce(results, core);
+
+        for (const [i, r] of results.entries()) {
+          const { relayer } = writers[i];
+          expect(r.summary.contracts.DataAcquisition).to.equal(await core.acquisition.getAddress());
+          // One transaction per period, each from the writer's own relayer: no nonce clash forced a re-send.
+          expect(r.summary.batches.transactions, r.runId).to.equal(2);
+          const journal = new Journal(join(r.dir, "journal.sqlite"));
+          const batches = journal.batches();
+          for (const txHash of new Set(batches.map((b) => b.txHash!))) {
+            expect((await provider.getTransaction(txHash))!.from, txHash).to.equal(relayer.address);
+          }
+
+          // Each stream is the writer's headers in order, and its tip on-chain is the journal's last header.
+          const streams = new Map<string, BatchHeader[]>();
+          for (const b of batches) {
+            const header = headerFromJson(b.header!);
+            streams.set(b.terminalId, [...(streams.get(b.terminalId) ?? []), header]);
+          }
+          for (const [terminalId, headers] of streams) {
+            headers.sort((x, y) => Number(x.sequence - y.sequence));
+            const events = await listBatches(core.acquisition, { terminalId });
+            expect(
+              events.map((e) => e.merkleRoot),
+              terminalId,
+            ).to.deep.equal(headers.map((h) => h.merkleRoot));
+            expect(headers.map((h) => h.sequence)).to.deep.equal(headers.map((_, k) => BigInt(k + 1)));
+            for (const [k, h] of headers.entries())
+              expect(h.prevHeaderHash).to.equal(k === 0 ? ZeroHash : events[k - 1].headerHash);
+            const tip = await readStreamState(core.acquisition, terminalId);
+            expect(tip).to.deep.equal({ sequence: BigInt(headers.length), headerHash: events.at(-1)!.headerHash });
+          }
+
+          // Every record's proof verifies on-chain (by root, with its package signature).
+          for (const batch of batches) {
+            const file = join(r.dir, "proofs", `${batch.batchKey}.json`);
+            const proofs = parseProofs(JSON.parse(readFileSync(file, "utf8")), file);
+            const records = batchRecords({ journal }, batch.batchKey);
+            expect(records.length, batch.batchKey).to.equal(batch.recordCount);
+            // At once: the provider batches the calls, so a few hundred records take a few round trips.
+            const verdicts = await Promise.all(records.map((record) => verifyRecordOnChain(core, record, proofs)));
+            for (const v of verdicts) expect(v.verdict, v.reason).to.equal("anchored");
+          }
+          journal.close();
+        }
         provider.destroy();
       });
     });
