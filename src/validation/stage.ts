@@ -128,6 +128,7 @@ export class ValidateStage {
       const reading = given.temperatureC === undefined ? { ...given, temperatureC } : given;
       const peer = verdicts?.get(reading.source) ?? null;
       const result = this.validator.check(reading, { peerFlagged: peer !== null && !peer.ok });
+      this.peers?.noteVerdict(reading.source, result.ok);
       const withoutPeer = this.shadow ? this.shadow.check(reading) : null;
       return { reading, result, peer, withoutPeer };
     });

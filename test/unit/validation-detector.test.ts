@@ -17,7 +17,7 @@ import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
 import { ValidateStage } from "../../src/validation/stage";
 import { streamValidate } from "../../src/validation/stream";
 import { trainValidatorModel } from "../../src/validation/train";
-import { StreamingValidator } from "../../src/validation/validator";
+import { decimalStep, StreamingValidator } from "../../src/validation/validator";
 
 const H = 3_600_000;
 const START = Date.parse("2012-04-02T04:00:00Z");
@@ -197,6 +197,54 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(r.reasons).to.deep.equal(["PEER_DEVIATION"]);
     });
 
+    context("when a meter reading every 15 minutes freezes (stuck)", function () {
+      // 1% noise, readings quantised to 0.05 load units: the chance of one exact repeat is ~ 5e-4.
+      const q = 0.05;
+      const stream = (v: StreamingValidator, seed: number, freezeAt: number, n: number) => {
+        const rng = createRng(seed);
+        let frozen = NaN;
+        return Array.from({ length: n }, (_, i) => {
+          const t = t0 + i * 900_000;
+          const live = Math.round((v.forecastAt(t) * (1 + 0.01 * rng.normal())) / q) * q;
+          if (i === freezeAt) frozen = live;
+          const value = i > freezeAt ? frozen : live;
+          return v.check({ timestamp: t, value, source: "m", noise: 0.01, resolution: q });
+        });
+      };
+
+      it("flags the frozen value by its second repeat (the 2-reading budget)", function () {
+        const v = new StreamingValidator(model, LoadHistory.fromSeries(series));
+        const out = stream(v, 3, 40, 60);
+        expect(out.slice(0, 41).every((r) => r.ok)).to.equal(true);
+        const first = out.findIndex((r, i) => i > 40 && !r.ok);
+        expect(first).to.be.within(41, 42);
+        expect(out[first].reason).to.equal("STUCK");
+        expect(out[first].flaggedBy).to.equal("stuck");
+      });
+
+      it("accepts the exact repeats a coarse meter gives on its own", function () {
+        // Resolution 10 load units against a one-step spread of ~40: clean repeats are common and not stuck.
+        const v = new StreamingValidator(model, LoadHistory.fromSeries(series));
+        const rng = createRng(4);
+        let repeats = 0;
+        let last = NaN;
+        for (let i = 0; i < 4 * 24 * 4; i++) {
+          const t = t0 + i * 900_000;
+          const value = Math.round((v.forecastAt(t) * (1 + 0.01 * rng.normal())) / 10) * 10;
+          if (value === last) repeats++;
+          last = value;
+          expect(v.check({ timestamp: t, value, source: "c", noise: 0.01, resolution: 10 }).ok).to.equal(true);
+        }
+        expect(repeats).to.be.greaterThan(5);
+      });
+
+      it("takes the step of the value's decimals when no resolution is given", function () {
+        expect(decimalStep(3400)).to.equal(1);
+        expect(decimalStep(3400.25)).to.equal(0.01);
+        expect(decimalStep(1.5e-7)).to.be.closeTo(1e-8, 1e-20);
+      });
+    });
+
     it("rejects invalid detector settings with the option's name", function () {
       const hist = LoadHistory.fromSeries(series);
       expect(() => new StreamingValidator(model, hist, { cusumH: 0 })).to.throw("cusumH must be > 0");
@@ -334,6 +382,66 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       const hours = (firstFlag - 24 * 4 * 2) / 4;
       expect(hours).to.be.within(0, 6); // under 3% error, inside a forecast's own error
       expect(peerFlags).to.be.lessThan(3);
+    });
+
+    context("when a neighbour drifts away and each terminal has only two peers", function () {
+      // A ring of three: with two peers, one faulty neighbour moves the median of three.
+      const ring = new Map([
+        ["a", ["b", "c"]],
+        ["b", ["a", "c"]],
+        ["c", ["a", "b"]],
+      ]);
+      const run = (p: PeerConsensus, feedback: boolean) => {
+        const rng = createRng(21);
+        let cleanFlags = 0;
+        let driftFlagged = false;
+        for (let i = 0; i < 24 * 4 * 6; i++) {
+          const t = START + i * 900_000;
+          const load = 3000 + 500 * Math.sin(i / 20);
+          // Days 3 and 5: "a" drifts 2% an hour for 12 h, then resets.
+          const k = i % (24 * 4 * 2);
+          const driftH = i >= 24 * 4 * 2 && k < 48 ? k / 4 : 0;
+          const readings = ["a", "b", "c"].map((source) => ({
+            source,
+            value: load * (1 + 0.01 * rng.normal()) * (source === "a" ? 1 + 0.02 * driftH : 1),
+            noise: 0.01,
+          }));
+          const v = p.checkInstant(t, readings);
+          if (driftH > 0 && !v.get("a")!.ok) driftFlagged = true;
+          for (const s of ["b", "c"]) if (!v.get(s)!.ok) cleanFlags++;
+          // The stage reports the validator's final verdicts: a flagged drift is quarantined.
+          if (feedback)
+            for (const [s, verdict] of v) p.noteVerdict(s, verdict.ok && !(s === "a" && driftH > 0 && driftFlagged));
+        }
+        return { cleanFlags, driftFlagged };
+      };
+
+      it("leaves the suspect neighbour out of the median, so its clean peers are not flagged", function () {
+        const r = run(new PeerConsensus(ring), true);
+        expect(r.driftFlagged).to.equal(true);
+        expect(r.cleanFlags).to.equal(0);
+      });
+
+      it("leaves out a neighbour whose own deviation is large even before any verdict", function () {
+        expect(run(new PeerConsensus(ring), false).cleanFlags).to.equal(0);
+      });
+
+      it("does not judge a reading whose healthy peers are fewer than minPeers", function () {
+        const p = new PeerConsensus(ring);
+        p.checkInstant(START, [
+          { source: "a", value: 100 },
+          { source: "b", value: 100 },
+          { source: "c", value: 100 },
+        ]);
+        p.noteVerdict("a", false);
+        const v = p.checkInstant(START + 900_000, [
+          { source: "a", value: 100 },
+          { source: "b", value: 100 },
+          { source: "c", value: 100 },
+        ]);
+        expect(v.get("b")!.peers).to.equal(0);
+        expect(v.get("a")!.peers).to.equal(2);
+      });
     });
 
     it("does not judge a reading with too few peers", function () {

@@ -5,7 +5,7 @@ import { PeerConsensus } from "../../validation/peers";
 import { DEFAULT_REFIT, type RefitOptions } from "../../validation/refit";
 import type { LoadSeries } from "../../validation/series";
 import { ValidateStage, type CheckedReading, type StageReading } from "../../validation/stage";
-import type { FlagRule } from "../../validation/validator";
+import { decimalStep, type FlagRule } from "../../validation/validator";
 import { ingestPackage, type IngestContext, type TerminalDirectory } from "../ingest";
 import type { JournalRecord } from "../journal";
 import type { TerminalPackage } from "../packages";
@@ -135,6 +135,7 @@ export function admitPackages(packages: readonly IncomingPackage[], ctx: CheckCo
           timestamp: readingTimeMs(payload, r.timestamp),
           value: Number(payload.value) / profile.scale,
           noise: profile.noise,
+          resolution: decimalStep(Number(payload.value)) / profile.scale,
         };
       } else if (v.ok && r.kind === 2) {
         const problem = checkTransaction(r, ctx.directory, ctx.ingest.windowStart);
@@ -264,12 +265,17 @@ export async function replayJournal(
   let first = "";
   for (const period of [...byPeriod.keys()].sort((a, b) => a - b)) {
     const rows = byPeriod.get(period)!;
-    const readings = rows.map((r): StageReading => ({
-      source: r.terminalId,
-      timestamp: readingTimeMs(JSON.parse(r.payload) as Record<string, unknown>, r.timestamp),
-      value: r.actualNorm!,
-      noise: profiles.get(r.terminalId.toLowerCase())?.noise,
-    }));
+    const readings = rows.map((r): StageReading => {
+      const payload = JSON.parse(r.payload) as Record<string, unknown>;
+      const profile = profiles.get(r.terminalId.toLowerCase());
+      return {
+        source: r.terminalId,
+        timestamp: readingTimeMs(payload, r.timestamp),
+        value: r.actualNorm!,
+        noise: profile?.noise,
+        ...(profile ? { resolution: decimalStep(Number(payload.value)) / profile.scale } : {}),
+      };
+    });
     const earliest = readings.reduce((m, x) => Math.min(m, x.timestamp), Infinity);
     if (earliest > stage.lastInstant) await stage.refitIfDue(earliest);
     stage.checkReadings(readings).forEach((c, i) => {
