@@ -157,6 +157,17 @@ export class PeerConsensus {
     this.state.clear();
   }
 
+  /** The per-source state, for a snapshot of a validate stage. */
+  exportState(): [string, Record<string, number | boolean>][] {
+    return [...this.state].map(([source, st]) => [source, { ...st }]);
+  }
+
+  /** Restores `exportState`'s per-source state (replacing the current one). */
+  importState(state: readonly [string, Record<string, number | boolean>][]): void {
+    this.state.clear();
+    for (const [source, st] of state) this.state.set(source, { ...(st as unknown as PeerState) });
+  }
+
   /**
    * The validator's final verdict on a source's reading (the stage calls it after each check): a quarantined
    * source is left out of its neighbours' medians until a reading of it is accepted again.

@@ -331,6 +331,18 @@ export class StreamingValidator {
     this.sources.clear();
   }
 
+  /** The per-source state, for a snapshot of a validate stage (`ValidateStage.snapshot`). */
+  exportState(): [string, Record<string, number>][] {
+    return [...this.sources].map(([source, st]) => [source, { ...st }]);
+  }
+
+  /** Restores `exportState`'s per-source state (replacing the current one). */
+  importState(state: readonly [string, Record<string, number>][]): void {
+    this.sources.clear();
+    for (const [source, st] of state) this.sources.set(source, { ...(st as unknown as SourceState) });
+    this.clearCaches();
+  }
+
   /** The model forecast for an instant, or NaN when lags (or temperature) are missing. */
   forecastAt(epochMs: number, temperatureC = NaN): number {
     const row = new Float64Array(N_FACTORS);

@@ -16,7 +16,8 @@ import { prepare } from "../../src/validation/run";
 import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
 import { ValidateStage } from "../../src/validation/stage";
 import { streamValidate } from "../../src/validation/stream";
-import { trainValidatorModel } from "../../src/validation/train";
+import { RefitThread } from "../../src/validation/refitThread";
+import { refitModel, trainValidatorModel } from "../../src/validation/train";
 import { decimalStep, StreamingValidator } from "../../src/validation/validator";
 
 const H = 3_600_000;
@@ -509,6 +510,110 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(cost.refits).to.equal(1);
       expect(cost.rowsPerFit).to.be.within(10, 200);
       expect(cost.totalMs).to.be.at.least(0);
+    });
+
+    context("when a process restarts from a snapshot", function () {
+      const sources = ["a", "b", "c"];
+      const hoods = new Map(sources.map((s) => [s, sources.filter((x) => x !== s)]));
+      const startMs = START + 42 * 24 * H;
+      const refit = { everyDays: 1, windowDays: 30, maxRows: 200 };
+      const build = (runner?: RefitThread["run"]) =>
+        new ValidateStage({
+          model,
+          series,
+          startMs,
+          peers: new PeerConsensus(hoods),
+          refit,
+          ...(runner ? { refitRunner: runner } : {}),
+        });
+      let file: LoadHistory;
+      before(() => (file = LoadHistory.fromSeries(series)));
+      // Quarter-hourly readings with noise, a spike on "b" and a drift on "a", so every kind of state is exercised.
+      const instant = (i: number) => {
+        const t = startMs + i * 900_000;
+        const rng = createRng(1000 + i);
+        return sources.map((source) => ({
+          source,
+          timestamp: t,
+          noise: 0.01,
+          value:
+            (Math.round(file.valueAt(t) * (1 + 0.01 * rng.normal()) * 10) / 10) *
+            (source === "b" && i === 50 ? 1.4 : 1) *
+            (source === "a" && i > 120 ? 1 + 0.002 * (i - 120) : 1),
+        }));
+      };
+      const feed = async (stage: ValidateStage, from: number, to: number) => {
+        const out: string[] = [];
+        for (let i = from; i < to; i++) {
+          const readings = instant(i);
+          await stage.refitIfDue(readings[0].timestamp);
+          for (const c of stage.checkReadings(readings))
+            out.push(`${c.reading.source} ${c.result.ok} ${c.result.reason} ${c.result.forecast} ${c.withoutPeer!.ok}`);
+        }
+        return out;
+      };
+      let thread: RefitThread;
+      before(() => (thread = new RefitThread()));
+      after(() => thread.close());
+
+      it("gives the same verdicts as the stage that never stopped, with its refits on a worker thread", async function () {
+        this.timeout(120_000);
+        const live = build();
+        await feed(live, 0, 110); // past the first refit (one day in)
+        const text = live.snapshot();
+        const resumed = build(thread.run);
+        expect(resumed.restore(text)).to.deep.equal({ ok: true });
+        expect(resumed.lastInstant).to.equal(live.lastInstant);
+        // Two more refits on the way, the resumed stage's on the thread.
+        const a = await feed(live, 110, 110 + 4 * 24 * 2);
+        const b = await feed(resumed, 110, 110 + 4 * 24 * 2);
+        expect(b).to.deep.equal(a);
+        expect(a.some((v) => v.includes("false"))).to.equal(true);
+        expect(resumed.refitCost().refits).to.equal(live.refitCost().refits);
+        expect(live.refitCost().refits).to.equal(3);
+      });
+
+      it("refuses a snapshot of another setup or a stage that has already checked readings", async function () {
+        const live = build();
+        await feed(live, 0, 8);
+        const text = live.snapshot();
+        const other = new ValidateStage({ model, series, startMs, peers: null, refit });
+        expect(other.restore(text)).to.deep.equal({ ok: false, reason: "taken with another model or setup" });
+        expect(live.restore(text)).to.deep.equal({ ok: false, reason: "the stage has already checked readings" });
+        expect(build().restore("{")).to.have.property("ok", false);
+      });
+    });
+  });
+
+  describe("RefitThread", function () {
+    it("fits the same model as in-process while the event loop keeps turning", async function () {
+      this.timeout(120_000);
+      const clock = localClock("us-eastern");
+      const rows = buildDataset(series, LoadHistory.fromSeries(series), clock, START + 8 * 24 * H, START + 40 * 24 * H);
+      const inProcess = await refitModel(model, rows, 400);
+      const thread = new RefitThread();
+      try {
+        let turns = 0;
+        let fitting = true;
+        const spin = (): void => {
+          turns++;
+          if (fitting) setImmediate(spin);
+        };
+        setImmediate(spin);
+        const fit = await thread.run(model, rows, 400).finally(() => (fitting = false));
+        expect(fit.model.svr).to.deep.equal(inProcess.model.svr);
+        expect(fit.model.elm).to.deep.equal(inProcess.model.elm);
+        expect(fit.rows).to.equal(inProcess.rows);
+        expect(turns).to.be.greaterThan(10);
+        // Caught by hand, not with chai-as-promised: `npm run test:unit` runs plain mocha without it.
+        const failed = await thread.run(model, { ...rows, n: 3 }, 400).then(
+          () => null,
+          (e: Error) => e.message,
+        );
+        expect(failed).to.match(/^refit thread: refit: only 3 rows/);
+      } finally {
+        await thread.close();
+      }
     });
   });
 });

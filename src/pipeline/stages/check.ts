@@ -2,7 +2,7 @@ import type { GridCase } from "../../grid/case";
 import type { RecordLeaf } from "../../merkle";
 import type { ValidatorModel } from "../../validation/model";
 import { PeerConsensus } from "../../validation/peers";
-import { DEFAULT_REFIT, type RefitOptions } from "../../validation/refit";
+import { DEFAULT_REFIT, type RefitOptions, type RefitRunner } from "../../validation/refit";
 import type { LoadSeries } from "../../validation/series";
 import { ValidateStage, type CheckedReading, type StageReading } from "../../validation/stage";
 import { decimalStep, type FlagRule } from "../../validation/validator";
@@ -79,6 +79,8 @@ export interface StageSetup {
   peers?: boolean;
   /** Default DEFAULT_REFIT (weekly on the trailing year of the validated history). */
   refit?: RefitOptions;
+  /** Where the refits' fits run (default in-process; the gateway uses a worker thread, `RefitThread`). */
+  refitRunner?: RefitRunner;
 }
 
 /** The validate stage of the pipeline and the gateway: peer consensus over the case's neighbourhoods, weekly refit. */
@@ -96,6 +98,7 @@ export function createValidateStage(setup: StageSetup): ValidateStage {
             setup.terminals.map((t) => ({ terminalId: t.terminalId, bus: t.bus })),
           ),
     refit: setup.refit ?? DEFAULT_REFIT,
+    ...(setup.refitRunner ? { refitRunner: setup.refitRunner } : {}),
   });
 }
 
