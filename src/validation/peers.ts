@@ -116,14 +116,19 @@ export class PeerConsensus {
 
   /**
    * Neighbourhoods from an IEEE case: a terminal's peers are the other terminals at its bus and at the buses
-   * within `hops` in-service branches of it.
+   * within `hops` in-service branches of it. A terminal with fewer than `minPeers` peers that take readings
+   * (`reads`, default true) within `hops` looks further, up to `maxHops`: a meter whose neighbouring buses carry
+   * no load would otherwise never be peer-checked (two of the eight drifts of the 8-day IEEE 39 run were on such
+   * meters).
    */
   static fromCase(
     grid: Pick<GridCase, "branches">,
-    terminals: readonly { terminalId: string; bus: number }[],
+    terminals: readonly { terminalId: string; bus: number; reads?: boolean }[],
     hops = 1,
     options: Partial<PeerOptions> = {},
+    maxHops = Math.max(hops, 3),
   ): PeerConsensus {
+    const minPeers = options.minPeers ?? DEFAULT_PEER_OPTIONS.minPeers;
     const adjacent = new Map<number, Set<number>>();
     const link = (a: number, b: number): void => {
       if (!adjacent.has(a)) adjacent.set(a, new Set());
@@ -137,17 +142,17 @@ export class PeerConsensus {
     const byBus = new Map<number, string[]>();
     for (const t of terminals) byBus.set(t.bus, [...(byBus.get(t.bus) ?? []), t.terminalId]);
     const hoods = new Map<string, string[]>();
+    const reads = new Set(terminals.filter((t) => t.reads !== false).map((t) => t.terminalId));
     for (const t of terminals) {
       const buses = new Set([t.bus]);
+      const peersOf = () => [...buses].flatMap((b) => byBus.get(b) ?? []).filter((id) => id !== t.terminalId);
       let frontier = [t.bus];
-      for (let h = 0; h < hops; h++) {
+      for (let h = 0; h < maxHops && frontier.length > 0; h++) {
+        if (h >= hops && peersOf().filter((id) => reads.has(id)).length >= minPeers) break;
         frontier = frontier.flatMap((b) => [...(adjacent.get(b) ?? [])].filter((n) => !buses.has(n)));
         frontier.forEach((b) => buses.add(b));
       }
-      hoods.set(
-        t.terminalId,
-        [...buses].flatMap((b) => byBus.get(b) ?? []).filter((id) => id !== t.terminalId),
-      );
+      hoods.set(t.terminalId, peersOf());
     }
     return new PeerConsensus(hoods, options);
   }

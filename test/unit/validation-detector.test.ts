@@ -360,6 +360,27 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(PeerConsensus.fromCase(grid, terminals, 2).neighbourhoods.get("T1")).to.have.members(["T2", "T3"]);
     });
 
+    it("looks a hop further for a terminal with fewer than minPeers neighbours that take readings", function () {
+      // T2 takes no readings: one hop gives T1 no reading peer, two give it T3, three T3 and T4; T4 has two at once.
+      const line = {
+        branches: [1, 2, 3, 4].map((from) => ({
+          from,
+          to: from + 1,
+          r: 0,
+          x: 0.1,
+          b: 0,
+          rateA: 0,
+          status: 1 as const,
+        })),
+      };
+      const five = [1, 2, 3, 4, 5].map((bus) => ({ terminalId: `T${bus}`, bus, reads: bus !== 2 }));
+      const p = PeerConsensus.fromCase(line, five);
+      expect(p.neighbourhoods.get("T1")).to.have.members(["T2", "T3", "T4"]);
+      expect(p.neighbourhoods.get("T4")).to.have.members(["T3", "T5"]);
+      expect(p.neighbourhoods.get("T3")).to.have.members(["T1", "T2", "T4", "T5"]);
+      expect(PeerConsensus.fromCase(line, five, 1, {}, 1).neighbourhoods.get("T1")).to.deep.equal(["T2"]);
+    });
+
     it("catches a 0.5%-per-hour drift of one terminal within six hours, with no flag on its peers", function () {
       const hoods = new Map(["a", "b", "c", "d"].map((s) => [s, ["a", "b", "c", "d"].filter((x) => x !== s)]));
       const p = new PeerConsensus(hoods);

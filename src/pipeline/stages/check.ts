@@ -74,7 +74,8 @@ export interface StageSetup {
   startMs: number;
   /** The IEEE case whose branches give each terminal its peers (same bus and one hop). */
   grid: Pick<GridCase, "branches">;
-  terminals: readonly { terminalId: string; bus: number }[];
+  /** `samplesPerPeriod` 0: the terminal takes no readings (it is nobody's peer). */
+  terminals: readonly { terminalId: string; bus: number; samplesPerPeriod?: number }[];
   /** Default true; false checks each reading on its own series only. */
   peers?: boolean;
   /** Default DEFAULT_REFIT (weekly on the trailing year of the validated history). */
@@ -95,7 +96,11 @@ export function createValidateStage(setup: StageSetup): ValidateStage {
         ? null
         : PeerConsensus.fromCase(
             setup.grid,
-            setup.terminals.map((t) => ({ terminalId: t.terminalId, bus: t.bus })),
+            setup.terminals.map((t) => ({
+              terminalId: t.terminalId,
+              bus: t.bus,
+              reads: t.samplesPerPeriod === undefined || t.samplesPerPeriod > 0,
+            })),
           ),
     refit: setup.refit ?? DEFAULT_REFIT,
     ...(setup.refitRunner ? { refitRunner: setup.refitRunner } : {}),
