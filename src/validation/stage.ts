@@ -64,6 +64,7 @@ export class ValidateStage {
   private readonly validatorOptions: ValidatorOptions;
   /** The model in use: the base model, or the last refit's. */
   private model: ValidatorModel;
+  private modelJson: string | undefined;
   private lastT = -Infinity;
 
   constructor(options: StageOptions) {
@@ -117,6 +118,7 @@ export class ValidateStage {
   /** Swaps in a refitted model (rolling refit) for both validators. */
   replaceModel(model: ValidatorModel): void {
     this.model = model;
+    this.modelJson = undefined;
     this.validator.replaceModel(model);
     this.shadow?.replaceModel(model);
   }
@@ -138,10 +140,16 @@ export class ValidateStage {
       shadow: this.shadow?.exportState() ?? null,
       peers: this.peers?.exportState() ?? null,
       refit: this.refit?.exportState() ?? null,
-      model: this.model === this.baseModel ? null : this.model,
+      model: null, // last: a refitted model's JSON replaces this null below
     };
     // Non-finite numbers (a source's NaN "no value yet", a refit never due) survive as strings.
-    return JSON.stringify(state, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+    const text = JSON.stringify(state, (_k, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+    );
+    if (this.model === this.baseModel) return text;
+    // The refitted model (hundreds of kB) changes once a week: serialised once, not with every period.
+    this.modelJson ??= JSON.stringify(this.model);
+    return `${text.slice(0, -"null}".length)}${this.modelJson}}`;
   }
 
   /**
