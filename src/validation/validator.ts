@@ -226,7 +226,7 @@ interface Forecast {
  * per reading. Rules, in order (docs/validation.md has a worked example):
  *
  * - hard rules: unreadable input, zero or negative load ("sign"), a power-of-ten error ("unit"), a value
- *   repeated for `stuckHours` or where the load should have moved by `repeatK` sigma ("stuck");
+ *   repeated for `stuckHours` or in a run of exact repeats less likely than `stuckAlpha` ("stuck");
  * - one-step: the model's residuals are strongly autocorrelated (rho ~0.95 per hour on GEFCom), so a reading is
  *   forecast as `f(x) + rho^dt * r`, `r` the residual of the source's last accepted reading `dt` hours ago, and
  *   flagged when the innovation `u` exceeds `k * sigma(dt, hour)` (one-step spread measured on validation per
