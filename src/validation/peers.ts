@@ -11,8 +11,8 @@ import { median } from "./stats";
  * A neighbour is left out of the median while it is suspect: its last verdict was a quarantine (`noteVerdict`), its
  * own deviation at this instant passes `suspectK` spreads, or its CUSUM is past `suspectCusum` of the threshold
  * (a drift under way, not yet flagged). With two peers, one faulty neighbour would otherwise move the median of
- * three and flag its clean neighbours. Fewer than `minPeers` healthy peers: the reading is not peer-checked. Per source, the deviation from
- * the source's own running offset `b` (a bus whose shape differs a little keeps a steady offset) is checked
+ * three and flag its clean neighbours. Fewer than `minPeers` healthy peers: the reading is not peer-checked.
+ * Per source, the deviation from the source's own running offset `b` (a bus whose shape differs a little keeps a steady offset) is checked
  * against the source's running spread `s` (never below its rated noise):
  * - level: `|d - b| > k * s`;
  * - cusum: a two-sided CUSUM of `mean(d - b) / s` over each `stepMinutes` of time, with allowance `cusumK` and
@@ -80,8 +80,12 @@ interface PeerState {
   stepT: number;
   stepSum: number;
   stepN: number;
-  /** The validator quarantined this source's last reading (any rule). */
-  quarantined: boolean;
+}
+
+/** What `exportState` gives and `importState` takes (a validate stage's snapshot). */
+export interface PeerSnapshot {
+  sources: [string, Record<string, number>][];
+  quarantined: string[];
 }
 
 /** E|x| / sd of a normal variable. */
@@ -91,6 +95,8 @@ const HOUR_MS = 3_600_000;
 export class PeerConsensus {
   readonly options: PeerOptions;
   private readonly state = new Map<string, PeerState>();
+  /** Sources whose last reading the validator quarantined (any rule): nobody's peer until one is accepted. */
+  private readonly quarantined = new Set<string>();
 
   /** `neighbourhoods`: for each source, the sources it is compared with (itself excluded). */
   constructor(
@@ -160,17 +166,22 @@ export class PeerConsensus {
   /** Forgets all per-source state. */
   reset(): void {
     this.state.clear();
+    this.quarantined.clear();
   }
 
   /** The per-source state, for a snapshot of a validate stage. */
-  exportState(): [string, Record<string, number | boolean>][] {
-    return [...this.state].map(([source, st]) => [source, { ...st }]);
+  exportState(): PeerSnapshot {
+    return {
+      sources: [...this.state].map(([source, st]) => [source, { ...st }]),
+      quarantined: [...this.quarantined],
+    };
   }
 
   /** Restores `exportState`'s per-source state (replacing the current one). */
-  importState(state: readonly [string, Record<string, number | boolean>][]): void {
-    this.state.clear();
-    for (const [source, st] of state) this.state.set(source, { ...(st as unknown as PeerState) });
+  importState(state: PeerSnapshot): void {
+    this.reset();
+    for (const [source, st] of state.sources) this.state.set(source, { ...(st as unknown as PeerState) });
+    for (const source of state.quarantined) this.quarantined.add(source);
   }
 
   /**
@@ -178,8 +189,8 @@ export class PeerConsensus {
    * source is left out of its neighbours' medians until a reading of it is accepted again.
    */
   noteVerdict(source: string, ok: boolean): void {
-    const st = this.state.get(source);
-    if (st) st.quarantined = !ok;
+    if (ok) this.quarantined.delete(source);
+    else this.quarantined.add(source);
   }
 
   /** Checks the readings of one instant against each other; one verdict per reading, by source. */
@@ -196,11 +207,14 @@ export class PeerConsensus {
     const suspect = new Set<string>();
     for (const [source, value] of values) {
       const st = this.state.get(source);
-      if (!st) continue;
-      if (st.quarantined || Math.max(st.pos, st.neg) > this.options.suspectCusum * this.options.cusumH) {
+      if (
+        this.quarantined.has(source) ||
+        (st && Math.max(st.pos, st.neg) > this.options.suspectCusum * this.options.cusumH)
+      ) {
         suspect.add(source);
         continue;
       }
+      if (!st) continue;
       const peers = neighbours(source);
       if (peers.length < this.options.minPeers) continue;
       const med = median([...peers.map((p) => values.get(p)!), value]);
@@ -231,7 +245,7 @@ export class PeerConsensus {
     const floor = this.floor(r);
     let st = this.state.get(r.source);
     if (!st) {
-      st = { offset: 0, spread: floor, t, pos: 0, neg: 0, stepT: t, stepSum: 0, stepN: 0, quarantined: false };
+      st = { offset: 0, spread: floor, t, pos: 0, neg: 0, stepT: t, stepSum: 0, stepN: 0 };
       this.state.set(r.source, st);
     }
     const s = Math.max(st.spread, floor);

@@ -1,6 +1,6 @@
 import { LoadHistory } from "./history";
 import { parseModel, type ValidatorModel } from "./model";
-import { PeerConsensus, type PeerVerdict } from "./peers";
+import { PeerConsensus, type PeerSnapshot, type PeerVerdict } from "./peers";
 import { RollingRefit, type RefitCost, type RefitOptions, type RefitRunner } from "./refit";
 import type { LoadSeries } from "./series";
 import { median } from "./stats";
@@ -264,7 +264,7 @@ interface StageState {
   history: { timestamps: number[]; load: number[]; temperature: number[] };
   validator: [string, Record<string, number>][];
   shadow: [string, Record<string, number>][] | null;
-  peers: [string, Record<string, number | boolean>][] | null;
+  peers: PeerSnapshot | null;
   refit: { next: number; times: number[]; rows: number } | null;
   model: ValidatorModel | null;
 }
