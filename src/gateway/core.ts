@@ -87,6 +87,9 @@ export interface GatewayCoreDeps {
 /** Records checked, or stored, between two turns of the event loop while a period closes (tens of ms of work). */
 const CLOSE_SLICE_RECORDS = 1_000;
 
+/** Journal meta key of the validate stage's snapshot, stored with each closed period. */
+const STAGE_SNAPSHOT_KEY = "validateStage";
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -162,15 +165,30 @@ export class GatewayCore {
     return Math.floor((this.now() / 1000 - graceSeconds) / periodSeconds) - 1;
   }
 
-  /** Rebuilds the validate stage from the journal's readings and reconciles the journal with the chain. */
+  /** Resumes the validate stage, then reconciles the journal with the chain and starts the close timer. */
   async start(): Promise<void> {
-    await replayJournal(this.deps.stage, this.journal.records(), this.deps.profiles, undefined, (m) =>
-      this.deps.ctx.log(`${m}; continuing with the replayed state`),
-    );
+    await this.resumeStage();
     await this.withNode(() => reconcile(this.deps.ctx));
     await this.closeDuePeriods();
     this.timer = setInterval(() => this.tick(), 250);
     this.timer.unref();
+  }
+
+  /**
+   * Restores the validate stage from the snapshot stored with the last closed period, replaying only the readings
+   * of later periods (none, as the snapshot commits with its period's head), or, without a usable snapshot (a
+   * journal of an older version, another model), rebuilds it from all the journal's readings. Returns the
+   * readings replayed.
+   */
+  async resumeStage(): Promise<number> {
+    const snapshot = this.journal.getMeta<{ period: number; state: string }>(STAGE_SNAPSHOT_KEY);
+    const restored = snapshot ? this.deps.stage.restore(snapshot.state) : undefined;
+    if (snapshot && !restored!.ok)
+      this.deps.ctx.log(`validate stage snapshot not used (${restored!.reason}): replaying the journal's readings`);
+    const records = this.journal.records(restored?.ok ? { sincePeriod: snapshot!.period + 1 } : {});
+    return replayJournal(this.deps.stage, records, this.deps.profiles, undefined, (m) =>
+      this.deps.ctx.log(`${m}; continuing with the replayed state`),
+    );
   }
 
   health() {
@@ -408,10 +426,12 @@ export class GatewayCore {
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: nextTurn,
-      // The package signatures go with the head: a period is stored with the proof of who signed each record.
+      // With the period's head go the package signatures (who signed each record, for its proof) and the stage's
+      // state after this period (a restart resumes from it).
       commit: () => {
         this.journal.recordPackages(prepared.packages, prepared.links);
         this.journal.markProcessed(period);
+        this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state: this.deps.stage.snapshot() });
       },
     });
     this.openLeaves.delete(period);

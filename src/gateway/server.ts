@@ -18,6 +18,7 @@ import { headerSigningMs } from "../pipeline/stages/anchor";
 import { parseLocalDate } from "../validation/clock";
 import { prepare } from "../validation/run";
 import { createValidateStage } from "../pipeline/stages/check";
+import { RefitThread } from "../validation/refitThread";
 import { GatewayCore, type GatewayPolicy } from "./core";
 import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
@@ -88,6 +89,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
     throw new Error(`grid:serve option --confirmations: a whole number of blocks 1-64, got ${opts.confirmations}`);
   mkdirSync(join(opts.dataDir, "proofs"), { recursive: true });
   const journal = new GatewayJournal(join(opts.dataDir, "journal.sqlite"));
+  let refits: RefitThread | undefined;
   try {
     const fixed: Fixed = {
       periodSeconds: opts.periodSeconds,
@@ -152,13 +154,16 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       log,
     });
     // Live readings go through the pipeline's validate stage: lags from the validated readings after the
-    // training range (the file before it), peer check over the case's neighbourhoods, weekly refit.
+    // training range (the file before it), peer check over the case's neighbourhoods, weekly refit. The refit's
+    // fits run on a worker thread: seconds of CPU that would otherwise hold every acknowledgement.
+    refits = new RefitThread();
     const stage = createValidateStage({
       model: prepared.model,
       series: prepared.series,
       startMs: parseLocalDate(opts.trainTo, prepared.clock, true) + 1,
       grid: loaded.grid,
       terminals,
+      refitRunner: refits.run,
     });
     const loadMean = prepared.series.load.reduce((a, b) => a + b, 0) / prepared.series.load.length;
     const profiles = scenarioProfiles(terminals, loadMean, {
@@ -251,10 +256,12 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
         await broker.close();
         await http.close();
         await merkle.close();
+        await refits?.close();
         journal.close();
       },
     };
   } catch (e) {
+    await refits?.close();
     journal.close();
     throw e;
   }

@@ -79,6 +79,17 @@ export class LoadHistory {
     return this.temp[i];
   }
 
+  /** Drops the samples before `t` (a resumed stage keeps only what later lags and refits can read). */
+  dropBefore(t: number): void {
+    let i = 0;
+    while (i < this.n && this.t[i] < t) i++;
+    if (i === 0) return;
+    this.t.copyWithin(0, i, this.n);
+    this.v.copyWithin(0, i, this.n);
+    this.temp.copyWithin(0, i, this.n);
+    this.n -= i;
+  }
+
   /** Samples with `from <= t <= to`, as plain arrays (for refits on the validated history). */
   slice(from: number, to: number): { timestamps: number[]; load: number[]; temperature: number[] } {
     const out = { timestamps: [] as number[], load: [] as number[], temperature: [] as number[] };

@@ -1,5 +1,5 @@
 import type { LocalClock } from "./clock";
-import { buildDataset } from "./dataset";
+import { buildDataset, type Dataset } from "./dataset";
 import type { LoadHistory } from "./history";
 import type { ValidatorModel } from "./model";
 import type { LoadSeries } from "./series";
@@ -25,6 +25,19 @@ export const NO_REFIT: Readonly<RefitOptions> = Object.freeze({ ...DEFAULT_REFIT
 
 const DAY_MS = 86_400_000;
 
+/** One refit's result: the new model, its fit time and the rows it trained on. */
+export interface RefitFit {
+  model: ValidatorModel;
+  ms: number;
+  rows: number;
+}
+
+/**
+ * Runs a refit's fits (`refitModel`): in-process by default; a process that must stay responsive (the gateway)
+ * passes a worker thread's (`RefitThread`).
+ */
+export type RefitRunner = (base: ValidatorModel, rows: Dataset, maxRows: number) => Promise<RefitFit>;
+
 /** What the refits cost. */
 export interface RefitCost {
   refits: number;
@@ -43,6 +56,7 @@ export class RollingRefit {
     readonly options: RefitOptions,
     private readonly clock: LocalClock,
     start: number,
+    private readonly runner: RefitRunner = refitModel,
   ) {
     if (!(options.everyDays >= 0 && options.windowDays > 0 && options.maxRows >= 10)) {
       throw new Error(`refit: invalid options ${JSON.stringify(options)}`);
@@ -71,10 +85,22 @@ export class RollingRefit {
       gaps: [],
     };
     const rows = buildDataset(series, history, this.clock, from, t - 1);
-    const r = await refitModel(base, rows, this.options.maxRows);
+    const r = await this.runner(base, rows, this.options.maxRows);
     this.times.push(r.ms);
     this.rows = r.rows;
     return r.model;
+  }
+
+  /** The schedule and cost so far, for a snapshot of a validate stage. */
+  exportState(): { next: number; times: number[]; rows: number } {
+    return { next: this.next, times: [...this.times], rows: this.rows };
+  }
+
+  /** Restores `exportState`'s schedule and cost. */
+  importState(state: { next: number; times: number[]; rows: number }): void {
+    this.next = state.next;
+    this.times.splice(0, this.times.length, ...state.times);
+    this.rows = state.rows;
   }
 
   cost(): RefitCost {

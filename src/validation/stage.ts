@@ -1,7 +1,7 @@
 import { LoadHistory } from "./history";
-import type { ValidatorModel } from "./model";
-import { PeerConsensus, type PeerVerdict } from "./peers";
-import { RollingRefit, type RefitCost, type RefitOptions } from "./refit";
+import { parseModel, type ValidatorModel } from "./model";
+import { PeerConsensus, type PeerSnapshot, type PeerVerdict } from "./peers";
+import { RollingRefit, type RefitCost, type RefitOptions, type RefitRunner } from "./refit";
 import type { LoadSeries } from "./series";
 import { median } from "./stats";
 import { StreamingValidator, type CheckResult, type Reading, type ValidatorOptions } from "./validator";
@@ -33,6 +33,8 @@ export interface StageOptions {
   peers: PeerConsensus | null;
   /** Rolling refit on the validated history (`refitIfDue`); absent or `everyDays` 0: the model is kept. */
   refit?: RefitOptions;
+  /** Where the refits' fits run: in-process by default (the gateway passes a worker thread's runner). */
+  refitRunner?: RefitRunner;
 }
 
 export interface StageReading extends Reading {
@@ -58,6 +60,11 @@ export class ValidateStage {
   private readonly series: LoadSeries;
   private readonly baseModel: ValidatorModel;
   private readonly refit: RollingRefit | null;
+  private readonly startMs: number;
+  private readonly validatorOptions: ValidatorOptions;
+  /** The model in use: the base model, or the last refit's. */
+  private model: ValidatorModel;
+  private modelJson: string | undefined;
   private lastT = -Infinity;
 
   constructor(options: StageOptions) {
@@ -75,7 +82,12 @@ export class ValidateStage {
     this.shadow = options.peers ? new StreamingValidator(options.model, this.history, options.validator) : null;
     this.series = series;
     this.baseModel = options.model;
-    this.refit = options.refit ? new RollingRefit(options.refit, this.validator.clock, startMs) : null;
+    this.model = options.model;
+    this.startMs = startMs;
+    this.validatorOptions = options.validator ?? {};
+    this.refit = options.refit
+      ? new RollingRefit(options.refit, this.validator.clock, startMs, options.refitRunner)
+      : null;
   }
 
   /** Whether readings are also checked by the peer check (and by a shadow validator without it). */
@@ -105,8 +117,82 @@ export class ValidateStage {
 
   /** Swaps in a refitted model (rolling refit) for both validators. */
   replaceModel(model: ValidatorModel): void {
+    this.model = model;
+    this.modelJson = undefined;
     this.validator.replaceModel(model);
     this.shadow?.replaceModel(model);
+  }
+
+  /**
+   * The stage's whole state as text, so a restarted process resumes from it instead of replaying every reading
+   * it ever checked: the validated history since `startMs` (only the last `windowDays` + 8 days, all that later
+   * lags and refits read), the per-source state of both validators and of the peer check, the refit schedule and
+   * the model in use. `restore` on a stage built with the same setup gives the same verdicts from then on.
+   */
+  snapshot(): string {
+    const keepFrom = Math.max(this.startMs, this.lastT - ((this.refit?.options.windowDays ?? 0) + 8) * DAY_MS);
+    const state: StageState = {
+      format: SNAPSHOT_FORMAT,
+      setup: this.setupKey(),
+      lastT: this.lastT,
+      history: this.history.slice(keepFrom, Infinity),
+      validator: this.validator.exportState(),
+      shadow: this.shadow?.exportState() ?? null,
+      peers: this.peers?.exportState() ?? null,
+      refit: this.refit?.exportState() ?? null,
+      model: null, // last: a refitted model's JSON replaces this null below
+    };
+    // Non-finite numbers (a source's NaN "no value yet", a refit never due) survive as strings.
+    const text = JSON.stringify(state, (_k, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+    );
+    if (this.model === this.baseModel) return text;
+    // The refitted model (hundreds of kB) changes once a week: serialised once, not with every period.
+    this.modelJson ??= JSON.stringify(this.model);
+    return `${text.slice(0, -"null}".length)}${this.modelJson}}`;
+  }
+
+  /**
+   * Restores a `snapshot` taken of a stage with the same setup (model, start, options, neighbourhoods) onto this
+   * fresh one. Returns a reason when it cannot (another setup or format, a stage that already checked readings):
+   * the caller then rebuilds the state by replaying its readings.
+   */
+  restore(text: string): { ok: true } | { ok: false; reason: string } {
+    if (this.lastT !== -Infinity) return { ok: false, reason: "the stage has already checked readings" };
+    let state: StageState;
+    try {
+      state = JSON.parse(text, (_k, v: unknown) =>
+        v === "NaN" || v === "Infinity" || v === "-Infinity" ? Number(v) : v,
+      ) as StageState;
+    } catch (e) {
+      return { ok: false, reason: `not JSON: ${(e as Error).message}` };
+    }
+    if (state.format !== SNAPSHOT_FORMAT) return { ok: false, reason: `format ${String(state.format)}` };
+    if (state.setup !== this.setupKey()) return { ok: false, reason: "taken with another model or setup" };
+    const { timestamps, load, temperature } = state.history;
+    for (let i = 0; i < timestamps.length; i++)
+      if (!this.history.append(timestamps[i], load[i], temperature[i]))
+        return { ok: false, reason: `history sample ${i} is not after the file's rows` };
+    if (state.model) this.replaceModel(parseModel(state.model, "validate stage snapshot"));
+    this.validator.importState(state.validator);
+    if (state.shadow) this.shadow?.importState(state.shadow);
+    if (state.peers) this.peers?.importState(state.peers);
+    if (state.refit) this.refit?.importState(state.refit);
+    this.lastT = state.lastT;
+    return { ok: true };
+  }
+
+  /** What a snapshot must have been taken with for `restore` to give the same verdicts. */
+  private setupKey(): string {
+    const m = this.baseModel;
+    return JSON.stringify({
+      startMs: this.startMs,
+      trainedOn: m.trainedOn,
+      svr: [m.svr.bias, m.svr.coef.length, m.svr.params],
+      validator: this.validatorOptions,
+      peers: this.peers ? [this.peers.options, [...this.peers.neighbourhoods]] : null,
+      refit: this.refit?.options ?? null,
+    });
   }
 
   /** Checks the readings of one instant (all with timestamp `t`) and appends their consensus to the history. */
@@ -128,6 +214,7 @@ export class ValidateStage {
       const reading = given.temperatureC === undefined ? { ...given, temperatureC } : given;
       const peer = verdicts?.get(reading.source) ?? null;
       const result = this.validator.check(reading, { peerFlagged: peer !== null && !peer.ok });
+      this.peers?.noteVerdict(reading.source, result.ok);
       const withoutPeer = this.shadow ? this.shadow.check(reading) : null;
       return { reading, result, peer, withoutPeer };
     });
@@ -164,6 +251,22 @@ export class ValidateStage {
     }
     return out;
   }
+}
+
+const DAY_MS = 86_400_000;
+const SNAPSHOT_FORMAT = "gridledger-validate-stage/1";
+
+/** A validate stage's state as `snapshot` writes it. */
+interface StageState {
+  format: string;
+  setup: string;
+  lastT: number;
+  history: { timestamps: number[]; load: number[]; temperature: number[] };
+  validator: [string, Record<string, number>][];
+  shadow: [string, Record<string, number>][] | null;
+  peers: PeerSnapshot | null;
+  refit: { next: number; times: number[]; rows: number } | null;
+  model: ValidatorModel | null;
 }
 
 /** Index of the first element `>= x` of an increasing array. */

@@ -27,7 +27,10 @@ export type ReasonCode =
   | "CUSUM_DRIFT"
   /** The reading has moved away from its neighbouring terminals' readings (PeerConsensus). */
   | "PEER_DEVIATION"
-  /** The same value for `stuckHours` or longer, or repeated where the load should have moved by `repeatK` sigma. */
+  /**
+   * The same value for `stuckHours` or longer, or a run of exact repeats that the sensor's quantisation, noise and
+   * the forecast's expected change make less likely than `stuckAlpha`.
+   */
   | "STUCK";
 
 export interface Reading {
@@ -41,6 +44,11 @@ export interface Reading {
   source?: string;
   /** This sensor's relative measurement noise (standard deviation / value); overrides the validator's default. */
   noise?: number;
+  /**
+   * Quantisation step of `value` (in the same units): the sensor's resolution. When absent, the step of the value's
+   * own decimal digits (3400 -> 1, 3400.5 -> 0.1), which is never finer than the true one (a conservative guess).
+   */
+  resolution?: number;
 }
 
 /**
@@ -106,7 +114,14 @@ export const DEFAULT_REANCHOR_HOURS = Infinity;
 /** Time constant of the running residual spread of the level check (one week). */
 export const DEFAULT_SPREAD_HOURS = 168;
 export const DEFAULT_STUCK_HOURS = 2;
-export const DEFAULT_REPEAT_K = 1;
+/**
+ * A run of exact repeats is STUCK once its probability under the one-step forecast, the sensor's noise and its
+ * resolution falls below this. On a clean stream a run that unlikely starts about once in 1/alpha readings, so
+ * the rule's false alarms stay near alpha per reading whatever the sampling rate (a 15-minute meter with 1% noise
+ * and 1 kW resolution: one repeat has p ~ 6e-4, two in a row ~ 3e-7; an hourly GEFCom series at 1 MW: ~ 9e-3
+ * and ~ 8e-5), while a frozen sensor is caught on its second repeat at the latest.
+ */
+export const DEFAULT_STUCK_ALPHA = 1e-4;
 export const DEFAULT_FORECAST_STEP_SECONDS = 60;
 
 export interface ValidatorOptions {
@@ -143,8 +158,11 @@ export interface ValidatorOptions {
   spreadHours?: number;
   /** Repeats of one value over this many hours are STUCK; Infinity disables it. */
   stuckHours?: number;
-  /** A single repeat is STUCK when the one-step forecast moved by more than this many sigma; Infinity disables it. */
-  repeatK?: number;
+  /**
+   * A run of exact repeats is STUCK when the product of the repeats' probabilities (the mass of one quantisation
+   * step at the repeated value under the one-step forecast's normal) falls below this; 0 disables it.
+   */
+  stuckAlpha?: number;
   /**
    * Spacing of the exact model forecasts, in seconds (default 60); readings between two grid instants get the
    * straight line between their forecasts. The model's inputs are smooth or piecewise linear between whole hours,
@@ -166,13 +184,14 @@ export const PLAIN_RULE: ValidatorOptions = {
   levelK: Infinity,
   cusumH: Infinity,
   stuckHours: Infinity,
-  repeatK: Infinity,
+  stuckAlpha: 0,
 };
 
 interface SourceState {
   lastValue: number;
-  /** Start of the current run of identical values. */
+  /** Start of the current run of identical values, and the log-probability of its repeats so far. */
   runStartT: number;
+  runLogP: number;
   /** Residual (and time) of the last accepted reading: the one-step reference. */
   refT: number;
   ref: number;
@@ -207,7 +226,7 @@ interface Forecast {
  * per reading. Rules, in order (docs/validation.md has a worked example):
  *
  * - hard rules: unreadable input, zero or negative load ("sign"), a power-of-ten error ("unit"), a value
- *   repeated for `stuckHours` or where the load should have moved by `repeatK` sigma ("stuck");
+ *   repeated for `stuckHours` or in a run of exact repeats less likely than `stuckAlpha` ("stuck");
  * - one-step: the model's residuals are strongly autocorrelated (rho ~0.95 per hour on GEFCom), so a reading is
  *   forecast as `f(x) + rho^dt * r`, `r` the residual of the source's last accepted reading `dt` hours ago, and
  *   flagged when the innovation `u` exceeds `k * sigma(dt, hour)` (one-step spread measured on validation per
@@ -237,7 +256,7 @@ export class StreamingValidator {
   private readonly spreadMs: number;
   private readonly noise: number;
   private readonly stuckMs: number;
-  private readonly repeatK: number;
+  private readonly logAlpha: number;
   private readonly record: boolean;
   private readonly stepMs: number;
   private readonly needed: boolean[];
@@ -292,7 +311,9 @@ export class StreamingValidator {
     this.noise = options.noise ?? 0;
     if (!(this.noise >= 0)) throw new Error(`noise must be >= 0 (got ${this.noise})`);
     this.stuckMs = (options.stuckHours ?? DEFAULT_STUCK_HOURS) * HOUR_MS;
-    this.repeatK = options.repeatK ?? DEFAULT_REPEAT_K;
+    const alpha = options.stuckAlpha ?? DEFAULT_STUCK_ALPHA;
+    if (!(alpha >= 0 && alpha < 1)) throw new Error(`stuckAlpha must be in [0, 1) (got ${alpha})`);
+    this.logAlpha = Math.log(alpha);
     this.record = options.record ?? false;
     const step = options.forecastStepSeconds ?? DEFAULT_FORECAST_STEP_SECONDS;
     if (!(step >= 0 && Number.isInteger(step)))
@@ -308,6 +329,18 @@ export class StreamingValidator {
   /** Forgets all per-source state (the history is kept). */
   reset(): void {
     this.sources.clear();
+  }
+
+  /** The per-source state, for a snapshot of a validate stage (`ValidateStage.snapshot`). */
+  exportState(): [string, Record<string, number>][] {
+    return [...this.sources].map(([source, st]) => [source, { ...st }]);
+  }
+
+  /** Restores `exportState`'s per-source state (replacing the current one). */
+  importState(state: readonly [string, Record<string, number>][]): void {
+    this.sources.clear();
+    for (const [source, st] of state) this.sources.set(source, { ...(st as unknown as SourceState) });
+    this.clearCaches();
   }
 
   /** The model forecast for an instant, or NaN when lags (or temperature) are missing. */
@@ -327,7 +360,10 @@ export class StreamingValidator {
 
     const st = this.source(reading.source ?? "", t);
     const repeat = value === st.lastValue;
-    if (!repeat) st.runStartT = t;
+    if (!repeat) {
+      st.runStartT = t;
+      st.runLogP = 0;
+    }
     st.lastValue = value;
     const flags: [ReasonCode, FlagRule][] = [];
     if (missing) flags.push([missing, "input"]);
@@ -344,13 +380,19 @@ export class StreamingValidator {
       const carry = dtH > 0 ? Math.pow(this.rho, dtH) : 0;
       forecast = f + carry * st.ref;
       const u = value - forecast;
-      // A repeated value where the load should have moved by more than repeatK sigma is stuck already.
-      if (repeat && !stuck) stuck = this.exceeds(u, hourVar, noiseVar, carry, this.repeatK, false);
+      if (repeat && !stuck) {
+        // The chance that a live sensor reads exactly the last value again: one quantisation step of the one-step
+        // forecast's normal at that value. A run of repeats multiplies them.
+        const sd = Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
+        const q = reading.resolution ?? decimalStep(value);
+        st.runLogP += Math.min(0, Math.log(q / sd) - (u / sd) ** 2 / 2 - LOG_SQRT_2PI);
+        stuck = st.runLogP < this.logAlpha;
+      }
       const spread = Math.sqrt(this.spread(st) ** 2 + noiseVar);
       // A jump back into the model's normal band from a reference that was itself far off (a drift's reset, a
       // fault the checks missed) is a return to normal, not a fault: it becomes the reference.
       const back = Math.abs(e) <= RETURN_K * spread && Math.abs(carry * st.ref) > RETURN_K * spread;
-      const oneStep = !back && this.exceeds(u, hourVar, noiseVar, carry, this.k, true);
+      const oneStep = !back && this.exceeds(u, hourVar, noiseVar, carry);
       const level = Math.abs(e) > this.levelK * spread;
       const hard = flags.length > 0 || stuck;
       // The CUSUM steps once per hour of elapsed time, on the hourly innovation of the residual (against its
@@ -459,19 +501,12 @@ export class StreamingValidator {
   }
 
   /**
-   * Whether a one-step residual exceeds `threshold` (when allowed and set) or k sigma for this hour and gap.
+   * Whether a one-step residual exceeds `threshold` (when set) or k sigma for this hour and gap.
    * Measurement noise enters twice: in this reading and, carried, in the reference residual.
    */
-  private exceeds(
-    residual: number,
-    hourVar: number,
-    noiseVar: number,
-    carry: number,
-    k: number,
-    absolute: boolean,
-  ): boolean {
-    if (absolute && this.threshold !== undefined) return Math.abs(residual) > this.threshold;
-    return Math.abs(residual) > k * Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
+  private exceeds(residual: number, hourVar: number, noiseVar: number, carry: number): boolean {
+    if (this.threshold !== undefined) return Math.abs(residual) > this.threshold;
+    return Math.abs(residual) > this.k * Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
   }
 
   /**
@@ -548,6 +583,7 @@ export class StreamingValidator {
       st = {
         lastValue: NaN,
         runStartT: t,
+        runLogP: 0,
         refT: t,
         ref: 0,
         refValue: NaN,
@@ -585,6 +621,16 @@ function result(
     r.reasons = reasons;
   }
   return r;
+}
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The step of a number's shortest decimal form: 3400 -> 1, 3400.25 -> 0.01, 1.5e-7 -> 1e-8. */
+export function decimalStep(x: number): number {
+  const [mantissa, exp] = Math.abs(x).toString().split("e");
+  const dot = mantissa.indexOf(".");
+  const decimals = (dot < 0 ? 0 : mantissa.length - dot - 1) - Number(exp ?? 0);
+  return 10 ** -decimals;
 }
 
 /** True when value/forecast is within a factor 10^0.25 of a non-zero power of ten. */

@@ -180,6 +180,69 @@ describe("gateway period close off the event loop", function () {
     });
   });
 
+  describe("resumeStage", function () {
+    /** A stand-in validate stage that records what the core hands it. */
+    function stubStage(restores: boolean) {
+      const seen = { restored: [] as string[], replayed: [] as number[] };
+      const stage = {
+        lastInstant: -Infinity,
+        restore: (text: string) => {
+          seen.restored.push(text);
+          return restores ? { ok: true } : { ok: false, reason: "taken with another model or setup" };
+        },
+        refitIfDue: async () => false,
+        checkReadings: (readings: { timestamp: number; value: number }[]) =>
+          readings.map((r) => (seen.replayed.push(r.value), { result: { ok: true }, withoutPeer: null })),
+      };
+      return { stage: stage as unknown as ValidateStage, seen };
+    }
+    /** Periods 5 and 7 of readings (values 5x and 7x), the snapshot stored with period 5. */
+    function journalWithSnapshot() {
+      for (const p of [5, 7]) {
+        const { rows, batch, head } = period(2);
+        journal.recordPeriod(
+          { ...head, period: p },
+          rows.map((r, i) => ({ ...r, recordId: `p${p}r${i}`, period: p, actualNorm: p * 10 + i, batchKey: `b${p}` })),
+          [{ ...batch, period: p, batchKey: `b${p}`, root: `0x${String(p).padStart(64, "0")}` }],
+        );
+      }
+      journal.setMeta("validateStage", { period: 5, state: "state after period 5" });
+    }
+    const core = (stage: ValidateStage, logs: string[]) =>
+      new GatewayCore({
+        ctx: {
+          journal,
+          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+          log: (m: string) => logs.push(m),
+          directory: new Map(),
+          proofsDir: dir,
+        } as unknown as GatewayCoreDeps["ctx"],
+        stage,
+        profiles: new Map(),
+        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+        signMs: 0,
+        lookupTerminal: async () => undefined,
+        policy: GATEWAY_DEFAULTS,
+      });
+
+    it("restores the stored snapshot and replays only the readings of later periods", async function () {
+      journalWithSnapshot();
+      const { stage, seen } = stubStage(true);
+      expect(await core(stage, []).resumeStage()).to.equal(2);
+      expect(seen.restored).to.deep.equal(["state after period 5"]);
+      expect(seen.replayed).to.deep.equal([70, 71]);
+    });
+
+    it("replays every reading, and says why, when the snapshot cannot be used", async function () {
+      journalWithSnapshot();
+      const { stage, seen } = stubStage(false);
+      const logs: string[] = [];
+      expect(await core(stage, logs).resumeStage()).to.equal(4);
+      expect(seen.replayed).to.deep.equal([50, 51, 70, 71]);
+      expect(logs.join("\n")).to.match(/snapshot not used \(taken with another model or setup\)/);
+    });
+  });
+
   describe("the close timer's turn", function () {
     it("reads the inbox once after start, then not again until a period is due", async function () {
       const nowMs = 1_800_000_002_000;

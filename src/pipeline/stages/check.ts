@@ -2,10 +2,10 @@ import type { GridCase } from "../../grid/case";
 import type { RecordLeaf } from "../../merkle";
 import type { ValidatorModel } from "../../validation/model";
 import { PeerConsensus } from "../../validation/peers";
-import { DEFAULT_REFIT, type RefitOptions } from "../../validation/refit";
+import { DEFAULT_REFIT, type RefitOptions, type RefitRunner } from "../../validation/refit";
 import type { LoadSeries } from "../../validation/series";
 import { ValidateStage, type CheckedReading, type StageReading } from "../../validation/stage";
-import type { FlagRule } from "../../validation/validator";
+import { decimalStep, type FlagRule } from "../../validation/validator";
 import { ingestPackage, type IngestContext, type TerminalDirectory } from "../ingest";
 import type { JournalRecord } from "../journal";
 import type { TerminalPackage } from "../packages";
@@ -76,11 +76,14 @@ export interface StageSetup {
   startMs: number;
   /** The IEEE case whose branches give each terminal its peers (same bus and one hop). */
   grid: Pick<GridCase, "branches">;
-  terminals: readonly { terminalId: string; bus: number }[];
+  /** `samplesPerPeriod` 0: the terminal takes no readings (it is nobody's peer). */
+  terminals: readonly { terminalId: string; bus: number; samplesPerPeriod?: number }[];
   /** Default true; false checks each reading on its own series only. */
   peers?: boolean;
   /** Default DEFAULT_REFIT (weekly on the trailing year of the validated history). */
   refit?: RefitOptions;
+  /** Where the refits' fits run (default in-process; the gateway uses a worker thread, `RefitThread`). */
+  refitRunner?: RefitRunner;
 }
 
 /** The validate stage of the pipeline and the gateway: peer consensus over the case's neighbourhoods, weekly refit. */
@@ -95,9 +98,14 @@ export function createValidateStage(setup: StageSetup): ValidateStage {
         ? null
         : PeerConsensus.fromCase(
             setup.grid,
-            setup.terminals.map((t) => ({ terminalId: t.terminalId, bus: t.bus })),
+            setup.terminals.map((t) => ({
+              terminalId: t.terminalId,
+              bus: t.bus,
+              reads: t.samplesPerPeriod === undefined || t.samplesPerPeriod > 0,
+            })),
           ),
     refit: setup.refit ?? DEFAULT_REFIT,
+    ...(setup.refitRunner ? { refitRunner: setup.refitRunner } : {}),
   });
 }
 
@@ -137,6 +145,7 @@ export function admitPackages(packages: readonly IncomingPackage[], ctx: CheckCo
           timestamp: readingTimeMs(payload, r.timestamp),
           value: Number(payload.value) / profile.scale,
           noise: profile.noise,
+          resolution: decimalStep(Number(payload.value)) / profile.scale,
         };
       } else if (v.ok && r.kind === 2) {
         const problem = checkTransaction(r, ctx.directory, ctx.ingest.windowStart);
@@ -267,12 +276,17 @@ export async function replayJournal(
   let first = "";
   for (const period of [...byPeriod.keys()].sort((a, b) => a - b)) {
     const rows = byPeriod.get(period)!;
-    const readings = rows.map((r): StageReading => ({
-      source: r.terminalId,
-      timestamp: readingTimeMs(JSON.parse(r.payload) as Record<string, unknown>, r.timestamp),
-      value: r.actualNorm!,
-      noise: profiles.get(r.terminalId.toLowerCase())?.noise,
-    }));
+    const readings = rows.map((r): StageReading => {
+      const payload = JSON.parse(r.payload) as Record<string, unknown>;
+      const profile = profiles.get(r.terminalId.toLowerCase());
+      return {
+        source: r.terminalId,
+        timestamp: readingTimeMs(payload, r.timestamp),
+        value: r.actualNorm!,
+        noise: profile?.noise,
+        ...(profile ? { resolution: decimalStep(Number(payload.value)) / profile.scale } : {}),
+      };
+    });
     const earliest = readings.reduce((m, x) => Math.min(m, x.timestamp), Infinity);
     if (earliest > stage.lastInstant) await stage.refitIfDue(earliest);
     stage.checkReadings(readings).forEach((c, i) => {
