@@ -121,12 +121,7 @@ interface IDataSharing is IVersioned {
     /// @param scope Terminal or grid.
     /// @param id The terminal id or grid id.
     /// @param authorised The new state.
-    event ProviderAuthorisationSet(
-        address indexed provider,
-        Scope indexed scope,
-        bytes32 indexed id,
-        bool authorised
-    );
+    event ProviderAuthorisationSet(address indexed provider, Scope indexed scope, bytes32 indexed id, bool authorised);
     /// @notice Emitted when a provider loses its certification (the admin revokes, or it renounces, PROVIDER_ROLE):
     /// from now on its datasets, their grants and its authorisations are void, even if it is certified again.
     /// @param provider The provider.

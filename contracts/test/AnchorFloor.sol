@@ -162,8 +162,16 @@ contract AnchorFloor is EIP712 {
             revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
         }
 
-        uint64 sequence = header.sequence;
-        bytes32 prev = header.prevHeaderHash;
+        stream = _advanceTip(terminalId, header.sequence, header.prevHeaderHash, headerHash);
+    }
+
+    /// @dev Checks the stream tip and rewrites it, numbering the stream on its first batch; returns its number.
+    function _advanceTip(
+        bytes32 terminalId,
+        uint64 sequence,
+        bytes32 prev,
+        bytes32 headerHash
+    ) private returns (uint256 stream) {
         uint256 expected =
             sequence == 1 && prev == bytes32(0)
                 ? 0
