@@ -1,7 +1,7 @@
 import { types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { gridTask } from "../common/gridTask";
-import { chainContext, connectDeployedGovernance } from "../common/chain";
+import { chainContext, connectDeployedCore, connectDeployedGovernance } from "../common/chain";
 import { accountSigner } from "../common/accounts";
 import { load } from "../common/lazy";
 
@@ -27,6 +27,12 @@ export async function runAuthorise(hre: HardhatRuntimeEnvironment, opts: Authori
   console.log(`${opts.provider} ${state} to share ${what} ${sent}`);
   if (!opts.withdraw && !result.certified) {
     console.log(`note: ${opts.provider} is not a certified provider yet: grid:provider:certify comes first`);
+  }
+  // Authorising a terminal before it is registered is allowed, but it is more often a mistyped label: say so.
+  if (!opts.withdraw && target.scope === "Terminal") {
+    const { registry } = await connectDeployedCore(hre, ctx);
+    const [, status] = await registry.signerAndStatus(target.id);
+    if (status === 0n) console.log(`note: terminal ${opts.terminal} (${target.id}) is not registered (yet)`);
   }
   return result;
 }

@@ -66,6 +66,9 @@ describe("sharing flow (tasks end to end)", function () {
     expect(await runTask("grid:share:authorise", { provider: accounts[1], terminal: "share.bus7.pmu" })).to.contain(
       "(already so: nothing sent)",
     );
+    expect(await runTask("grid:share:authorise", { provider: accounts[2], terminal: "share.bus77.pmu" })).to.match(
+      /note: .* is not a certified provider yet[\s\S]*note: terminal share\.bus77\.pmu \(0x[0-9a-f]{64}\) is not registered \(yet\)/,
+    );
     // Only the root registrar (the admin) creates top-level names; it hands "gz.e2e" to the provider.
     expect(await taskError("grid:name:register", { name: "gz.e2e.day1", account: 1 })).to.match(
       /"gz" is a top-level name: 0x[0-9a-fA-F]{40} lacks ROOT_REGISTRAR_ROLE/,
