@@ -236,6 +236,8 @@ interface IDataSharing is IVersioned {
 
     /// @notice Whether a provider may register datasets over a terminal now: certified, and authorised for the
     /// terminal or for the grid in its registry location.
+    /// @dev Reads the terminal's grid from the registry only when the terminal alone is not authorised; that read
+    /// reverts `TerminalNotRegistered` for an unknown terminal.
     /// @param provider The provider.
     /// @param terminalId The terminal.
     /// @return True when authorised.
