@@ -20,8 +20,9 @@ import {ZeroAddress} from "./Common.sol";
 /// switched on, only anchorer-role holders) submits them. Each accepted header extends its terminal's hash
 /// chain and writes its Merkle root once; single records are then proven against it with OZ MerkleProof.
 /// @dev Gas budget per batch: one new slot (the root record), one rewritten slot per stream (a commitment to
-/// the tip's header hash and sequence), the batch counter packed beside Pausable's flag, two cold reads
-/// (policy, registry). Everything else is emitted, not stored. {Multicall} anchors several batches in one
+/// the tip's header hash and sequence, and the stream's number, which the root record copies so a root names its
+/// terminal), the batch counter packed beside Pausable's flag, two cold reads (policy, registry). A stream's first
+/// batch also writes its number's terminal, once. Everything else is emitted, not stored. {Multicall} anchors several batches in one
 /// transaction, sharing the base cost and the warm reads.
 contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, Multicall {
     using RecordLeaves for RecordLeaf;
@@ -46,6 +47,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
     );
     bytes32 private constant _PACKAGE_NAME_HASH = keccak256("GridLedger Terminal Package");
     bytes32 private constant _PACKAGE_VERSION_HASH = keccak256("1");
+    /// @dev A stream's tip word: its number above this bit, the tip hash below it.
+    uint256 private constant _STREAM_SHIFT = 216;
+    uint256 private constant _TIP_MASK = (1 << _STREAM_SHIFT) - 1;
 
     ITerminalRegistry private immutable _registry;
 
@@ -55,10 +59,14 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
     /// @dev The last pause, [pausedAt, unpausedAt): windows that closed before it ended get its length as grace.
     uint40 private _pausedAt;
     uint40 private _unpausedAt;
+    uint40 private _streamCount;
 
     mapping(uint16 dataType => Policy policy) private _policies;
-    /// @dev keccak256(abi.encode(lastHeaderHash, lastSequence)), or zero before a stream's first batch.
-    mapping(bytes32 terminalId => bytes32 tip) private _streamTips;
+    /// @dev The stream's number (bits 216-255, zero before its first batch) and the low 216 bits of
+    /// keccak256(abi.encode(lastHeaderHash, lastSequence)) (zero at genesis). One slot: anchoring reads and rewrites
+    /// it anyway, so each root record learns its stream for free.
+    mapping(bytes32 terminalId => uint256 tip) private _streamTips;
+    mapping(uint40 stream => bytes32 terminalId) private _streamTerminals;
     mapping(bytes32 merkleRoot => BatchRecord batch) private _batches;
 
     /// @notice Deploys the anchor contract over a registry.
@@ -122,7 +130,9 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         string calldata reason
     ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (sequence == 0 && headerHash != bytes32(0)) revert InvalidStreamReset(sequence, headerHash);
-        _streamTips[terminalId] = sequence == 0 ? bytes32(0) : _tip(headerHash, sequence);
+        // The stream keeps its number: batches anchored before the reset still name this terminal.
+        uint256 stream = _streamTips[terminalId] & ~_TIP_MASK;
+        _streamTips[terminalId] = stream | (sequence == 0 ? 0 : _tip(headerHash, sequence));
         emit StreamReset(terminalId, sequence, headerHash, reason);
     }
 
@@ -155,10 +165,11 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
             revert SignerMismatch(terminalId, recovered, signer);
         }
 
-        if (_streamTips[terminalId] != _expectedTip(header.sequence, header.prevHeaderHash)) {
+        uint256 tipWord = _streamTips[terminalId];
+        if (tipWord & _TIP_MASK != _expectedTip(header.sequence, header.prevHeaderHash)) {
             revert StreamTipMismatch(terminalId, header.sequence, header.prevHeaderHash);
         }
-        return _recordBatch(header, headerHash, batch);
+        return _recordBatch(header, headerHash, batch, uint40(tipWord >> _STREAM_SHIFT));
     }
 
     // ---------------------------------------------------------------- external: proofs
@@ -240,12 +251,17 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
     /// @inheritdoc IDataAcquisition
     function extendsStream(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash) external view returns (bool) {
-        return _streamTips[terminalId] == _expectedTip(sequence, prevHeaderHash);
+        return _streamTips[terminalId] & _TIP_MASK == _expectedTip(sequence, prevHeaderHash);
     }
 
     /// @inheritdoc IDataAcquisition
     function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory) {
         return _batches[merkleRoot];
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function terminalOfBatch(bytes32 merkleRoot) external view returns (bytes32 terminalId) {
+        return _streamTerminals[_batches[merkleRoot].stream];
     }
 
     /// @inheritdoc IDataAcquisition
@@ -321,19 +337,24 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         return deadline + unpausedAt - (end > pausedAt ? end : pausedAt);
     }
 
-    /// @dev Advances the stream, writes the root record once and emits {BatchAnchored}.
+    /// @dev Advances the stream (numbering it on its first batch), writes the root record once and emits
+    /// {BatchAnchored}.
     function _recordBatch(
         BatchHeader calldata header,
         bytes32 headerHash,
-        BatchRecord storage batch
+        BatchRecord storage batch,
+        uint40 stream
     ) internal returns (uint64 batchId) {
-        _streamTips[header.terminalId] = _tip(headerHash, header.sequence);
+        bytes32 terminalId = header.terminalId;
+        if (stream == 0) stream = _numberStream(terminalId);
+        _streamTips[terminalId] = (uint256(stream) << _STREAM_SHIFT) | _tip(headerHash, header.sequence);
         batchId = ++_batchCount;
         batch.batchId = batchId;
         batch.anchoredAt = _now();
         batch.blockNumber = uint64(block.number);
         batch.dataType = header.dataType;
         batch.recordCount = header.recordCount;
+        batch.stream = stream;
         emit BatchAnchored(
             batchId,
             header.terminalId,
@@ -347,16 +368,23 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         );
     }
 
-    /// @dev The stream tip a header with this sequence and previous hash must find.
-    function _expectedTip(uint64 sequence, bytes32 prevHeaderHash) internal pure returns (bytes32) {
-        if (sequence == 1 && prevHeaderHash == bytes32(0)) return bytes32(0);
+    /// @dev Gives a terminal's stream the next number, once: the root records name their stream by it.
+    function _numberStream(bytes32 terminalId) internal returns (uint40 stream) {
+        stream = ++_streamCount;
+        _streamTerminals[stream] = terminalId;
+    }
+
+    /// @dev The stream tip (hash bits) a header with this sequence and previous hash must find.
+    function _expectedTip(uint64 sequence, bytes32 prevHeaderHash) internal pure returns (uint256) {
+        if (sequence == 1 && prevHeaderHash == bytes32(0)) return 0;
         // A zero sequence can never match: no tip commits to sequence 0 and the genesis tip needs sequence 1.
-        if (sequence == 0) return bytes32(uint256(1));
+        if (sequence == 0) return 1;
         return _tip(prevHeaderHash, sequence - 1);
     }
 
-    function _tip(bytes32 headerHash, uint64 sequence) internal pure returns (bytes32) {
-        return keccak256(abi.encode(headerHash, sequence));
+    /// @dev 216 bits of the hash leave room for the stream number; a forged tip still needs a 216-bit preimage.
+    function _tip(bytes32 headerHash, uint64 sequence) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(headerHash, sequence))) & _TIP_MASK;
     }
 
     /// @dev The package's EIP-712 digest under the package domain of this chain.

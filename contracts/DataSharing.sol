@@ -9,12 +9,14 @@ import {UnknownDataset, UnknownRoot, UnknownTerminal, ZeroAddress} from "./Commo
 
 /// @title DataSharing
 /// @author GridLedger
-/// @notice P000's provider/receiver sharing model. The admin certifies providers (PROVIDER_ROLE); a provider
-/// registers datasets of anchored data and alone grants, revokes and logs deliveries for them; receivers request
-/// access and acknowledge receipt. Grants carry an expiry and the encrypted bundle's ciphertext hash.
-/// @dev Wired once to DataAcquisition (immutable): registration checks that batch roots were anchored and that a
-/// stream's terminal is registered, so a dataset can never point at data that does not exist. Losing the provider
-/// role stops new datasets and new grants; revoking and logging stay open to the dataset's provider.
+/// @notice P000's provider/receiver sharing model. The admin certifies providers (PROVIDER_ROLE) and authorises each
+/// for terminals, one by one or by grid; a provider registers datasets of those terminals' anchored data and grants,
+/// revokes and logs deliveries for them; the admin can revoke any grant; receivers request access and acknowledge
+/// receipt. Grants carry an expiry and the encrypted bundle's ciphertext hash.
+/// @dev Wired once to DataAcquisition (immutable): registration reads each batch root's terminal from it and checks
+/// that a stream's terminal is registered, so a dataset can never point at data that does not exist or that its
+/// provider is not authorised for. Decertifying a provider moves its certification epoch on: its datasets (so every
+/// grant on them) and its authorisations are void from then on, in the access check itself, at no cost per grant.
 contract DataSharing is IDataSharing, GridLedgerBase {
     /// @notice May register datasets and grant access to them: a certified organisation.
     bytes32 public constant PROVIDER_ROLE = keccak256("PROVIDER_ROLE");
@@ -26,6 +28,10 @@ contract DataSharing is IDataSharing, GridLedgerBase {
     uint64 private _datasetCount;
     mapping(uint64 datasetId => Dataset dataset) private _datasets;
     mapping(uint64 datasetId => mapping(address receiver => Grant grant)) private _grants;
+    /// @dev Moves on at each decertification; datasets and authorisations of an earlier epoch are void.
+    mapping(address provider => uint32 epoch) private _providerEpochs;
+    /// @dev The provider's epoch + 1 when the authorisation was set, 0 when never set or withdrawn.
+    mapping(address provider => mapping(bytes32 scopeKey => uint256 epochPlusOne)) private _authorisations;
 
     /// @notice Deploys the sharing contract over an anchor contract.
     /// @param acquisition_ The DataAcquisition contract whose batches datasets refer to.
@@ -42,6 +48,24 @@ contract DataSharing is IDataSharing, GridLedgerBase {
         _;
     }
 
+    // ---------------------------------------------------------------- external: administration
+
+    /// @inheritdoc IDataSharing
+    function setProviderAuthorisation(
+        address provider,
+        Scope scope,
+        bytes32 id,
+        bool authorised
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (provider == address(0)) revert ZeroAddress("provider");
+        if (id == bytes32(0)) revert ZeroScopeId(scope);
+        if (_isAuthorisedIn(provider, scope, id) == authorised) {
+            revert AuthorisationUnchanged(provider, scope, id, authorised);
+        }
+        _authorisations[provider][_scopeKey(scope, id)] = authorised ? uint256(_providerEpochs[provider]) + 1 : 0;
+        emit ProviderAuthorisationSet(provider, scope, id, authorised);
+    }
+
     // ---------------------------------------------------------------- external: datasets
 
     /// @inheritdoc IDataSharing
@@ -52,10 +76,19 @@ contract DataSharing is IDataSharing, GridLedgerBase {
         uint256 count = merkleRoots.length;
         if (count == 0) revert EmptyBatchList();
         if (count > MAX_BATCHES_PER_DATASET) revert TooManyBatches(count, MAX_BATCHES_PER_DATASET);
+        ITerminalRegistry registry = _acquisition.registry();
+        bytes32 checked;
         for (uint256 i = 0; i < count; ++i) {
             bytes32 root = merkleRoots[i];
             if (i > 0 && root <= merkleRoots[i - 1]) revert RootsNotIncreasing(i, merkleRoots[i - 1], root);
-            if (_acquisition.batchByRoot(root).anchoredAt == 0) revert UnknownRoot(root);
+            // The anchor contract says whose stream the root is in; zero means never anchored.
+            bytes32 terminalId = _acquisition.terminalOfBatch(root);
+            if (terminalId == bytes32(0)) revert UnknownRoot(root);
+            // Batches of one stream often come together: check each run of one terminal once.
+            if (terminalId != checked) {
+                _checkAuthorised(registry, msg.sender, terminalId);
+                checked = terminalId;
+            }
         }
 
         Dataset storage dataset;
@@ -72,8 +105,10 @@ contract DataSharing is IDataSharing, GridLedgerBase {
         string calldata metadataURI
     ) external onlyRole(PROVIDER_ROLE) returns (uint64 datasetId) {
         if (fromTime >= toTime) revert InvalidTimeRange(fromTime, toTime);
-        (, ITerminalRegistry.TerminalStatus status) = _acquisition.registry().signerAndStatus(terminalId);
+        ITerminalRegistry registry = _acquisition.registry();
+        (, ITerminalRegistry.TerminalStatus status) = registry.signerAndStatus(terminalId);
         if (status == ITerminalRegistry.TerminalStatus.Unregistered) revert UnknownTerminal(terminalId);
+        _checkAuthorised(registry, msg.sender, terminalId);
 
         Dataset storage dataset;
         (datasetId, dataset) = _newDataset(DatasetKind.Stream, metadataURI);
@@ -101,6 +136,9 @@ contract DataSharing is IDataSharing, GridLedgerBase {
         uint40 expiresAt,
         bytes32 ciphertextHash
     ) external onlyProvider(datasetId) onlyRole(PROVIDER_ROLE) {
+        uint32 datasetEpoch = _datasets[datasetId].providerEpoch;
+        uint32 epoch = _providerEpochs[msg.sender];
+        if (datasetEpoch != epoch) revert DatasetVoided(datasetId, datasetEpoch, epoch);
         if (receiver == address(0)) revert ZeroAddress("receiver");
         if (expiresAt <= _now()) revert ExpiryNotInFuture(expiresAt, _now());
         if (ciphertextHash == bytes32(0)) revert ZeroCiphertextHash();
@@ -114,11 +152,16 @@ contract DataSharing is IDataSharing, GridLedgerBase {
     }
 
     /// @inheritdoc IDataSharing
-    function revokeAccess(uint64 datasetId, address receiver) external onlyProvider(datasetId) {
+    function revokeAccess(uint64 datasetId, address receiver) external {
+        address provider = _checkDataset(datasetId);
+        // The admin may revoke any grant: the way out of a provider that will not revoke, short of decertifying it.
+        if (msg.sender != provider && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotDatasetProvider(datasetId, msg.sender, provider);
+        }
         Grant storage grant = _grants[datasetId][receiver];
         if (grant.grantedAt == 0 || grant.revokedAt != 0) revert NoGrantToRevoke(datasetId, receiver);
         grant.revokedAt = _now();
-        emit AccessRevoked(datasetId, receiver);
+        emit AccessRevoked(datasetId, receiver, msg.sender);
     }
 
     /// @inheritdoc IDataSharing
@@ -142,7 +185,24 @@ contract DataSharing is IDataSharing, GridLedgerBase {
 
     /// @inheritdoc IDataSharing
     function isAuthorized(uint64 datasetId, address receiver) external view returns (bool) {
-        return _isAuthorized(_grants[datasetId][receiver]);
+        return _isAuthorized(datasetId, _grants[datasetId][receiver]);
+    }
+
+    /// @inheritdoc IDataSharing
+    function isProviderAuthorised(address provider, bytes32 terminalId) external view returns (bool) {
+        if (!hasRole(PROVIDER_ROLE, provider)) return false;
+        (bool authorised, ) = _authorisedFor(_acquisition.registry(), provider, terminalId);
+        return authorised;
+    }
+
+    /// @inheritdoc IDataSharing
+    function providerAuthorisation(address provider, Scope scope, bytes32 id) external view returns (bool) {
+        return _isAuthorisedIn(provider, scope, id);
+    }
+
+    /// @inheritdoc IDataSharing
+    function providerEpoch(address provider) external view returns (uint32) {
+        return _providerEpochs[provider];
     }
 
     /// @inheritdoc IDataSharing
@@ -194,7 +254,18 @@ contract DataSharing is IDataSharing, GridLedgerBase {
         dataset.provider = msg.sender;
         dataset.kind = kind;
         dataset.registeredAt = _now();
+        dataset.providerEpoch = _providerEpochs[msg.sender];
         dataset.metadataURI = metadataURI;
+    }
+
+    /// @dev Decertification (the admin revokes, or the provider renounces, PROVIDER_ROLE) voids everything the
+    /// provider holds: a later certification starts with no datasets in force and no authorisations.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == PROVIDER_ROLE) {
+            uint32 epoch = ++_providerEpochs[account];
+            emit ProviderDecertified(account, epoch);
+        }
     }
 
     /// @dev Reverts unless the dataset exists and the caller is its provider.
@@ -212,11 +283,42 @@ contract DataSharing is IDataSharing, GridLedgerBase {
     /// @dev Reverts unless the receiver is authorised now under a grant for exactly this bundle.
     function _checkGrant(uint64 datasetId, address receiver, bytes32 ciphertextHash) internal view {
         Grant storage grant = _grants[datasetId][receiver];
-        if (!_isAuthorized(grant)) revert NotAuthorized(datasetId, receiver);
+        if (!_isAuthorized(datasetId, grant)) revert NotAuthorized(datasetId, receiver);
         if (grant.ciphertextHash != ciphertextHash) revert CiphertextHashMismatch(grant.ciphertextHash, ciphertextHash);
     }
 
-    function _isAuthorized(Grant storage grant) internal view returns (bool) {
-        return grant.grantedAt != 0 && grant.revokedAt == 0 && _now() < grant.expiresAt;
+    /// @dev A grant is in force while unrevoked and unexpired, on a dataset whose provider kept its certification.
+    function _isAuthorized(uint64 datasetId, Grant storage grant) internal view returns (bool) {
+        if (grant.grantedAt == 0 || grant.revokedAt != 0 || _now() >= grant.expiresAt) return false;
+        Dataset storage dataset = _datasets[datasetId];
+        return dataset.providerEpoch == _providerEpochs[dataset.provider];
+    }
+
+    /// @dev Reverts unless `provider` is authorised for the terminal or its grid.
+    function _checkAuthorised(ITerminalRegistry registry, address provider, bytes32 terminalId) internal view {
+        (bool authorised, bytes32 gridId) = _authorisedFor(registry, provider, terminalId);
+        if (!authorised) revert ProviderNotAuthorised(provider, terminalId, gridId);
+    }
+
+    /// @dev Whether `provider` is authorised for the terminal alone or, failing that, for the grid of its registry
+    /// location (returned; read only when the terminal alone is not authorised). Reverts for an unknown terminal.
+    function _authorisedFor(
+        ITerminalRegistry registry,
+        address provider,
+        bytes32 terminalId
+    ) internal view returns (bool authorised, bytes32 gridId) {
+        if (_isAuthorisedIn(provider, Scope.Terminal, terminalId)) return (true, bytes32(0));
+        gridId = registry.getTerminal(terminalId).location.gridId;
+        authorised = gridId != bytes32(0) && _isAuthorisedIn(provider, Scope.Grid, gridId);
+    }
+
+    /// @dev Whether the authorisation was set in the provider's current epoch (not withdrawn, not decertified since).
+    function _isAuthorisedIn(address provider, Scope scope, bytes32 id) internal view returns (bool) {
+        return _authorisations[provider][_scopeKey(scope, id)] == uint256(_providerEpochs[provider]) + 1;
+    }
+
+    /// @dev Terminal and grid ids live in separate key spaces.
+    function _scopeKey(Scope scope, bytes32 id) internal pure returns (bytes32) {
+        return keccak256(abi.encode(scope, id));
     }
 }

@@ -67,6 +67,9 @@ interface IDataAcquisition is IVersioned {
         uint64 blockNumber;
         uint16 dataType;
         uint32 recordCount;
+        /// @dev The stream's number (1, 2, ... in order of first anchor): {terminalOfBatch} maps it to the stream's
+        /// terminal. A number, not the 32-byte id, so the record stays one slot.
+        uint40 stream;
     }
 
     /// @notice A policy is malformed: `field` names what is wrong.
@@ -254,6 +257,11 @@ interface IDataAcquisition is IVersioned {
     /// @param merkleRoot The root.
     /// @return The batch record.
     function batchByRoot(bytes32 merkleRoot) external view returns (BatchRecord memory);
+
+    /// @notice The terminal whose stream anchored a root (zero if not anchored): what a batch dataset is checked against.
+    /// @param merkleRoot The root.
+    /// @return terminalId The stream terminal that signed the batch.
+    function terminalOfBatch(bytes32 merkleRoot) external view returns (bytes32 terminalId);
 
     /// @notice The last unix second a batch whose window ends at `windowEnd` can be anchored: the end plus the data
     /// type's tolerance, extended by the part of the last pause that came after the window closed.

@@ -10,7 +10,8 @@ import {IVersioned} from "./IVersioned.sol";
 /// providers register datasets of anchored data, grant receivers time-limited access to an encrypted bundle whose
 /// ciphertext hash is recorded here, and revoke it. Requests, deliveries and receipts form the behaviour log.
 /// @dev The data itself never comes on-chain: the bundle travels off-chain (src/sharing), and the grant commits to
-/// keccak256(iv || ciphertext || tag) of its records.
+/// keccak256(iv || ciphertext || tag) of its records. A provider shares only data of terminals the admin authorised
+/// it for, one by one or by grid; decertifying it voids its datasets, grants and authorisations at once.
 interface IDataSharing is IVersioned {
     /// @notice How a dataset selects anchored data.
     enum DatasetKind {
@@ -20,11 +21,20 @@ interface IDataSharing is IVersioned {
         Stream
     }
 
+    /// @notice What a provider authorisation covers: one terminal, or every terminal whose location names a grid.
+    enum Scope {
+        Terminal,
+        Grid
+    }
+
     /// @notice A registered dataset.
     struct Dataset {
         address provider;
         DatasetKind kind;
         uint40 registeredAt;
+        /// @dev The provider's certification epoch at registration ({providerEpoch}): once the provider is
+        /// decertified the epoch moves on and the dataset, with every grant on it, is void for good.
+        uint32 providerEpoch;
         /// @dev The stream terminal (Stream datasets only).
         bytes32 terminalId;
         /// @dev Record time range [fromTime, toTime) in unix seconds (Stream datasets only).
@@ -46,8 +56,16 @@ interface IDataSharing is IVersioned {
         bytes32 ciphertextHash;
     }
 
-    /// @notice The caller is not the dataset's provider.
+    /// @notice The caller is not the dataset's provider (nor, for revoking, the admin).
     error NotDatasetProvider(uint64 datasetId, address caller, address provider);
+    /// @notice The provider is not authorised for this terminal, neither alone nor through its grid (zero if none).
+    error ProviderNotAuthorised(address provider, bytes32 terminalId, bytes32 gridId);
+    /// @notice An authorisation names the zero terminal or grid.
+    error ZeroScopeId(Scope scope);
+    /// @notice The authorisation is already in the requested state.
+    error AuthorisationUnchanged(address provider, Scope scope, bytes32 id, bool authorised);
+    /// @notice The dataset belongs to an earlier certification of its provider, void since a decertification.
+    error DatasetVoided(uint64 datasetId, uint32 datasetEpoch, uint32 providerEpoch);
     /// @notice A batch dataset lists no batches.
     error EmptyBatchList();
     /// @notice A batch dataset lists more batches than {MAX_BATCHES_PER_DATASET}.
@@ -97,6 +115,18 @@ interface IDataSharing is IVersioned {
         uint64 toTime,
         string metadataURI
     );
+    /// @notice Emitted when the admin authorises a provider for a terminal or a grid, or withdraws it. Withdrawing
+    /// stops new datasets; existing ones and their grants stay until revoked, expired or the provider is decertified.
+    /// @param provider The provider.
+    /// @param scope Terminal or grid.
+    /// @param id The terminal id or grid id.
+    /// @param authorised The new state.
+    event ProviderAuthorisationSet(address indexed provider, Scope indexed scope, bytes32 indexed id, bool authorised);
+    /// @notice Emitted when a provider loses its certification (the admin revokes, or it renounces, PROVIDER_ROLE):
+    /// from now on its datasets, their grants and its authorisations are void, even if it is certified again.
+    /// @param provider The provider.
+    /// @param epoch Its new certification epoch.
+    event ProviderDecertified(address indexed provider, uint32 epoch);
     /// @notice Emitted when a receiver asks for access (behaviour log).
     /// @param datasetId The dataset.
     /// @param requester The receiver.
@@ -114,10 +144,11 @@ interface IDataSharing is IVersioned {
         uint40 expiresAt,
         bytes32 indexed ciphertextHash
     );
-    /// @notice Emitted when a provider revokes access.
+    /// @notice Emitted when a provider, or the admin, revokes access.
     /// @param datasetId The dataset.
     /// @param receiver The receiver.
-    event AccessRevoked(uint64 indexed datasetId, address indexed receiver);
+    /// @param revokedBy The dataset's provider or the admin.
+    event AccessRevoked(uint64 indexed datasetId, address indexed receiver, address indexed revokedBy);
     /// @notice Emitted when a provider records that a granted bundle was delivered (behaviour log).
     /// @param datasetId The dataset.
     /// @param receiver The receiver.
@@ -129,7 +160,16 @@ interface IDataSharing is IVersioned {
     /// @param ciphertextHash The received bundle's ciphertext hash.
     event ReceiptAcknowledged(uint64 indexed datasetId, address indexed receiver, bytes32 indexed ciphertextHash);
 
-    /// @notice Registers a dataset made of anchored batches.
+    /// @notice Authorises a provider for a terminal or a grid, or withdraws it (admin only).
+    /// @param provider The provider.
+    /// @param scope Terminal or grid.
+    /// @param id The terminal id or grid id (the registry location's `gridId`); not zero.
+    /// @param authorised True to authorise, false to withdraw.
+    function setProviderAuthorisation(address provider, Scope scope, bytes32 id, bool authorised) external;
+
+    /// @notice Registers a dataset made of anchored batches, all of terminals the caller is authorised for.
+    /// @dev Each root's terminal is read from the anchor contract ({IDataAcquisition-terminalOfBatch}), never taken
+    /// from the caller.
     /// @param merkleRoots Strictly increasing Merkle roots of anchored batches.
     /// @param metadataURI A URI describing the dataset (may be empty).
     /// @return datasetId The new dataset's id (1, 2, ...).
@@ -138,7 +178,8 @@ interface IDataSharing is IVersioned {
         string calldata metadataURI
     ) external returns (uint64 datasetId);
 
-    /// @notice Registers a dataset over a registered terminal's stream and a record time range.
+    /// @notice Registers a dataset over the stream of a registered terminal the caller is authorised for, and a record
+    /// time range.
     /// @param terminalId The stream terminal.
     /// @param fromTime Range start (inclusive, unix seconds).
     /// @param toTime Range end (exclusive, unix seconds); may lie in the future.
@@ -158,14 +199,14 @@ interface IDataSharing is IVersioned {
     function requestAccess(uint64 datasetId, bytes calldata publicKey, string calldata purpose) external;
 
     /// @notice Grants (or renews, replacing the bundle) a receiver's access until `expiresAt`.
-    /// @param datasetId A dataset the caller provides.
+    /// @param datasetId A dataset the caller provides, registered under its current certification.
     /// @param receiver The receiver.
     /// @param expiresAt A time after the current block (unix seconds).
     /// @param ciphertextHash The bundle's ciphertext hash (src/sharing bundleCiphertextHash).
     function grantAccess(uint64 datasetId, address receiver, uint40 expiresAt, bytes32 ciphertextHash) external;
 
-    /// @notice Revokes a receiver's access.
-    /// @param datasetId A dataset the caller provides.
+    /// @notice Revokes a receiver's access, as the dataset's provider or as the admin.
+    /// @param datasetId A dataset the caller provides (any dataset for the admin).
     /// @param receiver A receiver with an unrevoked grant.
     function revokeAccess(uint64 datasetId, address receiver) external;
 
@@ -180,7 +221,8 @@ interface IDataSharing is IVersioned {
     /// @param ciphertextHash The hash recorded with the caller's grant.
     function acknowledgeReceipt(uint64 datasetId, bytes32 ciphertextHash) external;
 
-    /// @notice Whether `receiver` may read the dataset now: granted, not revoked, not expired.
+    /// @notice Whether `receiver` may read the dataset now: granted, not revoked, not expired, and the provider not
+    /// decertified since the dataset was registered.
     /// @param datasetId The dataset.
     /// @param receiver The receiver.
     /// @return True when authorised.
@@ -191,6 +233,27 @@ interface IDataSharing is IVersioned {
     /// @param receiver The receiver.
     /// @return The grant.
     function grantOf(uint64 datasetId, address receiver) external view returns (Grant memory);
+
+    /// @notice Whether a provider may register datasets over a terminal now: certified, and authorised for the
+    /// terminal or for the grid in its registry location.
+    /// @dev Reads the terminal's grid from the registry only when the terminal alone is not authorised; that read
+    /// reverts `TerminalNotRegistered` for an unknown terminal.
+    /// @param provider The provider.
+    /// @param terminalId The terminal.
+    /// @return True when authorised.
+    function isProviderAuthorised(address provider, bytes32 terminalId) external view returns (bool);
+
+    /// @notice Whether one authorisation is in force (ignoring the role and the other scope).
+    /// @param provider The provider.
+    /// @param scope Terminal or grid.
+    /// @param id The terminal id or grid id.
+    /// @return True when set in the provider's current certification epoch.
+    function providerAuthorisation(address provider, Scope scope, bytes32 id) external view returns (bool);
+
+    /// @notice How many times a provider was decertified: its datasets and authorisations of earlier epochs are void.
+    /// @param provider The provider.
+    /// @return The epoch.
+    function providerEpoch(address provider) external view returns (uint32);
 
     /// @notice A registered dataset. Reverts for an unknown id.
     /// @param datasetId The dataset.

@@ -26,15 +26,20 @@ contract AnchorFloor is EIP712 {
         "uint32 recordCount,bytes32 merkleRoot,bytes32 prevHeaderHash)"
     );
 
+    uint256 private constant _TIP_MASK = (1 << 216) - 1;
+
     ITerminalRegistry private immutable _registry;
 
     bool private _paused;
     uint64 private _batchCount;
     uint40 private _pausedAt;
     uint40 private _unpausedAt;
+    uint40 private _streamCount;
     mapping(uint16 dataType => IDataAcquisition.Policy policy) private _policies;
-    mapping(bytes32 terminalId => bytes32 tip) private _tips;
-    /// @dev anchoredAt | batchId << 64: never zero once written.
+    /// @dev As {DataAcquisition}: the stream's number above bit 216, the tip hash's low 216 bits below it.
+    mapping(bytes32 terminalId => uint256 tip) private _tips;
+    mapping(uint40 stream => bytes32 terminalId) private _streamTerminals;
+    /// @dev anchoredAt | batchId << 64 | stream << 128: never zero once written.
     mapping(bytes32 merkleRoot => uint256 record) private _roots;
 
     /// @notice The floor's only event: batch identified by terminal and sequence, and its root.
@@ -71,8 +76,8 @@ contract AnchorFloor is EIP712 {
     /// @param signature The terminal's 65-byte EIP-712 signature.
     function anchor(IDataAcquisition.BatchHeader calldata header, bytes calldata signature) external {
         if (_paused) revert Paused();
-        (bytes32 root, ) = _check(header, signature);
-        _roots[root] = block.timestamp;
+        (bytes32 root, , uint256 stream) = _check(header, signature);
+        _roots[root] = block.timestamp | (stream << 128);
         emit Anchored(header.terminalId, header.sequence, root);
     }
 
@@ -86,9 +91,9 @@ contract AnchorFloor is EIP712 {
         bytes calldata signature
     ) external returns (uint64 batchId) {
         if (_paused) revert Paused();
-        (bytes32 root, bytes32 headerHash) = _check(header, signature);
+        (bytes32 root, bytes32 headerHash, uint256 stream) = _check(header, signature);
         batchId = ++_batchCount;
-        _roots[root] = block.timestamp | (uint256(batchId) << 64);
+        _roots[root] = block.timestamp | (uint256(batchId) << 64) | (stream << 128);
         emit IDataAcquisition.BatchAnchored(
             batchId,
             header.terminalId,
@@ -106,16 +111,20 @@ contract AnchorFloor is EIP712 {
     /// @param merkleRoot The root.
     /// @return anchoredAt The anchoring time.
     /// @return batchId The batch id ({anchorCounted} only).
-    function rootRecord(bytes32 merkleRoot) external view returns (uint64 anchoredAt, uint64 batchId) {
+    /// @return terminalId The terminal whose stream anchored it.
+    function rootRecord(
+        bytes32 merkleRoot
+    ) external view returns (uint64 anchoredAt, uint64 batchId, bytes32 terminalId) {
         uint256 word = _roots[merkleRoot];
-        return (uint64(word), uint64(word >> 64));
+        return (uint64(word), uint64(word >> 64), _streamTerminals[uint40(word >> 128)]);
     }
 
-    /// @dev Every check {DataAcquisition-anchorBatch} makes, then the tip rewrite. Returns the root and header hash.
+    /// @dev Every check {DataAcquisition-anchorBatch} makes, then the tip rewrite (numbering a new stream). Returns
+    /// the root, the header hash and the stream's number.
     function _check(
         IDataAcquisition.BatchHeader calldata header,
         bytes calldata signature
-    ) private returns (bytes32 root, bytes32 headerHash) {
+    ) private returns (bytes32 root, bytes32 headerHash, uint256 stream) {
         root = header.merkleRoot;
         if (root == bytes32(0)) revert IDataAcquisition.ZeroMerkleRoot();
         if (_roots[root] != 0) revert IDataAcquisition.RootAlreadyAnchored(root, 0);
@@ -153,16 +162,30 @@ contract AnchorFloor is EIP712 {
             revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
         }
 
-        uint64 sequence = header.sequence;
-        bytes32 prev = header.prevHeaderHash;
-        bytes32 expected =
+        stream = _advanceTip(terminalId, header.sequence, header.prevHeaderHash, headerHash);
+    }
+
+    /// @dev Checks the stream tip and rewrites it, numbering the stream on its first batch; returns its number.
+    function _advanceTip(
+        bytes32 terminalId,
+        uint64 sequence,
+        bytes32 prev,
+        bytes32 headerHash
+    ) private returns (uint256 stream) {
+        uint256 expected =
             sequence == 1 && prev == bytes32(0)
-                ? bytes32(0)
+                ? 0
                 : sequence == 0
-                    ? bytes32(uint256(1))
-                    : keccak256(abi.encode(prev, sequence - 1));
-        if (_tips[terminalId] != expected) revert IDataAcquisition.StreamTipMismatch(terminalId, sequence, prev);
-        _tips[terminalId] = keccak256(abi.encode(headerHash, sequence));
+                    ? 1
+                    : uint256(keccak256(abi.encode(prev, sequence - 1))) & _TIP_MASK;
+        uint256 tipWord = _tips[terminalId];
+        if (tipWord & _TIP_MASK != expected) revert IDataAcquisition.StreamTipMismatch(terminalId, sequence, prev);
+        stream = tipWord >> 216;
+        if (stream == 0) {
+            stream = ++_streamCount;
+            _streamTerminals[uint40(stream)] = terminalId;
+        }
+        _tips[terminalId] = (stream << 216) | (uint256(keccak256(abi.encode(headerHash, sequence))) & _TIP_MASK);
     }
 
     /// @dev The window's tolerance plus the part of the last finished pause after it closed, as {DataAcquisition}.

@@ -53,3 +53,7 @@ export const TARGET_KIND_NAMES = Object.keys(TargetKind) as TargetKindName[];
 export const DatasetKind = { Batches: 0, Stream: 1 } as const;
 export type DatasetKindName = keyof typeof DatasetKind;
 export const DATASET_KIND_NAMES = Object.keys(DatasetKind) as DatasetKindName[];
+
+/** DataSharing: what a provider authorisation covers, one terminal or a grid (IDataSharing.Scope). */
+export const ProviderScope = { Terminal: 0, Grid: 1 } as const;
+export type ProviderScopeName = keyof typeof ProviderScope;

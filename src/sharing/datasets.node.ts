@@ -23,6 +23,7 @@ import { BATCH_PROOFS_FORMAT, writeBatchProofs } from "../chain/proofs.node";
 import { listBatches } from "../chain/streams";
 import { leafStruct } from "../chain/verify";
 import { DATASET_KIND_NAMES, type DatasetKindName } from "../chain/types";
+import { requireAuthorised, requireProvider, requireRevoker, signerAddress, terminalsOfRoots } from "./providers";
 
 /** A dataset as registered in DataSharing. */
 export interface DatasetInfo {
@@ -30,6 +31,10 @@ export interface DatasetInfo {
   provider: string;
   kind: DatasetKindName;
   registeredAt: number;
+  /** The provider's certification epoch at registration. */
+  providerEpoch: number;
+  /** The provider was decertified since: the dataset and every grant on it are void for good. */
+  voided: boolean;
   /** Stream datasets: the terminal and record range [fromTime, toTime). */
   terminalId: string;
   fromTime: number;
@@ -46,11 +51,14 @@ export async function readDataset(sharing: DataSharing, id: bigint): Promise<Dat
     throw new Error(`dataset ${id} is not registered (this DataSharing has ${count} dataset(s))`);
   }
   const d = await sharing.getDataset(id);
+  const epoch = await sharing.providerEpoch(d.provider);
   return {
     id,
     provider: d.provider,
     kind: DATASET_KIND_NAMES[Number(d.kind)],
     registeredAt: Number(d.registeredAt),
+    providerEpoch: Number(d.providerEpoch),
+    voided: d.providerEpoch !== epoch,
     terminalId: d.terminalId,
     fromTime: Number(d.fromTime),
     toTime: Number(d.toTime),
@@ -62,33 +70,24 @@ export async function readDataset(sharing: DataSharing, id: bigint): Promise<Dat
 /** What a new dataset selects: explicit batches, or a terminal's stream over a record time range. */
 export type DatasetSpec = { merkleRoots: string[] } | { terminalId: string; fromTime: number; toTime: number };
 
-async function signerAddress(contract: { runner: unknown }): Promise<string> {
-  const runner = contract.runner as { getAddress?: () => Promise<string> } | null;
-  if (!runner?.getAddress) throw new Error("the contract is not connected to a signer");
-  return runner.getAddress();
-}
-
-/** Refuses, before any transaction, a caller that is not a certified provider. */
-async function requireProvider(sharing: DataSharing, who: string): Promise<void> {
-  if (!(await sharing.hasRole(await sharing.PROVIDER_ROLE(), who))) {
-    throw new Error(
-      `${who} is not a certified provider (PROVIDER_ROLE): the DataSharing admin runs grid:provider:certify`,
-    );
-  }
-}
-
-/** Registers a dataset as the connected signer; batch roots are sorted (as numbers) and de-duplicated first. */
+/**
+ * Registers a dataset as the connected signer; batch roots are sorted (as numbers) and de-duplicated first. A caller
+ * that is not a certified provider authorised for every terminal involved is refused before any transaction.
+ */
 export async function registerDataset(
   sharing: DataSharing,
   spec: DatasetSpec,
   metadataURI = "",
 ): Promise<{ datasetId: bigint; txHash: string }> {
-  await requireProvider(sharing, await signerAddress(sharing));
+  const who = await signerAddress(sharing);
+  await requireProvider(sharing, who);
   let sent;
   if ("merkleRoots" in spec) {
     const roots = [...new Set(spec.merkleRoots.map((r) => r.toLowerCase()))].sort(); // equal-length hex: sorts as numbers
+    await requireAuthorised(sharing, who, (await terminalsOfRoots(sharing, roots)).values());
     sent = await sendChecked("register dataset", sharing.registerBatchDataset, roots, metadataURI);
   } else {
+    await requireAuthorised(sharing, who, [spec.terminalId]);
     sent = await sendChecked(
       "register dataset",
       sharing.registerStreamDataset,
@@ -371,7 +370,7 @@ export async function shareDataset(req: ShareRequest): Promise<ShareOutcome> {
 // ---------------------------------------------------------------- receiver: receive
 
 /** Why a receiver was refused before decrypting. */
-export type AccessRefusal = "WRONG_CHAIN" | "NO_GRANT" | "REVOKED" | "EXPIRED";
+export type AccessRefusal = "WRONG_CHAIN" | "NO_GRANT" | "REVOKED" | "EXPIRED" | "PROVIDER_DECERTIFIED";
 
 export class AccessRefusedError extends Error {
   constructor(
@@ -455,9 +454,13 @@ export async function receiveBundle(req: ReceiveRequest): Promise<Received> {
     throw new AccessRefusedError("NO_GRANT", `refused: ${who} has no grant from the provider ${dataset.provider}`);
   }
   if (grant.revokedAt !== 0n) {
+    const by = await revokedBy(sharing, datasetId, me.address, dataset.provider);
+    throw new AccessRefusedError("REVOKED", `refused: ${by} revoked the access of ${who} at ${iso(grant.revokedAt)}`);
+  }
+  if (dataset.voided) {
     throw new AccessRefusedError(
-      "REVOKED",
-      `refused: the provider revoked the access of ${who} at ${iso(grant.revokedAt)}`,
+      "PROVIDER_DECERTIFIED",
+      `refused: the provider ${dataset.provider} was decertified after registering dataset ${datasetId}, which voids every grant on it`,
     );
   }
   if (BigInt(now) >= grant.expiresAt) {
@@ -585,9 +588,11 @@ export async function requestAccess(sharing: DataSharing, datasetId: bigint, pri
   return { txHash: tx.hash, address: key.address };
 }
 
-/** Revokes a receiver's grant as the dataset's provider. */
+/** Revokes a receiver's grant as the dataset's provider or as the DataSharing admin. */
 export async function revokeGrant(sharing: DataSharing, datasetId: bigint, receiver: string) {
   if (!isAddress(receiver)) throw new Error(`the receiver must be an address, got "${receiver}"`);
+  const dataset = await readDataset(sharing, datasetId);
+  await requireRevoker(sharing, await signerAddress(sharing), datasetId, dataset.provider);
   const { tx } = await sendChecked(
     `revoke dataset ${datasetId} for ${receiver}`,
     sharing.revokeAccess,
@@ -595,4 +600,12 @@ export async function revokeGrant(sharing: DataSharing, datasetId: bigint, recei
     receiver,
   );
   return tx.hash;
+}
+
+/** Who revoked a grant, from the last AccessRevoked event: "the provider" or "the admin 0x…". */
+async function revokedBy(sharing: DataSharing, datasetId: bigint, receiver: string, provider: string): Promise<string> {
+  const events = await sharing.queryFilter(sharing.filters.AccessRevoked(datasetId, receiver));
+  const last = events.at(-1);
+  const revoker = last ? String(last.args.revokedBy) : provider;
+  return revoker.toLowerCase() === provider.toLowerCase() ? "the provider" : `the admin ${revoker}`;
 }

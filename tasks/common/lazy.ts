@@ -77,6 +77,7 @@ export const load = {
   sharing: {
     bundle: () => require("../../src/sharing/index.node") as typeof import("../../src/sharing/index.node"),
     datasets: () => require("../../src/sharing/datasets.node") as typeof import("../../src/sharing/datasets.node"),
+    providers: () => require("../../src/sharing/providers") as typeof import("../../src/sharing/providers"),
   },
   terminals: {
     registration: () =>

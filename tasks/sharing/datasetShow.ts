@@ -20,7 +20,8 @@ export async function runDatasetShow(hre: HardhatRuntimeEnvironment, opts: Datas
       d.kind === "Batches"
         ? `batches ${d.merkleRoots.join(", ")}`
         : `stream ${d.terminalId} over [${iso(d.fromTime)}, ${iso(d.toTime)})`;
-    console.log(`dataset ${d.id}: ${what}; provider ${d.provider}; metadata ${d.metadataURI || "(none)"}`);
+    const status = d.voided ? " (VOID: the provider was decertified since)" : "";
+    console.log(`dataset ${d.id}: ${what}; provider ${d.provider}${status}; metadata ${d.metadataURI || "(none)"}`);
   }
   return d;
 }

@@ -1,4 +1,5 @@
 import "./provider";
+import "./authorise";
 import "./datasetRegister";
 import "./datasetShow";
 import "./share";

@@ -24,7 +24,11 @@ export async function runCertify(hre: HardhatRuntimeEnvironment, opts: CertifyOp
     role,
     opts.provider,
   );
-  console.log(`${opts.provider} ${opts.revoke ? "is no longer" : "is now"} a certified provider (tx ${tx.hash})`);
+  console.log(
+    opts.revoke
+      ? `${opts.provider} is no longer a certified provider: its datasets, their grants and its authorisations are void (tx ${tx.hash})`
+      : `${opts.provider} is now a certified provider; grid:share:authorise lets it share terminals (tx ${tx.hash})`,
+  );
   return tx.hash;
 }
 
@@ -34,7 +38,10 @@ gridTask(
   (t) =>
     t
       .addParam("provider", "The organisation's address")
-      .addFlag("revoke", "Decertify instead: no new datasets or grants (existing grants stay until revoked or expired)")
+      .addFlag(
+        "revoke",
+        "Decertify instead: its datasets, every grant on them and its authorisations are void from then on",
+      )
       .addOptionalParam("account", "Index of the admin account", 0, types.int)
       .setAction(async (args: CertifyOptions, hre) => {
         await runCertify(hre, args);

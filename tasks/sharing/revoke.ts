@@ -20,11 +20,11 @@ export async function runRevoke(hre: HardhatRuntimeEnvironment, opts: RevokeTask
   return tx;
 }
 
-gridTask("share:revoke", "Revoke a receiver's access to a dataset you provide", (t) =>
+gridTask("share:revoke", "Revoke a receiver's access to a dataset, as its provider or as the DataSharing admin", (t) =>
   t
     .addParam("dataset", "Dataset id or a name pointing at it")
     .addParam("receiver", "Receiver address")
-    .addOptionalParam("account", "Index of the provider's account", 0, types.int)
+    .addOptionalParam("account", "Index of the provider's (or the admin's) account", 0, types.int)
     .setAction(async (args: RevokeTaskOptions, hre) => {
       await runRevoke(hre, args);
     }),

@@ -46,9 +46,10 @@ describe("AnchorFloor (gas-bench harness)", function () {
     await expect(floor.anchor(second, stream.sign(second)))
       .to.emit(floor, "Anchored")
       .withArgs(second.terminalId, 2n, second.merkleRoot);
-    const [anchoredAt, batchId] = await floor.rootRecord(second.merkleRoot);
+    const [anchoredAt, batchId, terminalId] = await floor.rootRecord(second.merkleRoot);
     expect(anchoredAt).to.equal(BigInt(await time.latest()));
     expect(batchId).to.equal(0n);
+    expect(terminalId).to.equal(second.terminalId);
   });
 
   it("anchorCounted numbers batches 1, 2, ..., stores the id with the root and emits BatchAnchored", async function () {
@@ -70,7 +71,8 @@ describe("AnchorFloor (gas-bench harness)", function () {
         BigInt(header.recordCount),
         hashHeader(header),
       ]);
-      expect((await floor.rootRecord(header.merkleRoot)).batchId).to.equal(id);
+      const record = await floor.rootRecord(header.merkleRoot);
+      expect([record.batchId, record.terminalId]).to.deep.equal([id, header.terminalId]);
       stream.advance(header);
     }
   });

@@ -37,6 +37,19 @@ describe("DataAcquisition", function () {
         expect((await acquisition.batchByRoot(real.merkleRoot)).batchId).to.equal(3n);
       });
 
+      it("keeps the stream's number, so roots before and after a reset name the same terminal", async function () {
+        const { acquisition, admin, stream, terminals } = await fixture();
+        const before = await stream.anchorNext();
+        await acquisition.connect(admin).resetStream(terminals[0].id, 0n, ethers.ZeroHash, "re-provisioned");
+        stream.sequence = 0n;
+        stream.prevHeaderHash = ethers.ZeroHash;
+        const after = await stream.anchorNext({ windowStart: before.header.windowEnd });
+        for (const { header } of [before, after]) {
+          expect((await acquisition.batchByRoot(header.merkleRoot)).stream).to.equal(1n);
+          expect(await acquisition.terminalOfBatch(header.merkleRoot)).to.equal(terminals[0].id);
+        }
+      });
+
       it("resets to genesis with sequence 0, and refuses a genesis reset with a header hash", async function () {
         const { acquisition, admin, stream, terminals } = await fixture();
         await stream.anchorNext();

@@ -273,6 +273,8 @@ describe("DataAcquisition", function () {
         expect(record.blockNumber).to.equal(BigInt(await ethers.provider.getBlockNumber()));
         expect(record.dataType).to.equal(BigInt(DataType.Reading));
         expect(record.recordCount).to.equal(BigInt(header.recordCount));
+        expect(record.stream).to.equal(1n);
+        expect(await acquisition.terminalOfBatch(header.merkleRoot)).to.equal(terminals[0].id);
         expect(await acquisition.batchCount()).to.equal(1n);
         expect(await acquisition.extendsStream(terminals[0].id, 2n, hashHeader(header))).to.equal(true);
         expect(await acquisition.extendsStream(terminals[0].id, 1n, ethers.ZeroHash)).to.equal(false);
@@ -288,6 +290,24 @@ describe("DataAcquisition", function () {
         expect(second.header.sequence).to.equal(2n);
         expect(second.header.prevHeaderHash).to.equal(hashHeader(first.header));
         expect((await core.acquisition.batchByRoot(second.header.merkleRoot)).batchId).to.equal(3n);
+      });
+
+      it("numbers each stream once and names every root's stream terminal", async function () {
+        const core = await fixture();
+        const first = await core.stream.anchorNext();
+        const other = await new StreamWriter(core, core.terminals[1]).anchorNext({
+          windowStart: first.header.windowEnd,
+        });
+        const second = await core.stream.anchorNext({ windowStart: first.header.windowEnd + 900n });
+        const records = await Promise.all(
+          [first, other, second].map((b) => core.acquisition.batchByRoot(b.header.merkleRoot)),
+        );
+        expect(records.map((r) => r.stream)).to.deep.equal([1n, 2n, 1n]);
+        const owners = [];
+        for (const b of [first, other, second])
+          owners.push(await core.acquisition.terminalOfBatch(b.header.merkleRoot));
+        expect(owners).to.deep.equal([core.terminals[0].id, core.terminals[1].id, core.terminals[0].id]);
+        expect(await core.acquisition.terminalOfBatch(ethers.id("never anchored"))).to.equal(ethers.ZeroHash);
       });
 
       it("accepts an event-driven window up to one time scale long, and a multi-period time-driven window", async function () {

@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployGovernanceDefault } from "../helpers/governanceFixtures";
+import { StreamWriter } from "../helpers/fixtures";
 import { expectUnauthorized } from "../helpers/access";
-import { DatasetKind } from "../../src/chain/types";
+import { DatasetKind, ProviderScope } from "../../src/chain/types";
 import { DEV_MNEMONIC } from "../../src/chain/keys";
 import { bytesToHex, devAccountPublicKeys } from "../../src/sharing/keys";
 
@@ -23,6 +24,15 @@ describe("DataSharing", function () {
     const expiresAt = (await time.latest()) + DAY;
     await g.sharing.connect(g.provider).grantAccess(1, g.receiver.address, expiresAt, HASH);
     return { ...g, expiresAt };
+  }
+
+  const GRID = ethers.encodeBytes32String("ieee39");
+
+  /** The fixture plus one batch anchored on terminal 1's stream, which `provider` is not authorised for. */
+  async function withSecondStream() {
+    const g = await fixture();
+    const { header } = await new StreamWriter(g, g.terminals[1]).anchorNext();
+    return { ...g, foreignRoot: header.merkleRoot.toLowerCase() };
   }
 
   /** The 64-byte x || y public key of a Hardhat dev account. */
@@ -77,6 +87,163 @@ describe("DataSharing", function () {
     });
   });
 
+  describe("setProviderAuthorisation", function () {
+    context("when called by the admin", function () {
+      it("authorises a provider for one terminal and emits ProviderAuthorisationSet", async function () {
+        const { sharing, admin, otherProvider, terminals } = await fixture();
+        const id = terminals[1].id;
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(otherProvider.address, ProviderScope.Terminal, id, true),
+        )
+          .to.emit(sharing, "ProviderAuthorisationSet")
+          .withArgs(otherProvider.address, ProviderScope.Terminal, id, true);
+        expect(await sharing.providerAuthorisation(otherProvider.address, ProviderScope.Terminal, id)).to.equal(true);
+        expect(await sharing.isProviderAuthorised(otherProvider.address, id)).to.equal(true);
+        expect(await sharing.isProviderAuthorised(otherProvider.address, terminals[0].id)).to.equal(false);
+      });
+
+      it("authorises a provider for every terminal of a grid", async function () {
+        const { sharing, admin, otherProvider, terminals } = await fixture();
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(otherProvider.address, ProviderScope.Grid, GRID, true),
+        )
+          .to.emit(sharing, "ProviderAuthorisationSet")
+          .withArgs(otherProvider.address, ProviderScope.Grid, GRID, true);
+        for (const t of terminals)
+          expect(await sharing.isProviderAuthorised(otherProvider.address, t.id)).to.equal(true);
+      });
+
+      it("keeps terminal and grid ids apart", async function () {
+        const { sharing, admin, otherProvider, terminals } = await fixture();
+        await sharing
+          .connect(admin)
+          .setProviderAuthorisation(otherProvider.address, ProviderScope.Terminal, GRID, true);
+        expect(await sharing.providerAuthorisation(otherProvider.address, ProviderScope.Grid, GRID)).to.equal(false);
+        expect(await sharing.isProviderAuthorised(otherProvider.address, terminals[0].id)).to.equal(false);
+      });
+
+      it("withdraws an authorisation and emits ProviderAuthorisationSet", async function () {
+        const { sharing, admin, provider, terminals } = await fixture();
+        const id = terminals[0].id;
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(provider.address, ProviderScope.Terminal, id, false),
+        )
+          .to.emit(sharing, "ProviderAuthorisationSet")
+          .withArgs(provider.address, ProviderScope.Terminal, id, false);
+        expect(await sharing.providerAuthorisation(provider.address, ProviderScope.Terminal, id)).to.equal(false);
+        expect(await sharing.isProviderAuthorised(provider.address, id)).to.equal(false);
+      });
+
+      it("rejects a zero provider and a zero terminal or grid", async function () {
+        const { sharing, admin, provider } = await fixture();
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(ethers.ZeroAddress, ProviderScope.Grid, GRID, true),
+        )
+          .to.be.revertedWithCustomError(sharing, "ZeroAddress")
+          .withArgs("provider");
+        for (const scope of [ProviderScope.Terminal, ProviderScope.Grid]) {
+          await expect(sharing.connect(admin).setProviderAuthorisation(provider.address, scope, ethers.ZeroHash, true))
+            .to.be.revertedWithCustomError(sharing, "ZeroScopeId")
+            .withArgs(scope);
+        }
+      });
+
+      it("rejects a change that changes nothing", async function () {
+        const { sharing, admin, provider, otherProvider, terminals } = await fixture();
+        const id = terminals[0].id;
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(provider.address, ProviderScope.Terminal, id, true),
+        )
+          .to.be.revertedWithCustomError(sharing, "AuthorisationUnchanged")
+          .withArgs(provider.address, ProviderScope.Terminal, id, true);
+        await expect(
+          sharing.connect(admin).setProviderAuthorisation(otherProvider.address, ProviderScope.Grid, GRID, false),
+        )
+          .to.be.revertedWithCustomError(sharing, "AuthorisationUnchanged")
+          .withArgs(otherProvider.address, ProviderScope.Grid, GRID, false);
+      });
+    });
+
+    context("when called by anyone else", function () {
+      it("reverts with AccessControlUnauthorizedAccount, for a provider too", async function () {
+        const { sharing, provider } = await fixture();
+        await expectUnauthorized(
+          sharing,
+          sharing.connect(provider).setProviderAuthorisation(provider.address, ProviderScope.Grid, GRID, true),
+          provider.address,
+          await sharing.DEFAULT_ADMIN_ROLE(),
+        );
+      });
+    });
+  });
+
+  describe("decertification", function () {
+    it("voids every grant of the provider at once and emits ProviderDecertified (regression: grants outlived it)", async function () {
+      const { sharing, admin, provider, receiver } = await withGrant();
+      await expect(sharing.connect(admin).revokeRole(await sharing.PROVIDER_ROLE(), provider.address))
+        .to.emit(sharing, "ProviderDecertified")
+        .withArgs(provider.address, 1);
+      expect(await sharing.providerEpoch(provider.address)).to.equal(1n);
+      expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
+      await expect(sharing.connect(receiver).acknowledgeReceipt(1, HASH))
+        .to.be.revertedWithCustomError(sharing, "NotAuthorized")
+        .withArgs(1, receiver.address);
+      await expect(sharing.connect(provider).recordDelivery(1, receiver.address, HASH))
+        .to.be.revertedWithCustomError(sharing, "NotAuthorized")
+        .withArgs(1, receiver.address);
+    });
+
+    it("does the same when the provider renounces its role", async function () {
+      const { sharing, provider, receiver } = await withGrant();
+      await expect(sharing.connect(provider).renounceRole(await sharing.PROVIDER_ROLE(), provider.address))
+        .to.emit(sharing, "ProviderDecertified")
+        .withArgs(provider.address, 1);
+      expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
+    });
+
+    it("leaves a certification restored later with no dataset, grant or authorisation in force", async function () {
+      const { sharing, admin, provider, receiver, roots, terminals, expiresAt } = await withGrant();
+      const role = await sharing.PROVIDER_ROLE();
+      await sharing.connect(admin).revokeRole(role, provider.address);
+      await sharing.connect(admin).grantRole(role, provider.address);
+      expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
+      expect(await sharing.isProviderAuthorised(provider.address, terminals[0].id)).to.equal(false);
+      expect(await sharing.providerAuthorisation(provider.address, ProviderScope.Terminal, terminals[0].id)).to.equal(
+        false,
+      );
+      await expect(sharing.connect(provider).grantAccess(1, receiver.address, expiresAt, HASH))
+        .to.be.revertedWithCustomError(sharing, "DatasetVoided")
+        .withArgs(1, 0, 1);
+      await expect(sharing.connect(provider).registerBatchDataset([roots[0]], ""))
+        .to.be.revertedWithCustomError(sharing, "ProviderNotAuthorised")
+        .withArgs(provider.address, terminals[0].id, GRID);
+
+      await sharing
+        .connect(admin)
+        .setProviderAuthorisation(provider.address, ProviderScope.Terminal, terminals[0].id, true);
+      await sharing.connect(provider).registerBatchDataset([roots[0]], "");
+      expect((await sharing.getDataset(2)).providerEpoch).to.equal(1n);
+      await sharing.connect(provider).grantAccess(2, receiver.address, expiresAt, HASH);
+      expect(await sharing.isAuthorized(2, receiver.address)).to.equal(true);
+      expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
+    });
+
+    it("moves no epoch when the address held no provider role, nor for another role", async function () {
+      const { sharing, admin, stranger } = await fixture();
+      const role = await sharing.PROVIDER_ROLE();
+      await expect(sharing.connect(admin).revokeRole(role, stranger.address)).not.to.emit(
+        sharing,
+        "ProviderDecertified",
+      );
+      const other = ethers.id("OTHER_ROLE");
+      await sharing.connect(admin).grantRole(other, stranger.address);
+      await expect(sharing.connect(admin).revokeRole(other, stranger.address))
+        .to.emit(sharing, "RoleRevoked")
+        .and.not.to.emit(sharing, "ProviderDecertified");
+      expect(await sharing.providerEpoch(stranger.address)).to.equal(0n);
+    });
+  });
+
   describe("registerBatchDataset", function () {
     context("when called by a provider", function () {
       it("stores the dataset, returns its id and emits BatchDatasetRegistered", async function () {
@@ -90,6 +257,7 @@ describe("DataSharing", function () {
         expect(d.provider).to.equal(provider.address);
         expect(d.kind).to.equal(DatasetKind.Batches);
         expect(d.registeredAt).to.equal(await time.latest());
+        expect(d.providerEpoch).to.equal(0n);
         expect(d.merkleRoots).to.deep.equal(listed);
         expect(d.metadataURI).to.equal("ipfs://day");
         expect([d.terminalId, d.fromTime, d.toTime]).to.deep.equal([ethers.ZeroHash, 0n, 0n]);
@@ -133,6 +301,41 @@ describe("DataSharing", function () {
           .to.be.revertedWithCustomError(sharing, "UnknownRoot")
           .withArgs(ethers.ZeroHash);
       });
+
+      it("rejects a provider not authorised for the roots' terminal (regression: any provider could)", async function () {
+        const { sharing, otherProvider, roots, terminals } = await fixture();
+        await expect(sharing.connect(otherProvider).registerBatchDataset(roots, ""))
+          .to.be.revertedWithCustomError(sharing, "ProviderNotAuthorised")
+          .withArgs(otherProvider.address, terminals[0].id, GRID);
+      });
+
+      it("rejects a root of another terminal's stream among authorised ones", async function () {
+        const { sharing, provider, roots, terminals, foreignRoot } = await withSecondStream();
+        const listed = [...roots, foreignRoot].sort();
+        await expect(sharing.connect(provider).registerBatchDataset(listed, ""))
+          .to.be.revertedWithCustomError(sharing, "ProviderNotAuthorised")
+          .withArgs(provider.address, terminals[1].id, GRID);
+      });
+
+      it("accepts batches of several terminals under a grid authorisation", async function () {
+        const { sharing, admin, otherProvider, roots, foreignRoot } = await withSecondStream();
+        await sharing.connect(admin).setProviderAuthorisation(otherProvider.address, ProviderScope.Grid, GRID, true);
+        const listed = [...roots, foreignRoot].sort();
+        await expect(sharing.connect(otherProvider).registerBatchDataset(listed, ""))
+          .to.emit(sharing, "BatchDatasetRegistered")
+          .withArgs(1, otherProvider.address, listed, "");
+        expect((await sharing.getDataset(1)).merkleRoots).to.deep.equal(listed);
+      });
+
+      it("refuses new datasets once the authorisation is withdrawn", async function () {
+        const { sharing, admin, provider, roots, terminals } = await fixture();
+        await sharing
+          .connect(admin)
+          .setProviderAuthorisation(provider.address, ProviderScope.Terminal, terminals[0].id, false);
+        await expect(sharing.connect(provider).registerBatchDataset([roots[0]], ""))
+          .to.be.revertedWithCustomError(sharing, "ProviderNotAuthorised")
+          .withArgs(provider.address, terminals[0].id, GRID);
+      });
     });
 
     context("when called by anyone else", function () {
@@ -153,7 +356,7 @@ describe("DataSharing", function () {
     context("when called by a provider", function () {
       it("stores the dataset, returns its id and emits StreamDatasetRegistered", async function () {
         const { sharing, provider, terminals } = await fixture();
-        const id = terminals[1].id;
+        const id = terminals[0].id;
         expect(await sharing.connect(provider).registerStreamDataset.staticCall(id, 100, 200, "ipfs://s")).to.equal(1n);
         await expect(sharing.connect(provider).registerStreamDataset(id, 100, 200, "ipfs://s"))
           .to.emit(sharing, "StreamDatasetRegistered")
@@ -182,6 +385,18 @@ describe("DataSharing", function () {
         await expect(sharing.connect(provider).registerStreamDataset(id, 1, 2, ""))
           .to.be.revertedWithCustomError(sharing, "UnknownTerminal")
           .withArgs(id);
+      });
+
+      it("rejects a terminal the provider is not authorised for, and accepts it through its grid", async function () {
+        const { sharing, admin, provider, terminals } = await fixture();
+        const id = terminals[1].id;
+        await expect(sharing.connect(provider).registerStreamDataset(id, 1, 2, ""))
+          .to.be.revertedWithCustomError(sharing, "ProviderNotAuthorised")
+          .withArgs(provider.address, id, GRID);
+        await sharing.connect(admin).setProviderAuthorisation(provider.address, ProviderScope.Grid, GRID, true);
+        await expect(sharing.connect(provider).registerStreamDataset(id, 1, 2, ""))
+          .to.emit(sharing, "StreamDatasetRegistered")
+          .withArgs(1, provider.address, id, 1, 2, "");
       });
     });
 
@@ -320,7 +535,7 @@ describe("DataSharing", function () {
         const { sharing, provider, receiver } = await withGrant();
         await expect(sharing.connect(provider).revokeAccess(1, receiver.address))
           .to.emit(sharing, "AccessRevoked")
-          .withArgs(1, receiver.address);
+          .withArgs(1, receiver.address, provider.address);
         expect((await sharing.grantOf(1, receiver.address)).revokedAt).to.equal(await time.latest());
         expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
       });
@@ -343,12 +558,32 @@ describe("DataSharing", function () {
       });
     });
 
-    context("when called by anyone but the dataset's provider", function () {
-      it("reverts with NotDatasetProvider", async function () {
-        const { sharing, provider, admin, receiver } = await withGrant();
+    context("when called by the admin", function () {
+      it("revokes any grant and emits AccessRevoked naming the admin (regression: only the provider could)", async function () {
+        const { sharing, admin, receiver } = await withGrant();
         await expect(sharing.connect(admin).revokeAccess(1, receiver.address))
-          .to.be.revertedWithCustomError(sharing, "NotDatasetProvider")
-          .withArgs(1, admin.address, provider.address);
+          .to.emit(sharing, "AccessRevoked")
+          .withArgs(1, receiver.address, admin.address);
+        expect((await sharing.grantOf(1, receiver.address)).revokedAt).to.equal(await time.latest());
+        expect(await sharing.isAuthorized(1, receiver.address)).to.equal(false);
+      });
+
+      it("rejects an unknown dataset", async function () {
+        const { sharing, admin, receiver } = await withGrant();
+        await expect(sharing.connect(admin).revokeAccess(7, receiver.address))
+          .to.be.revertedWithCustomError(sharing, "UnknownDataset")
+          .withArgs(7);
+      });
+    });
+
+    context("when called by anyone else", function () {
+      it("reverts with NotDatasetProvider, for another provider and the receiver alike", async function () {
+        const { sharing, provider, otherProvider, receiver } = await withGrant();
+        for (const caller of [otherProvider, receiver]) {
+          await expect(sharing.connect(caller).revokeAccess(1, receiver.address))
+            .to.be.revertedWithCustomError(sharing, "NotDatasetProvider")
+            .withArgs(1, caller.address, provider.address);
+        }
       });
     });
   });
@@ -438,6 +673,18 @@ describe("DataSharing", function () {
       const { sharing, stranger } = await withGrant();
       const g = await sharing.grantOf(1, stranger.address);
       expect([g.grantedAt, g.expiresAt, g.revokedAt, g.ciphertextHash]).to.deep.equal([0n, 0n, 0n, ethers.ZeroHash]);
+    });
+
+    it("isProviderAuthorised is false without the provider role, and reverts for an unknown terminal", async function () {
+      const { sharing, admin, provider, stranger, terminals } = await fixture();
+      await sharing.connect(admin).setProviderAuthorisation(stranger.address, ProviderScope.Grid, GRID, true);
+      expect(await sharing.providerAuthorisation(stranger.address, ProviderScope.Grid, GRID)).to.equal(true);
+      expect(await sharing.isProviderAuthorised(stranger.address, terminals[0].id)).to.equal(false);
+      const registry = (await ethers.getContractFactory("TerminalRegistry")).interface;
+      const unknown = ethers.id("nowhere");
+      await expect(sharing.isProviderAuthorised(provider.address, unknown))
+        .to.be.revertedWithCustomError({ interface: registry }, "TerminalNotRegistered")
+        .withArgs(unknown);
     });
 
     it("getDataset rejects an unknown id", async function () {

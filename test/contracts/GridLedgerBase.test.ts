@@ -9,7 +9,7 @@ import type {
 } from "../../typechain-types";
 import { acquisitionDomain, signHeader } from "../../src/chain/eip712";
 import { CONTRACT_VERSION } from "../../src/chain/contracts";
-import { DataType, TerminalKind } from "../../src/chain/types";
+import { DataType, ProviderScope, TerminalKind } from "../../src/chain/types";
 import { location, READING_POLICY } from "../helpers/fixtures";
 import { deployGovernanceDefault } from "../helpers/governanceFixtures";
 
@@ -107,6 +107,7 @@ describe("GridLedgerBase", function () {
         const id = ethers.id("clock.bus3.pmu");
         await registry.register(id, ethers.Wallet.createRandom().address, TerminalKind.PMU, location(3), "");
         await sharing.setNow(PINNED);
+        await sharing.setProviderAuthorisation(provider.address, ProviderScope.Terminal, id, true);
         await sharing.connect(provider).registerStreamDataset(id, 0, 1, "");
         expect((await sharing.getDataset(1)).registeredAt).to.equal(PINNED);
         await sharing.connect(provider).grantAccess(1, receiver.address, PINNED + 10, ethers.id("bundle"));

@@ -391,6 +391,7 @@ describe("bad input (tasks end to end)", function () {
       accounts = (await hre.ethers.getSigners()).map((s) => s.address);
       proofs = `${goodCsv}.proofs.json`;
       await runTask("grid:provider:certify", { provider: accounts[1] });
+      await runTask("grid:share:authorise", { provider: accounts[1], terminal: TERMINAL });
       const batch = JSON.parse(readFileSync(proofs, "utf8")).batch.batchId;
       const registered = await runTask("grid:dataset:register", {
         batches: String(batch),

@@ -23,6 +23,7 @@ describe("sharing flow (tasks end to end)", function () {
   let original: unknown[];
   let bundleFile: string;
   let firstWindow: number;
+  let day1: string;
 
   before(async function () {
     accounts = (await hre.ethers.getSigners()).map((s) => s.address);
@@ -47,6 +48,27 @@ describe("sharing flow (tasks end to end)", function () {
 
   it("names, registers and shares a dataset, and the receiver gets every record back exactly", async function () {
     expect(await runTask("grid:provider:certify", { provider: accounts[1] })).to.contain("is now a certified provider");
+    // Certified is not enough: the admin authorises the provider for the terminals whose data it shares.
+    const batchIds = proofsFiles.map((f) => JSON.parse(readFileSync(f, "utf8")).batch.batchId).join(",");
+    const nonce = await hre.ethers.provider.getTransactionCount(accounts[1]);
+    expect(await taskError("grid:dataset:register", { batches: batchIds, account: 1 })).to.match(
+      new RegExp(
+        `${accounts[1]} is not authorised to share the data of terminal 0x[0-9a-f]{64}: .*grid:share:authorise`,
+      ),
+    );
+    expect(await hre.ethers.provider.getTransactionCount(accounts[1])).to.equal(nonce);
+    expect(await taskError("grid:share:authorise", { provider: accounts[1], grid: "ieee39", account: 1 })).to.contain(
+      `${accounts[1]} is not the DataSharing admin`,
+    );
+    expect(await runTask("grid:share:authorise", { provider: accounts[1], terminal: "share.bus7.pmu" })).to.match(
+      new RegExp(`^${accounts[1]} is authorised to share terminal 0x[0-9a-f]{64} \\(tx 0x`),
+    );
+    expect(await runTask("grid:share:authorise", { provider: accounts[1], terminal: "share.bus7.pmu" })).to.contain(
+      "(already so: nothing sent)",
+    );
+    expect(await runTask("grid:share:authorise", { provider: accounts[2], terminal: "share.bus77.pmu" })).to.match(
+      /note: .* is not a certified provider yet[\s\S]*note: terminal share\.bus77\.pmu \(0x[0-9a-f]{64}\) is not registered \(yet\)/,
+    );
     // Only the root registrar (the admin) creates top-level names; it hands "gz.e2e" to the provider.
     expect(await taskError("grid:name:register", { name: "gz.e2e.day1", account: 1 })).to.match(
       /"gz" is a top-level name: 0x[0-9a-fA-F]{40} lacks ROOT_REGISTRAR_ROLE/,
@@ -62,6 +84,7 @@ describe("sharing flow (tasks end to end)", function () {
       account: 1,
     });
     const datasetId = /Registered dataset (\d+)/.exec(registered)![1];
+    day1 = datasetId;
     expect(registered).to.contain("Named it gz.e2e.day1");
     expect(await runTask("grid:name:resolve", { name: "gz.e2e.day1" })).to.match(
       new RegExp(`^gz\\.e2e\\.day1 -> dataset ${datasetId}  \\(owner ${accounts[1]}`),
@@ -202,8 +225,10 @@ describe("sharing flow (tasks end to end)", function () {
   });
 
   it("refuses a revoked grant with a clear message", async function () {
-    expect(await taskError("grid:share:revoke", { dataset: "gz.e2e.day1", receiver: accounts[3] })).to.match(
-      /only its provider|NotDatasetProvider/,
+    expect(
+      await taskError("grid:share:revoke", { dataset: "gz.e2e.day1", receiver: accounts[3], account: 2 }),
+    ).to.contain(
+      `${accounts[2]} may not revoke grants on dataset ${day1}: only its provider ${accounts[1]} or the DataSharing admin may`,
     );
     expect(
       await runTask("grid:share:revoke", { dataset: "gz.e2e.day1", receiver: accounts[3], account: 1 }),
@@ -211,6 +236,24 @@ describe("sharing flow (tasks end to end)", function () {
     copyFileSync(bundleFile, join(dir, "after-revoke.json"));
     expect(await taskError("grid:receive", { bundle: join(dir, "after-revoke.json") })).to.match(
       new RegExp(`refused: the provider revoked the access of ${accounts[3]} on dataset \\d+ at .*Z`),
+    );
+  });
+
+  it("lets the admin revoke any grant, and the receiver is told who did", async function () {
+    const file = join(dir, "admin-revoked.bundle.json");
+    await runTask("grid:share", {
+      dataset: day1,
+      receiver: accounts[9],
+      expiry: "1d",
+      proofs: proofsFiles.join(","),
+      out: file,
+      account: 1,
+    });
+    expect(await runTask("grid:share:revoke", { dataset: day1, receiver: accounts[9] })).to.contain(
+      `Revoked ${accounts[9]}'s access to dataset ${day1}`,
+    );
+    expect(await taskError("grid:receive", { bundle: file })).to.match(
+      new RegExp(`refused: the admin ${accounts[0]} revoked the access of ${accounts[9]} on dataset ${day1} at .*Z`),
     );
   });
 
@@ -227,5 +270,33 @@ describe("sharing flow (tasks end to end)", function () {
     expect(await runTask("grid:name:set", { name: "gz.e2e.day1", uri: "ipfs://x", account: 7 })).to.contain(
       "gz.e2e.day1 -> metadata ipfs://x",
     );
+  });
+
+  it("voids every grant of a decertified provider, and a certification restored later starts clean", async function () {
+    const file = join(dir, "decertified.bundle.json");
+    await runTask("grid:share", {
+      dataset: day1,
+      receiver: accounts[10],
+      expiry: "1d",
+      proofs: proofsFiles.join(","),
+      out: file,
+      account: 1,
+    });
+    expect(await runTask("grid:provider:certify", { provider: accounts[1], revoke: true })).to.contain(
+      "its datasets, their grants and its authorisations are void",
+    );
+    expect(await taskError("grid:receive", { bundle: file, account: 10 })).to.contain(
+      `refused: the provider ${accounts[1]} was decertified after registering dataset ${day1}, which voids every grant on it`,
+    );
+    expect(await runTask("grid:dataset:show", { dataset: day1 })).to.contain(
+      "(VOID: the provider was decertified since)",
+    );
+
+    await runTask("grid:provider:certify", { provider: accounts[1] });
+    const batchIds = proofsFiles.map((f) => JSON.parse(readFileSync(f, "utf8")).batch.batchId).join(",");
+    expect(await taskError("grid:dataset:register", { batches: batchIds, account: 1 })).to.contain(
+      `${accounts[1]} is not authorised to share the data of terminal`,
+    );
+    expect(await taskError("grid:receive", { bundle: file, account: 10 })).to.contain("was decertified");
   });
 });

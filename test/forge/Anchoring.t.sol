@@ -222,6 +222,16 @@ contract AnchoringInvariantTest is CoreSetup {
         }
     }
 
+    /// Every root names, on-chain, the terminal whose stream anchored it: what sharing checks a provider against.
+    function invariant_EveryRootNamesItsStreamTerminal() public view {
+        uint256 n = handler.rootCount();
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 root = handler.roots(i);
+            bytes32 terminal = handler.terminalOf(handler.streamOfRoot(root) - 1);
+            require(acquisition.terminalOfBatch(root) == terminal, "a root names another stream's terminal");
+        }
+    }
+
     /// No record verifies as signed by a terminal other than its own (and its own terminal's signature is honoured).
     function invariant_NoRecordVerifiesAsSignedByAnotherTerminal() public view {
         require(handler.forgedSignaturesAccepted() == 0, "a record verified as signed by another terminal's key");

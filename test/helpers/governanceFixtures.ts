@@ -1,4 +1,5 @@
 import { ethers } from "hardhat";
+import { ProviderScope } from "../../src/chain/types";
 import { deployCore, StreamWriter, type CoreOptions } from "./fixtures";
 
 export interface GovernanceOptions extends CoreOptions {
@@ -7,8 +8,9 @@ export interface GovernanceOptions extends CoreOptions {
 }
 
 /**
- * The core contracts plus DataSharing and DataNameRegistry, with a certified provider, anchored batches and named
- * accounts for every role: admin, provider, otherProvider (certified too), receiver, stranger.
+ * The core contracts plus DataSharing and DataNameRegistry, with a certified provider authorised for terminal 0 (whose
+ * stream holds the anchored batches) and named accounts for every role: admin, provider, otherProvider (certified,
+ * authorised for nothing), receiver, stranger.
  */
 export async function deployGovernance(options: GovernanceOptions = {}) {
   const core = await deployCore(options);
@@ -22,6 +24,7 @@ export async function deployGovernance(options: GovernanceOptions = {}) {
   const providerRole = await sharing.PROVIDER_ROLE();
   await sharing.grantRole(providerRole, provider.address);
   await sharing.grantRole(providerRole, otherProvider.address);
+  await sharing.setProviderAuthorisation(provider.address, ProviderScope.Terminal, core.terminals[0].id, true);
   await names.grantRole(await names.ROOT_REGISTRAR_ROLE(), rootRegistrar.address);
 
   const stream = new StreamWriter(core, core.terminals[0]);
