@@ -32,6 +32,7 @@ contract SharingTest is RemixTestBase {
         stranger = new Caller();
         registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         sharing.grantRole(sharing.PROVIDER_ROLE(), address(this));
+        sharing.setProviderAuthorisation(address(this), IDataSharing.Scope.Terminal, TERMINAL, true);
     }
 
     /// A provider's stream dataset gets a grant that authorises until revoked; a second revoke is refused.
@@ -57,7 +58,8 @@ contract SharingTest is RemixTestBase {
         }
     }
 
-    /// Grants need a future expiry and a ciphertext hash; datasets need a provider and existing batches.
+    /// Grants need a future expiry and a ciphertext hash; datasets need a provider authorised for the terminal and
+    /// existing batches.
     function refusesMalformedGrantsAndDatasets() public {
         uint64 id = sharing.registerStreamDataset(TERMINAL, 10, 20, "");
         try sharing.grantAccess(id, address(0xCAFE), uint40(block.timestamp), CIPHERTEXT) {
@@ -84,6 +86,22 @@ contract SharingTest is RemixTestBase {
             Assert.ok(false, "a dataset of a batch that was never anchored was registered");
         } catch (bytes memory reason) {
             assertReverted(reason, abi.encodeWithSelector(UnknownRoot.selector, batches[0]), "unknown root");
+        }
+        bytes32 other = keccak256("remix.bus8.meter");
+        registry.register(other, address(0xF00D), ITerminalRegistry.TerminalKind.SmartMeter, _location(8), "");
+        try sharing.registerStreamDataset(other, 10, 20, "") {
+            Assert.ok(false, "a dataset of a terminal the provider is not authorised for was registered");
+        } catch (bytes memory reason) {
+            assertReverted(
+                reason,
+                abi.encodeWithSelector(
+                    IDataSharing.ProviderNotAuthorised.selector,
+                    address(this),
+                    other,
+                    bytes32("ieee39")
+                ),
+                "unauthorised terminal"
+            );
         }
         (bool success, bytes memory denied) = stranger.forward(
             address(sharing),
