@@ -167,11 +167,13 @@ describe("DataSharing", function () {
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount, for a provider too", async function () {
         const { sharing, provider } = await fixture();
+        // Read the role before sending: a revert that lands first would otherwise be an unhandled rejection.
+        const adminRole = await sharing.DEFAULT_ADMIN_ROLE();
         await expectUnauthorized(
           sharing,
           sharing.connect(provider).setProviderAuthorisation(provider.address, ProviderScope.Grid, GRID, true),
           provider.address,
-          await sharing.DEFAULT_ADMIN_ROLE(),
+          adminRole,
         );
       });
     });
