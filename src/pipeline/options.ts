@@ -66,6 +66,8 @@ export interface RunOptions {
   backgroundMax: number;
   verifySamples: number;
   periodSeconds: number;
+  /** Zones each with its own elected generator: a count, or "auto" (the fewest meeting every deadline at peak). */
+  zones?: number | "auto";
   faults: FaultOptions;
   scenario: ScenarioOptions;
   send: { attempts: number; baseDelayMs: number; maxDelayMs: number; receiptTimeoutMs: number; feeBumpPercent: number };
@@ -93,6 +95,7 @@ export const runOptionsSchema = z.object({
   backgroundMax: z.number().min(0).max(0.95),
   verifySamples: z.number().int().min(1).max(10_000),
   periodSeconds: z.literal(900),
+  zones: z.union([z.number().int().min(1), z.literal("auto")]).optional(),
 });
 
 /** Fills defaults and validates; errors name the option. */

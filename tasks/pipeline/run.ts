@@ -18,6 +18,8 @@ export interface RunTaskOptions {
   model?: string;
   retries: number;
   noFaults: boolean;
+  /** "auto" or a count: zones each with its own elected generator (default: one generator). */
+  zones?: string;
 }
 
 /** Runs the acquisition pipeline on the task's --network and prints where the outputs are. */
@@ -25,6 +27,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
   await hre.run("compile", { quiet: true });
   const { runPipeline } = load.pipeline.run();
   const { NO_FAULTS } = load.pipeline.faults();
+  const zones = args.zones === undefined ? undefined : load.routing.zones().parseZoneCount(args.zones);
   const { SingleBar, Presets } = load.packages.cliProgress();
   const { signer, provider } = await relayer(hre, (line) => console.log(line));
   const bar = process.stdout.isTTY
@@ -49,6 +52,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
         marketDay: args.marketDay,
         modelFile: args.model,
         send: { ...SEND_DEFAULTS, attempts: args.retries },
+        zones,
         ...(args.noFaults ? { faults: { ...NO_FAULTS } } : {}),
       },
       {
@@ -81,11 +85,13 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
     console.log(
       `  verified on-chain: ${s.verifiedSamples.ok}/${s.verifiedSamples.ok + s.verifiedSamples.failed} samples; one-bit tamper detected: ${s.tamperDetected}`,
     );
-    console.log(
-      `  block time (mean ms): ${Object.entries(s.blockTimeMs)
-        .map(([a, ms]) => `${a} ${ms.toFixed(1)}`)
-        .join(", ")}`,
-    );
+    const blockTimes = Object.entries(s.blockTimeMs);
+    if (blockTimes.length > 0)
+      console.log(`  block time (mean ms): ${blockTimes.map(([a, ms]) => `${a} ${ms.toFixed(1)}`).join(", ")}`);
+    if (s.zones)
+      console.log(
+        `  zones: ${s.zones.k} (--zones ${s.zones.requested}), each its own generator; slowest zone ${s.zones.maxBlockTimeMs.toFixed(1)} ms, LB_net ${s.zones.lbNet.toFixed(2)} Mbit/s, ${s.zones.deadlineViolations} deadline violations; per zone in summary.json and report.html`,
+      );
     const v = s.validation;
     console.log(
       `  fault events in budget (with / without the peer check): ${
@@ -146,6 +152,10 @@ gridTask(
         types.int,
       )
       .addFlag("noFaults", "Inject no faults")
+      .addOptionalParam(
+        "zones",
+        "auto | k: cut the grid into zones, each electing its own generator that signs its zone's batches",
+      )
       .setAction(async (args: RunTaskOptions, hre) => {
         await runAcquisition(hre, args);
       }),
