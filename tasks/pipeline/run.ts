@@ -17,6 +17,8 @@ export interface RunTaskOptions {
   marketDay: string;
   model?: string;
   retries: number;
+  /** Batches one anchoring transaction carries at most. */
+  batchesPerTx: number;
   noFaults: boolean;
   /** "auto" or a count: zones each with its own elected generator (default: one generator). */
   zones?: string;
@@ -51,7 +53,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
         dataDay: args.dataDay,
         marketDay: args.marketDay,
         modelFile: args.model,
-        send: { ...SEND_DEFAULTS, attempts: args.retries },
+        send: { ...SEND_DEFAULTS, attempts: args.retries, batchesPerTransaction: args.batchesPerTx },
         zones,
         ...(args.noFaults ? { faults: { ...NO_FAULTS } } : {}),
       },
@@ -149,6 +151,12 @@ gridTask(
         "retries",
         "Send attempts (with exponential back-off) before giving up on an unreachable node",
         SEND_DEFAULTS.attempts,
+        types.int,
+      )
+      .addOptionalParam(
+        "batchesPerTx",
+        "Batches one anchoring transaction carries at most (a zoned run has two per zone; mind the block gas limit)",
+        SEND_DEFAULTS.batchesPerTransaction,
         types.int,
       )
       .addFlag("noFaults", "Inject no faults")

@@ -105,10 +105,11 @@ describe("acquisition pipeline (grid:run)", function () {
   });
 
   context("with --zones 3", function () {
-    it("elects a generator per zone, which signs its zone's batches, and reports each zone", async function () {
+    it("elects a generator per zone, which signs its zone's batches in its own transaction, and reports each zone", async function () {
       this.timeout(600_000);
       const out = scratchDir("zones");
-      await hre.run("grid:run", { case: "ieee39", out, seed: 3, periods: 4, zones: "3" });
+      // Two batches a transaction at most: each zone's stream (readings and transactions) in its own.
+      await hre.run("grid:run", { case: "ieee39", out, seed: 3, periods: 4, zones: "3", batchesPerTx: 2 });
       const runDir = join(out, readdirSync(out)[0]);
       const zoned = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8")) as RunSummary;
       expectAccountedFor(zoned);
@@ -116,6 +117,7 @@ describe("acquisition pipeline (grid:run)", function () {
       expect(zoned.zones!.perZone.map((z) => z.zone)).to.deep.equal([0, 1, 2]);
       expect(zoned.zones!.perZone.reduce((a, z) => a + z.buses, 0)).to.equal(39);
       expect(zoned.zones!.perZone.reduce((a, z) => a + z.records, 0)).to.equal(zoned.records.anchored);
+      expect(zoned.batches.transactions).to.equal(4 * 3);
 
       const journal = new Journal(join(runDir, "journal.sqlite"));
       const plan = journal.getMeta<{ buses: number[]; busZone: number[] }>("zones")!;

@@ -3,7 +3,8 @@ import { loadCase } from "../../src/grid/case";
 import type { RecordLeaf } from "../../src/merkle";
 import type { JournalBatch, JournalRecord } from "../../src/pipeline/journal";
 import { scenarioTerminals } from "../../src/pipeline/scenario";
-import { MAX_BATCHES_PER_TRANSACTION, transactionGroups } from "../../src/pipeline/stages/anchor";
+import { SEND_DEFAULTS } from "../../src/pipeline/options";
+import { transactionGroups } from "../../src/pipeline/stages/anchor";
 import { batchLeaves, preparePeriod, type Election } from "../../src/pipeline/stages/batch";
 import type { CheckedRecord } from "../../src/pipeline/stages/check";
 import { electByRouting, type GridModel } from "../../src/pipeline/stages/elect";
@@ -181,7 +182,7 @@ describe("pipeline zones", function () {
         [2, 3],
         [4, 5, 6],
       ]);
-      expect(transactionGroups(batches, MAX_BATCHES_PER_TRANSACTION)).to.have.length(1);
+      expect(transactionGroups(batches, SEND_DEFAULTS.batchesPerTransaction)).to.have.length(1);
     });
   });
 

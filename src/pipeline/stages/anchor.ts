@@ -71,12 +71,6 @@ async function afterDrop(ctx: PipelineContext, batches: readonly JournalBatch[],
 }
 
 /**
- * Batches one anchoring transaction carries at most: a zoned run has two per zone, and hundreds of zones in one
- * multicall would pass a block's gas limit (about 77,000 gas a batch; 100 batches stay near 8 M gas).
- */
-export const MAX_BATCHES_PER_TRANSACTION = 100;
-
-/**
  * The pending batches split into transactions of at most `max` batches, each stream's batches (in sequence
  * order) in one transaction: a later header extends an earlier one of the same stream, so they travel together.
  */
@@ -101,7 +95,7 @@ export function transactionGroups<B extends Pick<JournalBatch, "terminalId">>(
 
 /**
  * Stage "anchor": signs a period's built batches with their generators' keys on their stream tips, sends them
- * (one transaction, or several of at most MAX_BATCHES_PER_TRANSACTION batches when zones make many) and waits
+ * (one transaction, or several of at most `send.batchesPerTransaction` batches when zones make many) and waits
  * for the confirmations, following each transaction by hash through reorganisations. A transaction a
  * reorganisation drops is sent again (same headers while they still extend the stream tips, else signed again
  * on the chain's tip), so each batch ends confirmed exactly once. Each step is journaled before the next
@@ -113,7 +107,7 @@ export async function anchorPeriod(ctx: PipelineContext, period: number): Promis
     await signBuilt(ctx, period);
     const pending = ctx.journal.batches({ period }).filter((b) => b.state !== "confirmed");
     if (pending.length === 0) return;
-    for (const group of transactionGroups(pending, MAX_BATCHES_PER_TRANSACTION)) {
+    for (const group of transactionGroups(pending, ctx.send.batchesPerTransaction)) {
       const key = group[0].batchKey;
       const round = drops.get(key) ?? 0;
       if (!(await anchorGroup(ctx, period, group, round))) drops.set(key, round + 1);
