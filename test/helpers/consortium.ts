@@ -7,7 +7,6 @@ import { Journal } from "../../src/pipeline/journal";
 import type { RpcProvider } from "../../src/pipeline/clock";
 import { runPipeline, type RunResult } from "../../src/pipeline/run";
 import { NO_FAULTS } from "../../src/pipeline/faults";
-import { SEND_DEFAULTS } from "../../src/pipeline/options";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -68,7 +67,14 @@ export async function shortRun(o: ShortRun): Promise<RunResult> {
       faults: { ...NO_FAULTS },
       verifySamples: 4,
       modelFile: o.resume ? undefined : trainedModel,
-      send: { ...SEND_DEFAULTS, attempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, receiptTimeoutMs: 20_000 },
+      send: {
+        attempts: 4,
+        baseDelayMs: 100,
+        maxDelayMs: 1_000,
+        receiptTimeoutMs: 20_000,
+        feeBumpPercent: 15,
+        batchesPerTransaction: 100,
+      },
     },
     { signer: o.signer, provider: o.provider, network: o.network ?? "consortium", log: o.log, onPeriod: o.onPeriod },
   );
