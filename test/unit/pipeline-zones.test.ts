@@ -32,6 +32,7 @@ function metaStore() {
   };
 }
 
+/** A checked record with what batching reads (its row's terminal and kind, its leaf hash, its verdict). */
 function checked(terminalId: string, kind: number, i: number, accepted = true): CheckedRecord {
   const leafHash = new Uint8Array(32).fill(i + 1);
   return {
@@ -39,7 +40,7 @@ function checked(terminalId: string, kind: number, i: number, accepted = true): 
     leaf: {} as RecordLeaf,
     leafHash,
     accepted,
-  };
+  } as CheckedRecord;
 }
 
 describe("pipeline zones", function () {
