@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadCase } from "../../src/grid/case";
-import type { RecordLeaf } from "../../src/merkle";
+import { initMerkle, type RecordLeaf } from "../../src/merkle";
 import type { JournalBatch, JournalRecord } from "../../src/pipeline/journal";
 import { scenarioTerminals } from "../../src/pipeline/scenario";
 import { SEND_DEFAULTS } from "../../src/pipeline/options";
@@ -32,19 +32,27 @@ function metaStore() {
   };
 }
 
-/** A checked record with what batching reads (its row's terminal and kind, its leaf hash, its verdict). */
+/**
+ * A checked record with what batching reads: its row's terminal and kind, its leaf hash, its verdict, and the
+ * one-record package it came in.
+ */
 function checked(terminalId: string, kind: number, i: number, accepted = true): CheckedRecord {
   const leafHash = new Uint8Array(32).fill(i + 1);
+  const pkg = { terminalId, periodStart: 0, records: [{}], leafHashes: leafHash, signature: `0x${i + 1}` };
   return {
     row: { recordId: `r${i}`, terminalId, kind, status: "pending", batchKey: null } as JournalRecord,
     leaf: {} as RecordLeaf,
     leafHash,
     accepted,
+    source: { pkg, index: 0 },
   } as CheckedRecord;
 }
 
 describe("pipeline zones", function () {
   this.timeout(120_000);
+  before(async function () {
+    await initMerkle();
+  });
 
   describe("planZones", function () {
     it("cuts the case into k zones covering every bus, with the case's bus ids", function () {
