@@ -237,8 +237,13 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
         expect(zoneOfBus.get(b.generatorBus), `${b.batchKey} signed by a generator of its zone`).to.equal(zone);
       }
       expect([...zones].sort()).to.deep.equal([0, 1]);
+      // The chain is shared with the other contexts: each of this journal's roots is on it exactly once.
       const onChain = await onChainRoots(chain!.provider, gw.journal);
-      expect([...onChain].sort()).to.deep.equal([...audit.confirmedRoots].sort());
+      for (const root of audit.confirmedRoots)
+        expect(
+          onChain.filter((r) => r === root.toLowerCase()),
+          root,
+        ).to.have.length(1);
       await gw.close();
       gw = undefined;
 
