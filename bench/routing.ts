@@ -99,6 +99,13 @@ interface CaseFigures {
   } | null;
   /** Wall time of one routePeriod call running QT-DR, QoS-R, RA-DBMM and SP together. */
   allFourWallMs: number | null;
+  /**
+   * RA-DBMM with every threshold tried from the widest down instead of bisection (small cases): whether any
+   * demand's path changes (bisection assumes a monotonicity the allocated delay does not strictly obey).
+   */
+  raDbmmExhaustive: { lbNet: number; deadlineViolations: number; samePaths: boolean; runtimeMs: number } | null;
+  /** Wall and CPU time of the whole child job, and the load average (1 min) when it ended. */
+  job: { wallMs: number; cpuMs: number; loadavg1: number };
   /** Peak RSS of the child before loading the case (Node + ts-node + modules). */
   rssBaselineMB: number;
   rssAfterQtdrMB: number;
@@ -113,9 +120,15 @@ interface Job {
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const rssMB = (): number => process.resourceUsage().maxRSS / 1024;
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1000;
+};
 
 /** Child side: one case, one scenario. */
 async function runJob(job: Job): Promise<CaseFigures> {
+  const jobStart = performance.now();
+  const jobCpu = process.cpuUsage();
   // Loaded here so the parent process stays small.
   const { loadNetwork, routePeriod } = require("../src/routing/api") as typeof import("../src/routing/api");
   const { defaultSources } = require("../src/grid/sources") as typeof import("../src/grid/sources");
@@ -207,6 +220,26 @@ async function runJob(job: Job): Promise<CaseFigures> {
       f!.gapToBestKnown = bestKnown ? f!.lbNet / bestKnown.lbNet - 1 : null;
     }
   }
+  let raDbmmExhaustive: CaseFigures["raDbmmExhaustive"] = null;
+  if (small) {
+    const { radbmm } = require("../src/routing/algorithms/radbmm") as typeof import("../src/routing/algorithms/radbmm");
+    const { RoutingContext } = require("../src/routing/context") as typeof import("../src/routing/context");
+    const { buildDemands } = require("../src/routing/demands") as typeof import("../src/routing/demands");
+    const { resolveRoutingOptions } = require("../src/routing/options") as typeof import("../src/routing/options");
+    const opts = resolveRoutingOptions(scenario.routing);
+    const run = (search: "bisection" | "exhaustive") =>
+      radbmm(new RoutingContext(net, opts, buildDemands(net, sources, opts)), search);
+    const bisection = run("bisection");
+    const start = performance.now();
+    const exhaustive = run("exhaustive");
+    const runtimeMs = performance.now() - start;
+    raDbmmExhaustive = {
+      lbNet: exhaustive.lbNet,
+      deadlineViolations: exhaustive.deadlineViolations,
+      samePaths: exhaustive.routes.every((r, i) => r.path.join() === bisection.routes[i].path.join()),
+      runtimeMs,
+    };
+  }
   let zones: CaseFigures["zones"] = null;
   if (!small && job.scenario === "default") {
     const { routeZones } = require("../src/routing/zones") as typeof import("../src/routing/zones");
@@ -238,6 +271,12 @@ async function runJob(job: Job): Promise<CaseFigures> {
     electionMs,
     algorithms: figures,
     allFourWallMs,
+    raDbmmExhaustive,
+    job: {
+      wallMs: performance.now() - jobStart,
+      cpuMs: cpuMsSince(jobCpu),
+      loadavg1: loadavg()[0],
+    },
     rssBaselineMB,
     rssAfterQtdrMB,
     rssPeakMB: rssMB(),

@@ -417,7 +417,7 @@ export class GatewayCore {
       for (const r of admitPackages(slice, check)) records.push(r);
     }
     await validateRecordsAsync(records, check);
-    const leaves = batchLeaves(records);
+    const leaves = batchLeaves(records, ctx.zoneOf);
     const t0 = performance.now();
     const roots = await this.merkle.roots(leaves.map((b) => b.hashes));
     const tBuildMs = performance.now() - t0 + this.deps.signMs;

@@ -13,6 +13,7 @@ import { scenarioProfiles } from "../pipeline/run";
 import { scenarioTerminals } from "../pipeline/scenario";
 import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
+import { journaledZonePlan, zoneOfTerminal } from "../pipeline/stages/zones";
 import { setupChain } from "../pipeline/stages/setup";
 import { headerSigningMs } from "../pipeline/stages/anchor";
 import { parseLocalDate } from "../validation/clock";
@@ -52,6 +53,8 @@ export interface ServeOptions {
   devSetup: boolean;
   /** A fixed generator terminal and its key, instead of routing election among dev-keyed node terminals. */
   generator?: { terminalId: string; privateKey: string };
+  /** Zones each electing its own generator (a count or "auto"); absent: one generator for the grid. */
+  zones?: number | "auto";
   loadFile: string;
   trainFrom: string;
   trainTo: string;
@@ -81,6 +84,21 @@ export interface GatewayHandle {
 
 /** The options a journal was started with that a restart must keep (they shape periods and batches). */
 type Fixed = Pick<ServeOptions, "periodSeconds" | "readingType" | "transactionType" | "case">;
+
+/** The gateway's generator election: the configured generator, or routing (one zone or several) on dev keys. */
+function gatewayElection(opts: ServeOptions, journal: GatewayJournal, grid: GridModel) {
+  if (opts.generator && opts.zones !== undefined)
+    throw new Error("grid:serve: --zones elects a generator per zone; it cannot be combined with --generator");
+  if (opts.generator) {
+    const terminalId = opts.generator.terminalId.toLowerCase();
+    return { elect: () => ({ generatorBus: -1, terminalId, routing: "{}" }), zoneOf: undefined };
+  }
+  if (opts.zones !== undefined) grid.zones = journaledZonePlan(journal, grid, opts.zones);
+  return {
+    elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
+    zoneOf: grid.zones ? zoneOfTerminal(grid, grid.zones) : undefined,
+  };
+}
 
 /** Starts the acquisition gateway: journal, chain, validator, pipeline core, HTTP API and MQTT. */
 export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise<GatewayHandle> {
@@ -180,9 +198,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       backgroundMin: RUN_DEFAULTS.backgroundMin,
       backgroundMax: RUN_DEFAULTS.backgroundMax,
     };
-    const elect = opts.generator
-      ? () => ({ generatorBus: -1, terminalId: opts.generator!.terminalId.toLowerCase(), routing: "{}" })
-      : (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs);
+    const { elect, zoneOf } = gatewayElection(opts, journal, grid);
     const signMs = headerSigningMs(keyOf(terminals[0].terminalId), chain);
 
     const ctx: PipelineContext & { journal: GatewayJournal } = {
@@ -199,6 +215,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       labelOf: (id) => labels.get(id.toLowerCase()) ?? id,
       tips: new Map(),
       proofsDir: join(opts.dataDir, "proofs"),
+      zoneOf,
     };
     const merkle = new MerkleThread({
       journalPath: journal.path,

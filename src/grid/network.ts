@@ -209,6 +209,84 @@ export function buildNetwork(caseName: string, grid: GridCase, overrides: Partia
   };
 }
 
+/**
+ * The network induced by a subset of nodes (a zone): those nodes, the links with both ends among them and the
+ * parent's per-link figures (length, delay, bandwidth, background). Nodes and links keep the parent's order, so
+ * the result equals `buildNetwork` on the sub-case, without re-reading the case: on a 10k-bus grid cut into
+ * hundreds of zones, rebuilding each zone from the case's branch list cost more than routing it.
+ * `parentLink[l]` is the parent's index of link l.
+ */
+export function subNetwork(
+  parent: GridNetwork,
+  name: string,
+  nodes: readonly number[],
+  grid: GridCase,
+): GridNetwork & { parentLink: Int32Array } {
+  const sorted = Int32Array.from(nodes).sort();
+  const n = sorted.length;
+  const local = new Map<number, number>();
+  sorted.forEach((v, i) => local.set(v, i));
+  const links: number[] = [];
+  for (const v of sorted)
+    for (let c = parent.adjStart[v]; c < parent.adjStart[v + 1]; c++) {
+      const l = parent.adjLink[c];
+      if (parent.linkA[l] === v && local.has(parent.adjNode[c])) links.push(l);
+    }
+  const parentLink = Int32Array.from(links).sort();
+  const m = parentLink.length;
+  const pick = (src: Float64Array) => Float64Array.from(parentLink, (l) => src[l]);
+  const linkA = Int32Array.from(parentLink, (l) => local.get(parent.linkA[l])!);
+  const linkB = Int32Array.from(parentLink, (l) => local.get(parent.linkB[l])!);
+  const bandwidthBps = pick(parent.bandwidthBps);
+  const degree = new Int32Array(n);
+  for (let l = 0; l < m; l++) {
+    degree[linkA[l]]++;
+    degree[linkB[l]]++;
+  }
+  const adjStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) adjStart[i + 1] = adjStart[i] + degree[i];
+  const fill = adjStart.slice(0, n);
+  const adjNode = new Int32Array(2 * m);
+  const adjLink = new Int32Array(2 * m);
+  const nodeBandwidthBps = new Float64Array(n);
+  for (let l = 0; l < m; l++) {
+    const [a, b] = [linkA[l], linkB[l]];
+    adjNode[fill[a]] = b;
+    adjLink[fill[a]++] = l;
+    adjNode[fill[b]] = a;
+    adjLink[fill[b]++] = l;
+    nodeBandwidthBps[a] = Math.max(nodeBandwidthBps[a], bandwidthBps[l]);
+    nodeBandwidthBps[b] = Math.max(nodeBandwidthBps[b], bandwidthBps[l]);
+  }
+  for (let i = 0; i < n; i++) if (nodeBandwidthBps[i] === 0) nodeBandwidthBps[i] = parent.options.bandwidthBps;
+  const busIds = Int32Array.from(sorted, (v) => parent.busIds[v]);
+  const indexOfBus = new Map<number, number>();
+  busIds.forEach((id, i) => indexOfBus.set(id, i));
+  const { component, count } = components(n, adjStart, adjNode);
+  return {
+    caseName: name,
+    grid,
+    options: parent.options,
+    n,
+    busIds,
+    indexOfBus,
+    m,
+    linkA,
+    linkB,
+    lengthKm: pick(parent.lengthKm),
+    bandwidthBps,
+    backgroundBps: pick(parent.backgroundBps),
+    fixedDelayS: pick(parent.fixedDelayS),
+    adjStart,
+    adjNode,
+    adjLink,
+    component,
+    componentCount: count,
+    nodeBandwidthBps,
+    parentLink,
+  };
+}
+
 /** Node index of a bus id, or a clear error. */
 export function nodeOf(net: GridNetwork, bus: number, what = "bus"): number {
   const i = net.indexOfBus.get(bus);

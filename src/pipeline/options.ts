@@ -9,6 +9,11 @@ export const SEND_DEFAULTS = {
   maxDelayMs: 8_000,
   receiptTimeoutMs: 60_000,
   feeBumpPercent: 15,
+  /**
+   * Batches one anchoring transaction carries at most: a zoned run has two per zone, and hundreds of zones in
+   * one multicall would pass a block's gas limit (about 77,000 gas a batch; 100 batches stay near 8 M gas).
+   */
+  batchesPerTransaction: 100,
 } as const;
 
 /** The defaults of `grid:run` (and `npm start`): one simulated day on IEEE 39. */
@@ -66,9 +71,18 @@ export interface RunOptions {
   backgroundMax: number;
   verifySamples: number;
   periodSeconds: number;
+  /** Zones each with its own elected generator: a count, or "auto" (the fewest meeting every deadline at peak). */
+  zones?: number | "auto";
   faults: FaultOptions;
   scenario: ScenarioOptions;
-  send: { attempts: number; baseDelayMs: number; maxDelayMs: number; receiptTimeoutMs: number; feeBumpPercent: number };
+  send: {
+    attempts: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+    receiptTimeoutMs: number;
+    feeBumpPercent: number;
+    batchesPerTransaction: number;
+  };
 }
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
@@ -93,6 +107,7 @@ export const runOptionsSchema = z.object({
   backgroundMax: z.number().min(0).max(0.95),
   verifySamples: z.number().int().min(1).max(10_000),
   periodSeconds: z.literal(900),
+  zones: z.union([z.number().int().min(1), z.literal("auto")]).optional(),
 });
 
 /** Fills defaults and validates; errors name the option. */
@@ -104,6 +119,8 @@ export function resolveRunOptions(partial: Partial<RunOptions>): RunOptions {
     send: { ...SEND_DEFAULTS },
     ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
   } as RunOptions;
+  // A run journaled before a send option existed resumes with that option's default.
+  merged.send = { ...SEND_DEFAULTS, ...merged.send };
   const parsed = runOptionsSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -113,6 +130,9 @@ export function resolveRunOptions(partial: Partial<RunOptions>): RunOptions {
     throw new Error(
       `grid:run option --periods: ${merged.periods} exceeds the ${merged.days * 96} periods of --days ${merged.days}`,
     );
+  const perTx = merged.send.batchesPerTransaction;
+  if (!(Number.isInteger(perTx) && perTx >= 1))
+    throw new Error(`grid:run option --batches-per-tx: a whole number of batches >= 1, got ${perTx}`);
   if (merged.backgroundMin > merged.backgroundMax)
     throw new Error("grid:run: --background-min exceeds --background-max");
   return merged;

@@ -32,6 +32,7 @@ import {
 } from "./stages/check";
 import { periodWindow, type PipelineContext } from "./stages/context";
 import { electByRouting, type GridModel } from "./stages/elect";
+import { journaledZonePlan, zoneOfTerminal } from "./stages/zones";
 import { provePeriod } from "./stages/prove";
 import { reconcile } from "./stages/reconcile";
 import { readDirectory, setupChain } from "./stages/setup";
@@ -83,7 +84,8 @@ export function asIncoming(packages: readonly GeneratedPackage[]): IncomingPacka
  * Runs (or resumes) a simulated acquisition day: per 15-minute period, terminals' signed packages are checked,
  * readings validated (the validate stage: SVR one-step, level, CUSUM and peer checks, lags from the validated
  * readings, weekly refit), the network model elects the generator (QT-DR, with the baselines recorded), and
- * the period's batches are anchored in one transaction signed by the generator terminal. The simulation is one
+ * the period's batches are anchored in one transaction signed by the generator terminal. With `zones`, each
+ * zone elects its own generator, which signs the batches of its zone's terminals. The simulation is one
  * source of packages for the pipeline stages (src/pipeline/stages), the same stages the gateway runs. Every step
  * is journaled so a crash or node outage followed by `resume` anchors every batch exactly once. Writes
  * summary.json, quarantine.jsonl, proofs/ and report.html to the run folder.
@@ -174,6 +176,11 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
       backgroundMin: opts.backgroundMin,
       backgroundMax: opts.backgroundMax,
     };
+    if (opts.zones !== undefined) {
+      grid.zones = journaledZonePlan(journal, grid, opts.zones);
+      ctx.zoneOf = zoneOfTerminal(grid, grid.zones);
+      log(`zones: ${grid.zones.k}, each with its own elected generator`);
+    }
 
     // Rebuild in-memory state from the journal: accepted leaves (replay detection) and the validate stage (its
     // history, per-terminal and peer state, refits and shadow verdicts), by checking the journaled readings again.

@@ -19,6 +19,8 @@ export interface SendOptions {
   receiptTimeoutMs: number;
   /** Fee increase per re-send, percent (nodes require at least 10% to replace a pending transaction). */
   feeBumpPercent: number;
+  /** Batches one anchoring transaction carries at most (a stream's batches always travel together). */
+  batchesPerTransaction: number;
   confirmations: number;
   log: (line: string) => void;
 }

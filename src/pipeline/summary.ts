@@ -16,6 +16,8 @@ import type { Journal, JournalRecord } from "./journal";
 import type { RunOptions } from "./options";
 import type { ScenarioTerminal } from "./scenario";
 import type { ShadowVerdict } from "./stages/check";
+import type { ZonePlan } from "./stages/gridModel";
+import { summariseZones } from "./zoneSummary";
 import {
   READING_FAULTS,
   type AlgorithmKey,
@@ -261,15 +263,17 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     period: p.period,
     generatorBus: p.generatorBus,
     tBuildMs: p.tBuildMs,
-    ...(JSON.parse(p.routing) as Pick<PeriodRouting, "algorithms">),
+    ...(JSON.parse(p.routing) as Pick<PeriodRouting, "algorithms" | "zones">),
   }));
+  // Only the algorithms routed (a zoned run routes QT-DR per zone; its figures are in `zones`).
   const perAlgorithm = (field: "blockTimeMs" | "lbNet") =>
     Object.fromEntries(
-      ALGORITHM_NAMES.map((a) => [
-        a,
-        mean(routing.map((p) => p.algorithms[a]?.[field] ?? NaN).filter(Number.isFinite)),
-      ]),
-    ) as Record<AlgorithmKey, number>;
+      ALGORITHM_NAMES.flatMap((a) => {
+        const xs = routing.map((p) => p.algorithms[a]?.[field] ?? NaN).filter(Number.isFinite);
+        return xs.length ? [[a, mean(xs)]] : [];
+      }),
+    ) as Partial<Record<AlgorithmKey, number>>;
+  const plan = journal.getMeta<ZonePlan>("zones");
 
   const verification = await verifyOnChain(input, anchored);
   const total = counts.total;
@@ -303,6 +307,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     tamper: verification.tamper,
     blockTimeMs: perAlgorithm("blockTimeMs"),
     lbNet: perAlgorithm("lbNet"),
+    ...(plan ? { zones: summariseZones(plan, routing, batches, records) } : {}),
     wallMs: Date.now() - input.started,
   };
   if (!summary.invariant.holds) throw new Error(`invariant broken: ${summary.invariant.statement}`);

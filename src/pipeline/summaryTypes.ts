@@ -65,10 +65,60 @@ export interface RunSummary {
     tampered: { text: string; leafHash: string };
     onChainVerifies: boolean;
   } | null;
-  /** Mean modelled block generation time per algorithm over the run's periods. */
-  blockTimeMs: Record<AlgorithmKey, number>;
-  lbNet: Record<AlgorithmKey, number>;
+  /**
+   * Mean modelled block generation time per algorithm over the run's periods (the algorithms routed: a zoned
+   * run routes QT-DR per zone, see `zones`).
+   */
+  blockTimeMs: Partial<Record<AlgorithmKey, number>>;
+  lbNet: Partial<Record<AlgorithmKey, number>>;
+  /** A zoned run (`--zones`): the plan and per-zone figures; absent with one generator. */
+  zones?: ZonesSummary;
   wallMs: number;
+}
+
+/** One zone of a zoned run over the whole run. */
+export interface ZoneFigures {
+  zone: number;
+  buses: number;
+  sources: number;
+  /** Generator buses the zone elected, most often first. */
+  generators: number[];
+  batches: number;
+  records: number;
+  /** Means over the run's periods. */
+  blockTimeMs: number;
+  lbNet: number;
+  /** Summed over the run's periods. */
+  deadlineViolations: number;
+}
+
+export interface ZonesSummary {
+  requested: number | "auto";
+  k: number;
+  tried: { k: number; deadlineViolations: number }[];
+  /** Summed over zones and periods. */
+  deadlineViolations: number;
+  /** Mean over periods of the slowest zone's block time. */
+  maxBlockTimeMs: number;
+  /** Mean over periods of LB_net over the whole network. */
+  lbNet: number;
+  perZone: ZoneFigures[];
+}
+
+/** A zoned period's routing as stored in the journal (stages/zones.ts `compactZones`). */
+export interface PeriodZones {
+  k: number;
+  deadlineViolations: number;
+  maxBlockTimeMs: number;
+  lbNet: number;
+  zones: {
+    zone: number;
+    generator: number | null;
+    sources: number;
+    blockTimeMs: number;
+    lbNet: number;
+    deadlineViolations: number;
+  }[];
 }
 
 /** Per-period routing as stored in the journal. */
@@ -76,6 +126,8 @@ export interface PeriodRouting {
   period: number;
   generatorBus: number;
   tBuildMs: number;
+  /** A zoned run's period: per zone its generator and figures. */
+  zones?: PeriodZones;
   algorithms: Partial<
     Record<
       AlgorithmKey,

@@ -1,5 +1,5 @@
 import { GridCase } from "../grid/case";
-import { buildNetwork, GridNetwork } from "../grid/network";
+import { GridNetwork, subNetwork } from "../grid/network";
 import { Source } from "../grid/sources";
 import { AlgorithmName } from "./algorithms";
 import { routePeriod } from "./api";
@@ -22,6 +22,14 @@ import { resolveRoutingOptions, RoutingOptions } from "./options";
  */
 
 export type ZoneMethod = "delay" | "bfs";
+
+/** Parses a `--zones` value: "auto" or a positive integer, naming the option on bad input. */
+export function parseZoneCount(value: string, option = "--zones"): number | "auto" {
+  if (value.trim().toLowerCase() === "auto") return "auto";
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`${option} must be "auto" or an integer >= 1, got "${value}"`);
+  return k;
+}
 
 export interface ZoneResult {
   zone: number;
@@ -174,18 +182,89 @@ export function bfsPartition(net: GridNetwork, k: number): Int32Array {
   return cell;
 }
 
-/** The sub-case of one zone: its buses, generators and the in-service branches with both ends inside. */
-function zoneCase(net: GridNetwork, cell: Int32Array, zone: number): GridCase {
-  const inZone = new Set<number>();
-  for (let v = 0; v < net.n; v++) if (cell[v] === zone) inZone.add(net.busIds[v]);
+/** Buses, generators and branches of each zone (both ends inside), in the case's order. */
+function zoneCases(net: GridNetwork, cell: Int32Array, k: number): { nodes: number[][]; cases: GridCase[] } {
   const g = net.grid;
-  return {
+  const nodes: number[][] = Array.from({ length: k }, () => []);
+  const cases: GridCase[] = Array.from({ length: k }, (_, z) => ({
     ...g,
-    name: `${g.name}-zone${zone}`,
-    buses: g.buses.filter((b) => inZone.has(b.id)),
-    generators: g.generators.filter((x) => inZone.has(x.bus)),
-    branches: g.branches.filter((b) => inZone.has(b.from) && inZone.has(b.to)),
+    name: `${g.name}-zone${z}`,
+    buses: [],
+    generators: [],
+    branches: [],
+  }));
+  const zoneOfBus = (bus: number): number => {
+    const v = net.indexOfBus.get(bus);
+    return v === undefined ? -1 : cell[v];
   };
+  for (let v = 0; v < net.n; v++) if (cell[v] >= 0) nodes[cell[v]].push(v);
+  for (const b of g.buses) {
+    const z = zoneOfBus(b.id);
+    if (z >= 0) cases[z].buses.push(b);
+  }
+  for (const x of g.generators) {
+    const z = zoneOfBus(x.bus);
+    if (z >= 0) cases[z].generators.push(x);
+  }
+  for (const b of g.branches) {
+    const z = zoneOfBus(b.from);
+    if (z >= 0 && z === zoneOfBus(b.to)) cases[z].branches.push(b);
+  }
+  return { nodes, cases };
+}
+
+/** The zone link between two adjacent buses of a zone network. */
+function linkBetween(zn: GridNetwork, busA: number, busB: number): number {
+  const a = zn.indexOfBus.get(busA)!;
+  const b = zn.indexOfBus.get(busB)!;
+  for (let c = zn.adjStart[a]; c < zn.adjStart[a + 1]; c++) if (zn.adjNode[c] === b) return zn.adjLink[c];
+  throw new Error(`zones: route hop ${busA}-${busB} is not a link of ${zn.caseName}`);
+}
+
+/** A zone's routing as `auto`'s probes reuse it: its figures and the load it puts on the parent's links. */
+interface RoutedZone {
+  result: Omit<ZoneResult, "zone">;
+  /** Pairs (parent link, routed bit/s). */
+  loads: number[];
+}
+
+/**
+ * Zone routings by node set, shared by the probes of one `auto` search (same network, sources and options):
+ * a zone's routing depends only on its buses, so most zones of k + 1 seeds are those of k, already routed.
+ */
+export type ZoneCache = Map<string, RoutedZone>;
+
+/** Routes one zone's sources on the zone's buses and links (keeping the whole network's figures on them). */
+function routeZone(
+  net: GridNetwork,
+  sub: GridCase,
+  nodes: readonly number[],
+  zs: readonly Source[],
+  options: Partial<RoutingOptions>,
+  algorithm: AlgorithmName,
+  periodS: number,
+): RoutedZone {
+  if (zs.length === 0) {
+    const result = { generator: null, buses: nodes.length, links: 0, sources: 0, blockTimeMs: 0, lbNet: 0 };
+    return { result: { ...result, deadlineViolations: 0, unreachable: 0 }, loads: [] };
+  }
+  const zn = subNetwork(net, sub.name, nodes, sub);
+  const r = routePeriod(zn, zs, options, [algorithm]).algorithms[algorithm]!;
+  const loads: number[] = [];
+  for (const route of r.routes)
+    for (let i = 0; i + 1 < route.path.length; i++)
+      loads.push(zn.parentLink[linkBetween(zn, route.path[i], route.path[i + 1])], (route.bytes * 8) / periodS);
+  const result = {
+    generator: r.generator,
+    buses: zn.n,
+    links: zn.m,
+    sources: zs.length,
+    blockTimeMs: r.blockTimeMs,
+    lbNet: r.lbNet,
+    deadlineViolations: r.deadlineViolations,
+    unreachable: r.unreachable.length,
+  };
+  return { result, loads };
 }
 
 /** Routes every zone with `algorithm` and sums up. */
@@ -197,17 +276,13 @@ export function routeZonesWithPartition(
   options: Partial<RoutingOptions> = {},
   algorithm: AlgorithmName = "QT-DR",
   stopOnViolation = false,
+  cache?: ZoneCache,
 ): ZonesReport {
   const start = performance.now();
   const k = cell.reduce((a, c) => Math.max(a, c + 1), 0);
   const zones: ZoneResult[] = [];
   const periodS = resolvePeriod(options);
   const routedBps = new Float64Array(net.m);
-  const linkOf = new Map<string, number>();
-  for (let l = 0; l < net.m; l++) {
-    const [a, b] = [net.busIds[net.linkA[l]], net.busIds[net.linkB[l]]];
-    linkOf.set(a < b ? `${a}-${b}` : `${b}-${a}`, l);
-  }
   const byZone: Source[][] = Array.from({ length: k }, () => []);
   let unassigned = 0;
   sources.forEach((s, i) => {
@@ -216,54 +291,22 @@ export function routeZonesWithPartition(
     if (cell[v] < 0) unassigned++;
     else byZone[cell[v]].push(s);
   });
+  const { nodes, cases } = zoneCases(net, cell, k);
   // Largest zones first: with stopOnViolation (auto's probes), a failing k is usually found at once.
   const order = Array.from({ length: k }, (_, z) => z).sort((a, b) => byZone[b].length - byZone[a].length || a - b);
   let complete = true;
+  let violated = unassigned > 0;
   for (const z of order) {
-    if (stopOnViolation && (unassigned > 0 || zones.some((x) => x.deadlineViolations + x.unreachable > 0))) {
+    if (stopOnViolation && violated) {
       complete = false;
       break;
     }
-    const zs = byZone[z];
-    const sub = zoneCase(net, cell, z);
-    if (zs.length === 0) {
-      zones.push({
-        zone: z,
-        generator: null,
-        buses: sub.buses.length,
-        links: 0,
-        sources: 0,
-        blockTimeMs: 0,
-        lbNet: 0,
-        deadlineViolations: 0,
-        unreachable: 0,
-      });
-      continue;
-    }
-    const zn = buildNetwork(sub.name, sub, { ...net.options, background: null });
-    // The zone keeps the whole network's background draw on its links.
-    for (let l = 0; l < zn.m; l++) {
-      const [a, b] = [zn.busIds[zn.linkA[l]], zn.busIds[zn.linkB[l]]];
-      zn.backgroundBps[l] = net.backgroundBps[linkOf.get(a < b ? `${a}-${b}` : `${b}-${a}`)!];
-    }
-    const r = routePeriod(zn, zs, options, [algorithm]).algorithms[algorithm]!;
-    for (const route of r.routes) {
-      for (let i = 0; i + 1 < route.path.length; i++) {
-        const [a, b] = [route.path[i], route.path[i + 1]];
-        routedBps[linkOf.get(a < b ? `${a}-${b}` : `${b}-${a}`)!] += (route.bytes * 8) / periodS;
-      }
-    }
-    zones.push({
-      zone: z,
-      generator: r.generator,
-      buses: zn.n,
-      links: zn.m,
-      sources: zs.length,
-      blockTimeMs: r.blockTimeMs,
-      lbNet: r.lbNet,
-      deadlineViolations: r.deadlineViolations,
-      unreachable: r.unreachable.length,
-    });
+    const key = cache ? nodes[z].join(",") : "";
+    const routed = cache?.get(key) ?? routeZone(net, cases[z], nodes[z], byZone[z], options, algorithm, periodS);
+    if (cache && !cache.has(key)) cache.set(key, routed);
+    for (let i = 0; i < routed.loads.length; i += 2) routedBps[routed.loads[i]] += routed.loads[i + 1];
+    zones.push({ zone: z, ...routed.result });
+    violated ||= routed.result.deadlineViolations + routed.result.unreachable > 0;
   }
   let s1 = 0;
   let s2 = 0;
@@ -349,6 +392,7 @@ export function routeZones(
     method === "delay"
       ? seedOrder(net, [...new Set(sources.map((s) => net.indexOfBus.get(s.bus)!))], partitionWeights(net))
       : undefined;
+  const cache: ZoneCache = new Map();
   const run = (kk: number): ZonesReport =>
     routeZonesWithPartition(net, sources, partition(net, sources, kk, method, seeds), method, options, algorithm);
   if (k !== "auto") {
@@ -370,6 +414,7 @@ export function routeZones(
       options,
       algorithm,
       true,
+      cache,
     );
     tried.push({ k: kk, deadlineViolations: r.deadlineViolations });
     return r;

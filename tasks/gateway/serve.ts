@@ -21,6 +21,8 @@ export interface ServeTaskOptions {
   transactionType: number;
   tolerance: number;
   generator?: string;
+  /** "auto" or a count: zones each electing its own generator (dev chains; not with --generator). */
+  zones?: string;
   noDevSetup: boolean;
   drainMs: number;
   confirmations: number;
@@ -66,6 +68,7 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
       toleranceSeconds: args.tolerance,
       devSetup: !args.noDevSetup && DEV_CHAIN_IDS.has(chainId),
       generator,
+      zones: args.zones === undefined ? undefined : load.routing.zones().parseZoneCount(args.zones),
       loadFile: SERVE_DEFAULTS.loadFile,
       trainFrom: SERVE_DEFAULTS.trainFrom,
       trainTo: SERVE_DEFAULTS.trainTo,
@@ -153,6 +156,10 @@ gridTask(
       .addOptionalParam(
         "generator",
         "Fixed generator terminal id (its key: hardhat vars GRID_GENERATOR_KEY); default on dev chains: QT-DR election among dev-keyed terminals",
+      )
+      .addOptionalParam(
+        "zones",
+        "auto | k: zones each electing its own generator (QT-DR per zone) that signs its zone's batches; kept by the journal",
       )
       .addFlag("noDevSetup", "On a development chain, do not deploy, set policies or register the case's terminals")
       .addOptionalParam(

@@ -17,7 +17,11 @@ export interface RunTaskOptions {
   marketDay: string;
   model?: string;
   retries: number;
+  /** Batches one anchoring transaction carries at most. */
+  batchesPerTx: number;
   noFaults: boolean;
+  /** "auto" or a count: zones each with its own elected generator (default: one generator). */
+  zones?: string;
 }
 
 /** Runs the acquisition pipeline on the task's --network and prints where the outputs are. */
@@ -25,6 +29,7 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
   await hre.run("compile", { quiet: true });
   const { runPipeline } = load.pipeline.run();
   const { NO_FAULTS } = load.pipeline.faults();
+  const zones = args.zones === undefined ? undefined : load.routing.zones().parseZoneCount(args.zones);
   const { SingleBar, Presets } = load.packages.cliProgress();
   const { signer, provider } = await relayer(hre, (line) => console.log(line));
   const bar = process.stdout.isTTY
@@ -48,7 +53,8 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
         dataDay: args.dataDay,
         marketDay: args.marketDay,
         modelFile: args.model,
-        send: { ...SEND_DEFAULTS, attempts: args.retries },
+        send: { ...SEND_DEFAULTS, attempts: args.retries, batchesPerTransaction: args.batchesPerTx },
+        zones,
         ...(args.noFaults ? { faults: { ...NO_FAULTS } } : {}),
       },
       {
@@ -81,11 +87,13 @@ export async function runAcquisition(hre: HardhatRuntimeEnvironment, args: RunTa
     console.log(
       `  verified on-chain: ${s.verifiedSamples.ok}/${s.verifiedSamples.ok + s.verifiedSamples.failed} samples; one-bit tamper detected: ${s.tamperDetected}`,
     );
-    console.log(
-      `  block time (mean ms): ${Object.entries(s.blockTimeMs)
-        .map(([a, ms]) => `${a} ${ms.toFixed(1)}`)
-        .join(", ")}`,
-    );
+    const blockTimes = Object.entries(s.blockTimeMs);
+    if (blockTimes.length > 0)
+      console.log(`  block time (mean ms): ${blockTimes.map(([a, ms]) => `${a} ${ms.toFixed(1)}`).join(", ")}`);
+    if (s.zones)
+      console.log(
+        `  zones: ${s.zones.k} (--zones ${s.zones.requested}), each its own generator; slowest zone ${s.zones.maxBlockTimeMs.toFixed(1)} ms, LB_net ${s.zones.lbNet.toFixed(2)} Mbit/s, ${s.zones.deadlineViolations} deadline violations; per zone in summary.json and report.html`,
+      );
     const v = s.validation;
     console.log(
       `  fault events in budget (with / without the peer check): ${
@@ -145,7 +153,17 @@ gridTask(
         SEND_DEFAULTS.attempts,
         types.int,
       )
+      .addOptionalParam(
+        "batchesPerTx",
+        "Batches one anchoring transaction carries at most (a zoned run has two per zone; mind the block gas limit)",
+        SEND_DEFAULTS.batchesPerTransaction,
+        types.int,
+      )
       .addFlag("noFaults", "Inject no faults")
+      .addOptionalParam(
+        "zones",
+        "auto | k: cut the grid into zones, each electing its own generator that signs its zone's batches",
+      )
       .setAction(async (args: RunTaskOptions, hre) => {
         await runAcquisition(hre, args);
       }),

@@ -36,14 +36,6 @@ export interface ZonesTaskReport {
   baseline: import("../../src/routing/zones").ZonesReport;
 }
 
-/** Parses --zones: "auto" or a positive integer, naming the option on bad input. */
-export function parseZones(value: string): number | "auto" {
-  if (value.trim().toLowerCase() === "auto") return "auto";
-  const k = Number(value);
-  if (!Number.isInteger(k) || k < 1) throw new Error(`--zones must be "auto" or an integer >= 1, got "${value}"`);
-  return k;
-}
-
 /** Routes one case with the chosen algorithms and writes (or prints) the grid:route JSON. */
 export async function runRoute(opts: RouteTaskOptions): Promise<Report | ZonesTaskReport> {
   const { loadNetwork, routePeriod, routeWithBounds, reportToJson } = load.routing.api();
@@ -110,9 +102,9 @@ async function runZones(
   sources: import("../../src/grid/sources").Source[],
   routing: Partial<import("../../src/routing/options").RoutingOptions>,
 ): Promise<ZonesTaskReport> {
-  const { routeZones } = load.routing.zones();
+  const { routeZones, parseZoneCount } = load.routing.zones();
   const { reportToJson } = load.routing.api();
-  const zones = routeZones(net, sources, parseZones(opts.zones!), routing, "delay");
+  const zones = routeZones(net, sources, parseZoneCount(opts.zones!), routing, "delay");
   const baseline = routeZones(net, sources, zones.k, routing, "bfs");
   const report: ZonesTaskReport = {
     case: net.caseName,

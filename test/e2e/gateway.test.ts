@@ -207,6 +207,59 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
     });
   });
 
+  context("with --zones 2", function () {
+    const P = 3;
+    let gw: GatewayHandle | undefined;
+    after(async function () {
+      await gw?.close();
+    });
+
+    it("has each zone's elected generator sign and anchor its zone's batches, and keeps the zones on restart", async function () {
+      const dir = dataDir("zones");
+      gw = await startTestGateway(chain!, gatewayOptions(dir, { periodSeconds: P, graceSeconds: 1, zones: 2 }));
+      const startAt = nextBoundary(P);
+      const fleet = await terminalFleet({ chainId: chain!.chainId, periodSeconds: P, startAt });
+      const period = await nextPeriod(fleet, P, startAt);
+      const sent = fleet.packagesOf(period);
+      for (const p of sent) expect((await postPackage(gw.httpUrl, p.body)).status).to.equal(202);
+      await expect(gw.core.settled(60_000)).to.eventually.equal(true);
+      const audit = expectAccountedFor(gw.journal, sent);
+      expect(audit.counts.anchored).to.be.greaterThan(0);
+
+      const plan = gw.journal.getMeta<{ k: number; buses: number[]; busZone: number[] }>("zones")!;
+      expect(plan.k).to.equal(2);
+      const zoneOfBus = new Map(plan.buses.map((bus, i) => [bus, plan.busZone[i]]));
+      const batches = gw.journal.batches({ state: "confirmed" });
+      const zones = new Set<number>();
+      for (const b of batches) {
+        const zone = Number(/-z(\d{3})-/.exec(b.batchKey)![1]);
+        zones.add(zone);
+        expect(zoneOfBus.get(b.generatorBus), `${b.batchKey} signed by a generator of its zone`).to.equal(zone);
+      }
+      expect([...zones].sort()).to.deep.equal([0, 1]);
+      // The chain is shared with the other contexts: each of this journal's roots is on it exactly once.
+      const onChain = await onChainRoots(chain!.provider, gw.journal);
+      for (const root of audit.confirmedRoots)
+        expect(
+          onChain.filter((r) => r === root.toLowerCase()),
+          root,
+        ).to.have.length(1);
+      await gw.close();
+      gw = undefined;
+
+      await expect(
+        startTestGateway(chain!, gatewayOptions(dir, { periodSeconds: P, graceSeconds: 1, zones: 3 })),
+      ).to.be.rejectedWith(/started with --zones 2, now --zones 3/);
+    });
+
+    it("refuses --zones together with a fixed --generator", async function () {
+      const generator = { terminalId: `0x${"1".repeat(64)}`, privateKey: `0x${"2".repeat(64)}` };
+      await expect(
+        startTestGateway(chain!, gatewayOptions(dataDir("zones-generator"), { zones: 2, generator })),
+      ).to.be.rejectedWith(/--zones elects a generator per zone; it cannot be combined with --generator/);
+    });
+  });
+
   context("with Mosquitto as external broker (--mqtt-url)", function () {
     const P = 4;
     let mosquitto: Awaited<ReturnType<typeof startMosquitto>> | undefined;

@@ -104,6 +104,39 @@ describe("acquisition pipeline (grid:run)", function () {
     expect(rules).to.include.members(["peer", "one-step", "stuck", "unit", "sign", "door check"]);
   });
 
+  context("with --zones 3", function () {
+    it("elects a generator per zone, which signs its zone's batches in its own transaction, and reports each zone", async function () {
+      this.timeout(600_000);
+      const out = scratchDir("zones");
+      // Two batches a transaction at most: each zone's stream (readings and transactions) in its own.
+      await hre.run("grid:run", { case: "ieee39", out, seed: 3, periods: 4, zones: "3", batchesPerTx: 2 });
+      const runDir = join(out, readdirSync(out)[0]);
+      const zoned = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8")) as RunSummary;
+      expectAccountedFor(zoned);
+      expect(zoned.zones!.k).to.equal(3);
+      expect(zoned.zones!.perZone.map((z) => z.zone)).to.deep.equal([0, 1, 2]);
+      expect(zoned.zones!.perZone.reduce((a, z) => a + z.buses, 0)).to.equal(39);
+      expect(zoned.zones!.perZone.reduce((a, z) => a + z.records, 0)).to.equal(zoned.records.anchored);
+      expect(zoned.batches.transactions).to.equal(4 * 3);
+
+      const journal = new Journal(join(runDir, "journal.sqlite"));
+      const plan = journal.getMeta<{ buses: number[]; busZone: number[] }>("zones")!;
+      const zoneOfBus = new Map(plan.buses.map((bus, i) => [bus, plan.busZone[i]]));
+      const batches = journal.batches();
+      journal.close();
+      for (const b of batches) {
+        const zone = Number(/-z(\d{3})-/.exec(b.batchKey)![1]);
+        expect(zoneOfBus.get(b.generatorBus), `${b.batchKey} signed in its own zone`).to.equal(zone);
+      }
+      // Every period, each of the three zones anchors its readings, signed by three different generators.
+      for (let period = 0; period < 4; period++) {
+        const own = batches.filter((b) => b.period === period && b.batchKey.endsWith("-readings"));
+        expect(new Set(own.map((b) => b.terminalId)).size, `period ${period}`).to.equal(3);
+      }
+      expect(readFileSync(join(runDir, "report.html"), "utf8")).to.match(/3 zones \(--zones 3\)/);
+    });
+  });
+
   context("when the node crashes mid-run", function () {
     let anvil: AnvilHandle | undefined;
     after(async function () {

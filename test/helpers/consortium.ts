@@ -75,7 +75,14 @@ export async function shortRun(o: ShortRun): Promise<RunResult> {
       faults: { ...NO_FAULTS },
       verifySamples: 4,
       modelFile: o.resume ? undefined : trainedModel,
-      send: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, receiptTimeoutMs: 20_000, feeBumpPercent: 15 },
+      send: {
+        attempts: 4,
+        baseDelayMs: 100,
+        maxDelayMs: 1_000,
+        receiptTimeoutMs: 20_000,
+        feeBumpPercent: 15,
+        batchesPerTransaction: 100,
+      },
     },
     { signer: o.signer, provider: o.provider, network: o.network ?? "consortium", log: o.log, onPeriod: o.onPeriod },
   );

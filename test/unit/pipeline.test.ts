@@ -393,5 +393,12 @@ describe("pipeline", function () {
       expect(() => resolveRunOptions({ days: 0 })).to.throw(/--days/);
       expect(() => resolveRunOptions({ dataDay: "16/07/2013" })).to.throw(/--dataDay: expected YYYY-MM-DD/);
     });
+
+    it("takes --zones as a count or auto, and refuses zero batches a transaction", function () {
+      expect(resolveRunOptions({ zones: "auto" }).zones).to.equal("auto");
+      expect(() => resolveRunOptions({ zones: 0 })).to.throw(/--zones/);
+      const send = { ...resolveRunOptions({}).send, batchesPerTransaction: 0 };
+      expect(() => resolveRunOptions({ send })).to.throw(/--batches-per-tx: a whole number of batches >= 1, got 0/);
+    });
   });
 });

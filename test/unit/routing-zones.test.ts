@@ -1,7 +1,13 @@
 import { expect } from "chai";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCase } from "../../src/grid/case";
+import { buildNetwork, subNetwork } from "../../src/grid/network";
 import { defaultSources } from "../../src/grid/sources";
 import { loadNetwork } from "../../src/routing/api";
-import { bfsPartition, minimumZones, routeZones } from "../../src/routing/zones";
+import { bfsPartition, minimumZones, parseZoneCount, partition, routeZones } from "../../src/routing/zones";
+import { runRoute, type ZonesTaskReport } from "../../tasks/route/route";
+import { scratchDir } from "../helpers/scenario";
 
 describe("routing zones", function () {
   this.timeout(120_000);
@@ -46,6 +52,108 @@ describe("routing zones", function () {
       expect(() => routeZones(net, defaultSources(net.caseName, net.grid), 0)).to.throw(
         /zones: k must be an integer >= 1/,
       );
+    });
+  });
+
+  describe("routeZones auto's zone cache", function () {
+    it("reports the same zones as routing the chosen k afresh", function () {
+      const net = loadNetwork({ case: "118" });
+      const sources = defaultSources(net.caseName, net.grid);
+      const tight = { deadlineS: 0.35 };
+      const auto = routeZones(net, sources, "auto", tight);
+      const fresh = routeZones(net, sources, auto.k, tight);
+      const figures = (r: typeof auto) => r.zones.map((z) => [z.generator, z.sources, z.blockTimeMs, z.lbNet]);
+      expect(figures(auto)).to.deep.equal(figures(fresh));
+      expect(auto.lbNet).to.be.closeTo(fresh.lbNet, 1e-9);
+    });
+  });
+
+  describe("subNetwork", function () {
+    it("equals the network built from the zone's sub-case, with each link's parent index", function () {
+      const net = loadNetwork({ case: "118" }, { background: { seed: 3, min: 0.1, max: 0.5 } });
+      const cell = partition(net, defaultSources(net.caseName, net.grid), 4, "delay");
+      const nodes = [...cell.keys()].filter((v) => cell[v] === 2);
+      const inZone = new Set(nodes.map((v) => net.busIds[v]));
+      const g = net.grid;
+      const sub = {
+        ...g,
+        buses: g.buses.filter((b) => inZone.has(b.id)),
+        generators: g.generators.filter((x) => inZone.has(x.bus)),
+        branches: g.branches.filter((b) => inZone.has(b.from) && inZone.has(b.to)),
+      };
+      const built = buildNetwork("zone", sub, { ...net.options, background: null });
+      const zn = subNetwork(net, "zone", nodes, sub);
+      for (const key of [
+        "busIds",
+        "linkA",
+        "linkB",
+        "lengthKm",
+        "fixedDelayS",
+        "adjStart",
+        "adjNode",
+        "adjLink",
+      ] as const)
+        expect(Array.from(zn[key]), key).to.deep.equal(Array.from(built[key]));
+      expect(zn.componentCount).to.equal(built.componentCount);
+      for (let l = 0; l < zn.m; l++) {
+        const p = zn.parentLink[l];
+        expect([net.busIds[net.linkA[p]], net.busIds[net.linkB[p]]]).to.deep.equal([
+          zn.busIds[zn.linkA[l]],
+          zn.busIds[zn.linkB[l]],
+        ]);
+        expect(zn.backgroundBps[l]).to.equal(net.backgroundBps[p]);
+      }
+    });
+  });
+
+  describe("parseZoneCount", function () {
+    it("takes auto or a positive integer and names the option otherwise", function () {
+      expect(parseZoneCount(" Auto ")).to.equal("auto");
+      expect(parseZoneCount("12")).to.equal(12);
+      expect(() => parseZoneCount("1.5", "grid:run --zones")).to.throw(
+        /grid:run --zones must be "auto" or an integer >= 1, got "1.5"/,
+      );
+    });
+  });
+
+  describe("grid:route --case-file with --zones", function () {
+    it("zones a MATPOWER case from outside data/ (two IEEE 118 grids as islands) with zero violations", async function () {
+      const one = JSON.parse(readFileSync(loadCase({ case: "118" }).path, "utf8")) as {
+        buses: { id: number }[];
+        generators: { bus: number }[];
+        branches: { from: number; to: number }[];
+      };
+      const shift = <T extends object>(rows: T[], keys: (keyof T)[]) =>
+        rows.map((r) => ({ ...r, ...Object.fromEntries(keys.map((k) => [k, (r[k] as number) + 1000])) }));
+      const twin = {
+        ...one,
+        name: "twin118",
+        source: "two copies of MATPOWER case118, the second with bus ids + 1000",
+        buses: [...one.buses, ...shift(one.buses, ["id"])],
+        generators: [...one.generators, ...shift(one.generators, ["bus"])],
+        branches: [...one.branches, ...shift(one.branches, ["from", "to"])],
+      };
+      const dir = scratchDir("casefile");
+      const caseFile = join(dir, "twin118.json");
+      writeFileSync(caseFile, JSON.stringify(twin));
+      const out = join(dir, "zones.json");
+      const report = (await runRoute({
+        caseFile,
+        zones: "auto",
+        out,
+        algorithms: "QT-DR",
+        seed: 1,
+        bounds: false,
+      })) as ZonesTaskReport;
+      const z = report.zones;
+      expect(report.case).to.equal("twin118");
+      expect(z.deadlineViolations).to.equal(0);
+      expect(z.unassigned).to.equal(0);
+      expect(z.k).to.be.at.least(2);
+      const routed = z.zones.filter((x) => x.generator !== null);
+      expect(routed.some((x) => x.generator! > 1000) && routed.some((x) => x.generator! < 1000)).to.equal(true);
+      expect(z.zones.reduce((a, x) => a + x.sources, 0)).to.equal(report.sources);
+      expect(JSON.parse(readFileSync(out, "utf8")).zones.k).to.equal(z.k);
     });
   });
 

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { buildNetwork, GridNetwork } from "../../src/grid/network";
-import { Source } from "../../src/grid/sources";
+import { defaultSources, Source } from "../../src/grid/sources";
 import { parseAlgorithmNames } from "../../src/routing/algorithms";
 import { pickCandidate } from "../../src/routing/algorithms/qtdr";
+import { radbmm } from "../../src/routing/algorithms/radbmm";
 import { loadNetwork, reportToJson, routePeriod } from "../../src/routing/api";
 import { RoutingContext } from "../../src/routing/context";
 import { buildDemands, orderDemands } from "../../src/routing/demands";
@@ -448,5 +449,20 @@ describe("routing", function () {
       expect(() => parseModelOverrides('{"routing":{"hopBound":0}}')).to.throw(/routing\.hopBound/);
       expect(() => parseModelOverrides('{"routing":{"hops":3}}')).to.throw(/--model: line 1/);
     });
+  });
+
+  describe("RA-DBMM threshold search", function () {
+    for (const seed of [0, 1, 2]) {
+      it(`routes IEEE 118 the same by bisection as by trying every threshold (background seed ${seed})`, function () {
+        const net = loadNetwork({ case: "118" }, seed ? { background: { seed, min: 0.1, max: 0.5 } } : {});
+        const sources = defaultSources(net.caseName, net.grid);
+        const opts = resolveRoutingOptions({});
+        const run = (search: "bisection" | "exhaustive") =>
+          radbmm(new RoutingContext(net, opts, buildDemands(net, sources, opts)), search);
+        const [bisection, exhaustive] = [run("bisection"), run("exhaustive")];
+        expect(exhaustive.routes.map((r) => r.path)).to.deep.equal(bisection.routes.map((r) => r.path));
+        expect(exhaustive.lbNet).to.equal(bisection.lbNet);
+      });
+    }
   });
 });

@@ -12,32 +12,51 @@ export const BATCH_TYPES = [
 ] as const;
 
 const pad = (n: number) => String(n).padStart(4, "0");
-export const batchKeyOf = (period: number, suffix: string) => `p${pad(period)}-${suffix}`;
+/** `p0007-readings`, or `p0007-z012-readings` for zone 12 of a zoned run. */
+export const batchKeyOf = (period: number, suffix: string, zone: number | null = null) =>
+  zone === null ? `p${pad(period)}-${suffix}` : `p${pad(period)}-z${String(zone).padStart(3, "0")}-${suffix}`;
 
 /** One batch of a period before its tree is built: the accepted records of one type and their leaf hashes. */
 export interface BatchLeaves {
   type: (typeof BATCH_TYPES)[number];
+  /** The zone whose generator signs the batch (null: one generator for the whole grid). */
+  zone: number | null;
   /** Indices into the period's records, in leaf order. */
   members: number[];
   /** The members' leaf hashes, 32 bytes each, in the same order. */
   hashes: Uint8Array;
 }
 
-/** The period's batches: per batch type, the accepted records of that kind. */
-export function batchLeaves(records: readonly CheckedRecord[]): BatchLeaves[] {
-  return BATCH_TYPES.flatMap((type) => {
-    const members = records.flatMap((r, i) => (r.accepted && r.row.kind === type.kind ? [i] : []));
-    if (members.length === 0) return [];
-    const hashes = new Uint8Array(32 * members.length);
-    members.forEach((i, j) => hashes.set(records[i].leafHash, 32 * j));
-    return [{ type, members, hashes }];
+/**
+ * The period's batches: per batch type, the accepted records of that kind; with `zoneOf` (a zoned run), per
+ * zone and batch type, the records of that zone's terminals, zones in increasing order.
+ */
+export function batchLeaves(records: readonly CheckedRecord[], zoneOf?: (terminalId: string) => number): BatchLeaves[] {
+  const groups = new Map<string, { type: (typeof BATCH_TYPES)[number]; zone: number | null; members: number[] }>();
+  records.forEach((r, i) => {
+    if (!r.accepted) return;
+    const type = BATCH_TYPES.find((t) => t.kind === r.row.kind);
+    if (!type) return;
+    const zone = zoneOf ? zoneOf(r.row.terminalId) : null;
+    const key = `${zone}/${type.kind}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { type, zone, members: [] }));
+    group.members.push(i);
   });
+  return [...groups.values()]
+    .sort((a, b) => (a.zone ?? 0) - (b.zone ?? 0) || a.type.kind - b.type.kind)
+    .map(({ type, zone, members }) => {
+      const hashes = new Uint8Array(32 * members.length);
+      members.forEach((i, j) => hashes.set(records[i].leafHash, 32 * j));
+      return { type, zone, members, hashes };
+    });
 }
 
 /** The period's batch trees (indices into `records` per batch type). */
-export function buildBatchTrees(records: readonly CheckedRecord[]) {
-  return batchLeaves(records).map(({ type, members, hashes }) => ({
+export function buildBatchTrees(records: readonly CheckedRecord[], zoneOf?: (terminalId: string) => number) {
+  return batchLeaves(records, zoneOf).map(({ type, zone, members, hashes }) => ({
     type,
+    zone,
     members,
     tree: FastMerkleTree.fromLeafHashes(
       hashes,
@@ -51,8 +70,18 @@ export function buildBatchTrees(records: readonly CheckedRecord[]) {
 export interface Election {
   generatorBus: number;
   terminalId: string;
+  /** A zoned run: each zone's generator, which signs that zone's batches (the fields above are zone 0's). */
+  zones?: { zone: number; generatorBus: number; terminalId: string }[];
   /** Compact routing of the period (JSON), or "{}" where no network model runs. */
   routing: string;
+}
+
+/** The generator that signs a batch of `zone` (null: the period's one generator). */
+function signerOf(election: Election, zone: number | null, period: number) {
+  if (zone === null) return election;
+  const z = election.zones?.find((x) => x.zone === zone);
+  if (!z) throw new Error(`period ${period}: the election names no generator for zone ${zone}`);
+  return z;
 }
 
 /** A period ready for the journal: its head (generator, routing, T_build), its records and its batches. */
@@ -78,8 +107,9 @@ export function preparePeriod(
   election: Election,
 ): PreparedPeriod {
   const rows = records.map((r) => r.row);
-  const batches = built.leaves.map(({ type, members }, b): Omit<JournalBatch, "updatedAt"> => {
-    const batchKey = batchKeyOf(period, type.suffix);
+  const batches = built.leaves.map(({ type, zone, members }, b): Omit<JournalBatch, "updatedAt"> => {
+    const batchKey = batchKeyOf(period, type.suffix, zone);
+    const signer = signerOf(election, zone, period);
     for (const i of members) rows[i].batchKey = batchKey;
     return {
       batchKey,
@@ -87,8 +117,8 @@ export function preparePeriod(
       dataType: ctx.chain.dataTypes[type.suffix],
       root: built.roots[b],
       recordCount: members.length,
-      generatorBus: election.generatorBus,
-      terminalId: election.terminalId,
+      generatorBus: signer.generatorBus,
+      terminalId: signer.terminalId,
       state: "built",
       header: null,
       signature: null,
@@ -114,14 +144,14 @@ export function preparePeriod(
  * records, batches and routing in one journal transaction. `commit` runs inside that transaction.
  */
 export function storePeriod(
-  ctx: Pick<PipelineContext, "journal" | "chain">,
+  ctx: Pick<PipelineContext, "journal" | "chain" | "zoneOf">,
   period: number,
   records: readonly CheckedRecord[],
   elect: (tBuildMs: number) => Election,
   signMs: number,
   commit?: () => void,
 ): void {
-  const leaves = batchLeaves(records);
+  const leaves = batchLeaves(records, ctx.zoneOf);
   const t0 = performance.now();
   const roots = leaves.map((b) => rootOfLeafHashes(b.hashes));
   const tBuildMs = performance.now() - t0 + signMs;

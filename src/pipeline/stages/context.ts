@@ -46,6 +46,8 @@ export interface PipelineContext {
   tips: Map<string, StreamState>;
   /** Folder of the per-batch proof files. */
   proofsDir: string;
+  /** A zoned run: the zone of a terminal's records (its zone's generator signs their batches). */
+  zoneOf?: (terminalId: string) => number;
 }
 
 /** A period's window [start, end) in chain time. */

@@ -1,8 +1,9 @@
-import type { loadCase } from "../../grid/case";
-import { buildNetwork } from "../../grid/network";
 import { routePeriod } from "../../routing/api";
-import type { ScenarioTerminal } from "../scenario";
 import type { Election } from "./batch";
+import { modelSources, periodNetwork, type GridModel } from "./gridModel";
+import { electZones } from "./zones";
+
+export type { GridModel };
 
 /** What the report needs of a period's routing (the full report per period is large). */
 export function compactRouting(routing: ReturnType<typeof routePeriod>) {
@@ -23,28 +24,13 @@ export function compactRouting(routing: ReturnType<typeof routePeriod>) {
   return { algorithms };
 }
 
-/** The grid a period is routed on: the case, its terminals and the background load of its links. */
-export interface GridModel {
-  loaded: ReturnType<typeof loadCase>;
-  terminals: readonly ScenarioTerminal[];
-  seed: number;
-  backgroundMin: number;
-  backgroundMax: number;
-}
-
 /**
  * Stage "elect": routes the period's data with QT-DR and the baselines (P003) and elects QT-DR's generator;
- * the node terminal at that bus signs the period's batch headers.
+ * the node terminal at that bus signs the period's batch headers. With zones, each zone elects its own.
  */
 export function electByRouting(model: GridModel, period: number, loadFactor: number, tBuildMs: number): Election {
-  const background = {
-    seed: model.seed,
-    min: model.backgroundMin * loadFactor,
-    max: model.backgroundMax * loadFactor,
-  };
-  const net = buildNetwork(model.loaded.name, model.loaded.grid, { background });
-  const sources = model.terminals.filter((t) => t.source).map((t) => t.source!);
-  const routing = routePeriod(net, sources, { tBuildMs });
+  if (model.zones) return electZones(model, model.zones, period, loadFactor, tBuildMs);
+  const routing = routePeriod(periodNetwork(model, loadFactor), modelSources(model), { tBuildMs });
   const generatorBus = routing.algorithms["QT-DR"]?.generator;
   if (generatorBus === undefined) throw new Error(`period ${period}: QT-DR elected no generator`);
   const generator = model.terminals.find((t) => t.role === "node" && t.bus === generatorBus);

@@ -11,7 +11,13 @@ import { LoadState } from "../state";
  * Thresholds are the distinct remaining bandwidths, searched by bisection (fewer links can only
  * lengthen the shortest path). Returns null when no bandwidth-feasible path exists.
  */
-function widestPath(ctx: RoutingContext, view: GeneratorView, state: LoadState, d: Demand): Path | null {
+function widestPath(
+  ctx: RoutingContext,
+  view: GeneratorView,
+  state: LoadState,
+  d: Demand,
+  thresholdSearch: ThresholdSearch,
+): Path | null {
   const { net, opts, search } = ctx;
   const values = new Set<number>();
   for (let l = 0; l < net.m; l++) if (state.rb[l] - d.rateBps > 0) values.add(state.rb[l]);
@@ -33,6 +39,13 @@ function widestPath(ctx: RoutingContext, view: GeneratorView, state: LoadState, 
   if (thresholds.length === 0) return null;
   const fastest = pathAt(thresholds.length - 1);
   if (!meets(fastest)) return fastest;
+  if (thresholdSearch === "exhaustive") {
+    for (let i = 0; i < thresholds.length - 1; i++) {
+      const p = pathAt(i);
+      if (meets(p)) return p;
+    }
+    return fastest;
+  }
   let lo = 0;
   let hi = thresholds.length - 1;
   let best = fastest;
@@ -50,19 +63,27 @@ function widestPath(ctx: RoutingContext, view: GeneratorView, state: LoadState, 
 }
 
 /**
+ * How RA-DBMM finds the largest deadline-meeting threshold: "bisection" (the baseline; it assumes that a lower
+ * threshold never fails where a higher one passes, which the allocated delay does not strictly obey, see
+ * docs/grid-model.md) or "exhaustive" (every threshold from the widest down; the truly widest path, O(m) path
+ * searches per demand).
+ */
+export type ThresholdSearch = "bisection" | "exhaustive";
+
+/**
  * RA-DBMM (section 8, after P003 ref. 19): to the same min-max-delay generator as QoS-R, each demand
  * takes the widest path (largest bottleneck remaining bandwidth) that meets its deadline, ties to the
  * smaller delay. It checks deadlines with the same queue-aware delay model QT-DR uses, so it is not
  * handicapped on deadlines. With no deadline-meeting path it takes the fastest bandwidth-feasible one.
  */
-export function radbmm(ctx: RoutingContext): Evaluation {
+export function radbmm(ctx: RoutingContext, thresholdSearch: ThresholdSearch = "bisection"): Evaluation {
   const { net, opts, search } = ctx;
   const g = ctx.generatorRanking()[0].node;
   const view = ctx.view(g);
   const state = new LoadState(net, opts, view.reachable);
   const routes: (Path | null)[] = ctx.demands.map(() => null);
   for (const d of orderDemands(view.reachable)) {
-    const path = d.node === g ? stayPath(g) : (widestPath(ctx, view, state, d) ?? view.fallback(d));
+    const path = d.node === g ? stayPath(g) : (widestPath(ctx, view, state, d, thresholdSearch) ?? view.fallback(d));
     state.allocate(path, d);
     routes[d.index] = path;
   }
