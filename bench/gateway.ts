@@ -399,7 +399,8 @@ async function main() {
   });
   console.log(
     `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
-      `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms`,
+      `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms; a proof on request ${core.proofOnRequestUs} us, ` +
+      `trees ${core.treeBytesPerRecord} bytes per record`,
   );
   if (process.argv.includes("--core-only")) return;
   const inProcess = await throughput(name, scenario, 16, prepared);

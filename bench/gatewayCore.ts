@@ -1,18 +1,21 @@
 /**
  * The gateway core's CPU per record, in-process and without a chain (part of bench:gateway): the same signed
  * packages go through GatewayCore.submit (decode, door checks, journal with group commit), the period close
- * (check, validate, batch, store) and the prove stage (proof files, records marked anchored), each timed with
+ * (check, validate, batch trees stored, records stored) and the prove stage (records marked anchored; proofs are
+ * read from the stored batch trees on request, timed separately), each timed with
  * process.cpuUsage. CPU time, unlike wall time, barely moves when other work shares the cores, so before/after
  * figures of a change are comparable on a busy machine.
  */
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
 import { devTerminalWallet } from "../src/chain/keys";
 import { DATA_PERIOD_SECONDS } from "../src/gateway/options";
 import { GATEWAY_DEFAULTS, GatewayCore } from "../src/gateway/core";
+import { ProofStore, treeFilePath } from "../src/gateway/batchTrees";
 import { GatewayJournal } from "../src/gateway/inbox";
+import { FastMerkleTree } from "../src/merkle";
 import { MerkleThread } from "../src/gateway/merkleThread";
 import { decodePackage, toWire } from "../src/gateway/wire";
 import { loadCase } from "../src/grid/case";
@@ -35,6 +38,10 @@ export interface CoreCost {
   recordsPerCpuSec: number;
   /** The longest the event loop was held (no acknowledgement can go out meanwhile) while closing and proving, ms. */
   longestStallMs: { close: number; prove: number };
+  /** A record's proof on request (`GET /v1/records/:id`): journal row, stored tree (cached), path; CPU us each. */
+  proofOnRequestUs: number;
+  /** Bytes of batch trees stored per record (the proofs of every record, durable). */
+  treeBytesPerRecord: number;
 }
 
 /** Starts timing the event loop's turns; the returned function stops and gives the longest gap, ms. */
@@ -126,13 +133,8 @@ async function once(
     } as unknown as PipelineContext & { journal: GatewayJournal };
     // The Merkle work runs on its thread as in the server; CPU figures are the process's (both threads), stalls
     // this thread's. The thread starts (and compiles) before the clock.
-    merkle = new MerkleThread({
-      journalPath: journal.path,
-      proofsDir: ctx.proofsDir,
-      chainId: chain.chainId,
-      contracts: chain.contracts,
-    });
-    await merkle.roots([new Uint8Array(32)]);
+    merkle = new MerkleThread({ proofsDir: ctx.proofsDir });
+    await merkle.trees([{ batchKey: "warm-up", hashes: new Uint8Array(32) }]);
     // The clock stands inside the period: nothing is due until the bench closes it.
     let nowMs = (periodStart + 1) * 1000;
     const core = new GatewayCore({
@@ -177,7 +179,6 @@ async function once(
     t0 = cpuUs();
     stall = stallMeter();
     await new Promise((resolve) => setImmediate(resolve));
-    await merkle.writeProofs(period);
     await journal.completePeriodInSlices(period, {
       sliceRecords: 4_000,
       pause: () => new Promise((r) => setImmediate(r)),
@@ -187,7 +188,19 @@ async function once(
     const counts = journal.counts();
     if (counts.pending !== 0 || counts.total === 0)
       throw new Error(`bench core: ${JSON.stringify(counts)} after proving`);
-    return { submit, close, prove, closeStallMs, proveStallMs, records: counts.total };
+    // Proofs on request, as the API serves them: every 50th anchored record, each checked to fold to its root.
+    const store = new ProofStore(journal, ctx.proofsDir, chain);
+    const batches = new Map(journal.batches({ period }).map((b) => [b.batchKey, b]));
+    const sample = journal.records({ period, status: "anchored" }).filter((_, i) => i % 50 === 0);
+    t0 = cpuUs();
+    for (const r of sample) {
+      const p = store.recordProof(r, batches.get(r.batchKey!)!);
+      if (!p || !FastMerkleTree.verify(p.root, p.leafHash, p.proof))
+        throw new Error(`bench core: no proof of ${r.recordId}`);
+    }
+    const proofUs = (cpuUs() - t0) / sample.length;
+    const treeBytes = [...batches.keys()].reduce((n, k) => n + statSync(treeFilePath(ctx.proofsDir, k)).size, 0);
+    return { submit, close, prove, closeStallMs, proveStallMs, records: counts.total, proofUs, treeBytes };
   } finally {
     await merkle?.close();
     journal.close();
@@ -215,6 +228,8 @@ export async function coreCost(
     closeStallMs: Infinity,
     proveStallMs: Infinity,
     records: 0,
+    proofUs: Infinity,
+    treeBytes: 0,
   };
   for (let i = 0; i < opts.reps; i++) {
     const r = await once(wires, periodStart, opts.periodSeconds, { terminals, loadMean, prepared, grid, dataStartMs });
@@ -224,6 +239,8 @@ export async function coreCost(
     best.closeStallMs = Math.min(best.closeStallMs, r.closeStallMs);
     best.proveStallMs = Math.min(best.proveStallMs, r.proveStallMs);
     best.records = r.records;
+    best.proofUs = Math.min(best.proofUs, r.proofUs);
+    best.treeBytes = r.treeBytes;
   }
   const per = (us: number) => Math.round((us / best.records) * 10) / 10;
   const total = best.submit + best.close + best.prove;
@@ -233,5 +250,7 @@ export async function coreCost(
     usPerRecord: { submit: per(best.submit), close: per(best.close), prove: per(best.prove), total: per(total) },
     recordsPerCpuSec: Math.round(best.records / (total / 1e6)),
     longestStallMs: { close: Math.round(best.closeStallMs), prove: Math.round(best.proveStallMs) },
+    proofOnRequestUs: Math.round(best.proofUs),
+    treeBytesPerRecord: Math.round(best.treeBytes / best.records),
   };
 }

@@ -1,10 +1,9 @@
-import { rootOfLeafHashes } from "../merkle";
 import type { ValidateStage } from "../validation/stage";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { leafHashHex, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
-import { batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
+import { batchKeyOf, batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
 import {
   admitPackages,
   replayJournal,
@@ -15,10 +14,11 @@ import {
   type ReadingProfile,
 } from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
-import { writePeriodProofs } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { checkPackageDoor } from "../pipeline/ingest";
+import { writeBatchTrees } from "./batchTrees";
 import type { GatewayJournal } from "./inbox";
+import type { TreeJob } from "./merkleThread";
 export { GATEWAY_DEFAULTS } from "./options";
 import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
 
@@ -48,12 +48,13 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-/** The Merkle work of closing and proving a period (see MerkleThread). */
+/** The Merkle work of closing a period (see MerkleThread). */
 export interface MerkleWork {
-  /** The roots of batches given as leaf hashes (32 bytes each); may take the buffers. */
-  roots(hashes: Uint8Array[]): Promise<string[]>;
-  /** Writes the proof files of the period's confirmed batches. */
-  writeProofs(period: number): Promise<void>;
+  /**
+   * Builds each batch's tree from its leaf hashes (32 bytes each; may take the buffers), stores it durably in the
+   * proofs directory (every record's proof is read from it) and resolves with the roots.
+   */
+  trees(batches: TreeJob[]): Promise<string[]>;
 }
 
 /** What the gateway tells its metrics and logs. */
@@ -79,7 +80,7 @@ export interface GatewayCoreDeps {
   policy: GatewayPolicy;
   /** Wall clock, unix ms (tests pin it). */
   now?: () => number;
-  /** Batch roots and proof files (the server runs them on a worker thread); in-process by default. */
+  /** Batch trees and roots (the server builds them on a worker thread); in-process by default. */
   merkle?: MerkleWork;
   events?: GatewayEvents;
 }
@@ -131,10 +132,7 @@ export class GatewayCore {
   constructor(private readonly deps: GatewayCoreDeps) {
     this.journal = deps.ctx.journal;
     this.now = deps.now ?? Date.now;
-    this.merkle = deps.merkle ?? {
-      roots: async (hashes) => hashes.map((h) => rootOfLeafHashes(h)),
-      writeProofs: async (period) => writePeriodProofs(deps.ctx, period),
-    };
+    this.merkle = deps.merkle ?? { trees: async (batches) => writeBatchTrees(deps.ctx.proofsDir, batches) };
     this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
     for (const terminalId of this.directory.keys()) this.readAt.set(terminalId, this.now());
     const saved = this.journal.getMeta<number>("closedThrough");
@@ -401,7 +399,9 @@ export class GatewayCore {
     await validateRecordsAsync(records, check);
     const leaves = batchLeaves(records);
     const t0 = performance.now();
-    const roots = await this.merkle.roots(leaves.map((b) => b.hashes));
+    const roots = await this.merkle.trees(
+      leaves.map((b) => ({ batchKey: batchKeyOf(period, b.type.suffix), hashes: b.hashes })),
+    );
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const {
@@ -430,7 +430,10 @@ export class GatewayCore {
       .finally(() => (this.anchoring = undefined));
   }
 
-  /** Anchors and proves every validated period, oldest first; waits out node outages. */
+  /**
+   * Anchors every validated period, oldest first, and marks its records anchored (their proofs are read from the
+   * batch trees stored at close); waits out node outages.
+   */
   private async anchorAll(): Promise<void> {
     for (;;) {
       const open = this.journal.periods().filter((p) => p.state !== "done");
@@ -446,7 +449,6 @@ export class GatewayCore {
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }
-        await this.merkle.writeProofs(p.period);
         await this.journal.completePeriodInSlices(p.period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
         this.journal.refreshBacklog();
         for (const b of this.journal.batches({ period: p.period, state: "confirmed" })) {
