@@ -141,6 +141,25 @@ function next<E extends FromClient["event"]>(c: ChildProcess, event: E): Promise
   });
 }
 
+interface MemorySample {
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/** The gateway's main-thread heap and external memory from its /metrics (undefined when it does not answer). */
+async function memorySample(httpUrl: string): Promise<MemorySample | undefined> {
+  try {
+    const text = await (await fetch(new URL("/metrics", httpUrl))).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return {
+      heapUsedMb: round(metric("gridledger_nodejs_heap_size_used_bytes")),
+      externalMb: round(metric("gridledger_nodejs_external_memory_bytes")),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Waits until the gateway holds nothing journaled that is not anchored or quarantined. */
 async function settle(httpUrl: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -264,8 +283,11 @@ async function runTransport(o: RunOptions) {
     const start = procSample(pid);
     const rss: number[] = [start.rssMb];
     const sampler = setInterval(() => rss.push(procSample(pid).rssMb), 1000);
+    const memory: MemorySample[] = [];
+    const memorySampler = setInterval(() => void memorySample(gateway!.http).then((s) => s && memory.push(s)), 5000);
     const results = (await Promise.all(done)).map((d) => d.result);
     clearInterval(sampler);
+    clearInterval(memorySampler);
     const end = procSample(pid);
     const endMs = Date.now();
     load.end = loadavg().map((x) => round(x, 2));
@@ -281,6 +303,7 @@ async function runTransport(o: RunOptions) {
       rss,
       rssEnd: end.rssMb,
       rssAfterSettle: afterSettle.rssMb,
+      memory,
       settleCpuSec,
       load,
       settled,
@@ -305,6 +328,7 @@ function summarise(
     rss: number[];
     rssEnd: number;
     rssAfterSettle: number;
+    memory: MemorySample[];
     settleCpuSec: number;
     load: { start: number[]; end: number[] };
     settled: boolean;
@@ -335,6 +359,10 @@ function summarise(
       max: round(Math.max(...m.rss)),
       afterSettle: round(m.rssAfterSettle),
       everyFiveSeconds: m.rss.filter((_, i) => i % 5 === 0).map((x) => round(x)),
+      // The main thread's V8 heap and off-heap buffers (prom-client's default metrics), every 5 s: RSS minus
+      // these is the Merkle thread's heap and native memory (SQLite, the allocator).
+      mainHeapUsedEveryFiveSeconds: m.memory.map((x) => x.heapUsedMb),
+      mainExternalEveryFiveSeconds: m.memory.map((x) => x.externalMb),
     },
     cpu: {
       seconds: round(m.cpuSec),

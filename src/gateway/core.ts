@@ -123,6 +123,9 @@ export class GatewayCore {
    */
   private closeOwed = true;
   private anchoring: Promise<void> | undefined;
+  /** Confirmed periods whose records are being marked anchored, and the end of that queue. */
+  private readonly marking = new Set<number>();
+  private markingDone: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private stopping = false;
   private nodeUp = true;
@@ -424,23 +427,24 @@ export class GatewayCore {
 
   private kickAnchoring(): void {
     if (this.anchoring || this.stopping) return;
-    if (!this.journal.periods().some((p) => p.state !== "done")) return;
+    if (this.journal.openPeriods().every((p) => this.marking.has(p))) return;
     this.anchoring = this.anchorAll()
       .catch((e: Error) => this.deps.ctx.log(`anchoring stopped (retrying on the next turn): ${e.message}`))
       .finally(() => (this.anchoring = undefined));
   }
 
   /**
-   * Anchors every validated period, oldest first, and marks its records anchored (their proofs are read from the
-   * batch trees stored at close); waits out node outages.
+   * Anchors every validated period, oldest first. Marking a confirmed period's records anchored (their proofs
+   * are read from the batch trees stored at close) runs behind, in slices, while the next period is anchored:
+   * the chain round trip and the marking overlap instead of adding up. Waits out node outages.
    */
   private async anchorAll(): Promise<void> {
     for (;;) {
-      const open = this.journal.periods().filter((p) => p.state !== "done");
+      const open = this.journal.openPeriods().filter((p) => !this.marking.has(p));
       if (open.length === 0 || this.stopping) return;
-      for (const p of open) {
+      for (const period of open) {
         if (this.stopping) return;
-        const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, p.period));
+        const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, period));
         if (!ok) {
           await sleep(this.deps.policy.retryPauseMs);
           // Reconciling puts batches the chain lacks back to "built": sign them again on the chain's stream tips,
@@ -449,23 +453,33 @@ export class GatewayCore {
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }
-        await this.journal.completePeriodInSlices(p.period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
-        this.journal.refreshBacklog();
-        for (const b of this.journal.batches({ period: p.period, state: "confirmed" })) {
-          const received = this.firstReceivedMs(p.period);
+        const received = this.journal.firstReceivedMs(period);
+        for (const b of this.journal.batches({ period, state: "confirmed" }))
           this.deps.events?.batchConfirmed?.({
             batchKey: b.batchKey,
             gasUsed: b.gasUsed ?? 0,
             lagMs: received === undefined ? 0 : this.now() - received,
             records: b.recordCount,
           });
-        }
+        this.markAnchored(period);
       }
     }
   }
 
-  private firstReceivedMs(period: number): number | undefined {
-    return this.journal.firstReceivedMs(period);
+  /**
+   * Queues marking a confirmed period's records anchored and the period done (one period at a time, oldest
+   * first). Cut short by a crash, the period stays open and is finished after the restart (its batches are
+   * confirmed, so nothing is sent again).
+   */
+  private markAnchored(period: number): void {
+    this.marking.add(period);
+    this.markingDone = this.markingDone
+      .then(async () => {
+        await this.journal.completePeriodInSlices(period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
+        this.journal.refreshBacklog();
+      })
+      .catch((e: Error) => this.deps.ctx.log(`marking period ${period} anchored failed (retrying): ${e.message}`))
+      .finally(() => this.marking.delete(period));
   }
 
   /** Runs a node call; on failure marks the node down (the caller retries later) instead of throwing. */
@@ -495,7 +509,8 @@ export class GatewayCore {
     if (this.timer) clearInterval(this.timer);
     this.journal.flush();
     const closing = this.closing?.catch(() => undefined);
-    await Promise.race([Promise.all([closing, this.anchoring]), sleep(timeoutMs)]);
+    const anchored = this.anchoring?.then(() => this.markingDone);
+    await Promise.race([Promise.all([closing, anchored, this.markingDone]), sleep(timeoutMs)]);
   }
 
   /** Waits until everything journaled so far is anchored or quarantined (tests and the simulator). */

@@ -270,7 +270,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
     const h = core.health();
     deps.metrics.backlog.set(h.backlogRecords);
-    deps.metrics.anchorLag.set(journal.periods().filter((p) => p.state !== "done").length);
+    deps.metrics.anchorLag.set(journal.openPeriods().length);
     deps.metrics.journalLag.set(core.currentPeriod() - h.closedThrough);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

@@ -70,6 +70,8 @@ CREATE INDEX IF NOT EXISTS records_by_batch ON records (batch_key);
 -- Records not yet anchored or quarantined: small (the backlog), so marking a period anchored and counting the
 -- backlog cost the same however many records the journal holds.
 CREATE INDEX IF NOT EXISTS records_pending ON records (period) WHERE status = 'pending';
+-- Periods not yet anchored: the anchoring loop's question on every turn, so it must not scan every period.
+CREATE INDEX IF NOT EXISTS periods_open ON periods (period) WHERE state != 'done';
 CREATE TABLE IF NOT EXISTS batches (
   batch_key TEXT PRIMARY KEY, period INTEGER NOT NULL, data_type INTEGER NOT NULL, root TEXT NOT NULL UNIQUE,
   record_count INTEGER NOT NULL, generator_bus INTEGER NOT NULL, terminal_id TEXT NOT NULL, state TEXT NOT NULL,
@@ -185,6 +187,13 @@ export class Journal {
       routing: r.routing as string,
       tBuildMs: r.t_build_ms as number,
     }));
+  }
+
+  /** Periods not yet anchored ("validated"), oldest first: a query on an index, however long the journal. */
+  openPeriods(): number[] {
+    return (this.sql("SELECT period FROM periods WHERE state != 'done' ORDER BY period").all() as Row[]).map(
+      (r) => r.period as number,
+    );
   }
 
   /** Stores a validated period atomically: its records (with their fate), its batches and its routing. */

@@ -227,6 +227,16 @@ describe("gateway period close off the event loop", function () {
       expect(journal.period(PERIOD)?.state).to.equal("done");
     });
 
+    it("takes a done period out of the open periods the anchoring loop asks for on every turn", async function () {
+      const { rows, batch, head } = period(2, "confirmed");
+      journal.recordPeriod(head, rows, [batch]);
+      journal.recordPeriod({ ...head, period: PERIOD + 1 }, [], []);
+      expect(journal.openPeriods()).to.deep.equal([PERIOD, PERIOD + 1]);
+      await journal.completePeriodInSlices(PERIOD, { sliceRecords: 10, pause: nextTurn });
+      expect(journal.openPeriods()).to.deep.equal([PERIOD + 1]);
+      expect(journal.periods().map((p) => p.period)).to.deep.equal([PERIOD, PERIOD + 1]);
+    });
+
     it("leaves records of unconfirmed batches pending", async function () {
       const { rows, batch, head } = period(3, "submitted");
       journal.recordPeriod(head, rows, [batch]);
