@@ -12,7 +12,7 @@
  * pipeline (bench:pipeline's check + validate + tree + header) on the same composition, measured in this run.
  *
  *   npm run bench:gateway [-- --seconds 60 --rate 10000 --clients 2 --period 5 --grace 2 --scenario 2
- *                            --transports mqtt,http --profile <dir> --core-only]
+ *                            --transports mqtt,http --profile <dir> --core-only --memory-periods 6]
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ import { initMerkle } from "../src/merkle";
 import { resolveRunOptions } from "../src/pipeline/options";
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { ClientJob, ClientResult, FromClient, ToClient } from "./gatewayClient";
-import { coreCost } from "./gatewayCore";
+import { coreCost, coreMemory } from "./gatewayCore";
 import { benchValidator, THROUGHPUT_SCENARIOS, throughput } from "./pipeline";
 
 const RESULTS_FILE = join(__dirname, "results", "gateway.json");
@@ -430,6 +430,16 @@ async function main() {
       `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms; a proof on request ${core.proofOnRequestUs} us, ` +
       `trees ${core.treeBytesPerRecord} bytes per record`,
   );
+  // What the core keeps per record over a run of periods (RSS flat needs this near zero).
+  const memory = await coreMemory(scenario, prepared, {
+    periodSeconds: period,
+    frames: framesPerPeriod,
+    periods: numberArg("--memory-periods", 6, 3),
+  });
+  console.log(
+    `gateway core memory over ${memory.periods} periods: heap after GC ${memory.heapAfterGcMb.join(", ")} MB ` +
+      `(${memory.heapGrowthBytesPerRecord} bytes per record), RSS ${memory.rssMb.join(", ")} MB`,
+  );
   if (process.argv.includes("--core-only")) return;
   const inProcess = await throughput(name, scenario, 16, prepared);
   console.log(
@@ -482,6 +492,7 @@ async function main() {
     ...out,
     inProcessRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),
     gatewayCore: core,
+    gatewayCoreMemory: memory,
     inProcess: {
       recordsPerSec: Math.round(inProcess.recordsPerSec),
       gatewayRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),

@@ -8,6 +8,8 @@
  */
 import { mkdtempSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
 import { devTerminalWallet } from "../src/chain/keys";
@@ -64,8 +66,17 @@ const cpuUs = () => {
   return u.user + u.system;
 };
 
-/** One period of `frames` data frames of the scenario's terminals, as wire text, signed for chain id 31337. */
-function wirePeriod(scenario: Partial<RunOptions>, prepared: Prepared, periodSeconds: number, frames: number) {
+/**
+ * `periods` consecutive gateway periods of `frames` data frames each of the scenario's terminals, as wire text,
+ * signed for chain id 31337; each terminal's data time moves on frame after frame, so no record repeats.
+ */
+function wirePeriods(
+  scenario: Partial<RunOptions>,
+  prepared: Prepared,
+  periodSeconds: number,
+  frames: number,
+  periods = 1,
+) {
   const run = resolveRunOptions({ ...scenario, faults: { ...NO_FAULTS } });
   const loaded = loadCase({ case: run.case });
   const terminals = scenarioTerminals(loaded.name, loaded.grid, run.scenario);
@@ -81,109 +92,132 @@ function wirePeriod(scenario: Partial<RunOptions>, prepared: Prepared, periodSec
   );
   gen.dataPeriodSeconds = DATA_PERIOD_SECONDS;
   const periodStart = 1_800_000_000 - (1_800_000_000 % periodSeconds);
-  const wires: string[] = [];
-  for (let f = 0; f < frames; f++) {
-    gen.chainStart = periodStart - f * periodSeconds;
-    for (const g of generatePeriod(gen, f)) wires.push(toWire(g.pkg));
+  const wires: string[][] = [];
+  for (let k = 0; k < periods; k++) {
+    const own: string[] = [];
+    for (let f = k * frames; f < (k + 1) * frames; f++) {
+      gen.chainStart = periodStart + k * periodSeconds - f * periodSeconds;
+      for (const g of generatePeriod(gen, f)) own.push(toWire(g.pkg));
+    }
+    wires.push(own);
   }
   return { wires, periodStart, terminals, loadMean: gen.loadMean, grid: loaded.grid, dataStartMs: gen.dataStartMs };
 }
 
-/** Submit, close and prove one period of packages in a fresh journal; returns the CPU time of each step. */
-async function once(
-  wires: readonly string[],
-  periodStart: number,
-  periodSeconds: number,
-  setup: {
-    terminals: ReturnType<typeof scenarioTerminals>;
-    loadMean: number;
-    prepared: Prepared;
-    grid: ReturnType<typeof loadCase>["grid"];
-    dataStartMs: number;
-  },
-) {
+interface CoreSetup {
+  terminals: ReturnType<typeof scenarioTerminals>;
+  loadMean: number;
+  prepared: Prepared;
+  grid: ReturnType<typeof loadCase>["grid"];
+  dataStartMs: number;
+}
+
+/** A gateway core without a chain on a fresh journal, its Merkle thread started, its clock in `periodStart`. */
+async function openCore(periodStart: number, periodSeconds: number, setup: CoreSetup) {
   const dir = mkdtempSync(join(tmpdir(), "gridledger-bench-core-"));
   mkdirSync(join(dir, "proofs"));
   const journal = new GatewayJournal(join(dir, "journal.sqlite"));
-  let merkle: MerkleThread | undefined;
+  const directory = new Map<string, DirectoryEntry>(
+    setup.terminals.map((t) => [
+      t.terminalId.toLowerCase(),
+      { label: t.label, signer: devTerminalWallet(t.terminalId).address, active: true },
+    ]),
+  );
+  const chain = {
+    chainId: 31337n,
+    contracts: { DataAcquisition: `0x${"ab".repeat(20)}` },
+    mode: "live",
+    chainStart: 0,
+    dataTypes: { readings: 21, transactions: 22 },
+  } as unknown as ChainSetup;
+  const ctx = {
+    journal,
+    chain,
+    periodSeconds,
+    confirmations: 1,
+    log: () => undefined,
+    directory,
+    labelOf: (id: string) => id,
+    tips: new Map(),
+    proofsDir: join(dir, "proofs"),
+  } as unknown as PipelineContext & { journal: GatewayJournal };
+  // The Merkle work runs on its thread as in the server; CPU figures are the process's (both threads), stalls
+  // this thread's. The thread starts (and compiles) before the clock.
+  const merkle = new MerkleThread({ proofsDir: ctx.proofsDir });
+  await merkle.trees([{ batchKey: "warm-up", hashes: new Uint8Array(32) }]);
+  // The clock stands inside the period: nothing is due until the bench closes it.
+  let nowMs = (periodStart + 1) * 1000;
+  const core = new GatewayCore({
+    ctx,
+    stage: createValidateStage({
+      model: setup.prepared.model,
+      series: setup.prepared.series,
+      startMs: setup.dataStartMs,
+      grid: setup.grid,
+      terminals: setup.terminals,
+    }),
+    profiles: scenarioProfiles(setup.terminals, setup.loadMean, {
+      source: RUN_DEFAULTS.sourceNoise,
+      meter: RUN_DEFAULTS.meterNoise,
+    }),
+    elect: () => ({ generatorBus: -1, terminalId: setup.terminals[0].terminalId.toLowerCase(), routing: "{}" }),
+    signMs: 0.1,
+    lookupTerminal: async () => undefined,
+    policy: { ...GATEWAY_DEFAULTS, periodSeconds, graceSeconds: 1 },
+    now: () => nowMs,
+    merkle,
+  });
+  return {
+    core,
+    journal,
+    ctx,
+    chain,
+    setNow: (ms: number) => (nowMs = ms),
+    /** The period's close alone (closeDuePeriods would also start anchoring, which needs a chain). */
+    close: (period: number) => (core as unknown as { closePeriod(period: number): Promise<void> }).closePeriod(period),
+    /** What anchoring does once the chain confirmed the period's batches: the batches confirmed, records marked. */
+    prove: async (period: number) => {
+      for (const b of journal.batches({ period }))
+        journal.updateBatch(b.batchKey, "confirmed", {
+          txHash: `0x${"cd".repeat(32)}`,
+          blockNumber: 1,
+          batchId: b.dataType,
+          gasUsed: 1,
+        });
+      const t0 = cpuUs();
+      await new Promise((resolve) => setImmediate(resolve));
+      await journal.completePeriodInSlices(period, {
+        sliceRecords: 4_000,
+        pause: () => new Promise((r) => setImmediate(r)),
+      });
+      return cpuUs() - t0;
+    },
+    dispose: async () => {
+      await merkle.close();
+      journal.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Submit, close and prove one period of packages in a fresh journal; returns the CPU time of each step. */
+async function once(wires: readonly string[], periodStart: number, periodSeconds: number, setup: CoreSetup) {
+  const gw = await openCore(periodStart, periodSeconds, setup);
   try {
-    const directory = new Map<string, DirectoryEntry>(
-      setup.terminals.map((t) => [
-        t.terminalId.toLowerCase(),
-        { label: t.label, signer: devTerminalWallet(t.terminalId).address, active: true },
-      ]),
-    );
-    const chain = {
-      chainId: 31337n,
-      contracts: { DataAcquisition: `0x${"ab".repeat(20)}` },
-      mode: "live",
-      chainStart: 0,
-      dataTypes: { readings: 21, transactions: 22 },
-    } as unknown as ChainSetup;
-    const ctx = {
-      journal,
-      chain,
-      periodSeconds,
-      confirmations: 1,
-      log: () => undefined,
-      directory,
-      labelOf: (id: string) => id,
-      tips: new Map(),
-      proofsDir: join(dir, "proofs"),
-    } as unknown as PipelineContext & { journal: GatewayJournal };
-    // The Merkle work runs on its thread as in the server; CPU figures are the process's (both threads), stalls
-    // this thread's. The thread starts (and compiles) before the clock.
-    merkle = new MerkleThread({ proofsDir: ctx.proofsDir });
-    await merkle.trees([{ batchKey: "warm-up", hashes: new Uint8Array(32) }]);
-    // The clock stands inside the period: nothing is due until the bench closes it.
-    let nowMs = (periodStart + 1) * 1000;
-    const core = new GatewayCore({
-      ctx,
-      stage: createValidateStage({
-        model: setup.prepared.model,
-        series: setup.prepared.series,
-        startMs: setup.dataStartMs,
-        grid: setup.grid,
-        terminals: setup.terminals,
-      }),
-      profiles: scenarioProfiles(setup.terminals, setup.loadMean, {
-        source: RUN_DEFAULTS.sourceNoise,
-        meter: RUN_DEFAULTS.meterNoise,
-      }),
-      elect: () => ({ generatorBus: -1, terminalId: setup.terminals[0].terminalId.toLowerCase(), routing: "{}" }),
-      signMs: 0.1,
-      lookupTerminal: async () => undefined,
-      policy: { ...GATEWAY_DEFAULTS, periodSeconds, graceSeconds: 1 },
-      now: () => nowMs,
-      merkle,
-    });
+    const { core, journal, ctx, chain } = gw;
     const buffers = wires.map((w) => Buffer.from(w));
     let t0 = cpuUs();
     await Promise.all(buffers.map((b) => core.submit(b, "mqtt", "bench")));
     const submit = cpuUs() - t0;
-    // The period's close alone (closeDuePeriods would also start anchoring, which needs a chain).
     const period = Math.floor(periodStart / periodSeconds);
-    nowMs = (periodStart + periodSeconds + 2) * 1000;
+    gw.setNow((periodStart + periodSeconds + 2) * 1000);
     t0 = cpuUs();
     let stall = stallMeter();
-    await (core as unknown as { closePeriod(period: number): Promise<void> | void }).closePeriod(period);
+    await gw.close(period);
     const close = cpuUs() - t0;
     const closeStallMs = stall();
-    for (const b of journal.batches({ period }))
-      journal.updateBatch(b.batchKey, "confirmed", {
-        txHash: `0x${"cd".repeat(32)}`,
-        blockNumber: 1,
-        batchId: b.dataType,
-        gasUsed: 1,
-      });
-    t0 = cpuUs();
     stall = stallMeter();
-    await new Promise((resolve) => setImmediate(resolve));
-    await journal.completePeriodInSlices(period, {
-      sliceRecords: 4_000,
-      pause: () => new Promise((r) => setImmediate(r)),
-    });
-    const prove = cpuUs() - t0;
+    const prove = await gw.prove(period);
     const proveStallMs = stall();
     const counts = journal.counts();
     if (counts.pending !== 0 || counts.total === 0)
@@ -202,11 +236,73 @@ async function once(
     const treeBytes = [...batches.keys()].reduce((n, k) => n + statSync(treeFilePath(ctx.proofsDir, k)).size, 0);
     return { submit, close, prove, closeStallMs, proveStallMs, records: counts.total, proofUs, treeBytes };
   } finally {
-    await merkle?.close();
-    journal.close();
-    rmSync(dir, { recursive: true, force: true });
+    await gw.dispose();
   }
 }
+
+export interface CoreMemory {
+  periods: number;
+  recordsPerPeriod: number;
+  /** The process's V8 heap in use after a full garbage collection, after each period is closed and proved (MB). */
+  heapAfterGcMb: number[];
+  rssMb: number[];
+  /** Heap growth per record from the second period to the last (the first warms up caches and code). */
+  heapGrowthBytesPerRecord: number;
+}
+
+/**
+ * Memory of a long run, in-process: `periods` periods submitted, closed and proved one after another by one core
+ * on one journal, the heap measured after a forced garbage collection each time. What the core keeps per record
+ * (maps never freed, caches without a bound) shows as growth; what a period needs while it is processed does not.
+ */
+export async function coreMemory(
+  scenario: Partial<RunOptions>,
+  prepared: Prepared,
+  opts: { periodSeconds: number; frames: number; periods: number },
+): Promise<CoreMemory> {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const { wires, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriods(
+    scenario,
+    prepared,
+    opts.periodSeconds,
+    opts.frames,
+    opts.periods,
+  );
+  const gw = await openCore(periodStart, opts.periodSeconds, { terminals, loadMean, prepared, grid, dataStartMs });
+  const heap: number[] = [];
+  const rss: number[] = [];
+  let records = 0;
+  try {
+    for (let k = 0; k < opts.periods; k++) {
+      const start = periodStart + k * opts.periodSeconds;
+      gw.setNow((start + 1) * 1000);
+      await Promise.all(wires[k].map((w) => gw.core.submit(Buffer.from(w), "mqtt", "bench")));
+      gw.setNow((start + opts.periodSeconds + 2) * 1000);
+      await gw.close(Math.floor(start / opts.periodSeconds));
+      await gw.prove(Math.floor(start / opts.periodSeconds));
+      wires[k] = [];
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      heap.push(round1(m.heapUsed / 2 ** 20));
+      rss.push(round1(m.rss / 2 ** 20));
+      if (k === 0) records = gw.journal.counts().total;
+    }
+  } finally {
+    await gw.dispose();
+  }
+  const growth = ((heap.at(-1)! - heap[1]) * 2 ** 20) / (records * (opts.periods - 2));
+  return {
+    periods: opts.periods,
+    recordsPerPeriod: records,
+    heapAfterGcMb: heap,
+    rssMb: rss,
+    heapGrowthBytesPerRecord: Math.round(growth * 10) / 10,
+  };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** The least CPU of `reps` runs per step (the run least disturbed by other work). */
 export async function coreCost(
@@ -214,12 +310,14 @@ export async function coreCost(
   prepared: Prepared,
   opts: { periodSeconds: number; frames: number; reps: number },
 ): Promise<CoreCost> {
-  const { wires, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriod(
-    scenario,
-    prepared,
-    opts.periodSeconds,
-    opts.frames,
-  );
+  const {
+    wires: [wires],
+    periodStart,
+    terminals,
+    loadMean,
+    grid,
+    dataStartMs,
+  } = wirePeriods(scenario, prepared, opts.periodSeconds, opts.frames);
   decodePackage(wires[0], 31337n, "warm-up");
   const best = {
     submit: Infinity,
