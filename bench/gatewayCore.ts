@@ -67,16 +67,11 @@ const cpuUs = () => {
 };
 
 /**
- * `periods` consecutive gateway periods of `frames` data frames each of the scenario's terminals, as wire text,
- * signed for chain id 31337; each terminal's data time moves on frame after frame, so no record repeats.
+ * Consecutive gateway periods of `frames` data frames each of the scenario's terminals, as wire text, signed for
+ * chain id 31337: `next()` makes the next period's (so a long run holds one period's packages at a time); each
+ * terminal's data time moves on frame after frame, so no record repeats.
  */
-function wirePeriods(
-  scenario: Partial<RunOptions>,
-  prepared: Prepared,
-  periodSeconds: number,
-  frames: number,
-  periods = 1,
-) {
+function wirePeriods(scenario: Partial<RunOptions>, prepared: Prepared, periodSeconds: number, frames: number) {
   const run = resolveRunOptions({ ...scenario, faults: { ...NO_FAULTS } });
   const loaded = loadCase({ case: run.case });
   const terminals = scenarioTerminals(loaded.name, loaded.grid, run.scenario);
@@ -92,16 +87,17 @@ function wirePeriods(
   );
   gen.dataPeriodSeconds = DATA_PERIOD_SECONDS;
   const periodStart = 1_800_000_000 - (1_800_000_000 % periodSeconds);
-  const wires: string[][] = [];
-  for (let k = 0; k < periods; k++) {
-    const own: string[] = [];
+  let k = 0;
+  const next = (): string[] => {
+    const wires: string[] = [];
     for (let f = k * frames; f < (k + 1) * frames; f++) {
       gen.chainStart = periodStart + k * periodSeconds - f * periodSeconds;
-      for (const g of generatePeriod(gen, f)) own.push(toWire(g.pkg));
+      for (const g of generatePeriod(gen, f)) wires.push(toWire(g.pkg));
     }
-    wires.push(own);
-  }
-  return { wires, periodStart, terminals, loadMean: gen.loadMean, grid: loaded.grid, dataStartMs: gen.dataStartMs };
+    k++;
+    return wires;
+  };
+  return { next, periodStart, terminals, loadMean: gen.loadMean, grid: loaded.grid, dataStartMs: gen.dataStartMs };
 }
 
 interface CoreSetup {
@@ -262,12 +258,11 @@ export async function coreMemory(
 ): Promise<CoreMemory> {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
-  const { wires, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriods(
+  const { next, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriods(
     scenario,
     prepared,
     opts.periodSeconds,
     opts.frames,
-    opts.periods,
   );
   const gw = await openCore(periodStart, opts.periodSeconds, { terminals, loadMean, prepared, grid, dataStartMs });
   const heap: number[] = [];
@@ -277,11 +272,10 @@ export async function coreMemory(
     for (let k = 0; k < opts.periods; k++) {
       const start = periodStart + k * opts.periodSeconds;
       gw.setNow((start + 1) * 1000);
-      await Promise.all(wires[k].map((w) => gw.core.submit(Buffer.from(w), "mqtt", "bench")));
+      await Promise.all(next().map((w) => gw.core.submit(Buffer.from(w), "mqtt", "bench")));
       gw.setNow((start + opts.periodSeconds + 2) * 1000);
       await gw.close(Math.floor(start / opts.periodSeconds));
       await gw.prove(Math.floor(start / opts.periodSeconds));
-      wires[k] = [];
       gc();
       gc();
       const m = process.memoryUsage();
@@ -310,14 +304,13 @@ export async function coreCost(
   prepared: Prepared,
   opts: { periodSeconds: number; frames: number; reps: number },
 ): Promise<CoreCost> {
-  const {
-    wires: [wires],
-    periodStart,
-    terminals,
-    loadMean,
-    grid,
-    dataStartMs,
-  } = wirePeriods(scenario, prepared, opts.periodSeconds, opts.frames);
+  const { next, periodStart, terminals, loadMean, grid, dataStartMs } = wirePeriods(
+    scenario,
+    prepared,
+    opts.periodSeconds,
+    opts.frames,
+  );
+  const wires = next();
   decodePackage(wires[0], 31337n, "warm-up");
   const best = {
     submit: Infinity,
