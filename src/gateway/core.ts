@@ -374,13 +374,15 @@ export class GatewayCore {
     const ctx = this.deps.ctx;
     const decoded = this.openPackages.get(period);
     const rows = this.journal.inboxOf(period);
+    // Record ids of earlier periods, per slice (see below).
+    const taken = { asked: new Set<string>(), held: new Set<string>() };
     const check: CheckContext = {
       ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
       stage: this.deps.stage,
       directory: this.directory,
       profiles: this.deps.profiles,
       period,
-      idTaken: (id) => this.journal.hasRecordId(id),
+      idTaken: (id) => (taken.asked.has(id) ? taken.held.has(id) : this.journal.hasRecordId(id)),
       ids: new Map(),
     };
     // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
@@ -397,6 +399,9 @@ export class GatewayCore {
         slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
         n += row.recordCount;
       }
+      // The slice's record ids are looked up in one query (a copy suffix, rare, is asked for one by one).
+      taken.asked = new Set(slice.flatMap(({ pkg }) => pkg.records.map((r) => recordIdOf(r.payload)).filter(isString)));
+      taken.held = this.journal.recordIdsTaken([...taken.asked]);
       for (const r of admitPackages(slice, check)) records.push(r);
     }
     await validateRecordsAsync(records, check);
@@ -523,6 +528,14 @@ export class GatewayCore {
     return false;
   }
 }
+
+/** The record id a package's record names (`payload.recordId`), as the check stage reads it. */
+function recordIdOf(payload: object): string | undefined {
+  const id = (payload as { recordId?: unknown }).recordId;
+  return id === undefined || id === null ? undefined : String(id);
+}
+
+const isString = (x: string | undefined): x is string => x !== undefined;
 
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString();

@@ -141,6 +141,9 @@ export class Journal {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
+    // The indexes' pages a long-running writer touches (random record ids and leaf hashes) stay in memory; with
+    // the default 2 MB every lookup and insert re-read index pages through the OS once the journal grew. Bounded.
+    this.db.pragma("cache_size = -65536");
     this.db.exec(SCHEMA);
   }
 
@@ -389,6 +392,18 @@ export class Journal {
 
   hasRecordId(recordId: string): boolean {
     return this.sql("SELECT 1 FROM records WHERE record_id = ?").get(recordId) !== undefined;
+  }
+
+  /**
+   * Which of these record ids the journal holds, in one query: a period's close asks for thousands, and one
+   * statement per id cost about 11 us each (a read lock and a call per id), 40% of the close's CPU.
+   */
+  recordIdsTaken(recordIds: readonly string[]): Set<string> {
+    if (recordIds.length === 0) return new Set();
+    const rows = this.sql("SELECT record_id FROM records WHERE record_id IN (SELECT value FROM json_each(?))")
+      .pluck()
+      .all(JSON.stringify(recordIds)) as string[];
+    return new Set(rows);
   }
 
   batchByKey(batchKey: string): JournalBatch | undefined {

@@ -179,6 +179,17 @@ describe("gateway period close off the event loop", function () {
     });
   });
 
+  describe("Journal.recordIdsTaken", function () {
+    it("gives the ids the journal holds among those asked, in one query", function () {
+      const { rows, batch, head } = period(3);
+      journal.recordPeriod(head, rows, [batch]);
+      expect([...journal.recordIdsTaken(["r2", "nope", "r0", 'quote"d', "r0"])].sort()).to.deep.equal(["r0", "r2"]);
+      expect(journal.recordIdsTaken([]).size).to.equal(0);
+      for (const id of ["r0", "r1", "r2", "nope"])
+        expect(journal.recordIdsTaken([id]).has(id)).to.equal(journal.hasRecordId(id));
+    });
+  });
+
   describe("the close timer's turn", function () {
     it("reads the inbox once after start, then not again until a period is due", async function () {
       const nowMs = 1_800_000_002_000;
