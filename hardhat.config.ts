@@ -3,6 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks";
 import { parseRpcUrls } from "./src/chain/endpoints";
+import { EVM_VERSION } from "./src/chain/evm";
 
 /** The one compiler this project uses: solc-js from the pinned `solc` npm package (no download). */
 const SOLC_VERSION: string = require("solc/package.json").version;
@@ -17,8 +18,6 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/** Accepted by Geth, Besu and anvil alike (no Prague-only opcodes in our bytecode). */
-export const EVM_VERSION = "cancun";
 export const OPTIMIZER_RUNS = 1000;
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";

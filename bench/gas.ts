@@ -239,11 +239,11 @@ async function main() {
   const [t0, kind, ts, payload] = tree10.at(5);
   const leaf10 = { terminalId: t0, kind, timestamp: ts, payloadHash: payload };
   const proof10 = tree10.getProof(5);
-  if (proof10.length !== 10 || !(await acquisition.verifyRecord(1n, proof10, leaf10)))
+  if (proof10.length !== 10 || !(await acquisition.verifyRecord(tree10.root, proof10, leaf10)))
     throw new Error("depth-10 proof does not verify");
-  gas.verifyDepth10 = Number(await acquisition.verifyRecord.estimateGas(1n, proof10, leaf10));
-  if (!(await acquisition.verifyLeafHash(3n, proof20, leaf20))) throw new Error("depth-20 proof does not verify");
-  gas.verifyDepth20 = Number(await acquisition.verifyLeafHash.estimateGas(3n, proof20, leaf20));
+  gas.verifyDepth10 = Number(await acquisition.verifyRecord.estimateGas(tree10.root, proof10, leaf10));
+  if (!(await acquisition.verifyLeafHash(root20, proof20, leaf20))) throw new Error("depth-20 proof does not verify");
+  gas.verifyDepth20 = Number(await acquisition.verifyLeafHash.estimateGas(root20, proof20, leaf20));
   const multi = tree16.getMultiProof([0, 3, 5, 6, 9, 10, 12, 15]);
   const multiLeaves = multi.leaves.map(([terminal, k, t, p]) => ({
     terminalId: terminal,
@@ -251,10 +251,10 @@ async function main() {
     timestamp: t,
     payloadHash: p,
   }));
-  if (!(await acquisition.verifyRecords(2n, multi.proof, multi.proofFlags, multiLeaves)))
+  if (!(await acquisition.verifyRecords(tree16.root, multi.proof, multi.proofFlags, multiLeaves)))
     throw new Error("multiproof does not verify");
   gas.multiProof16 = Number(
-    await acquisition.verifyRecords.estimateGas(2n, multi.proof, multi.proofFlags, multiLeaves),
+    await acquisition.verifyRecords.estimateGas(tree16.root, multi.proof, multi.proofFlags, multiLeaves),
   );
 
   // Several batches in one transaction through Multicall: k streams, one batch each (steady state, sequence 2).

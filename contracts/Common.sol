@@ -9,9 +9,9 @@ error ZeroAddress(string what);
 /// @param terminalId The unknown terminal.
 error UnknownTerminal(bytes32 terminalId);
 
-/// @notice Thrown when a batch id was never anchored by DataAcquisition (ids run from 1 to batchCount()).
-/// @param batchId The unknown batch.
-error UnknownBatch(uint64 batchId);
+/// @notice Thrown when a Merkle root was never anchored by DataAcquisition (batches are named by their root).
+/// @param merkleRoot The unknown root.
+error UnknownRoot(bytes32 merkleRoot);
 
 /// @notice Thrown when a dataset id was never registered in DataSharing (ids run from 1 to datasetCount()).
 /// @param datasetId The unknown dataset.

@@ -5,6 +5,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
@@ -34,6 +35,17 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         "BatchHeader(uint16 dataType,bytes32 terminalId,uint64 sequence,uint64 windowStart,uint64 windowEnd,"
         "uint32 recordCount,bytes32 merkleRoot,bytes32 prevHeaderHash)"
     );
+
+    /// @notice The EIP-712 type of {TerminalPackage}.
+    bytes32 public constant TERMINAL_PACKAGE_TYPEHASH = keccak256(
+        "TerminalPackage(bytes32 terminalId,uint64 periodStart,uint32 recordCount,bytes32 recordsRoot)"
+    );
+    /// @dev The package domain: name and version hashed once; the chain id is read at call time (forks).
+    bytes32 private constant _PACKAGE_DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId)"
+    );
+    bytes32 private constant _PACKAGE_NAME_HASH = keccak256("GridLedger Terminal Package");
+    bytes32 private constant _PACKAGE_VERSION_HASH = keccak256("1");
 
     ITerminalRegistry private immutable _registry;
 
@@ -102,6 +114,18 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         super.renounceRole(role, account);
     }
 
+    /// @inheritdoc IDataAcquisition
+    function resetStream(
+        bytes32 terminalId,
+        uint64 sequence,
+        bytes32 headerHash,
+        string calldata reason
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (sequence == 0 && headerHash != bytes32(0)) revert InvalidStreamReset(sequence, headerHash);
+        _streamTips[terminalId] = sequence == 0 ? bytes32(0) : _tip(headerHash, sequence);
+        emit StreamReset(terminalId, sequence, headerHash, reason);
+    }
+
     // ---------------------------------------------------------------- external: anchoring
 
     /// @inheritdoc IDataAcquisition
@@ -124,7 +148,12 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
         bytes32 headerHash = _hashHeader(header);
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
-        if (recovered != signer) revert SignerMismatch(terminalId, recovered, signer);
+        // Off the usual path: a header signed before a rotation, for a window that closed before it, is still the
+        // terminal's word (the key it held when the window closed, from the registry's signer history). The end is
+        // at most now (checked above), so it fits the registry's uint40 clock.
+        if (recovered != signer && recovered != _registry.signerAt(terminalId, uint40(header.windowEnd))) {
+            revert SignerMismatch(terminalId, recovered, signer);
+        }
 
         if (_streamTips[terminalId] != _expectedTip(header.sequence, header.prevHeaderHash)) {
             revert StreamTipMismatch(terminalId, header.sequence, header.prevHeaderHash);
@@ -136,21 +165,25 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
 
     /// @inheritdoc IDataAcquisition
     function verifyRecord(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool) {
-        return _provesLeaf(batchId, proof, leaf.hash());
+        return _provesLeaf(merkleRoot, proof, leaf.hash());
     }
 
     /// @inheritdoc IDataAcquisition
-    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool) {
-        return _provesLeaf(batchId, proof, leafHash);
+    function verifyLeafHash(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        bytes32 leafHash
+    ) external view returns (bool) {
+        return _provesLeaf(merkleRoot, proof, leafHash);
     }
 
     /// @inheritdoc IDataAcquisition
     function verifyRecords(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
@@ -162,8 +195,35 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         for (uint256 i = 0; i < count; ++i) {
             leafHashes[i] = leaves[i].hash();
         }
-        BatchRecord storage batch = _batches[MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes)];
-        return batch.anchoredAt != 0 && batch.batchId == batchId && count <= batch.recordCount;
+        if (MerkleProof.processMultiProofCalldata(proof, proofFlags, leafHashes) != merkleRoot) return false;
+        BatchRecord storage batch = _batches[merkleRoot];
+        return batch.anchoredAt != 0 && count <= batch.recordCount;
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function verifySignedRecord(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf,
+        TerminalPackage calldata pkg,
+        bytes32[] calldata packageProof,
+        bytes calldata signature
+    ) external view returns (bool) {
+        // The package must be the record's own terminal's: another terminal's signature proves nothing about it.
+        if (pkg.terminalId != leaf.terminalId) return false;
+        // No key is held past the registry's uint40 clock.
+        if (leaf.timestamp > type(uint40).max) return false;
+        bytes32 leafHash = leaf.hash();
+        if (MerkleProof.processProofCalldata(packageProof, leafHash) != pkg.recordsRoot) return false;
+        if (!_provesLeaf(merkleRoot, proof, leafHash)) return false;
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(_packageDigest(pkg), signature);
+        if (error != ECDSA.RecoverError.NoError) return false;
+        return recovered == _registry.signerAt(leaf.terminalId, uint40(leaf.timestamp));
+    }
+
+    /// @inheritdoc IDataAcquisition
+    function packageDigest(TerminalPackage calldata pkg) external view returns (bytes32) {
+        return _packageDigest(pkg);
     }
 
     // ---------------------------------------------------------------- external: views
@@ -299,16 +359,25 @@ contract DataAcquisition is IDataAcquisition, GridLedgerBase, EIP712, Pausable, 
         return keccak256(abi.encode(headerHash, sequence));
     }
 
+    /// @dev The package's EIP-712 digest under the package domain of this chain.
+    function _packageDigest(TerminalPackage calldata pkg) internal view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(_PACKAGE_DOMAIN_TYPEHASH, _PACKAGE_NAME_HASH, _PACKAGE_VERSION_HASH, block.chainid)
+        );
+        return MessageHashUtils.toTypedDataHash(domain, keccak256(abi.encode(TERMINAL_PACKAGE_TYPEHASH, pkg)));
+    }
+
     function _hashHeader(BatchHeader calldata header) internal pure returns (bytes32) {
         return keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
     }
 
-    /// @dev Whether `proof` folds `leafHash` to the root of batch `batchId` from a leaf's depth. A StandardMerkleTree
+    /// @dev Whether `proof` folds `leafHash` to the anchored `merkleRoot` from a leaf's depth. A StandardMerkleTree
     /// of n leaves keeps them at depths floor(log2 n) to floor(log2(2n - 1)); a shorter proof starts from an inner
     /// node (the root itself for an empty proof), which is no record.
-    function _provesLeaf(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
-        BatchRecord storage batch = _batches[MerkleProof.processProofCalldata(proof, leafHash)];
-        if (batch.anchoredAt == 0 || batch.batchId != batchId) return false;
+    function _provesLeaf(bytes32 merkleRoot, bytes32[] calldata proof, bytes32 leafHash) internal view returns (bool) {
+        if (MerkleProof.processProofCalldata(proof, leafHash) != merkleRoot) return false;
+        BatchRecord storage batch = _batches[merkleRoot];
+        if (batch.anchoredAt == 0) return false;
         uint256 n = batch.recordCount;
         uint256 depth = proof.length;
         return depth >= Math.log2(n) && depth <= Math.log2(2 * n - 1);

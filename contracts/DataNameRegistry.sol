@@ -9,7 +9,7 @@ import {IDataSharing} from "./interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
 import {NameHash} from "./libraries/NameHash.sol";
 import {NameTooLong} from "./libraries/NameHash.sol";
-import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Common.sol";
+import {UnknownDataset, UnknownRoot, UnknownTerminal, ZeroAddress} from "./Common.sol";
 
 /// @title DataNameRegistry
 /// @author GridLedger
@@ -89,9 +89,9 @@ contract DataNameRegistry is IDataNameRegistry, GridLedgerBase, Multicall {
     }
 
     /// @inheritdoc IDataNameRegistry
-    function setBatchTarget(bytes32 node, uint64 batchId) external onlyNameOwner(node) {
-        if (batchId == 0 || batchId > _acquisition.batchCount()) revert UnknownBatch(batchId);
-        _setTarget(node, TargetKind.Batch, bytes32(uint256(batchId)), "");
+    function setBatchTarget(bytes32 node, bytes32 merkleRoot) external onlyNameOwner(node) {
+        if (_acquisition.batchByRoot(merkleRoot).anchoredAt == 0) revert UnknownRoot(merkleRoot);
+        _setTarget(node, TargetKind.Batch, merkleRoot, "");
     }
 
     /// @inheritdoc IDataNameRegistry

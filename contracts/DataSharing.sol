@@ -5,14 +5,14 @@ import {IDataAcquisition} from "./interfaces/IDataAcquisition.sol";
 import {GridLedgerBase} from "./abstract/GridLedgerBase.sol";
 import {IDataSharing} from "./interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "./interfaces/ITerminalRegistry.sol";
-import {UnknownBatch, UnknownDataset, UnknownTerminal, ZeroAddress} from "./Common.sol";
+import {UnknownDataset, UnknownRoot, UnknownTerminal, ZeroAddress} from "./Common.sol";
 
 /// @title DataSharing
 /// @author GridLedger
 /// @notice P000's provider/receiver sharing model. The admin certifies providers (PROVIDER_ROLE); a provider
 /// registers datasets of anchored data and alone grants, revokes and logs deliveries for them; receivers request
 /// access and acknowledge receipt. Grants carry an expiry and the encrypted bundle's ciphertext hash.
-/// @dev Wired once to DataAcquisition (immutable): registration checks that batch ids were anchored and that a
+/// @dev Wired once to DataAcquisition (immutable): registration checks that batch roots were anchored and that a
 /// stream's terminal is registered, so a dataset can never point at data that does not exist. Losing the provider
 /// role stops new datasets and new grants; revoking and logging stay open to the dataset's provider.
 contract DataSharing is IDataSharing, GridLedgerBase {
@@ -46,24 +46,22 @@ contract DataSharing is IDataSharing, GridLedgerBase {
 
     /// @inheritdoc IDataSharing
     function registerBatchDataset(
-        uint64[] calldata batchIds,
+        bytes32[] calldata merkleRoots,
         string calldata metadataURI
     ) external onlyRole(PROVIDER_ROLE) returns (uint64 datasetId) {
-        uint256 count = batchIds.length;
+        uint256 count = merkleRoots.length;
         if (count == 0) revert EmptyBatchList();
         if (count > MAX_BATCHES_PER_DATASET) revert TooManyBatches(count, MAX_BATCHES_PER_DATASET);
-        if (batchIds[0] == 0) revert UnknownBatch(0);
-        for (uint256 i = 1; i < count; ++i) {
-            if (batchIds[i] <= batchIds[i - 1]) revert BatchIdsNotIncreasing(i, batchIds[i - 1], batchIds[i]);
+        for (uint256 i = 0; i < count; ++i) {
+            bytes32 root = merkleRoots[i];
+            if (i > 0 && root <= merkleRoots[i - 1]) revert RootsNotIncreasing(i, merkleRoots[i - 1], root);
+            if (_acquisition.batchByRoot(root).anchoredAt == 0) revert UnknownRoot(root);
         }
-        // Batch ids are issued 1, 2, ... so the largest one existing proves they all do.
-        uint64 last = batchIds[count - 1];
-        if (last > _acquisition.batchCount()) revert UnknownBatch(last);
 
         Dataset storage dataset;
         (datasetId, dataset) = _newDataset(DatasetKind.Batches, metadataURI);
-        dataset.batchIds = batchIds;
-        emit BatchDatasetRegistered(datasetId, msg.sender, batchIds, metadataURI);
+        dataset.merkleRoots = merkleRoots;
+        emit BatchDatasetRegistered(datasetId, msg.sender, merkleRoots, metadataURI);
     }
 
     /// @inheritdoc IDataSharing
@@ -159,16 +157,16 @@ contract DataSharing is IDataSharing, GridLedgerBase {
     }
 
     /// @inheritdoc IDataSharing
-    function datasetIncludesBatch(uint64 datasetId, uint64 batchId) external view returns (bool) {
-        uint64[] storage ids = _datasets[datasetId].batchIds;
-        // The ids are strictly increasing (checked at registration): binary search.
+    function datasetIncludesBatch(uint64 datasetId, bytes32 merkleRoot) external view returns (bool) {
+        bytes32[] storage roots = _datasets[datasetId].merkleRoots;
+        // The roots are strictly increasing (checked at registration): binary search.
         uint256 low = 0;
-        uint256 high = ids.length;
+        uint256 high = roots.length;
         while (low < high) {
             uint256 mid = (low + high) / 2;
-            uint64 id = ids[mid];
-            if (id == batchId) return true;
-            if (id < batchId) low = mid + 1;
+            bytes32 root = roots[mid];
+            if (root == merkleRoot) return true;
+            if (root < merkleRoot) low = mid + 1;
             else high = mid;
         }
         return false;

@@ -15,11 +15,16 @@ import {ZeroAddress} from "./Common.sol";
 contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
     /// @notice May register terminals, suspend, reactivate and rotate keys.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice How long a registrar's key rotation waits at deployment (the admin changes it).
+    uint40 public constant INITIAL_ROTATION_DELAY = 1 days;
+
+    uint40 private _rotationDelay = INITIAL_ROTATION_DELAY;
 
     mapping(bytes32 terminalId => Terminal terminal) private _terminals;
     mapping(bytes32 terminalId => SignerEpoch[] epochs) private _signerHistory;
     mapping(address signer => bytes32 terminalId) private _terminalOfSigner;
     bytes32[] private _terminalIds;
+    mapping(bytes32 terminalId => PendingRotation rotation) private _pendingRotations;
 
     /// @notice Deploys the registry with one admin.
     /// @param admin Receives the admin and registrar roles.
@@ -79,10 +84,68 @@ contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
 
     /// @inheritdoc ITerminalRegistry
     function rotateSigner(bytes32 terminalId, address newSigner) external onlyRole(REGISTRAR_ROLE) {
+        _checkRotatable(terminalId);
+        PendingRotation storage pending = _pendingRotations[terminalId];
+        if (pending.effectiveAt != 0) {
+            revert RotationAlreadyPending(terminalId, pending.newSigner, pending.effectiveAt);
+        }
+        _bindSigner(terminalId, newSigner);
+        if (_rotationDelay == 0 || hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            _rotate(terminalId, newSigner);
+            return;
+        }
+        uint40 effectiveAt = _now() + _rotationDelay;
+        pending.newSigner = newSigner;
+        pending.effectiveAt = effectiveAt;
+        emit SignerRotationScheduled(terminalId, newSigner, effectiveAt);
+    }
+
+    /// @inheritdoc ITerminalRegistry
+    function applySignerRotation(bytes32 terminalId) external {
+        PendingRotation memory pending = _pendingRotations[terminalId];
+        if (pending.effectiveAt == 0) revert NoPendingRotation(terminalId);
+        if (_now() < pending.effectiveAt) revert RotationNotDue(terminalId, pending.effectiveAt, _now());
+        _checkRotatable(terminalId);
+        delete _pendingRotations[terminalId];
+        _rotate(terminalId, pending.newSigner);
+    }
+
+    /// @inheritdoc ITerminalRegistry
+    function cancelSignerRotation(bytes32 terminalId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        address newSigner = _pendingRotations[terminalId].newSigner;
+        if (newSigner == address(0)) revert NoPendingRotation(terminalId);
+        delete _pendingRotations[terminalId];
+        emit SignerRotationCancelled(terminalId, newSigner);
+    }
+
+    /// @inheritdoc ITerminalRegistry
+    function setRotationDelay(uint40 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _rotationDelay = delay;
+        emit RotationDelaySet(delay);
+    }
+
+    // ---------------------------------------------------------------- external: views
+
+    /// @inheritdoc ITerminalRegistry
+    function rotationDelay() external view returns (uint40) {
+        return _rotationDelay;
+    }
+
+    /// @inheritdoc ITerminalRegistry
+    function pendingRotation(bytes32 terminalId) external view returns (PendingRotation memory) {
+        return _pendingRotations[terminalId];
+    }
+
+    // ---------------------------------------------------------------- internal: rotation
+
+    /// @dev Reverts unless the terminal is registered and not revoked.
+    function _checkRotatable(bytes32 terminalId) internal view {
         TerminalStatus status = _registeredStatus(terminalId);
         if (status == TerminalStatus.Revoked) revert InvalidStatusTransition(terminalId, status, status);
-        _bindSigner(terminalId, newSigner);
+    }
 
+    /// @dev Makes `newSigner` (already bound) the terminal's key now, closing the old key's epoch.
+    function _rotate(bytes32 terminalId, address newSigner) internal {
         Terminal storage terminal = _terminals[terminalId];
         address oldSigner = terminal.signer;
         uint40 until = _now();
@@ -94,7 +157,7 @@ contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
         emit SignerRotated(terminalId, oldSigner, newSigner, until);
     }
 
-    // ---------------------------------------------------------------- external: views
+    // ---------------------------------------------------------------- external: more views
 
     /// @inheritdoc ITerminalRegistry
     function isActive(bytes32 terminalId) external view returns (bool) {
@@ -117,7 +180,9 @@ contract TerminalRegistry is ITerminalRegistry, GridLedgerBase, Multicall {
         SignerEpoch[] storage epochs = _signerHistory[terminalId];
         for (uint256 i = epochs.length; i > 0; --i) {
             SignerEpoch storage epoch = epochs[i - 1];
-            if (epoch.validFrom <= timestamp && (epoch.validUntil == 0 || timestamp < epoch.validUntil)) {
+            // The first key also covers data from before the registration: a backfill of the meter's history.
+            bool started = i == 1 || epoch.validFrom <= timestamp;
+            if (started && (epoch.validUntil == 0 || timestamp < epoch.validUntil)) {
                 return epoch.signer;
             }
         }

@@ -318,7 +318,7 @@ async function setUp(deployer: Signer, rpc: Rpc, opts: BenchOptions): Promise<Be
     timestamp: now - opts.queryRecords + i,
     payload: { seq: i, mw: 100 + i / 8 },
   }));
-  const anchored = await anchorRecords({
+  await anchorRecords({
     core,
     records,
     terminalId: terminals[0].id,
@@ -329,7 +329,7 @@ async function setUp(deployer: Signer, rpc: Rpc, opts: BenchOptions): Promise<Be
   const queryCalls = records.map((_, i) => {
     const [terminalId, kind, timestamp, payloadHash] = tree.at(i);
     return core.acquisition.interface.encodeFunctionData("verifyRecord", [
-      anchored.batchId,
+      tree.root,
       tree.getProof(i),
       { terminalId, kind, timestamp, payloadHash },
     ]);

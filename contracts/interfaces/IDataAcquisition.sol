@@ -46,6 +46,20 @@ interface IDataAcquisition is IVersioned {
         bytes32 prevHeaderHash;
     }
 
+    /// @notice What a terminal signs (EIP-712, off-chain) over the records it sends for one period: the proof that
+    /// the terminal named in a record produced it. Domain: name "GridLedger Terminal Package", version "1", the
+    /// chain id, no verifying contract (one signature serves every deployment on the chain).
+    struct TerminalPackage {
+        bytes32 terminalId;
+        /// @dev The period's start (unix seconds).
+        uint64 periodStart;
+        /// @dev How many records the package holds (signed; not needed to check one record).
+        uint32 recordCount;
+        /// @dev The root of an OZ Merkle tree (sorted pairs, as batches) over the leaf hashes of the package's
+        /// records, so one record is checked with a short proof, without the rest of the package.
+        bytes32 recordsRoot;
+    }
+
     /// @notice What is stored per anchored root (one storage slot).
     struct BatchRecord {
         uint64 batchId;
@@ -61,7 +75,8 @@ interface IDataAcquisition is IVersioned {
     error UnknownDataType(uint16 dataType);
     /// @notice The stream's terminal is not active in the registry.
     error TerminalNotActive(bytes32 terminalId, ITerminalRegistry.TerminalStatus status);
-    /// @notice The header was not signed by the terminal's current key.
+    /// @notice The header was signed neither by the terminal's current key nor by the key it held when the window
+    /// closed.
     error SignerMismatch(bytes32 terminalId, address recovered, address expected);
     /// @notice The header does not extend the stream: wrong sequence or wrong previous-header hash.
     error StreamTipMismatch(bytes32 terminalId, uint64 sequence, bytes32 prevHeaderHash);
@@ -81,6 +96,8 @@ interface IDataAcquisition is IVersioned {
     error ZeroMerkleRoot();
     /// @notice The admin tried to renounce its role while anchoring is paused (nobody could unpause).
     error AdminRenounceWhilePaused();
+    /// @notice A stream reset to sequence 0 (genesis) must carry a zero header hash.
+    error InvalidStreamReset(uint64 sequence, bytes32 headerHash);
     /// @notice This root is already anchored, as batch `batchId`.
     error RootAlreadyAnchored(bytes32 merkleRoot, uint64 batchId);
 
@@ -91,6 +108,13 @@ interface IDataAcquisition is IVersioned {
     /// @notice Emitted when anchoring is restricted to, or opened from, holders of the anchorer role.
     /// @param required The new setting.
     event AnchorerRequirementSet(bool required);
+    /// @notice Emitted when the admin moves a stream's tip, e.g. back to the last honest header after a stolen key
+    /// anchored the next sequence. Batches already anchored stay anchored; the stream continues from the new tip.
+    /// @param terminalId The stream.
+    /// @param sequence The new tip's sequence (0: back to genesis).
+    /// @param headerHash The new tip's header hash (the next header's prevHeaderHash).
+    /// @param reason Why, for the audit trail.
+    event StreamReset(bytes32 indexed terminalId, uint64 sequence, bytes32 headerHash, string reason);
     /// @notice Emitted when a batch root is anchored. Carries what is not stored, for indexers.
     /// @param batchId The new batch id.
     /// @param terminalId The stream (signing terminal).
@@ -128,20 +152,30 @@ interface IDataAcquisition is IVersioned {
     /// @notice Resumes anchoring.
     function unpause() external;
 
-    /// @notice Anchors a batch root signed (EIP-712) by the stream terminal's current key.
+    /// @notice Moves a stream's tip to (`sequence`, `headerHash`): the recovery after a stolen key anchored sequence
+    /// n+1 first, which would otherwise leave the honest n+1 reverting {StreamTipMismatch} forever.
+    /// @param terminalId The stream.
+    /// @param sequence The new tip's sequence; 0 resets to genesis (then `headerHash` must be zero).
+    /// @param headerHash The EIP-712 struct hash of the header the stream continues from.
+    /// @param reason Why, emitted for the audit trail.
+    function resetStream(bytes32 terminalId, uint64 sequence, bytes32 headerHash, string calldata reason) external;
+
+    /// @notice Anchors a batch root signed (EIP-712) by the stream terminal's key: its current key, or the key it
+    /// held when the window closed (a header signed before a rotation stays anchorable for its tolerance).
     /// @param header The batch header.
     /// @param signature The 65-byte signature of {headerDigest}(header).
     /// @return batchId The new batch's id (1, 2, ...).
     function anchorBatch(BatchHeader calldata header, bytes calldata signature) external returns (uint64 batchId);
 
-    /// @notice Whether `leaf` is a record of batch `batchId`, given its Merkle proof.
-    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count.
-    /// @param batchId The batch.
+    /// @notice Whether `leaf` is a record of the batch anchored with `merkleRoot`, given its Merkle proof.
+    /// @dev The proof must be as long as a leaf's path in a tree of the batch's record count. Batches are named by
+    /// root, not id: ids follow inclusion order and a reorg can swap them ({batchByRoot} gives the id).
+    /// @param merkleRoot The batch's root.
     /// @param proof The sibling hashes, leaf to root (OZ StandardMerkleTree getProof).
     /// @param leaf The record's leaf fields.
     /// @return True when the proof leads to that batch's root.
     function verifyRecord(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         RecordLeaf calldata leaf
     ) external view returns (bool);
@@ -150,25 +184,54 @@ interface IDataAcquisition is IVersioned {
     /// proof (unless the batch has one record) and any proof shorter or longer than a leaf's path.
     /// @dev A hash carries no sign of being a leaf: in a batch whose record count is not a power of two, an inner
     /// node at the shallowest leaf depth still passes. Prefer {verifyRecord}, which hashes the record itself.
-    /// @param batchId The batch.
+    /// @param merkleRoot The batch's root.
     /// @param proof The sibling hashes.
     /// @param leafHash The double-hashed leaf.
     /// @return True when the proof leads to that batch's root.
-    function verifyLeafHash(uint64 batchId, bytes32[] calldata proof, bytes32 leafHash) external view returns (bool);
+    function verifyLeafHash(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        bytes32 leafHash
+    ) external view returns (bool);
 
-    /// @notice Whether all `leaves` are records of batch `batchId`, given an OpenZeppelin multiproof. False for no
-    /// leaves, or more leaves than the batch has records.
-    /// @param batchId The batch.
+    /// @notice Whether all `leaves` are records of the batch anchored with `merkleRoot`, given an OpenZeppelin
+    /// multiproof. False for no leaves, or more leaves than the batch has records.
+    /// @param merkleRoot The batch's root.
     /// @param proof The multiproof's sibling hashes.
     /// @param proofFlags The multiproof's flags.
     /// @param leaves The records, in the multiproof's leaf order.
     /// @return True when the multiproof leads to that batch's root.
     function verifyRecords(
-        uint64 batchId,
+        bytes32 merkleRoot,
         bytes32[] calldata proof,
         bool[] calldata proofFlags,
         RecordLeaf[] calldata leaves
     ) external view returns (bool);
+
+    /// @notice Whether `leaf` is a record of the batch anchored with `merkleRoot` AND the terminal it names signed it:
+    /// `pkg` is that terminal's signed package, `packageProof` places the record in it, and `signature` was made by
+    /// the key the registry lists for the terminal at the record's timestamp (its signer history). False for a
+    /// record signed by another terminal, by a key the terminal did not hold at that time, or not in the package.
+    /// @param merkleRoot The batch's root.
+    /// @param proof The record's proof in the batch tree.
+    /// @param leaf The record's leaf fields.
+    /// @param pkg The terminal package that covers the record.
+    /// @param packageProof The record's proof in the package tree (to `pkg.recordsRoot`).
+    /// @param signature The terminal's 65-byte EIP-712 signature of `pkg` ({packageDigest}).
+    /// @return True when the record is anchored and signed by its own terminal's key of the time.
+    function verifySignedRecord(
+        bytes32 merkleRoot,
+        bytes32[] calldata proof,
+        RecordLeaf calldata leaf,
+        TerminalPackage calldata pkg,
+        bytes32[] calldata packageProof,
+        bytes calldata signature
+    ) external view returns (bool);
+
+    /// @notice The EIP-712 digest a terminal signs for a package on this chain.
+    /// @param pkg The package.
+    /// @return The digest.
+    function packageDigest(TerminalPackage calldata pkg) external view returns (bytes32);
 
     /// @notice The EIP-712 struct hash of a header: the value the next header's `prevHeaderHash` carries.
     /// @param header The header.

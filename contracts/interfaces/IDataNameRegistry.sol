@@ -26,14 +26,15 @@ interface IDataNameRegistry is IVersioned {
         /// @dev Bytes of the full dotted name, so sub-names can enforce the total length.
         uint16 nameLength;
         uint40 registeredAt;
-        /// @dev The terminal id, or the batch or dataset id as a left-padded integer; zero for None and MetadataURI.
+        /// @dev The terminal id, the batch's Merkle root, or the dataset id as a left-padded integer; zero for None and
+        /// MetadataURI.
         bytes32 target;
     }
 
     /// @notice What a name resolves to.
     struct Target {
         TargetKind kind;
-        /// @dev Terminal id, or batch / dataset id as a left-padded integer; zero for None and MetadataURI.
+        /// @dev Terminal id, batch Merkle root, or dataset id as a left-padded integer; zero for None and MetadataURI.
         bytes32 value;
         /// @dev Set for MetadataURI only.
         string uri;
@@ -62,7 +63,7 @@ interface IDataNameRegistry is IVersioned {
     /// @notice Emitted when a name's target is set or cleared.
     /// @param node The name.
     /// @param kind The new target kind (None when cleared).
-    /// @param value The terminal id, or batch / dataset id as a left-padded integer; zero otherwise.
+    /// @param value The terminal id, the batch's Merkle root, or the dataset id as a left-padded integer; zero otherwise.
     /// @param uri The metadata URI for MetadataURI targets; empty otherwise.
     event TargetSet(bytes32 indexed node, TargetKind kind, bytes32 value, string uri);
 
@@ -89,10 +90,12 @@ interface IDataNameRegistry is IVersioned {
     /// @param terminalId A terminal registered in the TerminalRegistry.
     function setTerminalTarget(bytes32 node, bytes32 terminalId) external;
 
-    /// @notice Points a name at an anchored batch.
+    /// @notice Points a name at an anchored batch, named by its Merkle root.
+    /// @dev Not by batch id: ids follow inclusion order, so a reorg that reorders two anchors swaps them, while a
+    /// root names the same records on every fork.
     /// @param node A name the caller owns.
-    /// @param batchId A batch id of DataAcquisition (1 to batchCount()).
-    function setBatchTarget(bytes32 node, uint64 batchId) external;
+    /// @param merkleRoot A root anchored in DataAcquisition.
+    function setBatchTarget(bytes32 node, bytes32 merkleRoot) external;
 
     /// @notice Points a name at a registered dataset.
     /// @param node A name the caller owns.

@@ -14,7 +14,7 @@ import {IVersioned} from "./IVersioned.sol";
 interface IDataSharing is IVersioned {
     /// @notice How a dataset selects anchored data.
     enum DatasetKind {
-        /// @dev An explicit, strictly increasing list of batch ids.
+        /// @dev An explicit list of anchored batches, named by their Merkle roots (sorted, no repeats).
         Batches,
         /// @dev Every batch of one terminal's stream, restricted to records in [fromTime, toTime).
         Stream
@@ -30,8 +30,9 @@ interface IDataSharing is IVersioned {
         /// @dev Record time range [fromTime, toTime) in unix seconds (Stream datasets only).
         uint64 fromTime;
         uint64 toTime;
-        /// @dev The batch ids (Batches datasets only).
-        uint64[] batchIds;
+        /// @dev The batches' Merkle roots, strictly increasing (Batches datasets only). Roots, not batch ids: a reorg
+        /// can swap two ids, never a root.
+        bytes32[] merkleRoots;
         string metadataURI;
     }
 
@@ -51,8 +52,8 @@ interface IDataSharing is IVersioned {
     error EmptyBatchList();
     /// @notice A batch dataset lists more batches than {MAX_BATCHES_PER_DATASET}.
     error TooManyBatches(uint256 count, uint256 maxCount);
-    /// @notice Batch ids must be strictly increasing (sorted, no repeats).
-    error BatchIdsNotIncreasing(uint256 index, uint64 previous, uint64 batchId);
+    /// @notice Batch roots must be strictly increasing (sorted, no repeats).
+    error RootsNotIncreasing(uint256 index, bytes32 previous, bytes32 merkleRoot);
     /// @notice A stream dataset's range is empty or reversed.
     error InvalidTimeRange(uint64 fromTime, uint64 toTime);
     /// @notice A grant's expiry is not after the current block.
@@ -73,12 +74,12 @@ interface IDataSharing is IVersioned {
     /// @notice Emitted when a provider registers a dataset of explicit batches.
     /// @param datasetId The new dataset.
     /// @param provider Its provider.
-    /// @param batchIds The batches.
+    /// @param merkleRoots The batches' roots.
     /// @param metadataURI Its metadata URI.
     event BatchDatasetRegistered(
         uint64 indexed datasetId,
         address indexed provider,
-        uint64[] batchIds,
+        bytes32[] merkleRoots,
         string metadataURI
     );
     /// @notice Emitted when a provider registers a dataset over a terminal's stream and a time range.
@@ -129,11 +130,11 @@ interface IDataSharing is IVersioned {
     event ReceiptAcknowledged(uint64 indexed datasetId, address indexed receiver, bytes32 indexed ciphertextHash);
 
     /// @notice Registers a dataset made of anchored batches.
-    /// @param batchIds Strictly increasing ids of anchored batches.
+    /// @param merkleRoots Strictly increasing Merkle roots of anchored batches.
     /// @param metadataURI A URI describing the dataset (may be empty).
     /// @return datasetId The new dataset's id (1, 2, ...).
     function registerBatchDataset(
-        uint64[] calldata batchIds,
+        bytes32[] calldata merkleRoots,
         string calldata metadataURI
     ) external returns (uint64 datasetId);
 
@@ -198,9 +199,9 @@ interface IDataSharing is IVersioned {
 
     /// @notice Whether a batch belongs to a Batches dataset (always false for Stream datasets).
     /// @param datasetId The dataset.
-    /// @param batchId The batch.
+    /// @param merkleRoot The batch's root.
     /// @return True when listed.
-    function datasetIncludesBatch(uint64 datasetId, uint64 batchId) external view returns (bool);
+    function datasetIncludesBatch(uint64 datasetId, bytes32 merkleRoot) external view returns (bool);
 
     /// @notice How many datasets were registered; also the latest id.
     /// @return The count.

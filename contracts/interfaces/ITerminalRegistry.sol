@@ -48,6 +48,12 @@ interface ITerminalRegistry is IVersioned {
         uint40 validUntil;
     }
 
+    /// @notice A registrar's key rotation waiting for its delay: it takes effect at `effectiveAt`.
+    struct PendingRotation {
+        address newSigner;
+        uint40 effectiveAt;
+    }
+
     /// @notice The terminal id is zero.
     error ZeroTerminalId();
     /// @notice A terminal with this id is already registered.
@@ -58,6 +64,26 @@ interface ITerminalRegistry is IVersioned {
     error SignerAlreadyBound(address signer, bytes32 terminalId);
     /// @notice The terminal's status does not allow this operation.
     error InvalidStatusTransition(bytes32 terminalId, TerminalStatus from, TerminalStatus to);
+
+    /// @notice The terminal has no scheduled key rotation.
+    error NoPendingRotation(bytes32 terminalId);
+    /// @notice The scheduled rotation's delay has not passed yet.
+    error RotationNotDue(bytes32 terminalId, uint40 effectiveAt, uint256 now_);
+    /// @notice The terminal already has a scheduled rotation (cancel it first).
+    error RotationAlreadyPending(bytes32 terminalId, address newSigner, uint40 effectiveAt);
+
+    /// @notice Emitted when a registrar schedules a key rotation, which takes effect after the rotation delay.
+    /// @param terminalId The terminal.
+    /// @param newSigner The key it will sign with.
+    /// @param effectiveAt When {applySignerRotation} may make it current (unix seconds).
+    event SignerRotationScheduled(bytes32 indexed terminalId, address indexed newSigner, uint40 effectiveAt);
+    /// @notice Emitted when the admin cancels a scheduled rotation (the key stays bound, never reusable).
+    /// @param terminalId The terminal.
+    /// @param newSigner The key that will not take over.
+    event SignerRotationCancelled(bytes32 indexed terminalId, address indexed newSigner);
+    /// @notice Emitted when the admin sets how long a registrar's rotation waits.
+    /// @param delay The new delay in seconds.
+    event RotationDelaySet(uint40 delay);
 
     /// @notice Emitted when a terminal is registered.
     /// @param terminalId The terminal.
@@ -119,10 +145,34 @@ interface ITerminalRegistry is IVersioned {
     /// @param terminalId The terminal.
     function revoke(bytes32 terminalId) external;
 
-    /// @notice Replaces a terminal's signing key, recording when the old key stopped being valid.
+    /// @notice Replaces a terminal's signing key, recording when the old key stopped being valid. From the admin (or
+    /// with a zero {rotationDelay}) it takes effect at once; from a registrar it is scheduled and takes effect after
+    /// the delay ({applySignerRotation}), so a registrar alone cannot swap in its own key and forge batches before
+    /// anyone notices: the admin can cancel in the meantime.
     /// @param terminalId An active or suspended terminal.
-    /// @param newSigner A key never bound to any terminal.
+    /// @param newSigner A key never bound to any terminal (bound now, even while scheduled).
     function rotateSigner(bytes32 terminalId, address newSigner) external;
+
+    /// @notice Makes a scheduled rotation current once its delay has passed. Anyone may call it.
+    /// @param terminalId The terminal.
+    function applySignerRotation(bytes32 terminalId) external;
+
+    /// @notice Cancels a scheduled rotation (admin only).
+    /// @param terminalId The terminal.
+    function cancelSignerRotation(bytes32 terminalId) external;
+
+    /// @notice Sets how long a registrar's rotation waits before it can take effect (admin only).
+    /// @param delay Seconds.
+    function setRotationDelay(uint40 delay) external;
+
+    /// @notice How long a registrar's rotation waits (seconds).
+    /// @return The delay.
+    function rotationDelay() external view returns (uint40);
+
+    /// @notice The terminal's scheduled rotation (all zero if none).
+    /// @param terminalId The terminal.
+    /// @return The pending rotation.
+    function pendingRotation(bytes32 terminalId) external view returns (PendingRotation memory);
 
     /// @notice Whether the terminal is registered and active.
     /// @param terminalId The terminal.
@@ -140,7 +190,9 @@ interface ITerminalRegistry is IVersioned {
     /// @return status The current status.
     function signerAndStatus(bytes32 terminalId) external view returns (address signer, TerminalStatus status);
 
-    /// @notice The key that signed for the terminal at `timestamp` (zero if none).
+    /// @notice The key that signed for the terminal at `timestamp` (zero if none). The first key also covers every
+    /// time before its registration, so a meter's earlier history can be backfilled; later keys count from their
+    /// rotation.
     /// @param terminalId The terminal.
     /// @param timestamp Unix seconds.
     /// @return The key valid then.

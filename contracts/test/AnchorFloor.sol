@@ -148,7 +148,10 @@ contract AnchorFloor is EIP712 {
         }
         headerHash = keccak256(abi.encode(BATCH_HEADER_TYPEHASH, header));
         address recovered = ECDSA.recoverCalldata(_hashTypedDataV4(headerHash), signature);
-        if (recovered != signer) revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
+        // Issue 12 point 3, as DataAcquisition: the key of the window's close also signs (read only on a mismatch).
+        if (recovered != signer && recovered != _registry.signerAt(terminalId, uint40(end))) {
+            revert IDataAcquisition.SignerMismatch(terminalId, recovered, signer);
+        }
 
         uint64 sequence = header.sequence;
         bytes32 prev = header.prevHeaderHash;

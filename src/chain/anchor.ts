@@ -1,13 +1,16 @@
 import { BaseWallet, type Signer } from "ethers";
-import { FastMerkleTree, initMerkle, type GridRecord, type RecordLeaf } from "../merkle";
+import { FastMerkleTree, initMerkle, type GridRecord, type Hex, type PackageProof, type RecordLeaf } from "../merkle";
+import { hex32ToBytes } from "../merkle/hex";
 import type { CoreContracts } from "./contracts";
 import { acquisitionDomain, BATCH_HEADER_TYPES, signHeader } from "./eip712";
 import { anchoredInReceipt, nextHeader, type LogLike } from "./headers";
 import { awaitChainTime, awaitConfirmations, type RawRpc } from "./confirmations";
 import { withDecodedRevert } from "./errors";
+import { PACKAGE_TYPES, packageDomain, packageHeadDigest, PackageTree, type PackageHead } from "./packages";
 import { toPolicy } from "./policies";
 import { listBatches, readStreamState } from "./streams";
 import { TERMINAL_STATUS_NAMES, TerminalStatus, TriggerMode, type BatchHeader, type Policy } from "./types";
+import { keyHeldAt } from "../terminals/signerHistory";
 
 /** Why a batch was refused before any transaction was sent. */
 export type AnchorRefusal =
@@ -17,6 +20,7 @@ export type AnchorRefusal =
   | "UNKNOWN_TERMINAL"
   | "TERMINAL_NOT_ACTIVE"
   | "WRONG_KEY"
+  | "FOREIGN_RECORD"
   | "WINDOW_IN_FUTURE"
   | "STALE_WINDOW"
   | "WINDOW_TOO_LONG"
@@ -95,8 +99,62 @@ export interface AnchorOutcome {
   blockNumber: number;
   header?: BatchHeader;
   tree: FastMerkleTree<RecordLeaf>;
+  /** Per record (input order): the terminal package signature its proof carries. */
+  packages: PackageProof[];
   chainId: bigint;
   contract: string;
+}
+
+/**
+ * Signs the records as one terminal package (the same EIP-712 package terminals send the gateway) so each record's
+ * proof shows that its own terminal signed it. Every record must be the signing terminal's, and the key must be the
+ * one the terminal held at each record's time (registry signer history): DataAcquisition.verifySignedRecord checks
+ * exactly that, so a record that would not verify is refused here, before anything is sent.
+ */
+async function signRecordsPackage(
+  core: CoreContracts,
+  records: readonly GridRecord[],
+  tree: FastMerkleTree<RecordLeaf>,
+  terminalId: string,
+  key: Signer,
+  periodStart: number,
+  chainId: bigint,
+): Promise<PackageProof[]> {
+  const foreign = records.findIndex((r) => r.terminalId.toLowerCase() !== terminalId.toLowerCase());
+  if (foreign >= 0) {
+    throw new AnchorRefusedError(
+      "FOREIGN_RECORD",
+      `record ${foreign} names terminal ${records[foreign].terminalId}, but the batch is signed with terminal ${terminalId}'s key: a record is anchored only with its own terminal's signature`,
+    );
+  }
+  const keyAddress = (await key.getAddress()).toLowerCase();
+  const history = await core.registry.signerHistory(terminalId);
+  const heldAt = (t: number) => keyHeldAt(history, t);
+  const wrong = records.findIndex((r) => heldAt(r.timestamp)?.toLowerCase() !== keyAddress);
+  if (wrong >= 0) {
+    const t = records[wrong].timestamp;
+    throw new AnchorRefusedError(
+      "WRONG_KEY",
+      `record ${wrong} (time ${new Date(t * 1000).toISOString()}) must be signed with the key terminal ${terminalId} held then, ${heldAt(t) ?? "none"}, not ${keyAddress}`,
+    );
+  }
+  const leafHashes = new Uint8Array(32 * records.length);
+  records.forEach((_, i) => leafHashes.set(hex32ToBytes(tree.leafHash(i), "leafHash"), 32 * i));
+  const packageTree = new PackageTree(leafHashes);
+  const head: PackageHead = { terminalId, periodStart, recordCount: records.length, recordsRoot: packageTree.root };
+  const signature =
+    key instanceof BaseWallet
+      ? key.signingKey.sign(packageHeadDigest(chainId, head)).serialized
+      : await key.signTypedData(packageDomain(chainId), PACKAGE_TYPES, { ...head });
+  return records.map((_, i) => ({
+    chainId: Number(chainId),
+    terminalId: terminalId.toLowerCase() as Hex,
+    periodStart,
+    recordCount: records.length,
+    recordsRoot: head.recordsRoot as Hex,
+    signature: signature as Hex,
+    proof: packageTree.proof(i) as Hex[],
+  }));
 }
 
 /**
@@ -130,15 +188,20 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
   if (!provider) throw new Error("anchorRecords: the contracts are not connected to a provider");
   const chainId = (await provider.getNetwork()).chainId;
   const contract = await core.acquisition.getAddress();
+  const minTime = records.reduce((m, r) => Math.min(m, r.timestamp), Infinity);
+  const periodStart = Number(req.window?.windowStart ?? BigInt(minTime));
+  const signPackage = () => signRecordsPackage(core, records, tree, terminalId, key, periodStart, chainId);
 
   const existing = await core.acquisition.batchByRoot(tree.root);
   if (existing.anchoredAt !== 0n) {
     await checkRootOwner(core, tree.root, terminalId, existing.blockNumber);
+    const packages = await signPackage();
     return {
       status: "already-anchored",
       batchId: existing.batchId,
       blockNumber: Number(existing.blockNumber),
       tree,
+      packages,
       chainId,
       contract,
     };
@@ -237,6 +300,8 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
     );
   }
 
+  // Last of the checks: the records' own signatures (their terminal and its key at each record's time).
+  const packages = await signPackage();
   const domain = acquisitionDomain(chainId, contract);
   const signature =
     key instanceof BaseWallet
@@ -272,6 +337,7 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
     blockNumber: receipt.blockNumber,
     header,
     tree,
+    packages,
     chainId,
     contract,
   };

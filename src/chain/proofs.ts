@@ -5,9 +5,11 @@ import {
   makeRecordProof,
   parseRecordProof,
   RECORD_PROOF_FORMAT,
+  RECORD_PROOF_FORMAT_V1,
   type BatchInfo,
   type FastMerkleTree,
   type GridRecord,
+  type PackageProof,
   type RecordLeaf,
   type RecordProof,
 } from "../merkle";
@@ -22,17 +24,21 @@ export interface BatchProofs {
   proofs: RecordProof[];
 }
 
-/** Proof files for every record of a tree, in input order, stamped with where the root was anchored. */
+/**
+ * Proof files for every record of a tree, in input order, stamped with where the root was anchored, each with its
+ * terminal package signature when `packages` (one per record, same order) is given.
+ */
 export function buildBatchProofs(
   tree: FastMerkleTree<RecordLeaf>,
   records: readonly GridRecord[],
   batch: BatchInfo,
+  packages?: readonly PackageProof[],
 ): BatchProofs {
   return {
     format: BATCH_PROOFS_FORMAT,
     root: tree.root,
     batch,
-    proofs: records.map((r, i) => makeRecordProof(tree, i, r, batch)),
+    proofs: records.map((r, i) => makeRecordProof(tree, i, r, batch, packages?.[i])),
   };
 }
 
@@ -49,7 +55,7 @@ const batchProofsHead = z.object({
  */
 export function parseProofs(json: unknown, source: string): RecordProof[] {
   const format = (json as { format?: unknown } | null)?.format;
-  if (format === RECORD_PROOF_FORMAT) return [parseRecordProof(json, source)];
+  if (format === RECORD_PROOF_FORMAT || format === RECORD_PROOF_FORMAT_V1) return [parseRecordProof(json, source)];
   if (format === BATCH_PROOFS_FORMAT) {
     const head = batchProofsHead.safeParse(json);
     if (!head.success)

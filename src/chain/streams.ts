@@ -18,11 +18,15 @@ export async function readStreamState(
   terminalId: string,
   fromBlock = 0,
 ): Promise<StreamState> {
-  const events = await acquisition.queryFilter(acquisition.filters.BatchAnchored(undefined, terminalId), fromBlock);
+  const [anchored, resets] = await Promise.all([
+    acquisition.queryFilter(acquisition.filters.BatchAnchored(undefined, terminalId), fromBlock),
+    acquisition.queryFilter(acquisition.filters.StreamReset(terminalId), fromBlock),
+  ]);
+  // In chain order: each anchored batch extends the tip of its time, and an admin reset (after a stolen key
+  // anchored ahead) moves it, so the latest event decides, not the highest sequence.
+  const events = [...anchored, ...resets].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   let state = GENESIS;
-  for (const e of events) {
-    if (e.args.sequence > state.sequence) state = { sequence: e.args.sequence, headerHash: e.args.headerHash };
-  }
+  for (const e of events) state = { sequence: e.args.sequence, headerHash: e.args.headerHash };
   const next = state.sequence + 1n;
   if (!(await acquisition.extendsStream(terminalId, next, state.headerHash))) {
     throw new Error(
@@ -71,4 +75,21 @@ export async function listBatches(
     txHash: e.transactionHash,
     blockNumber: e.blockNumber,
   }));
+}
+
+/**
+ * The Merkle root a user's batch reference names: a 0x root (checked to be anchored), or a batch id, looked up in
+ * its BatchAnchored event. Contracts and files store the root: ids follow inclusion order and a reorg can swap two.
+ */
+export async function resolveBatchRoot(acquisition: DataAcquisition, ref: string | number | bigint): Promise<string> {
+  const s = String(ref).trim();
+  if (/^0x[0-9a-fA-F]{64}$/.test(s)) {
+    if ((await acquisition.batchByRoot(s)).anchoredAt === 0n)
+      throw new Error(`root ${s} is not anchored on this chain`);
+    return s.toLowerCase();
+  }
+  if (!/^[1-9]\d*$/.test(s)) throw new Error(`a batch is a 0x Merkle root (64 hex digits) or a batch id, got "${s}"`);
+  const [batch] = await listBatches(acquisition, { batchId: BigInt(s) });
+  if (!batch) throw new Error(`batch ${s} is not anchored on this chain`);
+  return batch.merkleRoot.toLowerCase();
 }

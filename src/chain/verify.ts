@@ -8,15 +8,19 @@ import {
   type RecordProof,
 } from "../merkle";
 import type { CoreContracts } from "./contracts";
+import { packageStruct, recoverPackageSigner } from "./packages";
 import { listBatches, type AnchoredBatch } from "./streams";
 import { TERMINAL_KIND_NAMES, TERMINAL_STATUS_NAMES } from "./types";
 
 /**
  * The outcome of a check, for programs (the `reason` is for people): anchored; tampered (a proof exists for the
  * same terminal, kind and timestamp, but the record differs); not found (no proof for it); invalid proof (the
- * proof file does not add up); not anchored (the root is not on this chain); rejected (the contract says no).
+ * proof file does not add up); not anchored (the root is not on this chain); unsigned (the proof carries no
+ * terminal package signature); wrong signer (the package was not signed by the key the record's terminal held at the
+ * record's time); rejected (the contract says no).
  */
-export type Verdict = "anchored" | "tampered" | "not-found" | "invalid-proof" | "not-anchored" | "rejected";
+export type Verdict =
+  "anchored" | "tampered" | "not-found" | "invalid-proof" | "not-anchored" | "unsigned" | "wrong-signer" | "rejected";
 
 export interface RecordVerification {
   /** True only when the contract confirms the record is in an anchored batch. */
@@ -29,6 +33,8 @@ export interface RecordVerification {
   proof?: RecordProof;
   batch?: AnchoredBatch;
   terminal?: { id: string; kind: string; status: string; signer: string };
+  /** Who signed the record's package, and the key its terminal held at the record's time (registry history). */
+  signature?: { signer: string; expected: string; periodStart: number };
 }
 
 /**
@@ -95,7 +101,39 @@ export async function verifyRecordOnChain(
       proof,
     };
   }
-  const onChain = await core.acquisition.verifyRecord(stored.batchId, proof.proof, leafStruct(proof.leaf));
+  const pkg = proof.package;
+  if (!pkg) {
+    return {
+      anchored: false,
+      verdict: "unsigned",
+      reason: `UNSIGNED: the proof carries no package signature, so nothing shows that terminal ${record.terminalId} produced this record (root ${proof.root} is anchored as batch ${stored.batchId})`,
+      leafHash,
+      proof,
+    };
+  }
+  const expected = (await core.registry.signerAt(record.terminalId, record.timestamp)).toLowerCase();
+  const signer = recoverPackageSigner(pkg.chainId, pkg, pkg.signature) ?? "an invalid signature";
+  const signature = { signer, expected, periodStart: pkg.periodStart };
+  if (signer !== expected) {
+    const held = BigInt(expected) === 0n ? "no key" : expected;
+    return {
+      anchored: false,
+      verdict: "wrong-signer",
+      reason: `WRONG SIGNER: the record's package was signed by ${signer}, but terminal ${record.terminalId} held ${held} at ${new Date(record.timestamp * 1000).toISOString()} (registry signer history)`,
+      leafHash,
+      proof,
+      signature,
+    };
+  }
+  // By root, and with the signature: the contract re-checks the leaf, both proofs and the signer history itself.
+  const onChain = await core.acquisition.verifySignedRecord(
+    proof.root,
+    proof.proof,
+    leafStruct(proof.leaf),
+    packageStruct(pkg),
+    pkg.proof,
+    pkg.signature,
+  );
   const [batch] = await listBatches(core.acquisition, {
     batchId: stored.batchId,
     // The event is in the block that stored the root: one block to scan, not the whole chain.
@@ -113,11 +151,12 @@ export async function verifyRecordOnChain(
     anchored: onChain,
     verdict: onChain ? "anchored" : "rejected",
     reason: onChain
-      ? `ANCHORED in batch ${stored.batchId} (tx ${batch?.txHash ?? "?"}, block ${stored.blockNumber})`
-      : `REJECTED by the contract: the proof does not lead to batch ${stored.batchId}'s root`,
+      ? `ANCHORED in batch ${stored.batchId} (tx ${batch?.txHash ?? "?"}, block ${stored.blockNumber}), signed by terminal ${record.terminalId}'s key ${signer}`
+      : `REJECTED by the contract: verifySignedRecord refuses the record for root ${proof.root} (batch ${stored.batchId})`,
     leafHash,
     proof,
     batch,
     terminal,
+    signature,
   };
 }

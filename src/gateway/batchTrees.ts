@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { BATCH_PROOFS_FORMAT, type BatchProofs } from "../chain/proofs";
 import { BatchTree, parseRecord, type BatchInfo, type RecordProof } from "../merkle";
 import type { Journal, JournalBatch, JournalRecord } from "../pipeline/journal";
-import { batchRecords } from "../pipeline/stages/prove";
+import { PackageTree } from "../chain/packages";
+import { batchRecords, packageProofOf } from "../pipeline/stages/prove";
 import type { ChainSetup } from "../pipeline/stages/context";
 
 /** Where a batch's tree is stored: `<proofsDir>/<batchKey>.tree`, its 2n-1 nodes of 32 bytes, root first. */
@@ -37,7 +38,9 @@ export function writeBatchTrees(proofsDir: string, batches: readonly { batchKey:
  * Every record's proof, derived from its batch's stored tree: the gateway stores one tree per batch at close
  * (a few MB for 50,000 records) instead of writing proof documents after confirmation. A tree file that is
  * missing or does not hold the journaled root (a data dir restored without it, a gateway of an earlier release)
- * is rebuilt from the journal's records, which stay the source of truth, and written again.
+ * is rebuilt from the journal's records, which stay the source of truth, and written again. Each proof carries
+ * the record's signed terminal package from the journal; a record journaled before package signatures were
+ * (an earlier release's data dir) gets a proof without one, which verifiers report as unsigned.
  */
 export class ProofStore {
   private readonly cache = new Map<string, BatchTree>();
@@ -87,7 +90,9 @@ export class ProofStore {
       { terminalId: r.terminalId, kind: r.kind, timestamp: r.timestamp, payload: JSON.parse(r.payload) },
       r.recordId,
     );
-    const proof = this.tree(batch).recordProof(record, this.batchInfo(batch));
+    const at = this.journal.packageOfRecord(r.recordId);
+    const pkg = at && packageProofOf(Number(this.chain.chainId), at);
+    const proof = this.tree(batch).recordProof(record, this.batchInfo(batch), pkg);
     if (!proof) throw new Error(`${batch.batchKey}: record ${r.recordId} is not a leaf of the batch's tree`);
     return proof;
   }
@@ -96,8 +101,13 @@ export class ProofStore {
   batchDocument(batch: JournalBatch): BatchProofs {
     const info = this.batchInfo(batch);
     const tree = this.tree(batch);
+    const ids = this.journal.records({ batchKey: batch.batchKey }).map((r) => r.recordId);
+    const placed = this.journal.packagesOfBatch(batch.batchKey);
+    const trees = new Map<string, PackageTree>();
+    const chainId = Number(this.chain.chainId);
     const proofs = batchRecords({ journal: this.journal }, batch.batchKey).map((record, i) => {
-      const proof = tree.recordProof(record, info);
+      const at = placed.get(ids[i]);
+      const proof = tree.recordProof(record, info, at && packageProofOf(chainId, at, trees));
       if (!proof) throw new Error(`${batch.batchKey}: record ${i} is not a leaf of the batch's tree`);
       return proof;
     });

@@ -412,15 +412,15 @@ export class GatewayCore {
     );
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
-    const {
-      head,
-      rows: stored,
-      batches,
-    } = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
-    await this.journal.recordPeriodInSlices(head, stored, batches, {
+    const prepared = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
+    await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: nextTurn,
-      commit: () => this.journal.markProcessed(period),
+      // The package signatures go with the head: a period is stored with the proof of who signed each record.
+      commit: () => {
+        this.journal.recordPackages(prepared.packages, prepared.links);
+        this.journal.markProcessed(period);
+      },
     });
     this.openLeaves.delete(period);
     this.openPackages.delete(period);

@@ -10,10 +10,30 @@ import { hashRecords, packageDigest, type TerminalPackage } from "../pipeline/pa
 export const MAX_PACKAGE_BYTES = 1_048_576;
 export const MAX_RECORDS_PER_PACKAGE = 10_000;
 
+/** The paths of numbers in `value` that JSON.parse could not hold exactly (beyond 2^53). */
+function inexactNumbers(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === "number") return Number.isFinite(value) && Math.abs(value) < 2 ** 53 ? [] : [path];
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) => inexactNumbers(v, [...path, Array.isArray(value) ? Number(k) : k]));
+}
+
+/**
+ * A record on the wire. The payload was read with JSON.parse, which rounds a number beyond 2^53: such a record is
+ * refused (its signature would then fail on a value the terminal never sent), never rounded.
+ */
+const wireRecordSchema = recordSchema.superRefine((record, ctx) => {
+  for (const path of inexactNumbers(record.payload))
+    ctx.addIssue({
+      code: "custom",
+      path: ["payload", ...path],
+      message: "a number beyond 2^53 is not exact in JSON: send it as a decimal string",
+    });
+});
+
 export const wirePackageSchema = z.strictObject({
   terminalId: hex32Schema,
   periodStart: z.number().int("periodStart must be whole unix seconds").min(0).max(Number.MAX_SAFE_INTEGER),
-  records: z.array(recordSchema).min(1, "a package has at least one record").max(MAX_RECORDS_PER_PACKAGE),
+  records: z.array(wireRecordSchema).min(1, "a package has at least one record").max(MAX_RECORDS_PER_PACKAGE),
   signature: z.string().refine((s) => isHexOfLength(s, 65), "expected a 65-byte signature, 0x hex"),
 });
 export type WirePackage = z.infer<typeof wirePackageSchema>;

@@ -6,7 +6,7 @@
 import { bytesToHex, hex32ToBytes, hexView, type Hex } from "./hex";
 import { leafHashInto } from "./keccak";
 import { buildLayout, compare32, processProof, proofIndices } from "./layout";
-import { RECORD_PROOF_FORMAT, type BatchInfo, type RecordProof } from "./proofFile";
+import { RECORD_PROOF_FORMAT, type BatchInfo, type PackageProof, type RecordProof } from "./proofFile";
 import { encodeRecordLeaf, LEAF_TYPES, locateRecordError, type GridRecord } from "./record";
 
 export class BatchTree {
@@ -78,9 +78,10 @@ export class BatchTree {
 
   /**
    * The proof file of `record` in this tree: its leaf is computed from the record (so a record the tree was not
-   * built from has no proof), and the path is checked to fold to the root. Undefined when the leaf is absent.
+   * built from has no proof), and the path is checked to fold to the root; `pkg` is the record's signed
+   * package, as `makeRecordProof` takes it. Undefined when the leaf is absent.
    */
-  recordProof(record: GridRecord, batch: BatchInfo = {}): RecordProof | undefined {
+  recordProof(record: GridRecord, batch: BatchInfo = {}, pkg?: PackageProof): RecordProof | undefined {
     const encoded = new Uint8Array(32 * LEAF_TYPES.length);
     let leaf;
     try {
@@ -104,6 +105,7 @@ export class BatchTree {
       proof: path.map((p) => bytesToHex(p)),
       root: this.root,
       batch: { ...batch },
+      ...(pkg && { package: pkg }),
     };
   }
 }

@@ -11,10 +11,13 @@ export {
   batchInfoSchema,
   checkRecordProof,
   makeRecordProof,
+  packageProofSchema,
   parseRecordProof,
   RECORD_PROOF_FORMAT,
+  RECORD_PROOF_FORMAT_V1,
   recordProofSchema,
   type BatchInfo,
+  type PackageProof,
   type RecordProof,
 } from "./proofFile";
 export {

@@ -19,7 +19,9 @@ import {
 } from "./record";
 import { FastMerkleTree } from "./tree";
 
-export const RECORD_PROOF_FORMAT = "gridledger-record-proof-v1";
+/** v2 adds `package` (the record's terminal signature); v1 files (without it) are still read. */
+export const RECORD_PROOF_FORMAT = "gridledger-record-proof-v2";
+export const RECORD_PROOF_FORMAT_V1 = "gridledger-record-proof-v1";
 
 /** Where the root was anchored; every field is optional until the pipeline knows it. */
 export interface BatchInfo {
@@ -31,8 +33,26 @@ export interface BatchInfo {
   contract?: Hex;
 }
 
+/**
+ * The signed terminal package that covers a record (IDataAcquisition.TerminalPackage plus its signature): with it,
+ * anyone checks that the terminal named in the record signed it (DataAcquisition.verifySignedRecord).
+ */
+export interface PackageProof {
+  /** The chain id of the package's EIP-712 domain. */
+  chainId: number;
+  terminalId: Hex;
+  periodStart: number;
+  recordCount: number;
+  /** Root of the package tree over the package's record leaf hashes (src/chain/packages.ts PackageTree). */
+  recordsRoot: Hex;
+  /** The terminal's 65-byte EIP-712 signature of the package. */
+  signature: Hex;
+  /** The record's path in the package tree, leaf hash to recordsRoot. */
+  proof: Hex[];
+}
+
 export interface RecordProof {
-  format: typeof RECORD_PROOF_FORMAT;
+  format: typeof RECORD_PROOF_FORMAT | typeof RECORD_PROOF_FORMAT_V1;
   record: GridRecord;
   /** Always LEAF_TYPES; stored so the file is self-describing. */
   leafEncoding: string[];
@@ -41,6 +61,8 @@ export interface RecordProof {
   proof: Hex[];
   root: Hex;
   batch: BatchInfo;
+  /** The record's terminal package signature; absent in v1 files (such a record is reported unsigned). */
+  package?: PackageProof;
 }
 
 const uintSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -54,8 +76,24 @@ export const batchInfoSchema = z.strictObject({
   contract: addressSchema.optional(),
 });
 
+const signatureSchema = z.custom<Hex>((v) => isHexOfLength(v, 65), "expected a 65-byte 0x signature");
+
+export const packageProofSchema = z.strictObject({
+  chainId: uintSchema,
+  terminalId: hex32Schema,
+  periodStart: uintSchema,
+  recordCount: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32 - 1),
+  recordsRoot: hex32Schema,
+  signature: signatureSchema,
+  proof: z.array(hex32Schema),
+});
+
 export const recordProofSchema = z.strictObject({
-  format: z.literal(RECORD_PROOF_FORMAT),
+  format: z.union([z.literal(RECORD_PROOF_FORMAT), z.literal(RECORD_PROOF_FORMAT_V1)]),
   record: recordSchema,
   leafEncoding: z.tuple(LEAF_TYPES.map((t) => z.literal(t)) as [z.ZodLiteral<string>, ...z.ZodLiteral<string>[]]),
   leaf: z.tuple([hex32Schema, recordKindSchema, uintSchema, hex32Schema]),
@@ -63,6 +101,7 @@ export const recordProofSchema = z.strictObject({
   proof: z.array(hex32Schema),
   root: hex32Schema,
   batch: batchInfoSchema,
+  package: packageProofSchema.optional(),
 });
 
 /** The proof file of input index `index` of a record tree; `record` must be the one the leaf was built from. */
@@ -71,6 +110,7 @@ export function makeRecordProof(
   index: number,
   record: GridRecord,
   batch: BatchInfo = {},
+  pkg?: PackageProof,
 ): RecordProof {
   const leaf = tree.at(index);
   if (
@@ -89,6 +129,7 @@ export function makeRecordProof(
     proof: tree.getProof(index),
     root: tree.root,
     batch: { ...batch },
+    ...(pkg && { package: pkg }),
   };
 }
 
@@ -115,5 +156,11 @@ export function checkRecordProof(p: RecordProof): string[] {
     problems.push("payload hash differs from the record's payload");
   if (leafValuesHash(leaf) !== p.leafHash.toLowerCase()) problems.push("leafHash is not the hash of the leaf values");
   if (!FastMerkleTree.verify(p.root, p.leafHash, p.proof)) problems.push("proof does not lead from leafHash to root");
+  if (p.package) {
+    if (p.package.terminalId.toLowerCase() !== record.terminalId.toLowerCase())
+      problems.push(`package is terminal ${p.package.terminalId}'s, not the record's terminal ${record.terminalId}`);
+    if (!FastMerkleTree.verify(p.package.recordsRoot, p.leafHash, p.package.proof))
+      problems.push("package proof does not lead from leafHash to the package's recordsRoot");
+  }
   return problems;
 }

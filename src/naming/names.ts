@@ -9,7 +9,8 @@ import { TARGET_KIND_NAMES, TargetKind, type TargetKindName } from "../chain/typ
 export type NameTarget =
   | { kind: "None" }
   | { kind: "Terminal"; terminalId: string }
-  | { kind: "Batch"; batchId: bigint }
+  /** A batch, by its Merkle root (stable across reorgs, unlike its id). */
+  | { kind: "Batch"; merkleRoot: string }
   | { kind: "Dataset"; datasetId: bigint }
   | { kind: "MetadataURI"; uri: string };
 
@@ -29,7 +30,7 @@ export function toNameTarget(t: { kind: bigint; value: string; uri: string }): N
     case "Terminal":
       return { kind, terminalId: t.value };
     case "Batch":
-      return { kind, batchId: BigInt(t.value) };
+      return { kind, merkleRoot: t.value };
     case "Dataset":
       return { kind, datasetId: BigInt(t.value) };
     case "MetadataURI":
@@ -45,7 +46,7 @@ export function describeTarget(target: NameTarget): string {
     case "Terminal":
       return `terminal ${target.terminalId}`;
     case "Batch":
-      return `batch ${target.batchId}`;
+      return `batch ${target.merkleRoot}`;
     case "Dataset":
       return `dataset ${target.datasetId}`;
     case "MetadataURI":
@@ -71,7 +72,7 @@ function targetCall(names: DataNameRegistry, node: string, target: NameTarget): 
     case "Terminal":
       return i.encodeFunctionData("setTerminalTarget", [node, target.terminalId]);
     case "Batch":
-      return i.encodeFunctionData("setBatchTarget", [node, target.batchId]);
+      return i.encodeFunctionData("setBatchTarget", [node, target.merkleRoot]);
     case "Dataset":
       return i.encodeFunctionData("setDatasetTarget", [node, target.datasetId]);
     case "MetadataURI":
@@ -203,10 +204,13 @@ export async function listNames(names: DataNameRegistry, fromBlock = 0): Promise
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** A NameTarget from task options: exactly one of terminal id, batch id, dataset id or URI. */
+/**
+ * A NameTarget from task options: exactly one of terminal id, batch root, dataset id or URI. A batch is given as
+ * its root; callers resolve a batch id to its root first (chain/streams resolveBatchRoot).
+ */
 export function targetFromOptions(opts: {
   terminal?: string;
-  batch?: string | number;
+  batch?: string;
   dataset?: string | number;
   uri?: string;
   toTerminalId: (s: string) => string;
@@ -214,7 +218,11 @@ export function targetFromOptions(opts: {
   const given = [opts.terminal, opts.batch, opts.dataset, opts.uri].filter((v) => v !== undefined);
   if (given.length > 1) throw new Error("give at most one target: --terminal, --batch, --dataset or --uri");
   if (opts.terminal !== undefined) return { kind: "Terminal", terminalId: opts.toTerminalId(opts.terminal) };
-  if (opts.batch !== undefined) return { kind: "Batch", batchId: positiveId(opts.batch, "--batch") };
+  if (opts.batch !== undefined) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(opts.batch))
+      throw new Error(`--batch must be a 0x Merkle root (64 hex digits), got "${opts.batch}"`);
+    return { kind: "Batch", merkleRoot: opts.batch.toLowerCase() };
+  }
   if (opts.dataset !== undefined) return { kind: "Dataset", datasetId: positiveId(opts.dataset, "--dataset") };
   if (opts.uri !== undefined) return { kind: "MetadataURI", uri: opts.uri };
   return undefined;

@@ -1,3 +1,5 @@
+import { payloadIssues } from "../records/payloads";
+import { keyHeldAt, keysHeldDuring } from "../terminals/signerHistory";
 import { leafHashHex, packageSigner, type TerminalPackage } from "./packages";
 
 /** Why a record was refused at the door, before any content validation. */
@@ -8,6 +10,7 @@ export type IngestReason =
   | "WRONG_TERMINAL"
   | "STALE_TIMESTAMP"
   | "FUTURE_TIMESTAMP"
+  | "BAD_PAYLOAD"
   | "REPLAY";
 
 export interface DirectoryEntry {
@@ -25,10 +28,12 @@ export interface DirectoryEntry {
 
 /** The keys a terminal held at some point of [start, end). */
 export function signersDuring(entry: DirectoryEntry, start: number, end: number): string[] {
-  if (!entry.epochs) return [entry.signer];
-  return entry.epochs
-    .filter((e) => e.validFrom < end && (e.validUntil === 0 || e.validUntil > start))
-    .map((e) => e.signer);
+  return entry.epochs ? keysHeldDuring(entry.epochs, start, end) : [entry.signer];
+}
+
+/** The key a terminal held at unix second `t` (the current key when the directory has no history). */
+export function signerAtTime(entry: DirectoryEntry, t: number): string | undefined {
+  return entry.epochs ? keyHeldAt(entry.epochs, t) : entry.signer;
 }
 
 /** The registry as the pipeline last read it: terminal id -> signer and status. */
@@ -56,7 +61,7 @@ export function checkPackageDoor(
   entry: DirectoryEntry | undefined,
   ctx: Pick<IngestContext, "chainId" | "windowStart" | "windowEnd">,
 ):
-  | { ok: true; entry: DirectoryEntry }
+  | { ok: true; entry: DirectoryEntry; signer: string }
   | { ok: false; reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE"; detail: string } {
   const refuse = (reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE", detail: string) =>
     ({ ok: false, reason, detail }) as const;
@@ -69,18 +74,20 @@ export function checkPackageDoor(
       "BAD_SIGNATURE",
       `package of ${entry.label} signed by ${signer ?? "an invalid signature"}, not ${keys.join(" or ") || "any key it held in the period"}`,
     );
-  return { ok: true, entry };
+  return { ok: true, entry, signer };
 }
 
 /**
- * Checks a signed package and each of its records: a registered, active terminal; its current key signed the
- * package; each record belongs to that terminal, falls in the period window and was not seen before.
+ * Checks a signed package and each of its records: a registered, active terminal; a key it held in the period
+ * signed the package; each record belongs to that terminal, was signed with the key the terminal held at the
+ * record's own time (what DataAcquisition.verifySignedRecord checks, so nothing is anchored that would not verify),
+ * falls in the period window and was not seen before.
  * Accepted leaves are added to `seen`.
  */
 export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVerdict[] {
   const door = checkPackageDoor(p, ctx.directory.get(p.terminalId.toLowerCase()), ctx);
   if (!door.ok) return p.records.map((_, i) => ({ ...door, leafHash: leafHashHex(p.leafHashes, i) }));
-  const { entry } = door;
+  const { entry, signer } = door;
   return p.records.map((r, i): IngestVerdict => {
     const leafHash = leafHashHex(p.leafHashes, i);
     if (r.terminalId.toLowerCase() !== p.terminalId.toLowerCase()) {
@@ -105,6 +112,26 @@ export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVer
         leafHash,
         reason: "FUTURE_TIMESTAMP",
         detail: `timestamp ${r.timestamp} is at or after the window end ${ctx.windowEnd}`,
+      };
+    }
+    const heldThen = signerAtTime(entry, r.timestamp);
+    if (heldThen?.toLowerCase() !== signer) {
+      return {
+        ok: false,
+        leafHash,
+        reason: "BAD_SIGNATURE",
+        detail: `record at ${r.timestamp} was signed by ${signer}, but ${entry.label} held ${heldThen ?? "no key"} then`,
+      };
+    }
+    const issue = payloadIssues(r.kind, r.payload)[0];
+    if (issue) {
+      const name = typeof r.payload.recordId === "string" ? `${r.payload.recordId} (record ${i})` : `record ${i}`;
+      const field = issue.field === "" ? "payload" : `payload field ${issue.field}`;
+      return {
+        ok: false,
+        leafHash,
+        reason: "BAD_PAYLOAD",
+        detail: `${name} of ${entry.label}: ${field}: ${issue.message}`,
       };
     }
     if (ctx.seen.has(leafHash))

@@ -47,6 +47,18 @@ export interface JournalBatch {
   updatedAt: string;
 }
 
+/** A signed terminal package whose records were accepted: what their proofs carry as `package`. */
+export interface JournalPackage {
+  /** The package signature (0x hex), which also keys it: the same signed package stored twice is one row. */
+  signature: string;
+  terminalId: string;
+  periodStart: number;
+  recordCount: number;
+  recordsRoot: string;
+  /** 32 bytes per record of the package, in package order: rebuilds the package tree for each record's proof. */
+  leafHashes: Uint8Array;
+}
+
 export interface JournalPeriod {
   period: number;
   state: PeriodState;
@@ -77,6 +89,12 @@ CREATE TABLE IF NOT EXISTS batches (
   record_count INTEGER NOT NULL, generator_bus INTEGER NOT NULL, terminal_id TEXT NOT NULL, state TEXT NOT NULL,
   header TEXT, signature TEXT, tx_hash TEXT, nonce INTEGER, block_number INTEGER, batch_id INTEGER,
   gas_used INTEGER, updated_at TEXT NOT NULL);
+-- Signed terminal packages, and where each accepted record sits in its package (for the proofs' signatures).
+CREATE TABLE IF NOT EXISTS signed_packages (
+  signature TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period_start INTEGER NOT NULL, record_count INTEGER NOT NULL,
+  records_root TEXT NOT NULL, leaf_hashes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS record_packages (
+  record_id TEXT PRIMARY KEY, signature TEXT NOT NULL, package_index INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS transitions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, batch_key TEXT NOT NULL, state TEXT NOT NULL, detail TEXT);
 `;
@@ -119,6 +137,18 @@ const toBatch = (r: Row): JournalBatch => ({
   gasUsed: (r.gas_used as number | null) ?? null,
   updatedAt: r.updated_at as string,
 });
+
+const toPackage = (r: Row): JournalPackage => {
+  const blob = r.leaf_hashes as Buffer;
+  return {
+    signature: r.signature as string,
+    terminalId: r.terminal_id as string,
+    periodStart: r.period_start as number,
+    recordCount: r.record_count as number,
+    recordsRoot: r.records_root as string,
+    leafHashes: new Uint8Array(blob.buffer, blob.byteOffset, blob.length),
+  };
+};
 
 /**
  * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
@@ -258,6 +288,52 @@ export class Journal {
       this.logTransition(b.batchKey, b.state, `root ${b.root}`, now);
     }
     commit?.();
+  }
+
+  /**
+   * Stores signed packages and links records to their place in them. Idempotent (a package resent, or a period
+   * stored again after a crash, changes nothing); call inside `recordPeriod`'s commit to share its transaction.
+   */
+  recordPackages(
+    packages: readonly JournalPackage[],
+    links: readonly { recordId: string; signature: string; index: number }[],
+  ): void {
+    const insertPackage = this.sql(
+      `INSERT OR IGNORE INTO signed_packages (signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
+       VALUES (@signature, @terminalId, @periodStart, @recordCount, @recordsRoot, @leafHashes)`,
+    );
+    const insertLink = this.sql(
+      "INSERT OR IGNORE INTO record_packages (record_id, signature, package_index) VALUES (@recordId, @signature, @index)",
+    );
+    for (const p of packages) insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
+    for (const l of links) insertLink.run(l);
+  }
+
+  /** The package and position of every record of a batch that has one, by record id. */
+  packagesOfBatch(batchKey: string): Map<string, { pkg: JournalPackage; index: number }> {
+    const rows = this.sql(
+      `SELECT r.record_id, l.package_index, p.* FROM records r
+       JOIN record_packages l ON l.record_id = r.record_id JOIN signed_packages p ON p.signature = l.signature
+       WHERE r.batch_key = ?`,
+    ).all(batchKey) as Row[];
+    const byKey = new Map<string, JournalPackage>();
+    const out = new Map<string, { pkg: JournalPackage; index: number }>();
+    for (const r of rows) {
+      const key = r.signature as string;
+      let pkg = byKey.get(key);
+      if (!pkg) byKey.set(key, (pkg = toPackage(r)));
+      out.set(r.record_id as string, { pkg, index: r.package_index as number });
+    }
+    return out;
+  }
+
+  /** The package and position of one record (a proof asked for through the gateway's API); undefined if none. */
+  packageOfRecord(recordId: string): { pkg: JournalPackage; index: number } | undefined {
+    const r = this.sql(
+      `SELECT l.package_index, p.* FROM record_packages l JOIN signed_packages p ON p.signature = l.signature
+       WHERE l.record_id = ?`,
+    ).get(recordId) as Row | undefined;
+    return r && { pkg: toPackage(r), index: r.package_index as number };
   }
 
   batches(where: { period?: number; state?: BatchState } = {}): JournalBatch[] {

@@ -1,5 +1,6 @@
-import { id, SigningKey, TypedDataEncoder, type TypedDataDomain } from "ethers";
+import type { SigningKey } from "ethers";
 import { domainSeparator } from "../chain/eip712";
+import { PACKAGE_TYPEHASH, PACKAGE_TYPES, packageDomain, PackageTree, type PackageHead } from "../chain/packages";
 import { recoverSigner, signDigest } from "../chain/nativeEcdsa.node";
 import { LEAF_TYPES, type GridRecord, type RecordLeaf } from "../merkle";
 import { keccak256Bytes, keccak256Hex, leafHashInto } from "../merkle/keccak";
@@ -8,21 +9,12 @@ import { compileStaticEncoder } from "../merkle/abi";
 import { encodeRecordLeaf } from "../merkle/record";
 
 /**
- * What a terminal signs each period (EIP-712, off-chain): its id, the period, and a hash over the leaf hashes of
- * the records it sends, in order. One signature covers the whole package, so signing costs nothing per record.
+ * What a terminal signs each period (EIP-712, off-chain; src/chain/packages.ts): its id, the period, the record
+ * count and the root of a Merkle tree over the leaf hashes of the records it sends, in order. One signature covers
+ * the whole package, so signing costs nothing per record, and each record's proof carries its short path to that
+ * root, so a verifier checks the signature without the rest of the package.
  */
-export const PACKAGE_TYPES = {
-  TerminalPackage: [
-    { name: "terminalId", type: "bytes32" },
-    { name: "periodStart", type: "uint64" },
-    { name: "recordCount", type: "uint32" },
-    { name: "recordsHash", type: "bytes32" },
-  ],
-};
-
-export function packageDomain(chainId: bigint | number): TypedDataDomain {
-  return { name: "GridLedger Terminal Package", version: "1", chainId };
-}
+export { PACKAGE_TYPES, packageDomain };
 
 /** A terminal's records for one period with their leaves, hashed once and reused by the batch tree. */
 export interface TerminalPackage {
@@ -51,7 +43,6 @@ export function leafHashHex(leafHashes: Uint8Array, i: number): string {
   return bytesToHex(leafHashes, 32 * i, 32);
 }
 
-const PACKAGE_TYPEHASH = id(TypedDataEncoder.from(PACKAGE_TYPES).encodeType("TerminalPackage"));
 /** The struct's words: its type hash, then the fields of PACKAGE_TYPES in order. */
 const PACKAGE_STRUCT = compileStaticEncoder(["bytes32", ...PACKAGE_TYPES.TerminalPackage.map((f) => f.type)]);
 /** `0x1901 || domainSeparator || structHash` and the struct's words: reused, never reallocated. */
@@ -72,7 +63,7 @@ export function packageDigest(
     throw new Error(`package periodStart: expected whole unix seconds, got ${p.periodStart}`);
   }
   PACKAGE_STRUCT.encodeInto(
-    [PACKAGE_TYPEHASH, p.terminalId, p.periodStart, p.records.length, keccak256Bytes(p.leafHashes)],
+    [PACKAGE_TYPEHASH, p.terminalId, p.periodStart, p.records.length, new PackageTree(p.leafHashes).rootBytes],
     structInput,
   );
   digestInput[0] = 0x19;
@@ -80,6 +71,18 @@ export function packageDigest(
   decodeHexInto(domainSeparator(packageDomain(chainId)), digestInput, 2);
   digestInput.set(keccak256Bytes(structInput), 34);
   return keccak256Hex(digestInput);
+}
+
+/** The signed fields of a package, for its records' proofs. */
+export function packageHead(
+  p: Pick<TerminalPackage, "terminalId" | "periodStart" | "records" | "leafHashes">,
+): PackageHead {
+  return {
+    terminalId: p.terminalId,
+    periodStart: p.periodStart,
+    recordCount: p.records.length,
+    recordsRoot: new PackageTree(p.leafHashes).root,
+  };
 }
 
 /** Builds and signs a terminal's package for a period. */

@@ -2,9 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import canonicalize from "canonicalize";
 import type { CoreContracts } from "../chain/contracts";
+import { leafStruct } from "../chain/verify";
 import { readProofs } from "../chain/proofs.node";
 import { createRng } from "../common/rng";
-import { recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
+import { recordLeaf, recordLeafHash, type GridRecord, type RecordProof } from "../merkle";
 import { keccak256Hex } from "../merkle/keccak";
 import { renderRunReport } from "../report/runReport";
 import { DEFAULT_ALGORITHMS } from "../routing/algorithms";
@@ -168,15 +169,18 @@ async function verifyOnChain(input: SummaryInput, anchored: JournalRecord[]) {
     if (!proof) throw new Error(`no proof for ${r.recordId} in proofs/${r.batchKey}.json`);
     return proof;
   };
-  const batchIds = new Map(journal.batches().map((b) => [b.batchKey, b.batchId!]));
+  const batches = new Map(journal.batches().map((b) => [b.batchKey, b]));
   let ok = 0;
   let failed = 0;
   const picks = Math.min(opts.verifySamples, anchored.length);
   for (let i = 0; i < picks; i++) {
     const r = anchored[rng.int(0, anchored.length - 1)];
     const proof = proofFor(r);
-    const local = recordLeafHash(toRecord(r)) === r.leafHash;
-    const onChain = await core.acquisition.verifyLeafHash(batchIds.get(r.batchKey!)!, proof.proof, r.leafHash);
+    const record = toRecord(r);
+    const local = recordLeafHash(record) === r.leafHash;
+    // The record's fields, not its leaf hash: the contract hashes them, so no inner node can pass for the record.
+    const root = batches.get(r.batchKey!)!.root;
+    const onChain = await core.acquisition.verifyRecord(root, proof.proof, leafStruct(recordLeaf(record)));
     if (local && onChain) ok++;
     else failed++;
   }
@@ -190,10 +194,10 @@ async function verifyOnChain(input: SummaryInput, anchored: JournalRecord[]) {
   const tamperedRecord = { ...toRecord(target), payload: JSON.parse(flipped) };
   const tamperedLeaf = recordLeafHash(tamperedRecord);
   const proof = proofFor(target);
-  const onChainVerifies = await core.acquisition.verifyLeafHash(
-    batchIds.get(target.batchKey!)!,
+  const onChainVerifies = await core.acquisition.verifyRecord(
+    batches.get(target.batchKey!)!.root,
     proof.proof,
-    tamperedLeaf,
+    leafStruct(recordLeaf(tamperedRecord)),
   );
   const utf8 = (s: string) => new TextEncoder().encode(s);
   return {
@@ -201,7 +205,7 @@ async function verifyOnChain(input: SummaryInput, anchored: JournalRecord[]) {
     failed,
     tamper: {
       recordId: target.recordId,
-      batchId: batchIds.get(target.batchKey!)!,
+      batchId: batches.get(target.batchKey!)!.batchId!,
       flippedByte: at,
       original: { text, leafHash: target.leafHash, payloadHash: keccak256Hex(utf8(text)) },
       tampered: { text: flipped, leafHash: tamperedLeaf, payloadHash: keccak256Hex(utf8(flipped)) },

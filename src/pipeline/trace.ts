@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Provider } from "ethers";
 import { connectCore } from "../chain/contracts";
 import { readProofs } from "../chain/proofs.node";
+import { leafStruct } from "../chain/verify";
 import { checkRecordProof, initMerkle } from "../merkle";
 import { Journal, type JournalBatch, type JournalRecord } from "./journal";
 
@@ -50,7 +51,8 @@ export async function traceRecord(runDir: string, idOrLeaf: string, provider: Pr
       return { record, batch, proofProblems, verifiesOnChain: null, chainNote: why };
     }
     const core = connectCore({ registry: chain.contracts.TerminalRegistry, acquisition: address }, provider);
-    const verifiesOnChain = await core.acquisition.verifyLeafHash(batch.batchId!, proof.proof, record.leafHash);
+    // The proof's leaf fields (checked against the record above), by root: the contract hashes the fields itself.
+    const verifiesOnChain = await core.acquisition.verifyRecord(batch.root, proof.proof, leafStruct(proof.leaf));
     return {
       record,
       batch,

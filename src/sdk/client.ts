@@ -187,13 +187,18 @@ export class GridLedgerClient {
     this.requireSigner("anchorBatch");
     const { terminal, ...rest } = request;
     const outcome = await anchorRecords({ ...rest, core: this.core, terminalId: toTerminalId(terminal) });
-    const proofs = buildBatchProofs(outcome.tree, request.records, {
-      batchId: Number(outcome.batchId),
-      blockNumber: outcome.blockNumber,
-      chainId: Number(outcome.chainId),
-      contract: outcome.contract as `0x${string}`,
-      ...(outcome.txHash ? { txHash: outcome.txHash as `0x${string}` } : {}),
-    });
+    const proofs = buildBatchProofs(
+      outcome.tree,
+      request.records,
+      {
+        batchId: Number(outcome.batchId),
+        blockNumber: outcome.blockNumber,
+        chainId: Number(outcome.chainId),
+        contract: outcome.contract as `0x${string}`,
+        ...(outcome.txHash ? { txHash: outcome.txHash as `0x${string}` } : {}),
+      },
+      outcome.packages,
+    );
     return { ...outcome, proofs };
   }
 

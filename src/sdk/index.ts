@@ -64,6 +64,7 @@ export {
   parseRecordProof,
   payloadHash,
   RECORD_PROOF_FORMAT,
+  RECORD_PROOF_FORMAT_V1,
   RecordKind,
   recordLeaf,
   recordLeafHash,

@@ -34,8 +34,8 @@ export interface DatasetInfo {
   terminalId: string;
   fromTime: number;
   toTime: number;
-  /** Batches datasets: the batch ids, increasing. */
-  batchIds: bigint[];
+  /** Batches datasets: the batches' Merkle roots (lowercase), increasing. Roots, not ids: a reorg can swap ids. */
+  merkleRoots: string[];
   metadataURI: string;
 }
 
@@ -54,13 +54,13 @@ export async function readDataset(sharing: DataSharing, id: bigint): Promise<Dat
     terminalId: d.terminalId,
     fromTime: Number(d.fromTime),
     toTime: Number(d.toTime),
-    batchIds: d.batchIds.map((b) => BigInt(b)),
+    merkleRoots: d.merkleRoots.map((r) => r.toLowerCase()),
     metadataURI: d.metadataURI,
   };
 }
 
 /** What a new dataset selects: explicit batches, or a terminal's stream over a record time range. */
-export type DatasetSpec = { batchIds: bigint[] } | { terminalId: string; fromTime: number; toTime: number };
+export type DatasetSpec = { merkleRoots: string[] } | { terminalId: string; fromTime: number; toTime: number };
 
 async function signerAddress(contract: { runner: unknown }): Promise<string> {
   const runner = contract.runner as { getAddress?: () => Promise<string> } | null;
@@ -77,7 +77,7 @@ async function requireProvider(sharing: DataSharing, who: string): Promise<void>
   }
 }
 
-/** Registers a dataset as the connected signer; batch ids are sorted and de-duplicated first. */
+/** Registers a dataset as the connected signer; batch roots are sorted (as numbers) and de-duplicated first. */
 export async function registerDataset(
   sharing: DataSharing,
   spec: DatasetSpec,
@@ -85,9 +85,9 @@ export async function registerDataset(
 ): Promise<{ datasetId: bigint; txHash: string }> {
   await requireProvider(sharing, await signerAddress(sharing));
   let sent;
-  if ("batchIds" in spec) {
-    const ids = [...new Set(spec.batchIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    sent = await sendChecked("register dataset", sharing.registerBatchDataset, ids, metadataURI);
+  if ("merkleRoots" in spec) {
+    const roots = [...new Set(spec.merkleRoots.map((r) => r.toLowerCase()))].sort(); // equal-length hex: sorts as numbers
+    sent = await sendChecked("register dataset", sharing.registerBatchDataset, roots, metadataURI);
   } else {
     sent = await sendChecked(
       "register dataset",
@@ -144,24 +144,23 @@ export async function selectDatasetRecords(
     batchOfRoot.set(root, stored.batchId);
   }
 
-  let wanted: Set<bigint>;
+  let wanted: Set<string>;
   let inRange: (p: RecordProof) => boolean = () => true;
   if (dataset.kind === "Batches") {
-    wanted = new Set(dataset.batchIds);
+    wanted = new Set(dataset.merkleRoots);
   } else {
     const stream = await listBatches(core.acquisition, { terminalId: dataset.terminalId });
     wanted = new Set(
       stream
         .filter((b) => Number(b.windowEnd) >= dataset.fromTime && Number(b.windowStart) < dataset.toTime)
-        .map((b) => b.batchId),
+        .map((b) => b.merkleRoot.toLowerCase()),
     );
     inRange = (p) => p.record.timestamp >= dataset.fromTime && p.record.timestamp < dataset.toTime;
   }
-  const present = new Set(batchOfRoot.values());
-  const missing = [...wanted].filter((b) => !present.has(b));
+  const missing = [...wanted].filter((root) => !batchOfRoot.has(root));
   if (missing.length > 0) {
     throw new Error(
-      `dataset ${dataset.id} covers batch(es) ${missing.join(", ")}, but no proofs file given holds them: pass every batch's <file>.proofs.json`,
+      `dataset ${dataset.id} covers batch root(s) ${missing.join(", ")}, but no proofs file given holds them: pass every batch's <file>.proofs.json`,
     );
   }
 
@@ -170,7 +169,7 @@ export async function selectDatasetRecords(
   const batches: DatasetRecords["batches"] = [];
   for (const [root, list] of byRoot) {
     const batchId = batchOfRoot.get(root)!;
-    if (!wanted.has(batchId)) continue;
+    if (!wanted.has(root)) continue;
     let used = false;
     for (const p of list) {
       if (!inRange(p) || seen.has(p.leafHash.toLowerCase())) continue;
@@ -481,18 +480,22 @@ export async function receiveBundle(req: ReceiveRequest): Promise<Received> {
   });
   if (failures.length > 0) throw new RecordVerificationError(failures, opened.records.length);
 
+  // Batches are matched by root; the bundle's batch ids are a convenience (a reorg may have renumbered them).
   const declared = new Map(metadata.batches.map((b) => [b.root.toLowerCase(), BigInt(b.batchId)]));
   const onChain = new Map<string, bigint | undefined>();
-  for (const [root, batchId] of declared) {
+  for (const root of declared.keys()) {
     const stored = await req.core.acquisition.batchByRoot(root);
-    onChain.set(root, stored.anchoredAt !== 0n && stored.batchId === batchId ? batchId : undefined);
+    onChain.set(root, stored.anchoredAt !== 0n ? stored.batchId : undefined);
   }
-  const streamBatches =
+  const streamRoots =
     dataset.kind === "Stream"
-      ? new Set((await listBatches(req.core.acquisition, { terminalId: dataset.terminalId })).map((b) => b.batchId))
+      ? new Set(
+          (await listBatches(req.core.acquisition, { terminalId: dataset.terminalId })).map((b) =>
+            b.merkleRoot.toLowerCase(),
+          ),
+        )
       : undefined;
-  const inDataset = (batchId: bigint) =>
-    streamBatches ? streamBatches.has(batchId) : dataset.batchIds.includes(batchId);
+  const inDataset = (root: string) => (streamRoots ? streamRoots.has(root) : dataset.merkleRoots.includes(root));
 
   const describe = (p: RecordProof, i: number) =>
     `record ${i} (terminal ${p.record.terminalId.slice(0, 10)}…, t=${p.record.timestamp})`;
@@ -502,17 +505,15 @@ export async function receiveBundle(req: ReceiveRequest): Promise<Received> {
     const root = p.root.toLowerCase();
     if (!declared.has(root)) return `${describe(p, i)}: its root ${p.root} is not one of the bundle's batches`;
     const batchId = onChain.get(root);
-    if (batchId === undefined) {
-      return `${describe(p, i)}: root ${p.root} is not anchored on-chain as batch ${declared.get(root)}`;
-    }
-    if (!inDataset(batchId)) return `${describe(p, i)}: batch ${batchId} is not part of dataset ${datasetId}`;
-    if (streamBatches && (p.record.timestamp < dataset.fromTime || p.record.timestamp >= dataset.toTime)) {
+    if (batchId === undefined) return `${describe(p, i)}: root ${p.root} is not anchored on-chain`;
+    if (!inDataset(root)) return `${describe(p, i)}: batch ${p.root} is not part of dataset ${datasetId}`;
+    if (streamRoots && (p.record.timestamp < dataset.fromTime || p.record.timestamp >= dataset.toTime)) {
       return `${describe(p, i)}: outside the dataset's range [${iso(dataset.fromTime)}, ${iso(dataset.toTime)})`;
     }
     const ok = await withDecodedRevert("verifyRecord", () =>
-      req.core.acquisition.verifyRecord(batchId, p.proof, leafStruct(p.leaf)),
+      req.core.acquisition.verifyRecord(p.root, p.proof, leafStruct(p.leaf)),
     );
-    return ok ? undefined : `${describe(p, i)}: the contract rejects its proof for batch ${batchId}`;
+    return ok ? undefined : `${describe(p, i)}: the contract rejects its proof for root ${p.root} (batch ${batchId})`;
   });
   for (let i = 0; i < checks.length; i += VERIFY_CONCURRENCY) {
     const results = await Promise.all(checks.slice(i, i + VERIFY_CONCURRENCY).map((c) => c()));

@@ -61,7 +61,7 @@ export async function runAnchor(hre: HardhatRuntimeEnvironment, opts: AnchorTask
     contract: outcome.contract as `0x${string}`,
     ...(outcome.txHash ? { txHash: outcome.txHash as `0x${string}` } : {}),
   };
-  writeBatchProofs(out, buildBatchProofs(outcome.tree, records, batch));
+  writeBatchProofs(out, buildBatchProofs(outcome.tree, records, batch, outcome.packages));
   if (outcome.status === "already-anchored") {
     console.log(
       `Already anchored: this batch (root ${outcome.tree.root}) is batch ${outcome.batchId}, nothing sent. Proofs: ${out}`,

@@ -3,3 +3,4 @@ import "./policy";
 import "./anchor";
 import "./verify";
 import "./batches";
+import "./streamReset";

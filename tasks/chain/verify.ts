@@ -10,7 +10,7 @@ export interface VerifyTaskOptions {
 
 /** Checks one record (a JSON file) against its proof file and the chain; prints the verdict. */
 export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTaskOptions) {
-  const { parseRecord, RECORD_PROOF_FORMAT } = load.merkle.index();
+  const { parseRecord, RECORD_PROOF_FORMAT, RECORD_PROOF_FORMAT_V1 } = load.merkle.index();
   const { readProofs } = load.chain.proofs();
   const { verifyRecordOnChain } = load.chain.verify();
   const { parseJsonExact } = load.common.exactJson();
@@ -25,7 +25,10 @@ export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTask
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new Error(`${opts.record}: expected one JSON record object {terminalId, kind, timestamp, payload}`);
   // A record-proof file holds its record; otherwise the file is the record itself.
-  const record = parseRecord(json.format === RECORD_PROOF_FORMAT ? json.record : json, opts.record);
+  const record = parseRecord(
+    json.format === RECORD_PROOF_FORMAT || json.format === RECORD_PROOF_FORMAT_V1 ? json.record : json,
+    opts.record,
+  );
   const proofs = readProofs(opts.proof);
   const core = await connectDeployedCore(hre, await chainContext(hre));
   const result = await verifyRecordOnChain(core, record, proofs);
@@ -37,6 +40,10 @@ export async function runVerify(hre: HardhatRuntimeEnvironment, opts: VerifyTask
   }
   if (result.terminal)
     console.log(`  record terminal ${result.terminal.id} (${result.terminal.kind}, ${result.terminal.status})`);
+  if (result.signature) {
+    const s = result.signature;
+    console.log(`  package signed by ${s.signer}; the terminal's key at the record's time: ${s.expected}`);
+  }
   process.exitCode = result.anchored ? 0 : 1;
   return result;
 }

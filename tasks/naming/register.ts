@@ -15,7 +15,7 @@ export async function runNameRegister(hre: HardhatRuntimeEnvironment, opts: Name
   const gov = await governanceAs(hre, opts.account);
   const result = await load.naming
     .names()
-    .registerName(gov.names, opts.name, { owner: opts.owner, target: target(opts) });
+    .registerName(gov.names, opts.name, { owner: opts.owner, target: await target(hre, opts) });
   const created = result.created.length > 0 ? `created ${result.created.join(", ")}` : "already registered";
   console.log(`${opts.name}: ${created}; node ${result.node}${result.txHash ? ` (tx ${result.txHash})` : ""}`);
   return result;

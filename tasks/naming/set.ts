@@ -11,7 +11,7 @@ export interface NameSetOptions extends TargetOptions {
 }
 
 export async function runNameSet(hre: HardhatRuntimeEnvironment, opts: NameSetOptions) {
-  const t = opts.clear ? ({ kind: "None" } as const) : target(opts);
+  const t = opts.clear ? ({ kind: "None" } as const) : await target(hre, opts);
   if (!t) throw new Error("give a target (--terminal, --batch, --dataset or --uri) or --clear");
   const gov = await governanceAs(hre, opts.account);
   const result = await load.naming.names().setNameTarget(gov.names, opts.name, t);

@@ -18,7 +18,7 @@ export async function runDatasetShow(hre: HardhatRuntimeEnvironment, opts: Datas
   } else {
     const what =
       d.kind === "Batches"
-        ? `batches ${d.batchIds.join(", ")}`
+        ? `batches ${d.merkleRoots.join(", ")}`
         : `stream ${d.terminalId} over [${iso(d.fromTime)}, ${iso(d.toTime)})`;
     console.log(`dataset ${d.id}: ${what}; provider ${d.provider}; metadata ${d.metadataURI || "(none)"}`);
   }

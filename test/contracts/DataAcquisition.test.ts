@@ -493,10 +493,10 @@ describe("DataAcquisition", function () {
       });
 
       it("accepts the new key after a rotation and refuses the old one", async function () {
-        const { acquisition, registry, registrar, stream, terminals } = await fixture();
+        const { acquisition, registry, admin, stream, terminals } = await fixture();
         const before = await stream.anchorNext();
         const fresh = ethers.Wallet.createRandom();
-        await registry.connect(registrar).rotateSigner(terminals[0].id, fresh.address);
+        await registry.connect(admin).rotateSigner(terminals[0].id, fresh.address);
         const header = stream.header({ windowStart: before.header.windowEnd });
         await time.setNextBlockTimestamp(Number(header.windowEnd) + 1);
         await expect(acquisition.anchorBatch(header, stream.sign(header)))
@@ -617,8 +617,8 @@ describe("DataAcquisition", function () {
       const { acquisition, values, tree } = await anchoredTree(13);
       for (const [i, v] of tree.entries()) {
         const proof = tree.getProof(i);
-        expect(await acquisition.verifyRecord(1n, proof, asLeaf(v as LeafTuple))).to.equal(true);
-        expect(await acquisition.verifyLeafHash(1n, proof, tree.leafHash(v))).to.equal(true);
+        expect(await acquisition.verifyRecord(tree.root, proof, asLeaf(v as LeafTuple))).to.equal(true);
+        expect(await acquisition.verifyLeafHash(tree.root, proof, tree.leafHash(v))).to.equal(true);
       }
       expect(values.length).to.equal(13);
     });
@@ -626,48 +626,71 @@ describe("DataAcquisition", function () {
     it("verifies a one-record batch with an empty proof", async function () {
       const { acquisition, tree, values } = await anchoredTree(1);
       expect(tree.getProof(0)).to.deep.equal([]);
-      expect(await acquisition.verifyRecord(1n, [], asLeaf(values[0]))).to.equal(true);
+      expect(await acquisition.verifyRecord(tree.root, [], asLeaf(values[0]))).to.equal(true);
     });
 
-    it("rejects a tampered record, a wrong batch id and an unknown root", async function () {
-      const { acquisition, tree, values } = await anchoredTree(8);
+    it("rejects a tampered record, another root and an unknown root", async function () {
+      const { acquisition, tree, values, stream } = await anchoredTree(8);
       const proof = tree.getProof(3);
       const leaf = asLeaf(values[3]);
-      expect(await acquisition.verifyRecord(1n, proof, { ...leaf, timestamp: leaf.timestamp + 1n })).to.equal(false);
+      expect(await acquisition.verifyRecord(tree.root, proof, { ...leaf, timestamp: leaf.timestamp + 1n })).to.equal(
+        false,
+      );
       const flipped = ethers.toBeHex(BigInt(leaf.payloadHash) ^ 1n, 32);
-      expect(await acquisition.verifyRecord(1n, proof, { ...leaf, payloadHash: flipped })).to.equal(false);
-      expect(await acquisition.verifyRecord(2n, proof, leaf)).to.equal(false);
-      expect(await acquisition.verifyRecord(0n, [], { ...leaf, kind: 2 })).to.equal(false);
+      expect(await acquisition.verifyRecord(tree.root, proof, { ...leaf, payloadHash: flipped })).to.equal(false);
+      // The proof folds to tree.root: naming another anchored root is refused even though both are on chain.
+      const other = ethers.id("another anchored root");
+      await stream.anchorNext({ merkleRoot: other, recordCount: 8 });
+      expect(await acquisition.verifyRecord(other, proof, leaf)).to.equal(false);
+      expect(await acquisition.verifyRecord(ethers.id("never anchored"), [], { ...leaf, kind: 2 })).to.equal(false);
+    });
+
+    it("rejects a proof that folds to a root never anchored", async function () {
+      const { acquisition, terminals } = await fixture();
+      const values = leaves(terminals[0].id, 4);
+      const tree = StandardMerkleTree.of(values, LEAF_TYPES);
+      expect(await acquisition.verifyRecord(tree.root, tree.getProof(0), asLeaf(values[0]))).to.equal(false);
+    });
+
+    it("identifies a batch by root, whatever id the inclusion order gave it", async function () {
+      const { acquisition, tree, values } = await anchoredTree(4);
+      expect((await acquisition.batchByRoot(tree.root)).batchId).to.equal(1n);
+      // The same records anchored second on another chain (a reorg reorders them) still verify by root.
+      const { acquisition: reordered, stream: other } = await fixture();
+      await other.anchorNext({ merkleRoot: ethers.id("first on this fork"), recordCount: 4 });
+      await other.anchorNext({ merkleRoot: tree.root, recordCount: 4 });
+      expect((await reordered.batchByRoot(tree.root)).batchId).to.equal(2n);
+      expect(await reordered.verifyRecord(tree.root, tree.getProof(1), asLeaf(values[1]))).to.equal(true);
     });
 
     context("when the hash is not a record's leaf", function () {
       it("refuses the root itself with an empty proof", async function () {
         const { acquisition, tree } = await anchoredTree(8);
-        expect(await acquisition.verifyLeafHash(1n, [], tree.root)).to.equal(false);
+        expect(await acquisition.verifyLeafHash(tree.root, [], tree.root)).to.equal(false);
       });
 
       it("refuses an inner node with its proof", async function () {
         const { acquisition, tree } = await anchoredTree(8);
         // The tree is an array (root at 0, children of i at 2i+1 and 2i+2); node 1 is an inner node at depth 1.
         const layout = tree.dump().tree;
-        expect(await acquisition.verifyLeafHash(1n, [layout[2]], layout[1])).to.equal(false);
-        expect(await acquisition.verifyLeafHash(1n, [layout[6], layout[1]], layout[5])).to.equal(false);
+        expect(await acquisition.verifyLeafHash(tree.root, [layout[2]], layout[1])).to.equal(false);
+        expect(await acquisition.verifyLeafHash(tree.root, [layout[6], layout[1]], layout[5])).to.equal(false);
       });
 
       it("refuses a multiproof with no leaves, which folds to the root it is given", async function () {
         const { acquisition, tree } = await anchoredTree(8);
-        expect(await acquisition.verifyRecords(1n, [tree.root], [], [])).to.equal(false);
+        expect(await acquisition.verifyRecords(tree.root, [tree.root], [], [])).to.equal(false);
       });
 
       it("refuses more leaves than the batch has records", async function () {
         const { acquisition, tree, values } = await anchoredTree(2);
         const multi = tree.getMultiProof([0, 1]);
         const picked = multi.leaves.map((l) => asLeaf(l as LeafTuple));
-        expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(true);
+        expect(await acquisition.verifyRecords(tree.root, multi.proof, multi.proofFlags, picked)).to.equal(true);
         // Declared as a one-record batch, the same root cannot prove two records.
         const { acquisition: other, stream } = await fixture();
         await stream.anchorNext({ merkleRoot: tree.root, recordCount: 1 });
-        expect(await other.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(false);
+        expect(await other.verifyRecords(tree.root, multi.proof, multi.proofFlags, picked)).to.equal(false);
         expect(values.length).to.equal(2);
       });
     });
@@ -676,9 +699,9 @@ describe("DataAcquisition", function () {
       const { acquisition, tree, values } = await anchoredTree(16);
       const multi = tree.getMultiProof([1, 4, 9, 15]);
       const picked = multi.leaves.map((l) => asLeaf(l as LeafTuple));
-      expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(true);
+      expect(await acquisition.verifyRecords(tree.root, multi.proof, multi.proofFlags, picked)).to.equal(true);
       picked[2] = { ...picked[2], kind: 3 };
-      expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, picked)).to.equal(false);
+      expect(await acquisition.verifyRecords(tree.root, multi.proof, multi.proofFlags, picked)).to.equal(false);
       expect(values.length).to.equal(16);
     });
   });

@@ -301,31 +301,35 @@ describe("DataNameRegistry", function () {
   });
 
   describe("setBatchTarget", function () {
-    it("points the name at an anchored batch and emits TargetSet", async function () {
-      const { names, receiver } = await withNames();
-      await expect(names.connect(receiver).setBatchTarget(IEEE39, 3))
+    it("points the name at an anchored batch's root and emits TargetSet", async function () {
+      const { names, receiver, batches } = await withNames();
+      const root = batches[2].merkleRoot;
+      await expect(names.connect(receiver).setBatchTarget(IEEE39, root))
         .to.emit(names, "TargetSet")
-        .withArgs(IEEE39, TargetKind.Batch, uint(3), "");
+        .withArgs(IEEE39, TargetKind.Batch, root, "");
       const target = await names.resolve(IEEE39);
-      expect([target.kind, target.value]).to.deep.equal([BigInt(TargetKind.Batch), uint(3)]);
+      // The root, not the batch id: a reorg that reorders anchors cannot repoint the name.
+      expect([target.kind, target.value]).to.deep.equal([BigInt(TargetKind.Batch), root]);
     });
 
-    it("rejects batch 0 and a batch not yet anchored", async function () {
+    it("rejects a zero root and a root not yet anchored", async function () {
       const { names, receiver } = await withNames();
-      for (const id of [0, 4]) {
-        await expect(names.connect(receiver).setBatchTarget(IEEE39, id))
-          .to.be.revertedWithCustomError(names, "UnknownBatch")
-          .withArgs(id);
+      for (const root of [ethers.ZeroHash, ethers.id("not anchored"), uint(1)]) {
+        await expect(names.connect(receiver).setBatchTarget(IEEE39, root))
+          .to.be.revertedWithCustomError(names, "UnknownRoot")
+          .withArgs(root);
       }
     });
 
-    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names) => names.setBatchTarget(IEEE39, 1));
+    shouldBehaveLikeNameOwnerOnly(withNames, IEEE39, (names, { batches }) =>
+      names.setBatchTarget(IEEE39, batches[0].merkleRoot),
+    );
   });
 
   describe("setDatasetTarget", function () {
     it("points the name at a registered dataset and emits TargetSet", async function () {
-      const { names, sharing, provider, receiver } = await withNames();
-      await sharing.connect(provider).registerBatchDataset([1, 2], "ipfs://d");
+      const { names, sharing, provider, receiver, roots } = await withNames();
+      await sharing.connect(provider).registerBatchDataset(roots.slice(0, 2), "ipfs://d");
       await expect(names.connect(receiver).setDatasetTarget(IEEE39, 1))
         .to.emit(names, "TargetSet")
         .withArgs(IEEE39, TargetKind.Dataset, uint(1), "");

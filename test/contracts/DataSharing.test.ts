@@ -16,10 +16,10 @@ describe("DataSharing", function () {
     return loadFixture(deployGovernanceDefault);
   }
 
-  /** A batch dataset [1, 3] of `provider` and a grant to `receiver` for a day. */
+  /** A batch dataset of the first and third root of `provider` and a grant to `receiver` for a day. */
   async function withGrant() {
     const g = await fixture();
-    await g.sharing.connect(g.provider).registerBatchDataset([1, 3], "ipfs://day");
+    await g.sharing.connect(g.provider).registerBatchDataset([g.roots[0], g.roots[2]], "ipfs://day");
     const expiresAt = (await time.latest()) + DAY;
     await g.sharing.connect(g.provider).grantAccess(1, g.receiver.address, expiresAt, HASH);
     return { ...g, expiresAt };
@@ -80,20 +80,21 @@ describe("DataSharing", function () {
   describe("registerBatchDataset", function () {
     context("when called by a provider", function () {
       it("stores the dataset, returns its id and emits BatchDatasetRegistered", async function () {
-        const { sharing, provider } = await fixture();
-        expect(await sharing.connect(provider).registerBatchDataset.staticCall([1, 3], "ipfs://day")).to.equal(1n);
-        await expect(sharing.connect(provider).registerBatchDataset([1, 3], "ipfs://day"))
+        const { sharing, provider, roots } = await fixture();
+        const listed = [roots[0], roots[2]];
+        expect(await sharing.connect(provider).registerBatchDataset.staticCall(listed, "ipfs://day")).to.equal(1n);
+        await expect(sharing.connect(provider).registerBatchDataset(listed, "ipfs://day"))
           .to.emit(sharing, "BatchDatasetRegistered")
-          .withArgs(1, provider.address, [1, 3], "ipfs://day");
+          .withArgs(1, provider.address, listed, "ipfs://day");
         const d = await sharing.getDataset(1);
         expect(d.provider).to.equal(provider.address);
         expect(d.kind).to.equal(DatasetKind.Batches);
         expect(d.registeredAt).to.equal(await time.latest());
-        expect(d.batchIds).to.deep.equal([1n, 3n]);
+        expect(d.merkleRoots).to.deep.equal(listed);
         expect(d.metadataURI).to.equal("ipfs://day");
         expect([d.terminalId, d.fromTime, d.toTime]).to.deep.equal([ethers.ZeroHash, 0n, 0n]);
         expect(await sharing.datasetCount()).to.equal(1n);
-        expect(await sharing.connect(provider).registerBatchDataset.staticCall([2], "")).to.equal(2n);
+        expect(await sharing.connect(provider).registerBatchDataset.staticCall([roots[1]], "")).to.equal(2n);
       });
 
       it("rejects an empty list", async function () {
@@ -106,40 +107,41 @@ describe("DataSharing", function () {
 
       it("rejects more than MAX_BATCHES_PER_DATASET batches", async function () {
         const { sharing, provider } = await fixture();
-        const ids = Array.from({ length: 1025 }, (_, i) => i + 1);
-        await expect(sharing.connect(provider).registerBatchDataset(ids, ""))
+        const roots = Array.from({ length: 1025 }, (_, i) => ethers.toBeHex(i + 1, 32));
+        await expect(sharing.connect(provider).registerBatchDataset(roots, ""))
           .to.be.revertedWithCustomError(sharing, "TooManyBatches")
           .withArgs(1025, 1024);
       });
 
-      it("rejects ids that are not strictly increasing", async function () {
-        const { sharing, provider } = await fixture();
-        await expect(sharing.connect(provider).registerBatchDataset([1, 3, 2], ""))
-          .to.be.revertedWithCustomError(sharing, "BatchIdsNotIncreasing")
-          .withArgs(2, 3, 2);
-        await expect(sharing.connect(provider).registerBatchDataset([2, 2], ""))
-          .to.be.revertedWithCustomError(sharing, "BatchIdsNotIncreasing")
-          .withArgs(1, 2, 2);
+      it("rejects roots that are not strictly increasing", async function () {
+        const { sharing, provider, roots } = await fixture();
+        await expect(sharing.connect(provider).registerBatchDataset([roots[0], roots[2], roots[1]], ""))
+          .to.be.revertedWithCustomError(sharing, "RootsNotIncreasing")
+          .withArgs(2, roots[2], roots[1]);
+        await expect(sharing.connect(provider).registerBatchDataset([roots[1], roots[1]], ""))
+          .to.be.revertedWithCustomError(sharing, "RootsNotIncreasing")
+          .withArgs(1, roots[1], roots[1]);
       });
 
-      it("rejects batch 0 and a batch not yet anchored", async function () {
-        const { sharing, provider } = await fixture();
-        await expect(sharing.connect(provider).registerBatchDataset([0, 1], ""))
-          .to.be.revertedWithCustomError(sharing, "UnknownBatch")
-          .withArgs(0);
-        await expect(sharing.connect(provider).registerBatchDataset([1, 4], ""))
-          .to.be.revertedWithCustomError(sharing, "UnknownBatch")
-          .withArgs(4);
+      it("rejects a root that was never anchored", async function () {
+        const { sharing, provider, roots } = await fixture();
+        const unknown = ethers.MaxUint256.toString(16).padStart(64, "f");
+        await expect(sharing.connect(provider).registerBatchDataset([roots[0], `0x${unknown}`], ""))
+          .to.be.revertedWithCustomError(sharing, "UnknownRoot")
+          .withArgs(`0x${unknown}`);
+        await expect(sharing.connect(provider).registerBatchDataset([ethers.ZeroHash], ""))
+          .to.be.revertedWithCustomError(sharing, "UnknownRoot")
+          .withArgs(ethers.ZeroHash);
       });
     });
 
     context("when called by anyone else", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
-        const { sharing, stranger } = await fixture();
+        const { sharing, stranger, roots } = await fixture();
         const unauthorizedRole = await sharing.PROVIDER_ROLE();
         await expectUnauthorized(
           sharing,
-          sharing.connect(stranger).registerBatchDataset([1], ""),
+          sharing.connect(stranger).registerBatchDataset([roots[0]], ""),
           stranger.address,
           unauthorizedRole,
         );
@@ -159,7 +161,7 @@ describe("DataSharing", function () {
         const d = await sharing.getDataset(1);
         expect(d.kind).to.equal(DatasetKind.Stream);
         expect([d.terminalId, d.fromTime, d.toTime]).to.deep.equal([id, 100n, 200n]);
-        expect(d.batchIds).to.deep.equal([]);
+        expect(d.merkleRoots).to.deep.equal([]);
       });
 
       it("rejects an empty or reversed range", async function () {
@@ -234,8 +236,8 @@ describe("DataSharing", function () {
   describe("grantAccess", function () {
     context("when called by the dataset's provider", function () {
       it("stores the grant, authorises the receiver and emits AccessGranted", async function () {
-        const { sharing, provider, receiver } = await fixture();
-        await sharing.connect(provider).registerBatchDataset([1], "");
+        const { sharing, provider, receiver, roots } = await fixture();
+        await sharing.connect(provider).registerBatchDataset([roots[0]], "");
         const expiresAt = (await time.latest()) + DAY;
         await expect(sharing.connect(provider).grantAccess(1, receiver.address, expiresAt, HASH))
           .to.emit(sharing, "AccessGranted")
@@ -443,16 +445,18 @@ describe("DataSharing", function () {
       await expect(sharing.getDataset(1)).to.be.revertedWithCustomError(sharing, "UnknownDataset").withArgs(1);
     });
 
-    it("datasetIncludesBatch finds listed batches only, and none in a stream dataset", async function () {
-      const { sharing, provider, terminals } = await withGrant();
+    it("datasetIncludesBatch finds listed roots only, and none in a stream dataset", async function () {
+      const { sharing, provider, terminals, roots } = await withGrant();
+      const probes = [ethers.ZeroHash, ...roots, ethers.id("never anchored"), `0x${"f".repeat(64)}`];
       const found = [];
-      for (const b of [0, 1, 2, 3, 4]) found.push(await sharing.datasetIncludesBatch(1, b));
-      expect(found).to.deep.equal([false, true, false, true, false]);
-      await sharing.connect(provider).registerBatchDataset([1, 2, 3], "");
-      for (const b of [1, 2, 3]) expect(await sharing.datasetIncludesBatch(2, b)).to.equal(true);
+      for (const r of probes) found.push(await sharing.datasetIncludesBatch(1, r));
+      const listed = new Set([roots[0], roots[2]]);
+      expect(found).to.deep.equal(probes.map((r) => listed.has(r)));
+      await sharing.connect(provider).registerBatchDataset(roots, "");
+      for (const r of roots) expect(await sharing.datasetIncludesBatch(2, r)).to.equal(true);
       await sharing.connect(provider).registerStreamDataset(terminals[0].id, 1, 2, "");
-      expect(await sharing.datasetIncludesBatch(3, 1)).to.equal(false);
-      expect(await sharing.datasetIncludesBatch(99, 1)).to.equal(false);
+      expect(await sharing.datasetIncludesBatch(3, roots[0])).to.equal(false);
+      expect(await sharing.datasetIncludesBatch(99, roots[0])).to.equal(false);
     });
   });
 });

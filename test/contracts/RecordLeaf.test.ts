@@ -40,14 +40,14 @@ describe("RecordLeaf golden vectors", function () {
         const { acquisition, stream } = await fixture();
         await stream.anchorNext({ merkleRoot: vector.root, recordCount: leaves.length });
         for (const leaf of leaves) {
-          expect(await acquisition.verifyRecord(1n, leaf.proof, asLeaf(leaf.values))).to.equal(true);
+          expect(await acquisition.verifyRecord(vector.root, leaf.proof, asLeaf(leaf.values))).to.equal(true);
         }
         const multi = (vector as { multiProof?: { leaves: string[]; proof: string[]; proofFlags: boolean[] } })
           .multiProof;
         if (multi) {
           const byHash = new Map(leaves.map((l) => [l.leafHash, l.values]));
           const values = multi.leaves.map((h) => asLeaf(byHash.get(h)!));
-          expect(await acquisition.verifyRecords(1n, multi.proof, multi.proofFlags, values)).to.equal(true);
+          expect(await acquisition.verifyRecords(vector.root, multi.proof, multi.proofFlags, values)).to.equal(true);
         }
       });
     });

@@ -227,12 +227,13 @@ describe("TerminalRegistry", function () {
   });
 
   describe("rotateSigner", function () {
+    // From the admin a rotation is immediate; a registrar's waits for the rotation delay (TerminalRegistry.rotation).
     it("replaces the key, closes the old epoch and emits SignerRotated", async function () {
-      const { registry, registrar, terminals, signer } = await fixture();
+      const { registry, admin, terminals, signer } = await fixture();
       const { id, wallet } = terminals[0];
       const registeredAt = (await registry.getTerminal(id)).registeredAt;
       await time.increase(100);
-      const tx = registry.connect(registrar).rotateSigner(id, signer.address);
+      const tx = registry.connect(admin).rotateSigner(id, signer.address);
       await expect(tx)
         .to.emit(registry, "SignerRotated")
         .withArgs(id, wallet.address, signer.address, (await time.latest()) + 1);
@@ -248,40 +249,47 @@ describe("TerminalRegistry", function () {
       expect(await registry.signerAt(id, registeredAt)).to.equal(wallet.address);
       expect(await registry.signerAt(id, rotatedAt - 1n)).to.equal(wallet.address);
       expect(await registry.signerAt(id, rotatedAt)).to.equal(signer.address);
-      expect(await registry.signerAt(id, registeredAt - 1n)).to.equal(ethers.ZeroAddress);
+      // The first key also covers the meter's history from before its registration (a backfill).
+      expect(await registry.signerAt(id, registeredAt - 1n)).to.equal(wallet.address);
+      expect(await registry.signerAt(id, 0n)).to.equal(wallet.address);
+    });
+
+    it("names no key for a terminal that was never registered", async function () {
+      const { registry } = await fixture();
+      expect(await registry.signerAt(NEW_ID, 0n)).to.equal(ethers.ZeroAddress);
     });
 
     it("rotates a suspended terminal's key", async function () {
-      const { registry, registrar, terminals, signer } = await fixture();
+      const { registry, admin, registrar, terminals, signer } = await fixture();
       await registry.connect(registrar).suspend(terminals[0].id);
-      await expect(registry.connect(registrar).rotateSigner(terminals[0].id, signer.address)).to.emit(
+      await expect(registry.connect(admin).rotateSigner(terminals[0].id, signer.address)).to.emit(
         registry,
         "SignerRotated",
       );
     });
 
     it("never lets a rotated-out key be bound again", async function () {
-      const { registry, registrar, terminals, signer } = await fixture();
+      const { registry, admin, registrar, terminals, signer } = await fixture();
       const { id, wallet } = terminals[0];
-      await registry.connect(registrar).rotateSigner(id, signer.address);
+      await registry.connect(admin).rotateSigner(id, signer.address);
       await expect(registry.connect(registrar).register(NEW_ID, wallet.address, TerminalKind.PMU, location(1), ""))
         .to.be.revertedWithCustomError(registry, "SignerAlreadyBound")
         .withArgs(wallet.address, id);
     });
 
     it("rejects a revoked or unknown terminal, a zero key and a bound key", async function () {
-      const { registry, admin, registrar, terminals, signer } = await fixture();
-      await expect(registry.connect(registrar).rotateSigner(NEW_ID, signer.address))
+      const { registry, admin, terminals, signer } = await fixture();
+      await expect(registry.connect(admin).rotateSigner(NEW_ID, signer.address))
         .to.be.revertedWithCustomError(registry, "TerminalNotRegistered")
         .withArgs(NEW_ID);
-      await expect(registry.connect(registrar).rotateSigner(terminals[0].id, ethers.ZeroAddress))
+      await expect(registry.connect(admin).rotateSigner(terminals[0].id, ethers.ZeroAddress))
         .to.be.revertedWithCustomError(registry, "ZeroAddress")
         .withArgs("signer");
-      await expect(registry.connect(registrar).rotateSigner(terminals[0].id, terminals[1].wallet.address))
+      await expect(registry.connect(admin).rotateSigner(terminals[0].id, terminals[1].wallet.address))
         .to.be.revertedWithCustomError(registry, "SignerAlreadyBound")
         .withArgs(terminals[1].wallet.address, terminals[1].id);
       await registry.connect(admin).revoke(terminals[0].id);
-      await expect(registry.connect(registrar).rotateSigner(terminals[0].id, signer.address))
+      await expect(registry.connect(admin).rotateSigner(terminals[0].id, signer.address))
         .to.be.revertedWithCustomError(registry, "InvalidStatusTransition")
         .withArgs(terminals[0].id, TerminalStatus.Revoked, TerminalStatus.Revoked);
     });

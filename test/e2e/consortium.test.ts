@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { id, ZeroHash } from "ethers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -8,7 +9,11 @@ import type { CoreContracts } from "../../src/chain/contracts";
 import { startGateway } from "../../src/gateway/server";
 import { toTerminalId } from "../../src/chain/ids";
 import { devTerminalWallet } from "../../src/chain/keys";
-import { DataType } from "../../src/chain/types";
+import { acquisitionDomain, headerDigest } from "../../src/chain/eip712";
+import { headerFromJson } from "../../src/chain/headers";
+import { signDigest } from "../../src/chain/nativeEcdsa.node";
+import { listBatches, readStreamState } from "../../src/chain/streams";
+import { DataType, type BatchHeader } from "../../src/chain/types";
 import { loadCase } from "../../src/grid/case";
 import { parseRecord } from "../../src/merkle";
 import { DEFAULT_SCENARIO_OPTIONS, scenarioTerminals } from "../../src/pipeline/scenario";
@@ -22,14 +27,38 @@ import { startProxy, type ProxyHandle } from "../../src/devnet/proxy";
 import { Journal } from "../../src/pipeline/journal";
 import { batchRecords } from "../../src/pipeline/stages/prove";
 import type { RunResult } from "../../src/pipeline/run";
-import { devAccount, expectExactlyOnce, runCore, shortRun, SteeredProvider } from "../helpers/consortium";
+import {
+  devAccount,
+  expectExactlyOnce,
+  gridRunProcess,
+  runCore,
+  shortRun,
+  startClientVersionFront,
+  SteeredProvider,
+  trainedModelFile,
+  type ClientVersionFront,
+} from "../helpers/consortium";
 import { scratchDir } from "../helpers/scenario";
+import {
+  gatewayOptions,
+  nextBoundary,
+  postPackage,
+  sleep,
+  startTestChain,
+  startTestGateway,
+  stopTestChain,
+  terminalFleet,
+  useDeploymentsDir,
+  waitFor,
+} from "../helpers/gateway";
+import { registerName, resolveName } from "../../src/naming/names";
+import { readDataset, registerDataset } from "../../src/sharing/datasets.node";
 
-/** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
 /** Seconds between blocks of the consortium tests (a QBFT network's usual block period). */
 const BLOCK_TIME = 5;
 
-const WALL_CLOCK_NODE = "besu/v25.10.0/linux-x86_64/openjdk-java-21";
+/** A node that keeps wall-clock time (Besu, Geth): the pipeline backfills the periods that just ended. */
+const WALL_CLOCK_NODE = "besu/v24.12.2/linux-x86_64/openjdk-java-21";
 
 /** The journal's state transitions of one batch, oldest first. */
 function transitions(result: RunResult, batchKey: string): { state: string; detail: string | null }[] {
@@ -48,12 +77,14 @@ function transitions(result: RunResult, batchKey: string): { state: string; deta
 async function consortiumSetup(provider: SteeredProvider, relayers: number[], network: string, dir: string) {
   process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
   const admin = devAccount(0, provider);
-  const { contracts } = await deployCore({ signer: admin, network });
+  const deployed = await deployCore({ signer: admin, network });
+  const { contracts } = deployed;
   for (const i of relayers) {
     const who = devAccount(i, provider).address;
     await (await contracts.registry.grantRole(await contracts.registry.REGISTRAR_ROLE(), who)).wait();
     await (await contracts.acquisition.grantRole(await contracts.acquisition.POLICY_ADMIN_ROLE(), who)).wait();
   }
+  return deployed;
 }
 
 /** Registers one PMU terminal with its development key. */
@@ -126,13 +157,100 @@ describe("consortium networks (issue 16)", function () {
       });
     });
 
+    context("when a reorg drops an anchor and another writer takes the stream's next sequence", function () {
+      it("signs the header again on the new tip and confirms each batch exactly once", async function () {
+        const dir = scratchDir("reorg-resign");
+        process.env.GRIDLEDGER_DEPLOYMENTS_DIR = join(dir, "deployments");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        const { contracts: core } = await deployCore({ signer: devAccount(0, provider), network: "consortium" });
+        const domain = acquisitionDomain((await provider.getNetwork()).chainId, await core.acquisition.getAddress());
+        // At the first block mined for confirmations (right after period 0's anchor), roll that anchor back, and let
+        // another writer holding the same terminal key anchor another root on the same stream tip in its place.
+        let competing: BatchHeader | undefined;
+        provider.before = async (method) => {
+          if (method !== "evm_mine" || competing) return;
+          const head = (await provider.send("eth_getBlockByNumber", ["latest", true])) as {
+            timestamp: string;
+            transactions: { input: string }[];
+          };
+          const iface = core.acquisition.interface;
+          const call = iface.parseTransaction({ data: head.transactions[0].input })!;
+          const first = call.name === "multicall" ? iface.parseTransaction({ data: call.args[0][0] })! : call;
+          const h = first.args[0] as unknown as BatchHeader;
+          competing = {
+            dataType: Number(h.dataType),
+            terminalId: h.terminalId,
+            sequence: h.sequence,
+            windowStart: h.windowStart,
+            windowEnd: h.windowEnd,
+            recordCount: Number(h.recordCount),
+            merkleRoot: id("another writer's batch"),
+            prevHeaderHash: h.prevHeaderHash,
+          };
+          await provider.send("anvil_rollback", [1]);
+          await provider.send("evm_setNextBlockTimestamp", [Number(head.timestamp)]);
+          const signature = signDigest(devTerminalWallet(h.terminalId).signingKey, headerDigest(domain, competing));
+          await (await core.acquisition.connect(devAccount(1, provider)).anchorBatch(competing, signature)).wait();
+        };
+        const result = await shortRun({
+          signer: devAccount(0, provider),
+          provider,
+          out: join(dir, "runs"),
+          confirmations: 3,
+        });
+        expect(competing, "the reorg happened").to.not.equal(undefined);
+        const { terminalId } = competing!;
+
+        // Period 0's first batch in that stream: dropped, then signed again as the sequence after the other writer's.
+        const journal = new Journal(join(result.dir, "journal.sqlite"));
+        const ours = journal
+          .batches({ period: 0 })
+          .filter((b) => b.terminalId.toLowerCase() === terminalId.toLowerCase())
+          .map((b) => ({ batch: b, header: headerFromJson(b.header!) }))
+          .sort((x, y) => Number(x.header.sequence - y.header.sequence));
+        const stream = await listBatches(core.acquisition, { terminalId });
+        expect(stream[0].merkleRoot).to.equal(competing!.merkleRoot);
+        expect(ours[0].header.sequence).to.equal(competing!.sequence + 1n);
+        expect(ours[0].header.prevHeaderHash).to.equal(stream[0].headerHash);
+        const history = transitions(result, ours[0].batch.batchKey);
+        expect(history.map((t) => t.state)).to.deep.equal([
+          "built",
+          "signed",
+          "submitted",
+          "built",
+          "signed",
+          "submitted",
+          "confirmed",
+        ]);
+        expect(history[1].detail).to.match(new RegExp(`^sequence ${competing!.sequence} by `));
+        expect(history[3].detail).to.match(/dropped by a reorganisation.*the stream tip moved: signing again on it/);
+        expect(history[4].detail).to.match(new RegExp(`^sequence ${competing!.sequence + 1n} by `));
+
+        // Every batch of the run is confirmed once where the chain has it, and the stream ends at our last header.
+        for (const b of journal.batches()) {
+          expect(b.state, b.batchKey).to.equal("confirmed");
+          const onChain = await core.acquisition.batchByRoot(b.root);
+          expect(Number(onChain.batchId), b.batchKey).to.equal(b.batchId);
+        }
+        const last = stream[stream.length - 1];
+        expect(stream.map((e) => e.sequence)).to.deep.equal(stream.map((_, i) => BigInt(i + 1)));
+        expect(journal.batches().some((b) => b.root.toLowerCase() === last.merkleRoot.toLowerCase())).to.equal(true);
+        expect((await readStreamState(core.acquisition, terminalId)).headerHash).to.equal(last.headerHash);
+        journal.close();
+        expect(result.summary.invariant.holds).to.equal(true);
+        expect(result.summary.verifiedSamples.failed).to.equal(0);
+        provider.destroy();
+      });
+    });
+
     context("when a reorg re-orders the anchors of two writers", function () {
       it("keeps every proof valid by root and corrects the journal's batch ids on resume", async function () {
         const dir = scratchDir("reorg-order");
         anvil = await startAnvil();
         const provider = new SteeredProvider(anvil.url);
         provider.clientVersion = WALL_CLOCK_NODE;
-        await consortiumSetup(provider, [1, 2], "consortium", dir);
+        const { governance } = await consortiumSetup(provider, [1, 2], "consortium", dir);
         const a = await shortRun({ signer: devAccount(1, provider), provider, out: join(dir, "a"), periods: 1 });
         const firstOfB = (await provider.getBlockNumber()) + 1;
         const b = await shortRun({
@@ -152,7 +270,16 @@ describe("consortium networks (issue 16)", function () {
           }),
         );
 
-        // Move A's anchor (the block before B's first) after all of B's transactions.
+        // Name A's batch and list every batch of both writers in a dataset, by root, before the reorg.
+        const [namedRoot] = idsBefore.keys();
+        const roots = [...idsBefore.keys()];
+        const lastAnchor = await provider.getBlockNumber();
+        const { sharing, names } = governance;
+        await (await sharing.grantRole(await sharing.PROVIDER_ROLE(), devAccount(0, provider).address)).wait();
+        await registerName(names, "feeder.a", { target: { kind: "Batch", merkleRoot: namedRoot } });
+        const { datasetId } = await registerDataset(sharing, { merkleRoots: roots });
+
+        // Move A's anchor (the block before B's first) after all of B's, ahead of the naming and sharing.
         const head = await provider.getBlockNumber();
         const blocks: string[][] = [];
         for (let n = firstOfB - 1; n <= head; n++) {
@@ -162,7 +289,8 @@ describe("consortium networks (issue 16)", function () {
           blocks.push(block.transactions);
         }
         const raw = async (hash: string) => (await provider.send("eth_getRawTransactionByHash", [hash])) as string;
-        const order = [...blocks.slice(1), blocks[0]];
+        const anchors = lastAnchor - firstOfB + 2;
+        const order = [...blocks.slice(1, anchors), blocks[0], ...blocks.slice(anchors)];
         const pairs: [string, number][] = [];
         for (const [offset, txs] of order.entries()) for (const h of txs) pairs.push([await raw(h), offset]);
         await provider.send("anvil_reorg", [blocks.length, pairs]);
@@ -173,6 +301,22 @@ describe("consortium networks (issue 16)", function () {
           if (Number(stored.batchId) !== id) changed++;
         }
         expect(changed, "the reorg changed batch ids").to.be.greaterThan(0);
+
+        // The name and the dataset hold roots: they still point at the same batches.
+        const named = await resolveName(names, "feeder.a");
+        expect(named.target).to.deep.equal({ kind: "Batch", merkleRoot: namedRoot });
+        const dataset = await readDataset(sharing, datasetId);
+        expect(dataset.merkleRoots).to.have.members(roots.map((r) => r.toLowerCase()));
+        for (const r of roots) expect(await sharing.datasetIncludesBatch(datasetId, r), r).to.equal(true);
+        const namedBatch = new Journal(join(a.dir, "journal.sqlite"));
+        const namedKey = namedBatch.batches().find((x) => x.root === namedRoot)!;
+        const namedFile = join(a.dir, "proofs", `${namedKey.batchKey}.json`);
+        const namedProofs = parseProofs(JSON.parse(readFileSync(namedFile, "utf8")), namedFile);
+        const [namedRecord] = batchRecords({ journal: namedBatch }, namedKey.batchKey);
+        namedBatch.close();
+        for (const p of namedProofs) expect(p.root.toLowerCase()).to.equal(namedRoot.toLowerCase());
+        const namedVerdict = await verifyRecordOnChain(core, namedRecord, namedProofs);
+        expect(namedVerdict.verdict, namedVerdict.reason).to.equal("anchored");
 
         // Proof files written before the reorg carry the root: they still verify.
         for (const r of [a, b]) {
@@ -244,6 +388,48 @@ describe("consortium networks (issue 16)", function () {
         anchorRecords({ core, records, terminalId, dataType: DataType.Event, key, confirmations: 0 }),
       ).to.be.rejectedWith(/confirmations must be a whole number of blocks >= 1, got 0/);
       provider.destroy();
+    });
+
+    it("makes grid:serve journal a batch confirmed only once its anchor is that many blocks deep", async function () {
+      const dir = scratchDir("serve-confirmations");
+      const restore = useDeploymentsDir(join(dir, "deployments"));
+      const chain = await startTestChain();
+      const N = 3;
+      const gw = await startTestGateway(chain, gatewayOptions(join(dir, "gw"), { periodSeconds: 3, confirmations: N }));
+      try {
+        const startAt = nextBoundary(3);
+        const fleet = await terminalFleet({ chainId: chain.chainId, periodSeconds: 3, startAt });
+        while (fleet.periodNow() < 0) await sleep(100);
+        for (const p of fleet.packagesOf(fleet.periodNow())) await postPackage(gw.httpUrl, p.body);
+        // Every observation: a confirmed batch is N deep; an unconfirmed mined one is seen at least once.
+        const anchorBlock = new Map<string, number>();
+        let waited = 0;
+        const allConfirmed = await waitFor(
+          async () => {
+            const batches = gw.journal.batches();
+            const head = await chain.provider.getBlockNumber();
+            for (const b of batches.filter((x) => x.txHash)) {
+              const receipt = await chain.provider.getTransactionReceipt(b.txHash!);
+              if (receipt) anchorBlock.set(b.batchKey, receipt.blockNumber);
+              const depth = receipt ? head - receipt.blockNumber + 1 : 0;
+              if (b.state === "confirmed") expect(depth, `${b.batchKey} depth when confirmed`).to.be.at.least(N);
+              else if (receipt && depth < N) waited++;
+            }
+            if (batches.length > 0 && batches.every((b) => b.state === "confirmed")) return true;
+            if (anchorBlock.size > 0) await chain.provider.send("evm_mine", []);
+            return false;
+          },
+          60_000,
+          500,
+        );
+        expect(allConfirmed, "every batch confirmed").to.equal(true);
+        expect(waited, "a mined anchor waited for its confirmations").to.be.greaterThan(0);
+        for (const b of gw.journal.batches()) expect(b.blockNumber).to.equal(anchorBlock.get(b.batchKey));
+      } finally {
+        await gw.close();
+        await stopTestChain(chain);
+        restore();
+      }
     });
 
     it("is refused by grid:serve when it is not 1-64 blocks", async function () {
@@ -336,6 +522,96 @@ describe("consortium networks (issue 16)", function () {
         expect(results[1].summary.contracts.DataAcquisition).to.equal(results[0].summary.contracts.DataAcquisition);
         await expectExactlyOnce(results, core);
         for (const r of results) expect(r.summary.batches.transactions).to.equal(3);
+        provider.destroy();
+      });
+    });
+
+    context("when two grid:run processes anchor into the same contracts at once", function () {
+      let front: ClientVersionFront | undefined;
+      afterEach(async function () {
+        await front?.close();
+        front = undefined;
+      });
+
+      it("clashes on no nonce and no stream, anchors every batch once, and every proof verifies", async function () {
+        // Each process starts its own Hardhat (about 10 s of CPU) on a machine others share.
+        this.timeout(180_000);
+        const dir = scratchDir("writer-processes");
+        anvil = await startAnvil();
+        const provider = new SteeredProvider(anvil.url);
+        // Both processes see anvil as a wall-clock node (Besu) through a front: they backfill, neither moves the clock.
+        front = await startClientVersionFront(anvil.url, WALL_CLOCK_NODE);
+        const { contracts: core } = await consortiumSetup(provider, [1, 2], "custom", dir);
+        const writers = [
+          { relayer: devAccount(1, provider), caseName: "ieee14" },
+          { relayer: devAccount(2, provider), caseName: "ieee30" },
+        ];
+        // The model an earlier test trained, when there is one: each process then skips its own training.
+        const model = trainedModelFile();
+        // Both run to their end before anything is checked (a failed one does not leave the other running).
+        const settled = await Promise.allSettled(
+          writers.map((w) =>
+            gridRunProcess({
+              rpcUrl: front!.url,
+              relayerKey: w.relayer.privateKey,
+              deploymentsDir: join(dir, "deployments"),
+              args: [
+                ...["--case", w.caseName, "--periods", "2", "--confirmations", "1", "--no-faults"],
+                ...(model ? ["--model", model] : []),
+              ],
+              out: join(dir, w.caseName),
+              timeoutMs: 150_000,
+            }),
+          ),
+        );
+        const failed = settled.find((s) => s.status === "rejected");
+        if (failed) throw failed.reason;
+        const results = settled.map((s) => (s as PromiseFulfilledResult<RunResult>).value);
+        await expectExactlyOnce(results, core);
+
+        for (const [i, r] of results.entries()) {
+          const { relayer } = writers[i];
+          expect(r.summary.contracts.DataAcquisition).to.equal(await core.acquisition.getAddress());
+          // One transaction per period, each from the writer's own relayer: no nonce clash forced a re-send.
+          expect(r.summary.batches.transactions, r.runId).to.equal(2);
+          const journal = new Journal(join(r.dir, "journal.sqlite"));
+          const batches = journal.batches();
+          for (const txHash of new Set(batches.map((b) => b.txHash!))) {
+            expect((await provider.getTransaction(txHash))!.from, txHash).to.equal(relayer.address);
+          }
+
+          // Each stream is the writer's headers in order, and its tip on-chain is the journal's last header.
+          const streams = new Map<string, BatchHeader[]>();
+          for (const b of batches) {
+            const header = headerFromJson(b.header!);
+            streams.set(b.terminalId, [...(streams.get(b.terminalId) ?? []), header]);
+          }
+          for (const [terminalId, headers] of streams) {
+            headers.sort((x, y) => Number(x.sequence - y.sequence));
+            const events = await listBatches(core.acquisition, { terminalId });
+            expect(
+              events.map((e) => e.merkleRoot),
+              terminalId,
+            ).to.deep.equal(headers.map((h) => h.merkleRoot));
+            expect(headers.map((h) => h.sequence)).to.deep.equal(headers.map((_, k) => BigInt(k + 1)));
+            for (const [k, h] of headers.entries())
+              expect(h.prevHeaderHash).to.equal(k === 0 ? ZeroHash : events[k - 1].headerHash);
+            const tip = await readStreamState(core.acquisition, terminalId);
+            expect(tip).to.deep.equal({ sequence: BigInt(headers.length), headerHash: events.at(-1)!.headerHash });
+          }
+
+          // Every record's proof verifies on-chain (by root, with its package signature).
+          for (const batch of batches) {
+            const file = join(r.dir, "proofs", `${batch.batchKey}.json`);
+            const proofs = parseProofs(JSON.parse(readFileSync(file, "utf8")), file);
+            const records = batchRecords({ journal }, batch.batchKey);
+            expect(records.length, batch.batchKey).to.equal(batch.recordCount);
+            // At once: the provider batches the calls, so a few hundred records take a few round trips.
+            const verdicts = await Promise.all(records.map((record) => verifyRecordOnChain(core, record, proofs)));
+            for (const v of verdicts) expect(v.verdict, v.reason).to.equal("anchored");
+          }
+          journal.close();
+        }
         provider.destroy();
       });
     });

@@ -6,6 +6,7 @@ import {IDataAcquisition} from "../../contracts/interfaces/IDataAcquisition.sol"
 import {ITerminalRegistry} from "../../contracts/interfaces/ITerminalRegistry.sol";
 import {TerminalRegistry} from "../../contracts/TerminalRegistry.sol";
 import {DataAcquisition} from "../../contracts/DataAcquisition.sol";
+import {RecordLeaf} from "../../contracts/libraries/RecordLeaf.sol";
 import {CoreSetup} from "./Base.sol";
 
 /// @notice Property tests: write-once roots, strictly sequential streams, role checks.
@@ -90,6 +91,11 @@ contract AnchoringHandler is CoreSetup {
     bytes32[STREAMS] public tips;
     uint256 public refused;
     uint256 public squatsRefused;
+    /// @dev verifySignedRecord said yes for a record whose package another terminal's key signed.
+    uint256 public forgedSignaturesAccepted;
+    /// @dev verifySignedRecord said no for a record its own terminal signed with its key.
+    uint256 public ownSignaturesRefused;
+    uint256 public signedRecordsChecked;
 
     constructor(TerminalRegistry registry_, DataAcquisition acquisition_) {
         registry = registry_;
@@ -134,6 +140,47 @@ contract AnchoringHandler is CoreSetup {
             if (squat) ++squatsRefused;
         }
     }
+
+    /// A generator stream anchors a one-record batch attributed to terminal `owner`, whose package `signer`'s key
+    /// signs; the record must verify as signed exactly when the signer is its own terminal.
+    function anchorSignedRecord(uint256 ownerSeed, uint256 signerSeed, bytes32 payload, uint16 wait) external {
+        uint256 owner = ownerSeed % STREAMS;
+        uint256 signer = signerSeed % STREAMS;
+        vm.warp(block.timestamp + 1 + (wait % 600));
+        RecordLeaf memory leaf = RecordLeaf({
+            terminalId: terminalOf(owner),
+            kind: 1,
+            timestamp: uint64(block.timestamp - 1),
+            payloadHash: payload
+        });
+        bytes32 root = keccak256(
+            bytes.concat(keccak256(abi.encode(leaf.terminalId, leaf.kind, leaf.timestamp, leaf.payloadHash)))
+        );
+        if (streamOfRoot[root] != 0) return;
+        // Any stream may carry another terminal's records (an elected generator does): here the signer's.
+        uint64 sequence = sequences[signer] + 1;
+        IDataAcquisition.BatchHeader memory header = _header(terminalOf(signer), sequence, tips[signer], root);
+        uint64 batchId = acquisition.anchorBatch(header, _sign(header, keyOf(signer)));
+        require(batchId == roots.length + 1, "batch ids are not consecutive");
+        roots.push(root);
+        streamOfRoot[root] = signer + 1;
+        sequences[signer] = sequence;
+        tips[signer] = acquisition.hashHeader(header);
+
+        // A one-record package: its records root is the leaf hash, with an empty proof.
+        IDataAcquisition.TerminalPackage memory pkg = IDataAcquisition.TerminalPackage({
+            terminalId: terminalOf(owner),
+            periodStart: leaf.timestamp,
+            recordCount: 1,
+            recordsRoot: root
+        });
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keyOf(signer), acquisition.packageDigest(pkg));
+        bytes32[] memory none = new bytes32[](0);
+        bool ok = acquisition.verifySignedRecord(root, none, leaf, pkg, none, abi.encodePacked(r, s, v));
+        ++signedRecordsChecked;
+        if (ok && signer != owner) ++forgedSignaturesAccepted;
+        if (!ok && signer == owner) ++ownSignaturesRefused;
+    }
 }
 
 /// @notice Invariants over any sequence of handler calls.
@@ -173,6 +220,12 @@ contract AnchoringInvariantTest is CoreSetup {
             require(acquisition.batchByRoot(root).batchId == i + 1, "a root moved to another batch");
             for (uint256 j = i + 1; j < n; ++j) require(handler.roots(j) != root, "a root was accepted twice");
         }
+    }
+
+    /// No record verifies as signed by a terminal other than its own (and its own terminal's signature is honoured).
+    function invariant_NoRecordVerifiesAsSignedByAnotherTerminal() public view {
+        require(handler.forgedSignaturesAccepted() == 0, "a record verified as signed by another terminal's key");
+        require(handler.ownSignaturesRefused() == 0, "a record signed by its own terminal was refused");
     }
 
     function invariant_StreamsExtendOnlyFromTheirTip() public view {

@@ -27,7 +27,9 @@ export async function deployGovernance(options: GovernanceOptions = {}) {
   const stream = new StreamWriter(core, core.terminals[0]);
   const batches = [];
   for (let i = 0; i < (options.batches ?? 3); i++) batches.push((await stream.anchorNext()).header);
-  return { ...core, sharing, names, provider, otherProvider, receiver, rootRegistrar, stream, batches };
+  // The anchored roots in increasing order (lowercase hex of equal length sorts as numbers), as datasets list them.
+  const roots = batches.map((b) => b.merkleRoot.toLowerCase()).sort();
+  return { ...core, sharing, names, provider, otherProvider, receiver, rootRegistrar, stream, batches, roots };
 }
 
 export const deployGovernanceDefault = () => deployGovernance();

@@ -10,6 +10,7 @@ import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {RecordLeaf} from "../contracts/libraries/RecordLeaf.sol";
 import {DevSigner} from "./DevSigner.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
+import {DataAcquisitionDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title DataAcquisitionTest
 /// @author GridLedger
@@ -33,8 +34,8 @@ contract DataAcquisitionTest is RemixTestBase {
     bytes32 private firstHeaderHash;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
         stranger = new Caller();
         acquisition.setPolicy(
             READING,
@@ -123,15 +124,15 @@ contract DataAcquisitionTest is RemixTestBase {
     }
 
     function provesARecordOfTheBatch() public {
-        Assert.ok(acquisition.verifyRecord(1, _proof(_leafHash(leafB)), leafA), "record A is in batch 1");
-        Assert.ok(acquisition.verifyLeafHash(1, _proof(_leafHash(leafA)), _leafHash(leafB)), "leaf B is in batch 1");
+        Assert.ok(acquisition.verifyRecord(root, _proof(_leafHash(leafB)), leafA), "record A is in batch 1");
+        Assert.ok(acquisition.verifyLeafHash(root, _proof(_leafHash(leafA)), _leafHash(leafB)), "leaf B is in batch 1");
     }
 
     function rejectsATamperedRecord() public {
         RecordLeaf memory tampered = leafA;
         tampered.payloadHash = keccak256('{"power_kw":999,"voltage_v":231}');
-        Assert.ok(!acquisition.verifyRecord(1, _proof(_leafHash(leafB)), tampered), "a changed payload fails");
-        Assert.ok(!acquisition.verifyRecord(2, _proof(_leafHash(leafB)), leafA), "a wrong batch id fails");
+        Assert.ok(!acquisition.verifyRecord(root, _proof(_leafHash(leafB)), tampered), "a changed payload fails");
+        Assert.ok(!acquisition.verifyRecord(keccak256("other"), _proof(_leafHash(leafB)), leafA), "a wrong root fails");
     }
 
     function rejectsAReplayedRoot() public {

@@ -5,13 +5,14 @@ import "remix_tests.sol";
 import {DataAcquisition} from "../contracts/DataAcquisition.sol";
 import {DataNameRegistry} from "../contracts/DataNameRegistry.sol";
 import {TerminalRegistry} from "../contracts/TerminalRegistry.sol";
-import {UnknownBatch, UnknownDataset, UnknownTerminal} from "../contracts/Common.sol";
+import {UnknownDataset, UnknownRoot, UnknownTerminal} from "../contracts/Common.sol";
 import {IDataNameRegistry} from "../contracts/interfaces/IDataNameRegistry.sol";
 import {IDataSharing} from "../contracts/interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {LabelNotLowercase} from "../contracts/libraries/NameHash.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
 import {DatasetCount} from "./DatasetCount.sol";
+import {DataAcquisitionDeployer, DataNameRegistryDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title NamingTest
 /// @author GridLedger
@@ -29,10 +30,10 @@ contract NamingTest is RemixTestBase {
     bytes32 private meter;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
         datasets = new DatasetCount();
-        names = new DataNameRegistry(acquisition, IDataSharing(address(datasets)), address(this));
+        names = DataNameRegistryDeployer.deploy(acquisition, IDataSharing(address(datasets)), address(this));
         stranger = new Caller();
         registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         top = names.registerTopLevel("gz", address(this));
@@ -70,10 +71,14 @@ contract NamingTest is RemixTestBase {
         } catch (bytes memory reason) {
             assertReverted(reason, abi.encodeWithSelector(UnknownTerminal.selector, keccak256("nobody")), "terminal");
         }
-        try names.setBatchTarget(meter, 1) {
+        try names.setBatchTarget(meter, keccak256("never anchored")) {
             Assert.ok(false, "a batch that was never anchored was named");
         } catch (bytes memory reason) {
-            assertReverted(reason, abi.encodeWithSelector(UnknownBatch.selector, uint64(1)), "batch");
+            assertReverted(
+                reason,
+                abi.encodeWithSelector(UnknownRoot.selector, keccak256("never anchored")),
+                "batch root"
+            );
         }
     }
 

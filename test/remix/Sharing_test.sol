@@ -6,10 +6,11 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {DataAcquisition} from "../contracts/DataAcquisition.sol";
 import {DataSharing} from "../contracts/DataSharing.sol";
 import {TerminalRegistry} from "../contracts/TerminalRegistry.sol";
-import {UnknownBatch} from "../contracts/Common.sol";
+import {UnknownRoot} from "../contracts/Common.sol";
 import {IDataSharing} from "../contracts/interfaces/IDataSharing.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
+import {DataAcquisitionDeployer, DataSharingDeployer, TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title SharingTest
 /// @author GridLedger
@@ -25,9 +26,9 @@ contract SharingTest is RemixTestBase {
     Caller private stranger;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
-        acquisition = new DataAcquisition(registry, address(this));
-        sharing = new DataSharing(acquisition, address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
+        acquisition = DataAcquisitionDeployer.deploy(registry, address(this));
+        sharing = DataSharingDeployer.deploy(acquisition, address(this));
         stranger = new Caller();
         registry.register(TERMINAL, address(0xBEEF), ITerminalRegistry.TerminalKind.SmartMeter, _location(7), "");
         sharing.grantRole(sharing.PROVIDER_ROLE(), address(this));
@@ -77,12 +78,12 @@ contract SharingTest is RemixTestBase {
         } catch (bytes memory reason) {
             assertReverted(reason, abi.encodeWithSelector(IDataSharing.ZeroCiphertextHash.selector), "zero hash");
         }
-        uint64[] memory batches = new uint64[](1);
-        batches[0] = 1;
+        bytes32[] memory batches = new bytes32[](1);
+        batches[0] = keccak256("never anchored");
         try sharing.registerBatchDataset(batches, "") {
             Assert.ok(false, "a dataset of a batch that was never anchored was registered");
         } catch (bytes memory reason) {
-            assertReverted(reason, abi.encodeWithSelector(UnknownBatch.selector, uint64(1)), "unknown batch");
+            assertReverted(reason, abi.encodeWithSelector(UnknownRoot.selector, batches[0]), "unknown root");
         }
         (bool success, bytes memory denied) = stranger.forward(
             address(sharing),

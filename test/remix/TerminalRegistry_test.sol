@@ -6,6 +6,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {TerminalRegistry} from "../contracts/TerminalRegistry.sol";
 import {ITerminalRegistry} from "../contracts/interfaces/ITerminalRegistry.sol";
 import {Caller, RemixTestBase} from "./RemixTestBase.sol";
+import {TerminalRegistryDeployer} from "./Deployers.sol";
 
 /// @title TerminalRegistryTest
 /// @author GridLedger
@@ -22,7 +23,7 @@ contract TerminalRegistryTest is RemixTestBase {
     Caller private stranger;
 
     function beforeAll() public {
-        registry = new TerminalRegistry(address(this));
+        registry = TerminalRegistryDeployer.deploy(address(this));
         stranger = new Caller();
     }
 

@@ -18,6 +18,10 @@ import {
   type GridRecord,
 } from "../../src/sdk";
 import { futureWindow, mineAt, scratchDir } from "../helpers/scenario";
+import { acquisitionDomain, signHeader } from "../../src/chain/eip712";
+import { nextHeader } from "../../src/chain/headers";
+import { readStreamState } from "../../src/chain/streams";
+import { FastMerkleTree, initMerkle } from "../../src/merkle";
 
 const BUS5 = "sdk.bus5.pmu";
 const BUS13 = "sdk.bus13.ttu";
@@ -257,14 +261,29 @@ describe("GridLedgerClient", function () {
 
   describe("root squatting", function () {
     it("refuses a root another terminal anchored first in its own stream, naming that stream", async function () {
-      const squatted = readings(BUS5, await closedWindow(), 4, 50);
-      // BUS13 copies BUS5's pending root into its own stream before BUS5's header is mined.
-      const squat = await client.anchorBatch({
-        records: squatted,
-        terminal: BUS13,
+      const start = await closedWindow();
+      const squatted = readings(BUS5, start, 4, 50);
+      // BUS13 copies BUS5's pending root into its own stream before BUS5's header is mined: straight to the
+      // contract, as the tools refuse to sign another terminal's records.
+      await initMerkle();
+      const root = FastMerkleTree.ofRecords(squatted).root;
+      const squatter = toTerminalId(BUS13);
+      const { header } = nextHeader(await readStreamState(client.acquisition, squatter), {
         dataType: 1,
-        key: devTerminalWallet(toTerminalId(BUS13)),
+        terminalId: squatter,
+        windowStart: BigInt(start),
+        windowEnd: BigInt(start + 900),
+        recordCount: squatted.length,
+        merkleRoot: root,
       });
+      const domain = acquisitionDomain(
+        (await hre.ethers.provider.getNetwork()).chainId,
+        await client.acquisition.getAddress(),
+      );
+      await (
+        await client.acquisition.anchorBatch(header, signHeader(devTerminalWallet(squatter).privateKey, domain, header))
+      ).wait();
+      const squat = { batchId: (await client.acquisition.batchByRoot(root)).batchId };
       const refused = await client
         .anchorBatch({ records: squatted, terminal: BUS5, dataType: 1, key: devTerminalWallet(toTerminalId(BUS5)) })
         .catch((e: unknown) => e);
@@ -273,6 +292,47 @@ describe("GridLedgerClient", function () {
       expect((refused as Error).message).to.contain(
         `is already anchored as batch ${squat.batchId} in the stream of terminal ${toTerminalId(BUS13)}`,
       );
+    });
+  });
+
+  describe("record signatures", function () {
+    it("refuses records of another terminal before sending anything", async function () {
+      const records = readings(BUS5, await closedWindow(), 2, 70);
+      const before = await client.acquisition.batchCount();
+      const refused = await client
+        .anchorBatch({ records, terminal: BUS13, dataType: 1, key: devTerminalWallet(toTerminalId(BUS13)) })
+        .catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(AnchorRefusedError);
+      expect(refused).to.include({ code: "FOREIGN_RECORD" });
+      expect((refused as Error).message).to.contain(`record 0 names terminal ${toTerminalId(BUS5)}`);
+      expect(await client.acquisition.batchCount()).to.equal(before);
+    });
+
+    it("verifies a record only with its terminal's package signature", async function () {
+      const records = readings(BUS5, await closedWindow(), 3, 90);
+      const anchored = await client.anchorBatch({
+        records,
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+      });
+      const signed = await client.verifyRecord(records[1], anchored.proofs);
+      expect(signed.verdict).to.equal("anchored");
+      expect(signed.signature?.signer).to.equal(devTerminalWallet(toTerminalId(BUS5)).address.toLowerCase());
+      // The same proof with its signature stripped (a v1 file) proves inclusion only: refused as unsigned.
+      const unsigned = anchored.proofs.proofs.map(({ package: _pkg, ...p }) => p);
+      expect((await client.verifyRecord(records[1], unsigned)).verdict).to.equal("unsigned");
+      // Re-signed by another terminal's key: the record's terminal did not sign it.
+      const forged = anchored.proofs.proofs.map((p) => ({
+        ...p,
+        package: {
+          ...p.package!,
+          signature: devTerminalWallet(toTerminalId(BUS13)).signingKey.sign(hre.ethers.id("x")).serialized,
+        },
+      }));
+      const wrong = await client.verifyRecord(records[1], forged);
+      expect(wrong.verdict).to.equal("wrong-signer");
+      expect(wrong.anchored).to.equal(false);
     });
   });
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRlp, getAddress } from "ethers";
 import { BESU_VERSION, generate, P2P_IPS, RPC_IPS, VALIDATORS } from "../../deploy/besu-qbft/generate";
-import { EVM_VERSION } from "../../hardhat.config";
+import { EVM_VERSION } from "../../src/chain/evm";
 import { parseRpcUrls } from "../../src/chain/endpoints";
 import { scratchDir } from "../helpers/scenario";
 

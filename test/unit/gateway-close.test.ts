@@ -17,8 +17,9 @@ import {
   type GridRecord,
   type Hex,
 } from "../../src/merkle";
-import { batchProofDocument } from "../../src/pipeline/stages/prove";
-import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
+import { PackageTree } from "../../src/chain/packages";
+import { batchProofDocument, packageProofOf } from "../../src/pipeline/stages/prove";
+import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
 import type { ValidateStage } from "../../src/validation/stage";
 import { scratchDir } from "../helpers/scenario";
 
@@ -75,7 +76,19 @@ function period(n: number, state: JournalBatch["state"] = "built") {
     gasUsed: null,
   };
   const head: JournalPeriod = { period: PERIOD, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 };
-  return { rows, batch, head, tree };
+  // One terminal package holds the period's records; proofs carry its signature and each record's place in it.
+  const leafHashes = new Uint8Array(32 * n);
+  for (let i = 0; i < n; i++) leafHashes.set(Buffer.from(tree.leafHash(i).slice(2), "hex"), 32 * i);
+  const pkg: JournalPackage = {
+    signature: `0x${"5a".repeat(65)}`,
+    terminalId: TERMINAL,
+    periodStart: 1_800_000_000,
+    recordCount: n,
+    recordsRoot: new PackageTree(leafHashes).root,
+    leafHashes,
+  };
+  const links = rows.map((r, index) => ({ recordId: r.recordId, signature: pkg.signature, index }));
+  return { rows, batch, head, tree, pkg, links };
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -319,7 +332,7 @@ describe("gateway period close off the event loop", function () {
     /** A confirmed period of `n` records whose batch tree the close stored. */
     function closed(n: number) {
       const p = period(n, "confirmed");
-      journal.recordPeriod(p.head, p.rows, [p.batch]);
+      journal.recordPeriod(p.head, p.rows, [p.batch], () => journal.recordPackages([p.pkg], p.links));
       journal.updateBatch(p.batch.batchKey, "confirmed", {
         txHash: INFO.txHash,
         blockNumber: INFO.blockNumber,
@@ -331,13 +344,24 @@ describe("gateway period close off the event loop", function () {
     }
 
     it("derives every record's proof from the stored tree, identical to the in-process tree's", function () {
-      const { rows, tree, stored } = closed(25);
+      const { rows, tree, stored, pkg } = closed(25);
       const records = gridRecords(25);
       rows.forEach((r, i) => {
         const proof = store.recordProof(r, stored)!;
-        expect(proof).to.deep.equal(makeRecordProof(tree, i, records[i], INFO));
+        const signed = packageProofOf(31337, { pkg, index: i });
+        expect(proof).to.deep.equal(makeRecordProof(tree, i, records[i], INFO, signed));
+        expect(proof.package?.signature).to.equal(pkg.signature);
         expect(checkRecordProof(proof)).to.deep.equal([]);
       });
+    });
+
+    it("gives a proof without a package for a record journaled before package signatures were", function () {
+      const p = period(3, "confirmed");
+      journal.recordPeriod(p.head, p.rows, [p.batch]);
+      journal.updateBatch(p.batch.batchKey, "confirmed", { txHash: INFO.txHash, blockNumber: 5, batchId: 3 });
+      const proof = store.recordProof(p.rows[1], journal.batchByKey(p.batch.batchKey)!)!;
+      expect(proof).to.deep.equal(makeRecordProof(p.tree, 1, gridRecords(3)[1], INFO));
+      expect(proof).to.not.have.property("package");
     });
 
     it("gives the batch's proofs document byte-identical to the prove stage's", function () {

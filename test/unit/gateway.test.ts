@@ -118,6 +118,21 @@ describe("gateway", function () {
       expect(e.detail).to.match(/records\.1\.kind|records\[1\]\.kind/);
     });
 
+    it("refuses a payload number beyond 2^53 with SCHEMA naming its field, instead of rounding it", function () {
+      const text = wire().replace('"value":11', '"value":12345678901234567890');
+      expect(text).to.contain("12345678901234567890");
+      const e = refusal(text);
+      expect(e.reason).to.equal("SCHEMA");
+      expect(e.detail).to.match(/records\.1\.payload\.value|records\[1\]\.payload\.value/);
+      expect(e.detail).to.contain("decimal string");
+      // Nested and negative numbers too; 2^53 - 1 and decimal strings are exact and pass.
+      const nested = wire().replace('"value":11', '"value":{"phases":[1,-9007199254740993]}');
+      expect(refusal(nested).detail).to.match(/payload\.value\.phases\.1|payload\.value\.phases\[1\]/);
+      expect(() =>
+        decodePackage(wire().replace('"value":11', '"value":9007199254740991'), CHAIN_ID, "t"),
+      ).to.not.throw();
+    });
+
     it("keeps the terminal id of a package refused for its schema (so the refusal can be answered)", function () {
       expect(refusal(wire({ periodStart: -1 })).terminalId).to.equal(TERMINAL);
       expect(refusal(JSON.stringify({ terminalId: 5 })).terminalId).to.equal(null);
@@ -212,7 +227,7 @@ describe("gateway", function () {
       it("resolves false for the duplicate, in the same turn or a later one, and stores one row", async function () {
         const [first, sameTurn] = await Promise.all([journal.addPackage(inboxRow(1)), journal.addPackage(inboxRow(1))]);
         expect([first, sameTurn]).to.deep.equal([true, false]);
-        await expect(journal.addPackage(inboxRow(1, { via: "http" }))).to.eventually.equal(false);
+        expect(await journal.addPackage(inboxRow(1, { via: "http" }))).to.equal(false);
         expect(journal.packageOf(inboxRow(1).packageId)).to.include({ via: "mqtt", processed: false });
         expect(journal.inboxOf(7)).to.have.length(1);
       });

@@ -68,4 +68,16 @@ describe("import graph", function () {
     const graph = new Map(files.map((file) => [file, localImports(file)]));
     expect(cycles(graph)).to.deep.equal([]);
   });
+
+  it("keeps test/unit free of Hardhat, so `npm run test:unit` runs them under plain mocha", function () {
+    const hardhatBound = (file: string) =>
+      ts
+        .preProcessFile(readFileSync(file, "utf8"), true, true)
+        .importedFiles.map((f) => f.fileName)
+        .some((spec) => spec === "hardhat" || spec.startsWith("hardhat/") || /(^|\/)hardhat\.config$/.test(spec));
+    const offenders = tsFiles(join(ROOT, "test/unit"))
+      .filter(hardhatBound)
+      .map((f) => relative(ROOT, f));
+    expect(offenders).to.deep.equal([]);
+  });
 });

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, hexlify, keccak256, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
+import { HDNodeWallet, hexlify, Mnemonic, SigningKey, TypedDataEncoder, Wallet } from "ethers";
 import { DEV_MNEMONIC, devTerminalWallet, terminalKeyIndex } from "../../src/chain/keys";
 import { createRng } from "../../src/common/rng";
 import { loadCase } from "../../src/grid/case";
@@ -12,6 +12,7 @@ import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { DEFAULT_FAULTS, planFaults } from "../../src/pipeline/faults";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
 import { Journal, type JournalRecord } from "../../src/pipeline/journal";
+import { PackageTree } from "../../src/chain/packages";
 import { packageDigest, packageDomain, packageSigner, PACKAGE_TYPES, signPackage } from "../../src/pipeline/packages";
 import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
 import { checkTransaction } from "../../src/pipeline/transactions";
@@ -121,7 +122,7 @@ describe("pipeline", function () {
               terminalId: id,
               periodStart,
               recordCount: records.length,
-              recordsHash: keccak256(leafHashes),
+              recordsRoot: new PackageTree(leafHashes).root,
             }),
           );
         }
@@ -154,6 +155,52 @@ describe("pipeline", function () {
       expect(
         ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, records), { ...ctx(), directory: suspended })[0],
       ).to.include({ ok: false, reason: "TERMINAL_NOT_ACTIVE" });
+    });
+
+    it("accepts a backfill signed before the terminal's registration with its first key, not with a later one", function () {
+      const later = new SigningKey(Wallet.createRandom().privateKey);
+      const registeredAt = WINDOW + 3600;
+      const rotated = new Map<string, DirectoryEntry>([
+        [
+          terminalId.toLowerCase(),
+          {
+            label: "ieee39.bus8.node",
+            signer: new Wallet(later.privateKey).address,
+            active: true,
+            epochs: [
+              { signer, validFrom: registeredAt, validUntil: registeredAt + 60 },
+              { signer: new Wallet(later.privateKey).address, validFrom: registeredAt + 60, validUntil: 0 },
+            ],
+          },
+        ],
+      ]);
+      const records = [reading(terminalId, WINDOW, 1)];
+      const c = { ...ctx(), directory: rotated };
+      expect(ingestPackage(signPackage(key, CHAIN, terminalId, WINDOW, records), c)[0]).to.include({ ok: true });
+      expect(ingestPackage(signPackage(later, CHAIN, terminalId, WINDOW, records), c)[0]).to.include({
+        ok: false,
+        reason: "BAD_SIGNATURE",
+      });
+    });
+
+    it("quarantines a record whose payload does not match its data type's schema, naming the record and field", function () {
+      const bad = (value: unknown): GridRecord => ({
+        ...reading(terminalId, WINDOW, 1),
+        payload: { recordId: "m1", quantity: "P", unit: "MW", value } as GridRecord["payload"],
+      });
+      const c = ctx();
+      const verdicts = ingestPackage(
+        signPackage(key, CHAIN, terminalId, WINDOW, [bad("abc"), bad(""), bad("12345678901234567890")]),
+        c,
+      );
+      expect(verdicts[0]).to.include({ ok: false, reason: "BAD_PAYLOAD" });
+      expect(verdicts[0].ok ? "" : verdicts[0].detail)
+        .to.contain("m1 (record 0)")
+        .and.contain("payload field value");
+      expect(verdicts[1]).to.include({ ok: false, reason: "BAD_PAYLOAD" });
+      // A value beyond a double's precision travels exactly as a decimal string.
+      expect(verdicts[2]).to.include({ ok: true });
+      expect(c.seen.size, "refused records are not marked seen").to.equal(1);
     });
 
     it("detects a record altered after signing", function () {

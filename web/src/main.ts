@@ -475,12 +475,14 @@ const VERDICTS: Record<RecordVerification["verdict"], { title: string; tone: "ok
   "invalid-proof": { title: "Invalid proof", tone: "bad" },
   "not-anchored": { title: "Not anchored on this chain", tone: "warn" },
   "not-found": { title: "No proof for this record", tone: "warn" },
+  unsigned: { title: "Not signed by its terminal", tone: "bad" },
+  "wrong-signer": { title: "Signed by the wrong key", tone: "bad" },
 };
 
 function summary(v: RecordVerification, record: GridRecord): string {
   switch (v.verdict) {
     case "anchored":
-      return `The contract confirms this record is in batch #${v.batch?.batchId}, anchored in block ${v.batch?.blockNumber.toLocaleString("en-US")}.`;
+      return `The contract confirms this record is in batch #${v.batch?.batchId}, anchored in block ${v.batch?.blockNumber.toLocaleString("en-US")}, and signed by its own terminal.`;
     case "tampered": {
       const anchored = v.proof?.record.payload ?? {};
       const keys = [...new Set([...Object.keys(anchored), ...Object.keys(record.payload)])];
@@ -569,13 +571,18 @@ function renderVerdict(v: RecordVerification, record: GridRecord): void {
     if (p.batch.txHash) rows.push(["Transaction", hashCell(p.batch.txHash, 18, 16)]);
     if (p.batch.blockNumber !== undefined) rows.push(["Block", p.batch.blockNumber.toLocaleString("en-US")]);
   }
+  if (v.signature) {
+    rows.push(["Package signer", hashCell(v.signature.signer, 10, 8)]);
+    if (v.signature.signer !== v.signature.expected)
+      rows.push(["Terminal's key then", hashCell(v.signature.expected, 10, 8)]);
+  }
   rows.push(["Record time (UTC)", utc(record.timestamp)], ["Leaf hash", hashCell(v.leafHash, 18, 16)]);
   children.push(factRows(rows));
   if (v.verdict === "anchored") {
     children.push(
       el("p", {
         className: "checked",
-        text: "Checked on-chain: DataAcquisition.verifyRecord(batch, proof, leaf) returned true for this record.",
+        text: "Checked on-chain: DataAcquisition.verifySignedRecord(root, proof, leaf, package, packageProof, signature) returned true: the record is in the batch and its terminal signed it with the key it held at the record's time.",
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { FastMerkleTree, LEAF_TYPES, rootOfLeafHashes } from "../../merkle";
-import type { JournalBatch, JournalPeriod, JournalRecord } from "../journal";
+import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../journal";
+import { packageHead } from "../packages";
 import type { CheckedRecord } from "./check";
 import type { PipelineContext } from "./context";
 import { DataType } from "../../chain/types";
@@ -59,6 +60,9 @@ export interface PreparedPeriod {
   head: JournalPeriod;
   rows: JournalRecord[];
   batches: Omit<JournalBatch, "updatedAt">[];
+  /** The accepted records' signed packages, each once, and each accepted record's place in its package. */
+  packages: JournalPackage[];
+  links: { recordId: string; signature: string; index: number }[];
 }
 
 /**
@@ -102,7 +106,7 @@ export function preparePeriod(
     routing: election.routing,
     tBuildMs: built.tBuildMs,
   };
-  return { head, rows, batches };
+  return { head, rows, batches, ...acceptedPackages(records, rows) };
 }
 
 /**
@@ -121,6 +125,26 @@ export function storePeriod(
   const t0 = performance.now();
   const roots = leaves.map((b) => rootOfLeafHashes(b.hashes));
   const tBuildMs = performance.now() - t0 + signMs;
-  const { head, rows, batches } = preparePeriod(ctx, period, records, { leaves, roots, tBuildMs }, elect(tBuildMs));
-  ctx.journal.recordPeriod(head, rows, batches, commit);
+  const prepared = preparePeriod(ctx, period, records, { leaves, roots, tBuildMs }, elect(tBuildMs));
+  ctx.journal.recordPeriod(prepared.head, prepared.rows, prepared.batches, () => {
+    ctx.journal.recordPackages(prepared.packages, prepared.links);
+    commit?.();
+  });
+}
+
+/** The signed packages of the accepted records, each once, and every accepted record's place in its package. */
+function acceptedPackages(records: readonly CheckedRecord[], rows: readonly JournalRecord[]) {
+  const packages = new Map<string, JournalPackage>();
+  const links: { recordId: string; signature: string; index: number }[] = [];
+  records.forEach((r, i) => {
+    if (!r.accepted) return;
+    const { pkg, index } = r.source;
+    const signature = pkg.signature.toLowerCase();
+    if (!packages.has(signature)) {
+      const head = packageHead(pkg);
+      packages.set(signature, { ...head, signature, leafHashes: pkg.leafHashes });
+    }
+    links.push({ recordId: rows[i].recordId, signature, index });
+  });
+  return { packages: [...packages.values()], links };
 }

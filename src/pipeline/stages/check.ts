@@ -35,6 +35,8 @@ export interface CheckedRecord {
   accepted: boolean;
   /** A reading that passed the door and awaits the validate stage (`validateRecords`); cleared once validated. */
   reading?: StageReading;
+  /** The signed package the record came in and its index there (what its proof's signature covers). */
+  source: { pkg: TerminalPackage; index: number };
 }
 
 /** The verdict the validate stage would have given a reading without the peer check (not journaled). */
@@ -162,6 +164,7 @@ export function admitPackages(packages: readonly IncomingPackage[], ctx: CheckCo
         leafHash: pkg.leafHashes.subarray(32 * i, 32 * i + 32),
         accepted: reason === null,
         ...(reading ? { reading } : {}),
+        source: { pkg, index: i },
       });
     });
   }

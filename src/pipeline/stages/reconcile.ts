@@ -1,12 +1,41 @@
 import { listBatches } from "../../chain/streams";
+import type { JournalBatch } from "../journal";
 import type { PipelineContext } from "./context";
+
+/** Whether the root of `b` was anchored in another terminal's stream (`owner`, lower case) than its own. */
+function inAnotherStream(b: JournalBatch, owner: string | undefined): boolean {
+  return owner !== undefined && b.terminalId !== "" && owner !== b.terminalId.toLowerCase();
+}
+
+/**
+ * Journals `b` confirmed as the chain holds its root: the chain's batch id and block, and the transaction of the
+ * root's BatchAnchored event. Returns the terminal (lower case) whose stream holds the root, when the event is found.
+ */
+async function confirmAsOnChain(
+  ctx: Pick<PipelineContext, "journal" | "chain">,
+  b: JournalBatch,
+  onChain: { batchId: bigint; blockNumber: bigint },
+  detail: (owner: string | undefined) => string,
+): Promise<string | undefined> {
+  const [event] = await listBatches(ctx.chain.core.acquisition, { merkleRoot: b.root });
+  const owner = event?.terminalId.toLowerCase();
+  ctx.journal.updateBatch(
+    b.batchKey,
+    "confirmed",
+    { txHash: event?.txHash ?? b.txHash, blockNumber: Number(onChain.blockNumber), batchId: Number(onChain.batchId) },
+    detail(owner),
+  );
+  return owner;
+}
 
 /**
  * Before continuing from a journal: every batch it has signed, submitted or confirmed is checked against the
  * chain. Mined ones are confirmed (nothing is sent again); ones the chain does not have (a lost transaction, or
  * a node restarted from older state) go back to "built" and are signed again on the current stream tip. Confirmed
  * batches a reorganisation moved (another batch id or block for the same root) are corrected, and their periods
- * reopened so their proof files are written again.
+ * reopened so their proof files are written again. A root mined in another terminal's stream (root squatting) is
+ * said so, never taken silently for our own batch: its records stay provable there (by root, each with its own
+ * terminal's signature), and our stream did not advance.
  */
 export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" | "log">): Promise<void> {
   const { journal, chain, log } = ctx;
@@ -21,34 +50,28 @@ export async function reconcile(ctx: Pick<PipelineContext, "journal" | "chain" |
         (b.batchId !== Number(onChain.batchId) || b.blockNumber !== Number(onChain.blockNumber));
       if (moved) {
         // A reorganisation re-ordered or re-mined anchors: the root stays, its batch id and block follow the chain.
-        const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
-        journal.updateBatch(
-          b.batchKey,
-          "confirmed",
-          {
-            txHash: event?.txHash ?? b.txHash,
-            blockNumber: Number(onChain.blockNumber),
-            batchId: Number(onChain.batchId),
-          },
-          `moved by a reorganisation: batch ${b.batchId} -> ${onChain.batchId}, block ${b.blockNumber} -> ${onChain.blockNumber}`,
+        await confirmAsOnChain(
+          ctx,
+          b,
+          onChain,
+          () =>
+            `moved by a reorganisation: batch ${b.batchId} -> ${onChain.batchId}, block ${b.blockNumber} -> ${onChain.blockNumber}`,
         );
         log(
           `${b.batchKey}: now batch ${onChain.batchId} in block ${onChain.blockNumber} (was ${b.batchId}, ${b.blockNumber})`,
         );
         reprove.add(b.period);
       } else if (b.state !== "confirmed") {
-        const [event] = await listBatches(chain.core.acquisition, { merkleRoot: b.root });
-        journal.updateBatch(
-          b.batchKey,
-          "confirmed",
-          {
-            txHash: event?.txHash ?? b.txHash,
-            blockNumber: Number(onChain.blockNumber),
-            batchId: Number(onChain.batchId),
-          },
-          "found on-chain on resume",
+        const owner = await confirmAsOnChain(ctx, b, onChain, (o) =>
+          inAnotherStream(b, o)
+            ? `found on-chain on resume in the stream of terminal ${o}, not ${b.terminalId}'s (root squatting)`
+            : "found on-chain on resume",
         );
-        log(`${b.batchKey}: already mined as batch ${onChain.batchId}; nothing sent`);
+        log(
+          inAnotherStream(b, owner)
+            ? `${b.batchKey}: root already anchored as batch ${onChain.batchId} in the stream of terminal ${owner}, not ${b.terminalId}'s (another terminal anchored it first; the records stay provable there); nothing sent`
+            : `${b.batchKey}: already mined as batch ${onChain.batchId}; nothing sent`,
+        );
       }
       continue;
     }
