@@ -212,12 +212,10 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
       const b = journal.batchByRoot(req.params.root);
       if (!b) return reply.code(404).send({ reason: "NOT_FOUND", detail: `no batch with root ${req.params.root}` });
       if (b.state !== "confirmed")
-        return reply
-          .code(409)
-          .send({
-            reason: "NOT_ANCHORED",
-            detail: `batch ${b.batchKey} is ${b.state}: its proofs exist once confirmed`,
-          });
+        return reply.code(409).send({
+          reason: "NOT_ANCHORED",
+          detail: `batch ${b.batchKey} is ${b.state}: its proofs exist once confirmed`,
+        });
       return deps.proofs.batchDocument(b);
     },
   );
