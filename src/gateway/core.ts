@@ -360,7 +360,12 @@ export class GatewayCore {
     const periods = this.journal.inboxPeriods().filter((p) => p <= through);
     this.closeOwed = true;
     this.closing = (async () => {
-      for (const period of periods) await this.closePeriod(period);
+      for (const period of periods) {
+        await this.closePeriod(period);
+        // Each stored period is anchored while the next one closes: kicked only once all due periods were
+        // closed, anchoring waited for the whole backlog of closes whenever closing fell behind.
+        this.kickAnchoring();
+      }
       if (raised) this.journal.setMeta("closedThrough", through);
       this.closeOwed = false;
     })().finally(() => {

@@ -230,6 +230,47 @@ describe("gateway period close off the event loop", function () {
       for (let i = 0; i < 5; i++) await core.closeDuePeriods();
       expect(reads).to.equal(1);
     });
+
+    it("starts anchoring after each period it closes, not once all due periods are closed", async function () {
+      let nowMs = 1_800_000_002_000;
+      const core = new GatewayCore({
+        ctx: {
+          journal,
+          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+          log: () => undefined,
+          directory: new Map(),
+          proofsDir: dir,
+        } as unknown as GatewayCoreDeps["ctx"],
+        stage: {} as ValidateStage,
+        profiles: new Map(),
+        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+        signMs: 0,
+        lookupTerminal: async () => undefined,
+        policy: { ...GATEWAY_DEFAULTS, periodSeconds: 5, graceSeconds: 1 },
+        now: () => nowMs,
+      });
+      const first = core.health().closedThrough + 1;
+      for (const period of [first, first + 1])
+        void journal.addPackage({
+          packageId: `0x${String(period).padStart(64, "0")}`,
+          terminalId: TERMINAL,
+          period,
+          recordCount: 1,
+          bytes: 2,
+          via: "mqtt",
+          receivedMs: nowMs,
+          body: "{}",
+        });
+      journal.flush();
+      // Both periods are due at once (closing fell behind); the steps are recorded instead of run.
+      nowMs += 20_000;
+      const steps: string[] = [];
+      const internals = core as unknown as { closePeriod(p: number): Promise<void>; kickAnchoring(): void };
+      internals.closePeriod = async (p) => void steps.push(`close ${p - first}`);
+      internals.kickAnchoring = () => void steps.push("anchor");
+      await core.closeDuePeriods();
+      expect(steps.slice(0, 3)).to.deep.equal(["close 0", "anchor", "close 1"]);
+    });
   });
 
   describe("Journal.completePeriodInSlices", function () {
