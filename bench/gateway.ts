@@ -12,7 +12,7 @@
  * pipeline (bench:pipeline's check + validate + tree + header) on the same composition, measured in this run.
  *
  *   npm run bench:gateway [-- --seconds 60 --rate 10000 --clients 2 --period 5 --grace 2 --scenario 2
- *                            --transports mqtt,http --profile <dir> --core-only]
+ *                            --transports mqtt,http --profile <dir> --core-only --memory-periods 6]
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ import { initMerkle } from "../src/merkle";
 import { resolveRunOptions } from "../src/pipeline/options";
 import { scenarioTerminals } from "../src/pipeline/scenario";
 import type { ClientJob, ClientResult, FromClient, ToClient } from "./gatewayClient";
-import { coreCost } from "./gatewayCore";
+import { coreCost, coreMemory } from "./gatewayCore";
 import { benchValidator, THROUGHPUT_SCENARIOS, throughput } from "./pipeline";
 
 const RESULTS_FILE = join(__dirname, "results", "gateway.json");
@@ -139,6 +139,25 @@ function next<E extends FromClient["event"]>(c: ChildProcess, event: E): Promise
     c.on("message", onMessage);
     c.once("exit", (code) => reject(new Error(`bench client exited (${code}) waiting for ${event}`)));
   });
+}
+
+interface MemorySample {
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/** The gateway's main-thread heap and external memory from its /metrics (undefined when it does not answer). */
+async function memorySample(httpUrl: string): Promise<MemorySample | undefined> {
+  try {
+    const text = await (await fetch(new URL("/metrics", httpUrl))).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return {
+      heapUsedMb: round(metric("gridledger_nodejs_heap_size_used_bytes")),
+      externalMb: round(metric("gridledger_nodejs_external_memory_bytes")),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Waits until the gateway holds nothing journaled that is not anchored or quarantined. */
@@ -264,8 +283,11 @@ async function runTransport(o: RunOptions) {
     const start = procSample(pid);
     const rss: number[] = [start.rssMb];
     const sampler = setInterval(() => rss.push(procSample(pid).rssMb), 1000);
+    const memory: MemorySample[] = [];
+    const memorySampler = setInterval(() => void memorySample(gateway!.http).then((s) => s && memory.push(s)), 5000);
     const results = (await Promise.all(done)).map((d) => d.result);
     clearInterval(sampler);
+    clearInterval(memorySampler);
     const end = procSample(pid);
     const endMs = Date.now();
     load.end = loadavg().map((x) => round(x, 2));
@@ -281,6 +303,7 @@ async function runTransport(o: RunOptions) {
       rss,
       rssEnd: end.rssMb,
       rssAfterSettle: afterSettle.rssMb,
+      memory,
       settleCpuSec,
       load,
       settled,
@@ -305,6 +328,7 @@ function summarise(
     rss: number[];
     rssEnd: number;
     rssAfterSettle: number;
+    memory: MemorySample[];
     settleCpuSec: number;
     load: { start: number[]; end: number[] };
     settled: boolean;
@@ -335,6 +359,10 @@ function summarise(
       max: round(Math.max(...m.rss)),
       afterSettle: round(m.rssAfterSettle),
       everyFiveSeconds: m.rss.filter((_, i) => i % 5 === 0).map((x) => round(x)),
+      // The main thread's V8 heap and off-heap buffers (prom-client's default metrics), every 5 s: RSS minus
+      // these is the Merkle thread's heap and native memory (SQLite, the allocator).
+      mainHeapUsedEveryFiveSeconds: m.memory.map((x) => x.heapUsedMb),
+      mainExternalEveryFiveSeconds: m.memory.map((x) => x.externalMb),
     },
     cpu: {
       seconds: round(m.cpuSec),
@@ -399,7 +427,18 @@ async function main() {
   });
   console.log(
     `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
-      `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms`,
+      `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms; a proof on request ${core.proofOnRequestUs} us, ` +
+      `trees ${core.treeBytesPerRecord} bytes per record`,
+  );
+  // What the core keeps per record over a run of periods (RSS flat needs this near zero).
+  const memory = await coreMemory(scenario, prepared, {
+    periodSeconds: period,
+    frames: framesPerPeriod,
+    periods: numberArg("--memory-periods", 6, 3),
+  });
+  console.log(
+    `gateway core memory over ${memory.periods} periods: heap after GC ${memory.heapAfterGcMb.join(", ")} MB ` +
+      `(${memory.heapGrowthBytesPerRecord} bytes per record), RSS ${memory.rssMb.join(", ")} MB`,
   );
   if (process.argv.includes("--core-only")) return;
   const inProcess = await throughput(name, scenario, 16, prepared);
@@ -453,6 +492,7 @@ async function main() {
     ...out,
     inProcessRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),
     gatewayCore: core,
+    gatewayCoreMemory: memory,
     inProcess: {
       recordsPerSec: Math.round(inProcess.recordsPerSec),
       gatewayRecordsPerSec: Math.round(inProcess.gatewayRecordsPerSec),

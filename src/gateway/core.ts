@@ -1,10 +1,9 @@
-import { rootOfLeafHashes } from "../merkle";
 import type { ValidateStage } from "../validation/stage";
 import type { DirectoryEntry } from "../pipeline/ingest";
 import { leafHashHex, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
-import { batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
+import { batchKeyOf, batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
 import {
   admitPackages,
   replayJournal,
@@ -15,10 +14,11 @@ import {
   type ReadingProfile,
 } from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
-import { writePeriodProofs } from "../pipeline/stages/prove";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { checkPackageDoor } from "../pipeline/ingest";
+import { writeBatchTrees } from "./batchTrees";
 import type { GatewayJournal } from "./inbox";
+import type { TreeJob } from "./merkleThread";
 export { GATEWAY_DEFAULTS } from "./options";
 import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
 
@@ -48,12 +48,13 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-/** The Merkle work of closing and proving a period (see MerkleThread). */
+/** The Merkle work of closing a period (see MerkleThread). */
 export interface MerkleWork {
-  /** The roots of batches given as leaf hashes (32 bytes each); may take the buffers. */
-  roots(hashes: Uint8Array[]): Promise<string[]>;
-  /** Writes the proof files of the period's confirmed batches. */
-  writeProofs(period: number): Promise<void>;
+  /**
+   * Builds each batch's tree from its leaf hashes (32 bytes each; may take the buffers), stores it durably in the
+   * proofs directory (every record's proof is read from it) and resolves with the roots.
+   */
+  trees(batches: TreeJob[]): Promise<string[]>;
 }
 
 /** What the gateway tells its metrics and logs. */
@@ -79,7 +80,7 @@ export interface GatewayCoreDeps {
   policy: GatewayPolicy;
   /** Wall clock, unix ms (tests pin it). */
   now?: () => number;
-  /** Batch roots and proof files (the server runs them on a worker thread); in-process by default. */
+  /** Batch trees and roots (the server builds them on a worker thread); in-process by default. */
   merkle?: MerkleWork;
   events?: GatewayEvents;
 }
@@ -125,6 +126,9 @@ export class GatewayCore {
    */
   private closeOwed = true;
   private anchoring: Promise<void> | undefined;
+  /** Confirmed periods whose records are being marked anchored, and the end of that queue. */
+  private readonly marking = new Set<number>();
+  private markingDone: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private stopping = false;
   private nodeUp = true;
@@ -134,10 +138,7 @@ export class GatewayCore {
   constructor(private readonly deps: GatewayCoreDeps) {
     this.journal = deps.ctx.journal;
     this.now = deps.now ?? Date.now;
-    this.merkle = deps.merkle ?? {
-      roots: async (hashes) => hashes.map((h) => rootOfLeafHashes(h)),
-      writeProofs: async (period) => writePeriodProofs(deps.ctx, period),
-    };
+    this.merkle = deps.merkle ?? { trees: async (batches) => writeBatchTrees(deps.ctx.proofsDir, batches) };
     this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
     for (const terminalId of this.directory.keys()) this.readAt.set(terminalId, this.now());
     const saved = this.journal.getMeta<number>("closedThrough");
@@ -377,7 +378,12 @@ export class GatewayCore {
     const periods = this.journal.inboxPeriods().filter((p) => p <= through);
     this.closeOwed = true;
     this.closing = (async () => {
-      for (const period of periods) await this.closePeriod(period);
+      for (const period of periods) {
+        await this.closePeriod(period);
+        // Each stored period is anchored while the next one closes: kicked only once all due periods were
+        // closed, anchoring waited for the whole backlog of closes whenever closing fell behind.
+        this.kickAnchoring();
+      }
       if (raised) this.journal.setMeta("closedThrough", through);
       this.closeOwed = false;
     })().finally(() => {
@@ -391,13 +397,15 @@ export class GatewayCore {
     const ctx = this.deps.ctx;
     const decoded = this.openPackages.get(period);
     const rows = this.journal.inboxOf(period);
+    // Record ids of earlier periods, per slice (see below).
+    const taken = { asked: new Set<string>(), held: new Set<string>() };
     const check: CheckContext = {
       ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
       stage: this.deps.stage,
       directory: this.directory,
       profiles: this.deps.profiles,
       period,
-      idTaken: (id) => this.journal.hasRecordId(id),
+      idTaken: (id) => (taken.asked.has(id) ? taken.held.has(id) : this.journal.hasRecordId(id)),
       ids: new Map(),
     };
     // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
@@ -414,12 +422,17 @@ export class GatewayCore {
         slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
         n += row.recordCount;
       }
+      // The slice's record ids are looked up in one query (a copy suffix, rare, is asked for one by one).
+      taken.asked = new Set(slice.flatMap(({ pkg }) => pkg.records.map((r) => recordIdOf(r.payload)).filter(isString)));
+      taken.held = this.journal.recordIdsTaken([...taken.asked]);
       for (const r of admitPackages(slice, check)) records.push(r);
     }
     await validateRecordsAsync(records, check);
     const leaves = batchLeaves(records, ctx.zoneOf);
     const t0 = performance.now();
-    const roots = await this.merkle.roots(leaves.map((b) => b.hashes));
+    const roots = await this.merkle.trees(
+      leaves.map((b) => ({ batchKey: batchKeyOf(period, b.type.suffix), hashes: b.hashes })),
+    );
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const prepared = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
@@ -444,20 +457,24 @@ export class GatewayCore {
 
   private kickAnchoring(): void {
     if (this.anchoring || this.stopping) return;
-    if (!this.journal.periods().some((p) => p.state !== "done")) return;
+    if (this.journal.openPeriods().every((p) => this.marking.has(p))) return;
     this.anchoring = this.anchorAll()
       .catch((e: Error) => this.deps.ctx.log(`anchoring stopped (retrying on the next turn): ${e.message}`))
       .finally(() => (this.anchoring = undefined));
   }
 
-  /** Anchors and proves every validated period, oldest first; waits out node outages. */
+  /**
+   * Anchors every validated period, oldest first. Marking a confirmed period's records anchored (their proofs
+   * are read from the batch trees stored at close) runs behind, in slices, while the next period is anchored:
+   * the chain round trip and the marking overlap instead of adding up. Waits out node outages.
+   */
   private async anchorAll(): Promise<void> {
     for (;;) {
-      const open = this.journal.periods().filter((p) => p.state !== "done");
+      const open = this.journal.openPeriods().filter((p) => !this.marking.has(p));
       if (open.length === 0 || this.stopping) return;
-      for (const p of open) {
+      for (const period of open) {
         if (this.stopping) return;
-        const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, p.period));
+        const ok = await this.withNode(() => anchorPeriod(this.deps.ctx, period));
         if (!ok) {
           await sleep(this.deps.policy.retryPauseMs);
           // Reconciling puts batches the chain lacks back to "built": sign them again on the chain's stream tips,
@@ -466,24 +483,33 @@ export class GatewayCore {
           await this.withNode(() => reconcile(this.deps.ctx));
           break;
         }
-        await this.merkle.writeProofs(p.period);
-        await this.journal.completePeriodInSlices(p.period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
-        this.journal.refreshBacklog();
-        for (const b of this.journal.batches({ period: p.period, state: "confirmed" })) {
-          const received = this.firstReceivedMs(p.period);
+        const received = this.journal.firstReceivedMs(period);
+        for (const b of this.journal.batches({ period, state: "confirmed" }))
           this.deps.events?.batchConfirmed?.({
             batchKey: b.batchKey,
             gasUsed: b.gasUsed ?? 0,
             lagMs: received === undefined ? 0 : this.now() - received,
             records: b.recordCount,
           });
-        }
+        this.markAnchored(period);
       }
     }
   }
 
-  private firstReceivedMs(period: number): number | undefined {
-    return this.journal.firstReceivedMs(period);
+  /**
+   * Queues marking a confirmed period's records anchored and the period done (one period at a time, oldest
+   * first). Cut short by a crash, the period stays open and is finished after the restart (its batches are
+   * confirmed, so nothing is sent again).
+   */
+  private markAnchored(period: number): void {
+    this.marking.add(period);
+    this.markingDone = this.markingDone
+      .then(async () => {
+        await this.journal.completePeriodInSlices(period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
+        this.journal.refreshBacklog();
+      })
+      .catch((e: Error) => this.deps.ctx.log(`marking period ${period} anchored failed (retrying): ${e.message}`))
+      .finally(() => this.marking.delete(period));
   }
 
   /** Runs a node call; on failure marks the node down (the caller retries later) instead of throwing. */
@@ -513,7 +539,8 @@ export class GatewayCore {
     if (this.timer) clearInterval(this.timer);
     this.journal.flush();
     const closing = this.closing?.catch(() => undefined);
-    await Promise.race([Promise.all([closing, this.anchoring]), sleep(timeoutMs)]);
+    const anchored = this.anchoring?.then(() => this.markingDone);
+    await Promise.race([Promise.all([closing, anchored, this.markingDone]), sleep(timeoutMs)]);
   }
 
   /** Waits until everything journaled so far is anchored or quarantined (tests and the simulator). */
@@ -526,6 +553,14 @@ export class GatewayCore {
     return false;
   }
 }
+
+/** The record id a package's record names (`payload.recordId`), as the check stage reads it. */
+function recordIdOf(payload: object): string | undefined {
+  const id = (payload as { recordId?: unknown }).recordId;
+  return id === undefined || id === null ? undefined : String(id);
+}
+
+const isString = (x: string | undefined): x is string => x !== undefined;
 
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString();

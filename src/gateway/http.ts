@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
 import type { CoreContracts } from "../chain/contracts";
-import type { BatchProofs } from "../chain/proofs";
 import { verifyRecordOnChain } from "../chain/verify";
 import type { RecordProof } from "../merkle";
+import type { ProofStore } from "./batchTrees";
 import type { GatewayCore } from "./core";
 import type { GatewayJournal } from "./inbox";
 import type { GatewayMetrics } from "./metrics";
@@ -18,7 +16,8 @@ export interface HttpDeps {
   core: GatewayCore;
   journal: GatewayJournal;
   contracts: CoreContracts;
-  proofsDir: string;
+  /** Every anchored record's proof, from its batch's stored tree. */
+  proofs: ProofStore;
   metrics: GatewayMetrics;
   /** What /v1/health reports of the broker. */
   broker: () => { mode: string; up: boolean; url: string | null };
@@ -34,21 +33,6 @@ const rejectionSchema = {
   },
   required: ["reason", "detail"],
 } as const;
-
-/** A small cache of parsed proof files: a record lookup reads its batch's file once. */
-function proofCache(dir: string, size = 16) {
-  const cache = new Map<string, BatchProofs>();
-  return (batchKey: string): BatchProofs | undefined => {
-    const hit = cache.get(batchKey);
-    if (hit) return hit;
-    const path = join(dir, `${batchKey}.json`);
-    if (!existsSync(path)) return undefined;
-    const doc = JSON.parse(readFileSync(path, "utf8")) as BatchProofs;
-    cache.set(batchKey, doc);
-    if (cache.size > size) cache.delete(cache.keys().next().value!);
-    return doc;
-  };
-}
 
 /**
  * The gateway's HTTP side: `POST /v1/packages` for terminals, and a public read-only API (records with proofs,
@@ -71,7 +55,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook("onRequest", async (_req, reply) => {
     reply.header("access-control-allow-origin", "*");
   });
-  const proofsOf = proofCache(deps.proofsDir);
   const { journal, core } = deps;
   const refuse = (reply: FastifyReply, e: PackageRejected) => {
     const status = REJECTION_STATUS[e.reason];
@@ -157,7 +140,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         reason: r.status === "quarantined" ? `${r.reason}: ${r.detail}` : "not anchored yet",
       };
       if (r.status === "anchored" && batch) {
-        proof = proofsOf(batch.batchKey)?.proofs.find((p) => p.leafHash.toLowerCase() === r.leafHash.toLowerCase());
+        proof = deps.proofs.recordProof(r, batch);
         if (proof) {
           try {
             const v = await verifyRecordOnChain(deps.contracts, proof.record, [proof]);
@@ -217,6 +200,26 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   );
 
+  app.get<{ Params: { root: string } }>(
+    "/v1/batches/:root/proofs",
+    {
+      schema: {
+        summary:
+          "A confirmed batch's proofs document: every record with its Merkle proof and where the root is anchored (the grid:anchor proofs format, for grid:verify)",
+      },
+    },
+    async (req, reply) => {
+      const b = journal.batchByRoot(req.params.root);
+      if (!b) return reply.code(404).send({ reason: "NOT_FOUND", detail: `no batch with root ${req.params.root}` });
+      if (b.state !== "confirmed")
+        return reply.code(409).send({
+          reason: "NOT_ANCHORED",
+          detail: `batch ${b.batchKey} is ${b.state}: its proofs exist once confirmed`,
+        });
+      return deps.proofs.batchDocument(b);
+    },
+  );
+
   app.get("/v1/terminals", { schema: { summary: "Terminals the gateway knows, with status and key" } }, async () =>
     core.terminals(),
   );
@@ -265,7 +268,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
     const h = core.health();
     deps.metrics.backlog.set(h.backlogRecords);
-    deps.metrics.anchorLag.set(journal.periods().filter((p) => p.state !== "done").length);
+    deps.metrics.anchorLag.set(journal.openPeriods().length);
     deps.metrics.journalLag.set(core.currentPeriod() - h.closedThrough);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

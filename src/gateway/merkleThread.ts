@@ -1,22 +1,23 @@
 import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 
-/** What the thread needs to open the journal read-only and write proof files. */
+/** Where the thread writes the batch trees. */
 export interface MerkleThreadSetup {
-  journalPath: string;
   proofsDir: string;
-  chainId: bigint;
-  contracts: Record<string, string>;
 }
 
-export type MerkleJob = { id: number } & ({ kind: "roots"; hashes: Uint8Array[] } | { kind: "proofs"; period: number });
+export interface TreeJob {
+  batchKey: string;
+  /** Leaf hashes, 32 bytes each. */
+  hashes: Uint8Array;
+}
+export type MerkleJob = { id: number; batches: TreeJob[] };
 export type MerkleReply = { id: number; roots?: string[]; error?: string };
 
 /**
- * The gateway's Merkle work on a worker thread: a closing period's batch roots, and a confirmed period's proof
- * files (read through the thread's own read-only journal connection; WAL readers never block the writer). For a
- * busy period each is a second or more of CPU; on the gateway's event loop it held every acknowledgement
- * meanwhile. The journal's one writer stays the caller.
+ * The gateway's Merkle work on a worker thread: a closing period's batch trees (sorting and hashing tens of
+ * thousands of leaves, then the tree file each record's proof is read from; see batchTrees.ts). On the gateway's
+ * event loop it held every acknowledgement meanwhile. The journal's one writer stays the caller.
  */
 export class MerkleThread {
   private worker: Worker | undefined;
@@ -25,18 +26,16 @@ export class MerkleThread {
 
   constructor(private readonly setup: MerkleThreadSetup) {}
 
-  /** The roots of batches given as leaf hashes (32 bytes each); the buffers move to the thread (emptied here). */
-  async roots(hashes: Uint8Array[]): Promise<string[]> {
+  /**
+   * Builds each batch's tree, writes it durably to `<proofsDir>/<batchKey>.tree` and resolves with the roots; the
+   * leaf-hash buffers move to the thread (emptied here).
+   */
+  async trees(batches: TreeJob[]): Promise<string[]> {
     const reply = await this.run(
-      { kind: "roots", hashes },
-      hashes.map((h) => h.buffer as ArrayBuffer),
+      batches,
+      batches.map((b) => b.hashes.buffer as ArrayBuffer),
     );
     return reply.roots!;
-  }
-
-  /** Resolves once every proof file of the period's confirmed batches is written. */
-  async writeProofs(period: number): Promise<void> {
-    await this.run({ kind: "proofs", period });
   }
 
   async close(): Promise<void> {
@@ -45,12 +44,12 @@ export class MerkleThread {
     if (worker) await worker.terminate();
   }
 
-  private run(job: Omit<MerkleJob, "id"> & Partial<MerkleJob>, transfer: ArrayBuffer[] = []): Promise<MerkleReply> {
+  private run(batches: TreeJob[], transfer: ArrayBuffer[]): Promise<MerkleReply> {
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...job, id }, transfer);
+      worker.postMessage({ id, batches } satisfies MerkleJob, transfer);
     });
   }
 

@@ -1,23 +1,14 @@
 // Entry of the gateway's Merkle thread (see merkleThread.ts).
 import { parentPort, workerData } from "node:worker_threads";
-import { initMerkle, rootOfLeafHashes } from "../merkle";
-import { Journal } from "../pipeline/journal";
-import { writePeriodProofs, type ProveContext } from "../pipeline/stages/prove";
+import { initMerkle } from "../merkle";
+import { writeBatchTrees } from "./batchTrees";
 import type { MerkleJob, MerkleReply, MerkleThreadSetup } from "./merkleThread";
 
 const setup = workerData as MerkleThreadSetup;
-let proving: ProveContext | undefined;
 const ready = initMerkle();
 
 function work(job: MerkleJob): MerkleReply {
-  if (job.kind === "roots") return { id: job.id, roots: job.hashes.map((h) => rootOfLeafHashes(h)) };
-  proving ??= {
-    journal: new Journal(setup.journalPath, { readOnly: true }),
-    chain: { chainId: setup.chainId, contracts: setup.contracts },
-    proofsDir: setup.proofsDir,
-  };
-  writePeriodProofs(proving, job.period);
-  return { id: job.id };
+  return { id: job.id, roots: writeBatchTrees(setup.proofsDir, job.batches) };
 }
 
 parentPort!.on("message", (job: MerkleJob) => {

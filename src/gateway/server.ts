@@ -25,6 +25,7 @@ import { buildHttp } from "./http";
 import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
 import { GATEWAY_DEFAULTS } from "./options";
+import { ProofStore } from "./batchTrees";
 import { MerkleThread } from "./merkleThread";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
@@ -217,12 +218,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       proofsDir: join(opts.dataDir, "proofs"),
       zoneOf,
     };
-    const merkle = new MerkleThread({
-      journalPath: journal.path,
-      proofsDir: ctx.proofsDir,
-      chainId: chain.chainId,
-      contracts: chain.contracts,
-    });
+    const merkle = new MerkleThread({ proofsDir: ctx.proofsDir });
     const metrics = createMetrics();
     const policy: GatewayPolicy = {
       ...GATEWAY_DEFAULTS,
@@ -252,7 +248,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       core,
       journal,
       contracts: chain.core,
-      proofsDir: ctx.proofsDir,
+      proofs: new ProofStore(journal, ctx.proofsDir, chain),
       metrics,
       broker: () => ({ mode: broker.mode, up: broker.up(), url: broker.url }),
       logger: opts.logger,

@@ -3,6 +3,7 @@
  * any JavaScript runtime (Node and browsers), no Node built-ins. index.node.ts adds proof-file I/O. See docs/merkle.md.
  */
 export { AbiEncodeError, compileStaticEncoder, type AbiValue, type StaticEncoder } from "./abi";
+export { BatchTree } from "./batchTree";
 export { bytesToHex, isHexOfLength, type Hex } from "./hex";
 export { findNonJson, NotJsonError, type JsonObject, type JsonValue } from "./json";
 export { initMerkle, keccak256Bytes, keccak256Hex } from "./keccak";

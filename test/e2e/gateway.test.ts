@@ -5,7 +5,8 @@ import { freePort, startAnvil } from "../../src/devnet/anvil";
 import { verifyRecordOnChain } from "../../src/chain/verify";
 import type { GatewayHandle } from "../../src/gateway/server";
 import { toWire } from "../../src/gateway/wire";
-import type { RecordProof } from "../../src/merkle";
+import { parseProofs } from "../../src/chain/proofs";
+import { FastMerkleTree, type RecordProof } from "../../src/merkle";
 import { signPackage } from "../../src/pipeline/packages";
 import {
   expectAccountedFor,
@@ -168,6 +169,12 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
         expect(rec.proof).to.not.equal(null);
         const onChainCheck = await verifyRecordOnChain(contracts, rec.proof!.record, [rec.proof!]);
         expect(onChainCheck.anchored, onChainCheck.reason).to.equal(true);
+        // The whole batch's proofs, in the grid:anchor proofs format, derived from the tree stored at close.
+        const doc = await getJson<unknown>(gw.httpUrl, `/v1/batches/${b.root}/proofs`);
+        const proofs = parseProofs(doc, "GET /v1/batches/:root/proofs");
+        expect(proofs).to.have.length(b.recordCount);
+        expect(proofs.find((p) => p.leafHash === rec.proof!.leafHash)).to.deep.equal(rec.proof);
+        expect(proofs.every((p) => FastMerkleTree.verify(b.root, p.leafHash, p.proof))).to.equal(true);
       }
       const missing = await fetch(new URL("/v1/records/no-such-record", gw.httpUrl));
       expect(missing.status).to.equal(404);
@@ -193,6 +200,7 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
         "/v1/records/{id}",
         "/v1/batches",
         "/v1/batches/{root}",
+        "/v1/batches/{root}/proofs",
         "/v1/terminals",
         "/v1/quarantine",
         "/v1/health",

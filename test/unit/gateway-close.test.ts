@@ -1,13 +1,25 @@
 import { expect } from "chai";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ProofStore, treeFilePath, writeBatchTrees } from "../../src/gateway/batchTrees";
 import { GatewayCore, GATEWAY_DEFAULTS, type GatewayCoreDeps } from "../../src/gateway/core";
 import { GatewayJournal } from "../../src/gateway/inbox";
 import { MerkleThread } from "../../src/gateway/merkleThread";
-import { FastMerkleTree, initMerkle, RecordKind, rootOfLeafHashes, type GridRecord } from "../../src/merkle";
+import {
+  BatchTree,
+  checkRecordProof,
+  FastMerkleTree,
+  initMerkle,
+  makeRecordProof,
+  RecordKind,
+  rootOfLeafHashes,
+  type BatchInfo,
+  type GridRecord,
+  type Hex,
+} from "../../src/merkle";
 import { PackageTree } from "../../src/chain/packages";
+import { batchProofDocument, packageProofOf } from "../../src/pipeline/stages/prove";
 import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
-import { writePeriodProofs, type ProveContext } from "../../src/pipeline/stages/prove";
 import type { ValidateStage } from "../../src/validation/stage";
 import { scratchDir } from "../helpers/scenario";
 
@@ -243,6 +255,17 @@ describe("gateway period close off the event loop", function () {
     });
   });
 
+  describe("Journal.recordIdsTaken", function () {
+    it("gives the ids the journal holds among those asked, in one query", function () {
+      const { rows, batch, head } = period(3);
+      journal.recordPeriod(head, rows, [batch]);
+      expect([...journal.recordIdsTaken(["r2", "nope", "r0", 'quote"d', "r0"])].sort()).to.deep.equal(["r0", "r2"]);
+      expect(journal.recordIdsTaken([]).size).to.equal(0);
+      for (const id of ["r0", "r1", "r2", "nope"])
+        expect(journal.recordIdsTaken([id]).has(id)).to.equal(journal.hasRecordId(id));
+    });
+  });
+
   describe("the close timer's turn", function () {
     it("reads the inbox once after start, then not again until a period is due", async function () {
       const nowMs = 1_800_000_002_000;
@@ -270,6 +293,47 @@ describe("gateway period close off the event loop", function () {
       for (let i = 0; i < 5; i++) await core.closeDuePeriods();
       expect(reads).to.equal(1);
     });
+
+    it("starts anchoring after each period it closes, not once all due periods are closed", async function () {
+      let nowMs = 1_800_000_002_000;
+      const core = new GatewayCore({
+        ctx: {
+          journal,
+          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+          log: () => undefined,
+          directory: new Map(),
+          proofsDir: dir,
+        } as unknown as GatewayCoreDeps["ctx"],
+        stage: {} as ValidateStage,
+        profiles: new Map(),
+        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+        signMs: 0,
+        lookupTerminal: async () => undefined,
+        policy: { ...GATEWAY_DEFAULTS, periodSeconds: 5, graceSeconds: 1 },
+        now: () => nowMs,
+      });
+      const first = core.health().closedThrough + 1;
+      for (const period of [first, first + 1])
+        void journal.addPackage({
+          packageId: `0x${String(period).padStart(64, "0")}`,
+          terminalId: TERMINAL,
+          period,
+          recordCount: 1,
+          bytes: 2,
+          via: "mqtt",
+          receivedMs: nowMs,
+          body: "{}",
+        });
+      journal.flush();
+      // Both periods are due at once (closing fell behind); the steps are recorded instead of run.
+      nowMs += 20_000;
+      const steps: string[] = [];
+      const internals = core as unknown as { closePeriod(p: number): Promise<void>; kickAnchoring(): void };
+      internals.closePeriod = async (p) => void steps.push(`close ${p - first}`);
+      internals.kickAnchoring = () => void steps.push("anchor");
+      await core.closeDuePeriods();
+      expect(steps.slice(0, 3)).to.deep.equal(["close 0", "anchor", "close 1"]);
+    });
   });
 
   describe("Journal.completePeriodInSlices", function () {
@@ -291,6 +355,16 @@ describe("gateway period close off the event loop", function () {
       expect(journal.period(PERIOD)?.state).to.equal("done");
     });
 
+    it("takes a done period out of the open periods the anchoring loop asks for on every turn", async function () {
+      const { rows, batch, head } = period(2, "confirmed");
+      journal.recordPeriod(head, rows, [batch]);
+      journal.recordPeriod({ ...head, period: PERIOD + 1 }, [], []);
+      expect(journal.openPeriods()).to.deep.equal([PERIOD, PERIOD + 1]);
+      await journal.completePeriodInSlices(PERIOD, { sliceRecords: 10, pause: nextTurn });
+      expect(journal.openPeriods()).to.deep.equal([PERIOD + 1]);
+      expect(journal.periods().map((p) => p.period)).to.deep.equal([PERIOD, PERIOD + 1]);
+    });
+
     it("leaves records of unconfirmed batches pending", async function () {
       const { rows, batch, head } = period(3, "submitted");
       journal.recordPeriod(head, rows, [batch]);
@@ -301,14 +375,17 @@ describe("gateway period close off the event loop", function () {
 
   describe("MerkleThread", function () {
     let thread: MerkleThread;
+    let treesDir: string;
     beforeEach(function () {
-      thread = new MerkleThread({ journalPath: journal.path, proofsDir: join(dir, "proofs-thread"), ...CHAIN });
+      treesDir = join(dir, "proofs-thread");
+      mkdirSync(treesDir);
+      thread = new MerkleThread({ proofsDir: treesDir });
     });
     afterEach(async function () {
       await thread.close();
     });
 
-    it("computes the same roots as the in-process builder, for several batches at once", async function () {
+    it("computes the same roots as the in-process builder for several batches at once, and stores each tree", async function () {
       this.timeout(60_000);
       const trees = [1, 5, 300].map((n) => FastMerkleTree.ofRecords(gridRecords(n)));
       const hashes = trees.map((t) => {
@@ -316,43 +393,125 @@ describe("gateway period close off the event loop", function () {
         for (let i = 0; i < t.length; i++) h.set(Buffer.from(t.leafHash(i).slice(2), "hex"), 32 * i);
         return h;
       });
-      expect(await thread.roots(hashes)).to.deep.equal(trees.map((t) => t.root));
+      const expected = hashes.map((h) => Buffer.from(BatchTree.build(h).nodes));
+      const batches = hashes.map((h, i) => ({ batchKey: `b${i}`, hashes: h }));
+      expect(await thread.trees(batches)).to.deep.equal(trees.map((t) => t.root));
+      expect(readdirSync(treesDir).sort()).to.deep.equal(["b0.tree", "b1.tree", "b2.tree"]);
+      expected.forEach((nodes, i) => expect(readFileSync(join(treesDir, `b${i}.tree`)).equals(nodes)).to.equal(true));
     });
 
-    it("writes proof files byte-identical to the in-process prove stage, reading the journal read-only", async function () {
+    it("rejects with the reason when a batch has no leaves, and keeps working", async function () {
       this.timeout(60_000);
-      const { rows, batch, head, pkg, links } = period(25, "confirmed");
-      journal.recordPeriod(head, rows, [batch], () => journal.recordPackages([pkg], links));
-      const inProcess: ProveContext = { journal, chain: CHAIN, proofsDir: scratchDir("gw-close-inproc") };
-      writePeriodProofs(inProcess, PERIOD);
-      const threadDir = join(dir, "proofs-thread");
-      mkdirSync(threadDir);
-      await thread.writeProofs(PERIOD);
-      expect(readdirSync(threadDir)).to.deep.equal([`${batch.batchKey}.json`]);
-      expect(readFileSync(join(threadDir, `${batch.batchKey}.json`), "utf8")).to.equal(
-        readFileSync(join(inProcess.proofsDir, `${batch.batchKey}.json`), "utf8"),
+      expect((await rejection(thread.trees([{ batchKey: "empty", hashes: new Uint8Array(0) }]))).message).to.match(
+        /Merkle thread: Merkle tree: expected a non-zero multiple of 32 bytes of leaf hashes, got 0/,
       );
-      // The thread only read: the records are still pending until the writer marks them.
-      expect(journal.records({ period: PERIOD, status: "pending" })).to.have.length(25);
-    });
-
-    it("rejects with the batch at fault when the journal's records do not rebuild the anchored root", async function () {
-      this.timeout(60_000);
-      const { rows, batch, head } = period(4, "confirmed");
-      journal.recordPeriod(head, rows, [{ ...batch, root: `0x${"00".repeat(32)}` }]);
-      mkdirSync(join(dir, "proofs-thread"));
-      expect((await rejection(thread.writeProofs(PERIOD))).message).to.match(
-        /Merkle thread: p7-readings: journal records rebuild root 0x[0-9a-f]{64}, not 0x0{64}/,
-      );
-      // The thread survives a failed job.
-      expect(await thread.roots([new Uint8Array(32)])).to.deep.equal([`0x${"00".repeat(32)}`]);
+      expect(await thread.trees([{ batchKey: "one", hashes: new Uint8Array(32) }])).to.deep.equal([
+        `0x${"00".repeat(32)}`,
+      ]);
     });
 
     it("starts a new thread after the last one was stopped", async function () {
       this.timeout(60_000);
-      await thread.roots([new Uint8Array(32)]);
+      await thread.trees([{ batchKey: "a", hashes: new Uint8Array(32) }]);
       await thread.close();
-      expect(await thread.roots([new Uint8Array(32).fill(1)])).to.deep.equal([`0x${"01".repeat(32)}`]);
+      expect(await thread.trees([{ batchKey: "a", hashes: new Uint8Array(32).fill(1) }])).to.deep.equal([
+        `0x${"01".repeat(32)}`,
+      ]);
+    });
+  });
+
+  describe("ProofStore", function () {
+    const INFO: BatchInfo = {
+      batchId: 3,
+      blockNumber: 5,
+      chainId: 31337,
+      contract: CHAIN.contracts.DataAcquisition as Hex,
+      txHash: `0x${"ee".repeat(32)}`,
+    };
+    let store: ProofStore;
+    beforeEach(function () {
+      store = new ProofStore(journal, dir, CHAIN);
+    });
+
+    /** A confirmed period of `n` records whose batch tree the close stored. */
+    function closed(n: number) {
+      const p = period(n, "confirmed");
+      journal.recordPeriod(p.head, p.rows, [p.batch], () => journal.recordPackages([p.pkg], p.links));
+      journal.updateBatch(p.batch.batchKey, "confirmed", {
+        txHash: INFO.txHash,
+        blockNumber: INFO.blockNumber,
+        batchId: INFO.batchId,
+      });
+      const hashes = Buffer.concat(p.rows.map((r) => Buffer.from(r.leafHash.slice(2), "hex")));
+      expect(writeBatchTrees(dir, [{ batchKey: p.batch.batchKey, hashes }])).to.deep.equal([p.tree.root]);
+      return { ...p, stored: journal.batchByKey(p.batch.batchKey)! };
+    }
+
+    it("derives every record's proof from the stored tree, identical to the in-process tree's", function () {
+      const { rows, tree, stored, pkg } = closed(25);
+      const records = gridRecords(25);
+      rows.forEach((r, i) => {
+        const proof = store.recordProof(r, stored)!;
+        const signed = packageProofOf(31337, { pkg, index: i });
+        expect(proof).to.deep.equal(makeRecordProof(tree, i, records[i], INFO, signed));
+        expect(proof.package?.signature).to.equal(pkg.signature);
+        expect(checkRecordProof(proof)).to.deep.equal([]);
+      });
+    });
+
+    it("gives a proof without a package for a record journaled before package signatures were", function () {
+      const p = period(3, "confirmed");
+      journal.recordPeriod(p.head, p.rows, [p.batch]);
+      journal.updateBatch(p.batch.batchKey, "confirmed", { txHash: INFO.txHash, blockNumber: 5, batchId: 3 });
+      const proof = store.recordProof(p.rows[1], journal.batchByKey(p.batch.batchKey)!)!;
+      expect(proof).to.deep.equal(makeRecordProof(p.tree, 1, gridRecords(3)[1], INFO));
+      expect(proof).to.not.have.property("package");
+    });
+
+    it("gives the batch's proofs document byte-identical to the prove stage's", function () {
+      const { stored } = closed(9);
+      expect(JSON.stringify(store.batchDocument(stored))).to.equal(
+        JSON.stringify(batchProofDocument({ journal, chain: CHAIN }, stored)),
+      );
+    });
+
+    it("rebuilds a missing tree from the journal's records and stores it again", function () {
+      const { rows, tree, stored } = closed(6);
+      rmSync(treeFilePath(dir, stored.batchKey));
+      expect(store.recordProof(rows[2], stored)?.proof).to.deep.equal(tree.getProof(2));
+      expect(new BatchTree(readFileSync(treeFilePath(dir, stored.batchKey))).root).to.equal(tree.root);
+    });
+
+    it("rebuilds a tree file that does not hold the journaled root (a stale or damaged file)", function () {
+      const { rows, tree, stored } = closed(6);
+      writeFileSync(treeFilePath(dir, stored.batchKey), BatchTree.build(new Uint8Array(96).fill(7)).nodes);
+      expect(store.recordProof(rows[0], stored)?.root).to.equal(tree.root);
+      writeFileSync(treeFilePath(dir, stored.batchKey), "not a tree");
+      expect(new ProofStore(journal, dir, CHAIN).recordProof(rows[1], stored)?.proof).to.deep.equal(tree.getProof(1));
+    });
+
+    it("refuses, naming the batch, when the journal's records do not rebuild the anchored root", function () {
+      const { rows, batch, head } = period(4, "confirmed");
+      journal.recordPeriod(head, rows, [{ ...batch, root: `0x${"00".repeat(32)}` }]);
+      expect(() => store.recordProof(rows[0], journal.batchByKey(batch.batchKey)!)).to.throw(
+        /p7-readings: journal records rebuild root 0x[0-9a-f]{64}, not 0x0{64}/,
+      );
+    });
+
+    it("gives no proof while the batch is not confirmed, and no proofs document", function () {
+      const { rows, batch, head } = period(3, "submitted");
+      journal.recordPeriod(head, rows, [batch]);
+      const stored = journal.batchByKey(batch.batchKey)!;
+      expect(store.recordProof(rows[0], stored)).to.equal(undefined);
+      expect(() => store.batchDocument(stored)).to.throw(/p7-readings is submitted, not confirmed/);
+    });
+
+    it("refuses a record that is not a leaf of the batch's tree", function () {
+      const { rows, stored } = closed(4);
+      const other = { ...rows[1], recordId: "x", payload: JSON.stringify({ recordId: "x", value: 1 }) };
+      expect(() => store.recordProof(other, stored)).to.throw(
+        /p7-readings: record x is not a leaf of the batch's tree/,
+      );
     });
   });
 });

@@ -3,7 +3,7 @@ import { buildBatchProofs } from "../../chain/proofs";
 import { writeBatchProofs } from "../../chain/proofs.node";
 import { PackageTree } from "../../chain/packages";
 import { FastMerkleTree, parseRecord, type GridRecord, type Hex, type PackageProof } from "../../merkle";
-import type { Journal, JournalBatch } from "../journal";
+import type { Journal, JournalBatch, JournalPackage } from "../journal";
 import type { ChainSetup } from "./context";
 
 /** What proving reads: the journal, where the batches are anchored, and where proof files go. */
@@ -39,18 +39,7 @@ export function batchProofDocument(ctx: Pick<ProveContext, "journal" | "chain">,
   const packages = recordIds.map((id): PackageProof => {
     const at = placed.get(id);
     if (!at) throw new Error(`${b.batchKey}: record ${id} has no signed package in the journal`);
-    let packageTree = trees.get(at.pkg.signature);
-    if (!packageTree) trees.set(at.pkg.signature, (packageTree = new PackageTree(at.pkg.leafHashes)));
-    const { signature, terminalId, periodStart, recordCount, recordsRoot } = at.pkg;
-    return {
-      chainId,
-      terminalId: terminalId as Hex,
-      periodStart,
-      recordCount,
-      recordsRoot: recordsRoot as Hex,
-      signature: signature as Hex,
-      proof: packageTree.proof(at.index) as Hex[],
-    };
+    return packageProofOf(chainId, at, trees);
   });
   return buildBatchProofs(
     tree,
@@ -64,6 +53,29 @@ export function batchProofDocument(ctx: Pick<ProveContext, "journal" | "chain">,
     },
     packages,
   );
+}
+
+/**
+ * The signed package that covers a record, with the record's path in the package tree (`trees` caches the trees
+ * of packages several records share).
+ */
+export function packageProofOf(
+  chainId: number,
+  at: { pkg: JournalPackage; index: number },
+  trees = new Map<string, PackageTree>(),
+): PackageProof {
+  let packageTree = trees.get(at.pkg.signature);
+  if (!packageTree) trees.set(at.pkg.signature, (packageTree = new PackageTree(at.pkg.leafHashes)));
+  const { signature, terminalId, periodStart, recordCount, recordsRoot } = at.pkg;
+  return {
+    chainId,
+    terminalId: terminalId as Hex,
+    periodStart,
+    recordCount,
+    recordsRoot: recordsRoot as Hex,
+    signature: signature as Hex,
+    proof: packageTree.proof(at.index) as Hex[],
+  };
 }
 
 /** Writes the proofs of every record of the period's confirmed batches, one file per batch (reads the journal only). */
