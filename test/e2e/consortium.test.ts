@@ -53,6 +53,7 @@ import {
 } from "../helpers/gateway";
 import { registerName, resolveName } from "../../src/naming/names";
 import { readDataset, registerDataset } from "../../src/sharing/datasets.node";
+import { setProviderAuthorisation, terminalsOfRoots } from "../../src/sharing/providers";
 
 /** Seconds between blocks of the consortium tests (a QBFT network's usual block period). */
 const BLOCK_TIME = 5;
@@ -275,7 +276,11 @@ describe("consortium networks (issue 16)", function () {
         const roots = [...idsBefore.keys()];
         const lastAnchor = await provider.getBlockNumber();
         const { sharing, names } = governance;
-        await (await sharing.grantRole(await sharing.PROVIDER_ROLE(), devAccount(0, provider).address)).wait();
+        const dataProvider = devAccount(0, provider).address;
+        await (await sharing.grantRole(await sharing.PROVIDER_ROLE(), dataProvider)).wait();
+        // A provider lists only batches of terminals it is authorised for (issue 12, point 8).
+        for (const terminal of new Set((await terminalsOfRoots(sharing, roots)).values()))
+          await setProviderAuthorisation(sharing, { provider: dataProvider, scope: "Terminal", id: terminal }, true);
         await registerName(names, "feeder.a", { target: { kind: "Batch", merkleRoot: namedRoot } });
         const { datasetId } = await registerDataset(sharing, { merkleRoots: roots });
 
