@@ -284,18 +284,30 @@ describe("consortium networks (issue 16)", function () {
         await registerName(names, "feeder.a", { target: { kind: "Batch", merkleRoot: namedRoot } });
         const { datasetId } = await registerDataset(sharing, { merkleRoots: roots });
 
-        // Move A's anchor (the block before B's first) after all of B's, ahead of the naming and sharing.
+        // Move A's anchors (found by the transaction hashes A journaled, not by position) after all of B's, ahead of
+        // the naming and sharing.
+        const journalA = new Journal(join(a.dir, "journal.sqlite"));
+        const anchorsOfA = new Set(journalA.batches().map((x) => x.txHash!.toLowerCase()));
+        journalA.close();
+        const blockOf = async (hash: string) => (await provider.getTransactionReceipt(hash))!.blockNumber;
+        const first = Math.min(...(await Promise.all([...anchorsOfA].map(blockOf))));
+        expect(first, "A anchored before B started").to.be.lessThan(firstOfB);
         const head = await provider.getBlockNumber();
         const blocks: string[][] = [];
-        for (let n = firstOfB - 1; n <= head; n++) {
+        for (let n = first; n <= head; n++) {
           const block = (await provider.send("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])) as {
             transactions: string[];
           };
           blocks.push(block.transactions);
         }
         const raw = async (hash: string) => (await provider.send("eth_getRawTransactionByHash", [hash])) as string;
-        const anchors = lastAnchor - firstOfB + 2;
-        const order = [...blocks.slice(1, anchors), blocks[0], ...blocks.slice(anchors)];
+        const upToLastAnchor = blocks.slice(0, lastAnchor - first + 1);
+        const isA = (txs: string[]) => txs.some((h) => anchorsOfA.has(h.toLowerCase()));
+        const order = [
+          ...upToLastAnchor.filter((txs) => !isA(txs)),
+          ...upToLastAnchor.filter(isA),
+          ...blocks.slice(lastAnchor - first + 1),
+        ];
         const pairs: [string, number][] = [];
         for (const [offset, txs] of order.entries()) for (const h of txs) pairs.push([await raw(h), offset]);
         await provider.send("anvil_reorg", [blocks.length, pairs]);
