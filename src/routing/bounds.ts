@@ -168,7 +168,16 @@ function pathColumns(M: Master, linkRow0: number) {
       owner.push(i);
     }
   });
-  return { starts, indices, values, owner };
+  /** The columns as HiGHS' CSC matrix, once every extra column has been appended. */
+  const matrix = (numRows: number, numCols: number) => ({
+    format: "csc" as const,
+    numRows,
+    numCols,
+    starts,
+    indices,
+    values,
+  });
+  return { starts, indices, values, owner, matrix };
 }
 
 function solveModel(h: Highs, model: ModelData, what: string): { col: Float64Array; rowDual: Float64Array } {
@@ -240,14 +249,7 @@ async function solveMasterQp(net: GridNetwork, M: Master): Promise<Float64Array>
       colUpper: Array.from({ length: numCols }, () => inf),
       rowLower: [...Array.from({ length: D }, () => 1), ...M.rb0],
       rowUpper: [...Array.from({ length: D }, () => 1), ...M.rb0],
-      matrix: {
-        format: "csc",
-        numRows: D + m,
-        numCols,
-        starts: cols.starts,
-        indices: cols.indices,
-        values: cols.values,
-      },
+      matrix: cols.matrix(D + m, numCols),
       hessian: { format: "triangular", dimension: numCols, starts: hStarts, indices: hIdx, values: hVal },
     },
     `LB_net master QP for generator bus ${net.busIds[M.g]}`,
@@ -330,14 +332,7 @@ async function maxUtilBound(net: GridNetwork, M: Master, o: BoundOptions, cutoff
         colUpper: Array.from({ length: numCols }, () => h.infinity),
         rowLower: [...Array.from({ length: D }, () => 1), ...Array.from({ length: m }, () => -h.infinity)],
         rowUpper: [...Array.from({ length: D }, () => 1), ...Array.from(M.background, (b) => -b)],
-        matrix: {
-          format: "csc",
-          numRows: D + m,
-          numCols,
-          starts: cols.starts,
-          indices: cols.indices,
-          values: cols.values,
-        },
+        matrix: cols.matrix(D + m, numCols),
       },
       `max-utilisation LP for generator bus ${net.busIds[M.g]}`,
     );

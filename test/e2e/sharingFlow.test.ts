@@ -25,6 +25,18 @@ describe("sharing flow (tasks end to end)", function () {
   let firstWindow: number;
   let day1: string;
 
+  /** The provider (account 1) grants `receiver` every record of day 1 in a bundle written to `file`. */
+  async function shareDay1(receiver: string, file: string, expiry = "1d"): Promise<string> {
+    return runTask("grid:share", {
+      dataset: day1,
+      receiver,
+      expiry,
+      proofs: proofsFiles.join(","),
+      out: file,
+      account: 1,
+    });
+  }
+
   before(async function () {
     accounts = (await hre.ethers.getSigners()).map((s) => s.address);
     await runTask("grid:deploy");
@@ -209,14 +221,7 @@ describe("sharing flow (tasks end to end)", function () {
 
   it("refuses an expired grant with a clear message", async function () {
     const file = join(dir, "short.bundle.json");
-    await runTask("grid:share", {
-      dataset: "gz.e2e.day1",
-      receiver: accounts[6],
-      expiry: "1h",
-      proofs: proofsFiles.join(","),
-      out: file,
-      account: 1,
-    });
+    await shareDay1(accounts[6], file, "1h");
     await send("evm_increaseTime", [7200]);
     await send("evm_mine", []);
     expect(await taskError("grid:receive", { bundle: file })).to.match(
@@ -241,14 +246,7 @@ describe("sharing flow (tasks end to end)", function () {
 
   it("lets the admin revoke any grant, and the receiver is told who did", async function () {
     const file = join(dir, "admin-revoked.bundle.json");
-    await runTask("grid:share", {
-      dataset: day1,
-      receiver: accounts[9],
-      expiry: "1d",
-      proofs: proofsFiles.join(","),
-      out: file,
-      account: 1,
-    });
+    await shareDay1(accounts[9], file);
     expect(await runTask("grid:share:revoke", { dataset: day1, receiver: accounts[9] })).to.contain(
       `Revoked ${accounts[9]}'s access to dataset ${day1}`,
     );
@@ -274,14 +272,7 @@ describe("sharing flow (tasks end to end)", function () {
 
   it("voids every grant of a decertified provider, and a certification restored later starts clean", async function () {
     const file = join(dir, "decertified.bundle.json");
-    await runTask("grid:share", {
-      dataset: day1,
-      receiver: accounts[10],
-      expiry: "1d",
-      proofs: proofsFiles.join(","),
-      out: file,
-      account: 1,
-    });
+    await shareDay1(accounts[10], file);
     expect(await runTask("grid:provider:certify", { provider: accounts[1], revoke: true })).to.contain(
       "its datasets, their grants and its authorisations are void",
     );
