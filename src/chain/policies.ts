@@ -5,23 +5,18 @@ import { DataType, TriggerMode, type Policy } from "./types";
  * have none. Readings and power transactions arrive in 15-minute frames (96 a day, P003 experiments);
  * events (switching commands, protection trips) are anchored on demand within the hour.
  */
+const FIFTEEN_MINUTE_FRAMES: Policy = {
+  tolerance: 900,
+  timeScale: 900,
+  maxRecords: 1_000_000,
+  sensorCount: 0,
+  trigger: TriggerMode.TimeDriven,
+  enabled: true,
+};
+
 export const DEFAULT_POLICIES: Record<number, Policy> = {
-  [DataType.Reading]: {
-    tolerance: 900,
-    timeScale: 900,
-    maxRecords: 1_000_000,
-    sensorCount: 0,
-    trigger: TriggerMode.TimeDriven,
-    enabled: true,
-  },
-  [DataType.Transaction]: {
-    tolerance: 900,
-    timeScale: 900,
-    maxRecords: 1_000_000,
-    sensorCount: 0,
-    trigger: TriggerMode.TimeDriven,
-    enabled: true,
-  },
+  [DataType.Reading]: { ...FIFTEEN_MINUTE_FRAMES },
+  [DataType.Transaction]: { ...FIFTEEN_MINUTE_FRAMES },
   [DataType.Event]: {
     tolerance: 3_600,
     timeScale: 3_600,
