@@ -14,11 +14,11 @@ import { PeerConsensus } from "../../src/validation/peers";
 import { RollingRefit } from "../../src/validation/refit";
 import { prepare } from "../../src/validation/run";
 import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
-import { ValidateStage } from "../../src/validation/stage";
+import { PEER_STAGE_RULES, ValidateStage } from "../../src/validation/stage";
 import { streamValidate } from "../../src/validation/stream";
 import { RefitThread } from "../../src/validation/refitThread";
 import { refitModel, trainValidatorModel } from "../../src/validation/train";
-import { decimalStep, StreamingValidator } from "../../src/validation/validator";
+import { DEFAULT_CUSUM_H, decimalStep, StreamingValidator } from "../../src/validation/validator";
 
 const H = 3_600_000;
 const START = Date.parse("2012-04-02T04:00:00Z");
@@ -549,6 +549,38 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(stage.checkInstant(startMs, at(startMs))).to.have.length(3);
       expect(stage.history.end).to.equal(end);
       expect(stage.lastInstant).to.equal(startMs + 2 * H);
+    });
+
+    it("leaves drifts to the peer check: with peers the CUSUM keeps the stage's higher threshold", function () {
+      const startMs = START + 42 * 24 * H;
+      const m = withResiduals(model, 200, 0.95, 40);
+      const file = LoadHistory.fromSeries(series);
+      // Every source drifts alike (+60 an hour from hour 4) off the model's forecast, so the peers agree and only the
+      // CUSUM can see it.
+      const drift = (i: number) => (i >= 4 ? 60 * (i - 3) : 0);
+      const firstFlag = (peers: PeerConsensus | null, sources: string[]) => {
+        const stage = new ValidateStage({ model: m, series, startMs, peers });
+        for (let i = 0; i < 14; i++) {
+          const t = startMs + i * H;
+          const temperatureC = file.temperatureKnownAt(t);
+          const value = stage.validator.forecastAt(t, temperatureC) + drift(i);
+          const out = stage.checkInstant(
+            t,
+            sources.map((source) => ({ source, timestamp: t, value, temperatureC })),
+          );
+          const bad = out.find((c) => !c.result.ok);
+          if (bad) return { hour: i, rule: bad.result.flaggedBy };
+        }
+        return null;
+      };
+      const alone = firstFlag(null, ["a"]);
+      expect(alone, JSON.stringify(alone)).to.not.equal(null);
+      expect(alone?.rule, JSON.stringify(alone)).to.equal("cusum");
+      expect(alone?.hour).to.be.within(9, 12);
+      const sources = ["a", "b", "c"];
+      const hoods = new Map(sources.map((x) => [x, sources.filter((y) => y !== x)]));
+      expect(firstFlag(new PeerConsensus(hoods), sources)).to.equal(null);
+      expect(PEER_STAGE_RULES.cusumH).to.be.greaterThan(DEFAULT_CUSUM_H);
     });
 
     it("fills a gap longer than the interpolation limit from the file, so later lags are not missing", function () {
