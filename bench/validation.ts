@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../src/common/rng";
+import { frontier, FRONTIER_WHY } from "./lib/frontier";
 import { loadCase } from "../src/grid/case";
 import { parseLocalDate } from "../src/validation/clock";
 import { buildDataset, type Dataset } from "../src/validation/dataset";
@@ -377,6 +378,11 @@ async function main(): Promise<void> {
         ownRefitCost: own.refit,
       },
       operatingPoints: { validation: valPoints, test: testPoints, chosenOnValidation: chosen },
+      frontier: {
+        validation: frontier(valPoints, TARGETS),
+        test: frontier(testPoints, TARGETS),
+        why: FRONTIER_WHY,
+      },
       peers: { validation: peersVal, test: peersTest },
     },
     throughput: {
