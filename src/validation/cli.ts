@@ -26,7 +26,15 @@ export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void
 }
 
 export function toValidatorOptions(opts: CommonTaskOptions): ValidatorOptions {
-  return { k: opts.k, threshold: opts.threshold, ...(opts.plainRule ? PLAIN_RULE : {}) };
+  return {
+    k: opts.k,
+    threshold: opts.threshold,
+    levelK: opts.levelK,
+    cusumH: opts.cusumH,
+    cusumK: opts.cusumK,
+    innovationScaleMax: opts.innovationScaleMax,
+    ...(opts.plainRule ? PLAIN_RULE : {}),
+  };
 }
 
 export function toRefitOptions(opts: ValidateTaskOptions): RefitOptions {

@@ -29,6 +29,12 @@ export interface CommonTaskOptions {
   screen?: FactorScreen;
   k?: number;
   threshold?: number;
+  /** Operating point of the level check and the CUSUM (docs/validation.md, "Operating points"). */
+  levelK?: number;
+  cusumH?: number;
+  cusumK?: number;
+  /** Widest the one-step band may grow with the stream's own one-hour errors (1: calibrated sigma only). */
+  innovationScaleMax?: number;
   /** The literal ALGORITHMS.md 9.4 rule only: plain forecast, k * sd_res, no extra checks. */
   plainRule: boolean;
   /** Seconds the hyper-parameter search may take. */
@@ -67,6 +73,10 @@ const common = {
   screen: z.enum(FACTOR_SCREENS).optional(),
   k: z.number().positive().optional(),
   threshold: z.number().positive().optional(),
+  levelK: z.number().positive().optional(),
+  cusumH: z.number().positive().optional(),
+  cusumK: z.number().positive().optional(),
+  innovationScaleMax: z.number().min(1).optional(),
   plainRule: z.boolean(),
   searchBudget: z.number().positive().optional(),
   skipMalformed: z.boolean(),

@@ -10,7 +10,15 @@ import type { DetectionMetrics } from "./metrics";
 import { DEFAULT_REFIT, type RefitCost, type RefitOptions } from "./refit";
 import { refitSchedule, streamValidate, type AnomalyReport, type FlaggedReading, type ModelSchedule } from "./stream";
 import { trainValidatorModel, type Preset, type TrainOptions, type TrainReport } from "./train";
-import { DEFAULT_K, PLAIN_RULE, type ValidatorOptions } from "./validator";
+import {
+  DEFAULT_CUSUM_H,
+  DEFAULT_CUSUM_K,
+  DEFAULT_INNOVATION_SCALE_MAX,
+  DEFAULT_K,
+  DEFAULT_LEVEL_K,
+  PLAIN_RULE,
+  type ValidatorOptions,
+} from "./validator";
 
 /** Share of the training range used for validation when no validation range is given. */
 export const DEFAULT_VALIDATION_SHARE = 0.2;
@@ -181,6 +189,11 @@ export interface ValidationReport {
     k: number;
     threshold: number | null;
     oneStep: boolean;
+    /** The level check's and the CUSUM's operating point (null: the rule is off). */
+    levelK: number | null;
+    cusumH: number | null;
+    cusumK: number | null;
+    innovationScaleMax: number;
     sdRes: number;
     sdResOneStep: number;
     rho1h: number;
@@ -193,6 +206,7 @@ export interface ValidationReport {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Forecasts of each test row by the model in force at its time (the base model before the first refit). */
 export function scheduledForecasts(
@@ -332,6 +346,10 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
       k: validatorOptions.k ?? DEFAULT_K,
       threshold: validatorOptions.threshold ?? null,
       oneStep: validatorOptions.oneStep ?? true,
+      levelK: finiteOrNull(validatorOptions.levelK ?? DEFAULT_LEVEL_K),
+      cusumH: finiteOrNull(validatorOptions.cusumH ?? DEFAULT_CUSUM_H),
+      cusumK: finiteOrNull(validatorOptions.cusumK ?? DEFAULT_CUSUM_K),
+      innovationScaleMax: validatorOptions.innovationScaleMax ?? DEFAULT_INNOVATION_SCALE_MAX,
       sdRes: stats?.sd ?? NaN,
       sdResOneStep: stats?.sdStep ?? NaN,
       rho1h: stats?.rho1h ?? NaN,

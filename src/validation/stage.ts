@@ -23,6 +23,14 @@ import { StreamingValidator, type CheckResult, type Reading, type ValidatorOptio
  * file's rows in the gap fill it, so later lags are not missing for a week; readings in the gap were never
  * validated.
  */
+/**
+ * Single-series rule settings of a stage with a peer check (caller options override them). The validator's defaults
+ * are tuned for a stream without peers, where the CUSUM must catch drifts alone (threshold 6, which costs false
+ * alarms); with peers the CUSUM only backs the peer check up, so it keeps issue 14's first setting (threshold 10,
+ * level 4.5), the one the pipeline's figures (docs/validation.md, "In the pipeline") were measured with.
+ */
+export const PEER_STAGE_RULES: Readonly<ValidatorOptions> = { levelK: 4.5, cusumK: 1, cusumH: 10 };
+
 export interface StageOptions {
   model: ValidatorModel;
   /** The load file; only its rows before `startMs` seed the history. */
@@ -77,9 +85,11 @@ export class ValidateStage {
       series.temperature ? series.temperature.slice(0, n) : null,
     );
     this.weather = LoadHistory.fromSeries(series);
-    this.validator = new StreamingValidator(options.model, this.history, options.validator);
+    // With peers, drifts are the peer check's job: the single-series rules keep a low false-alarm setting.
+    const rules = options.peers ? { ...PEER_STAGE_RULES, ...options.validator } : options.validator;
+    this.validator = new StreamingValidator(options.model, this.history, rules);
     this.peers = options.peers;
-    this.shadow = options.peers ? new StreamingValidator(options.model, this.history, options.validator) : null;
+    this.shadow = options.peers ? new StreamingValidator(options.model, this.history, rules) : null;
     this.series = series;
     this.baseModel = options.model;
     this.model = options.model;

@@ -100,11 +100,11 @@ export interface CheckResult {
  * within budget, then the highest precision (docs/validation.md, bench/results/validation.json).
  */
 export const DEFAULT_K = 6;
-export const DEFAULT_LEVEL_K = 4.5;
+export const DEFAULT_LEVEL_K = 5;
 /** CUSUM allowance, in hourly innovation sigma per hour (drifts slower than this are not accumulated). */
 export const DEFAULT_CUSUM_K = 1;
 /** CUSUM alarm threshold, in hourly innovation sigma. */
-export const DEFAULT_CUSUM_H = 10;
+export const DEFAULT_CUSUM_H = 6;
 /**
  * After this many hours without an accepted reading, a flagged reading becomes the new reference. Off by
  * default: on the validation half-year re-anchoring after 3 h doubled the false flags (a drift's reset became
@@ -113,6 +113,8 @@ export const DEFAULT_CUSUM_H = 10;
 export const DEFAULT_REANCHOR_HOURS = Infinity;
 /** Time constant of the running residual spread of the level check (one week). */
 export const DEFAULT_SPREAD_HOURS = 168;
+/** Widest the one-step band may grow with the source's own recent one-hour errors (x the calibrated sigma). */
+export const DEFAULT_INNOVATION_SCALE_MAX = 2;
 export const DEFAULT_STUCK_HOURS = 2;
 /**
  * A run of exact repeats is STUCK once its probability under the one-step forecast, the sensor's noise and its
@@ -156,6 +158,15 @@ export interface ValidatorOptions {
   reanchorHours?: number;
   /** Time constant (hours) of the running mean absolute residual behind the level check. */
   spreadHours?: number;
+  /**
+   * Upper bound of the source's running innovation scale (default 2; 1 turns it off). The one-step sigma is
+   * multiplied by the running spread of the source's accepted one-step innovations relative to the calibrated one
+   * (time constant `spreadHours`), clamped to [1, innovationScaleMax]: a season whose one-hour errors are larger
+   * than the calibration half-year's widens the one-step band instead of flagging the model's own misses. Never
+   * below 1 (the calibration is the floor), and the CUSUM keeps the calibrated sigma so a drift's steady excess
+   * still adds up at full weight.
+   */
+  innovationScaleMax?: number;
   /** Repeats of one value over this many hours are STUCK; Infinity disables it. */
   stuckHours?: number;
   /**
@@ -206,6 +217,8 @@ interface SourceState {
   /** Running mean absolute residual (load units) and the time it was last updated. */
   absDev: number;
   absDevT: number;
+  /** Running mean absolute normalised one-step innovation of accepted readings (1 sigma = MEAN_ABS_TO_SD). */
+  innovAbs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -254,6 +267,7 @@ export class StreamingValidator {
   private readonly cusumH: number;
   private readonly reanchorMs: number;
   private readonly spreadMs: number;
+  private readonly scaleMax: number;
   private readonly noise: number;
   private readonly stuckMs: number;
   private readonly logAlpha: number;
@@ -299,6 +313,8 @@ export class StreamingValidator {
     this.cusumH = options.cusumH ?? DEFAULT_CUSUM_H;
     this.reanchorMs = (options.reanchorHours ?? DEFAULT_REANCHOR_HOURS) * HOUR_MS;
     this.spreadMs = (options.spreadHours ?? DEFAULT_SPREAD_HOURS) * HOUR_MS;
+    this.scaleMax = options.innovationScaleMax ?? DEFAULT_INNOVATION_SCALE_MAX;
+    if (!(this.scaleMax >= 1)) throw new Error(`innovationScaleMax must be >= 1 (got ${this.scaleMax})`);
     for (const [name, v] of [
       ["levelK", this.levelK],
       ["cusumK", this.cusumK],
@@ -339,7 +355,11 @@ export class StreamingValidator {
   /** Restores `exportState`'s per-source state (replacing the current one). */
   importState(state: readonly [string, Record<string, number>][]): void {
     this.sources.clear();
-    for (const [source, st] of state) this.sources.set(source, { ...(st as unknown as SourceState) });
+    for (const [source, st] of state) {
+      // Snapshots taken before the innovation scale existed start it at the calibration.
+      const saved = st as unknown as SourceState;
+      this.sources.set(source, { ...saved, innovAbs: saved.innovAbs ?? MEAN_ABS_TO_SD });
+    }
     this.clearCaches();
   }
 
@@ -373,6 +393,9 @@ export class StreamingValidator {
     if (!missing) {
       const e = value - f;
       const noiseVar = ((reading.noise ?? this.noise) * f) ** 2;
+      // The one-step band follows the source's own recent one-hour errors, never narrower than the calibration.
+      const scale = Math.min(this.scaleMax, Math.max(1, st.innovAbs / MEAN_ABS_TO_SD));
+      const oneStepVar = hourVar * scale * scale;
       // The temperature this reading's forecast used: its own, else the last one observed.
       const tempNow = !this.needed[TEMPERATURE] ? NaN : Number.isNaN(temp) ? this.history.temperatureKnownAt(t) : temp;
       this.rebase(st, t, tempNow);
@@ -392,7 +415,7 @@ export class StreamingValidator {
       // A jump back into the model's normal band from a reference that was itself far off (a drift's reset, a
       // fault the checks missed) is a return to normal, not a fault: it becomes the reference.
       const back = Math.abs(e) <= RETURN_K * spread && Math.abs(carry * st.ref) > RETURN_K * spread;
-      const oneStep = !back && this.exceeds(u, hourVar, noiseVar, carry);
+      const oneStep = !back && this.exceeds(u, oneStepVar, noiseVar, carry);
       const level = Math.abs(e) > this.levelK * spread;
       const hard = flags.length > 0 || stuck;
       // The CUSUM steps once per hour of elapsed time, on the hourly innovation of the residual (against its
@@ -425,7 +448,16 @@ export class StreamingValidator {
         st.refValue = value;
         st.refTemp = tempNow;
       }
-      if (accepted) this.updateSpread(st, e, t);
+      if (accepted) {
+        this.updateSpread(st, e, t);
+        if (dtH > 0)
+          this.updateInnovationScale(
+            st,
+            u / Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry)),
+            dtH,
+            scale,
+          );
+      }
     }
     if (stuck) flags.push(["STUCK", "stuck"]);
     // Hard rules name the fault best: they lead the reasons.
@@ -492,6 +524,16 @@ export class StreamingValidator {
     const dev = Math.min(Math.abs(e), 3 * this.spread(st) * MEAN_ABS_TO_SD);
     st.absDev += w * (dev - st.absDev);
     st.absDevT = t;
+  }
+
+  /**
+   * Running mean absolute one-step innovation of accepted readings, in calibrated sigma (`z`), weighted by the
+   * elapsed time so hourly and minute streams average over the same span. Clipped at 3 of the current scale, so a
+   * fault that slipped through cannot widen the band by much.
+   */
+  private updateInnovationScale(st: SourceState, z: number, dtH: number, scale: number): void {
+    const w = 1 - Math.exp(-(dtH * HOUR_MS) / this.spreadMs);
+    st.innovAbs += w * (Math.min(Math.abs(z), 3 * scale) - st.innovAbs);
   }
 
   checkBatch(readings: readonly Reading[]): CheckResult[] {
@@ -594,6 +636,7 @@ export class StreamingValidator {
         cusumT: t,
         absDev: this.stats.sd * MEAN_ABS_TO_SD,
         absDevT: t,
+        innovAbs: MEAN_ABS_TO_SD,
       };
       this.sources.set(key, st);
     }

@@ -1,6 +1,12 @@
 import { types } from "hardhat/config";
 import type { ConfigurableTaskDefinition } from "hardhat/types";
 import { COMMON_DEFAULTS } from "../../src/validation/options";
+import {
+  DEFAULT_CUSUM_H,
+  DEFAULT_CUSUM_K,
+  DEFAULT_INNOVATION_SCALE_MAX,
+  DEFAULT_LEVEL_K,
+} from "../../src/validation/validator";
 
 /** Parameters shared by grid:validate and grid:forecast. */
 export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
@@ -30,6 +36,25 @@ export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTask
     .addOptionalParam(
       "threshold",
       "absolute residual threshold in MW instead of k * sd_res (P000: 8.28)",
+      undefined,
+      types.float,
+    )
+    .addOptionalParam(
+      "levelK",
+      `level check: flag when |actual - forecast| exceeds levelK running spreads (default ${DEFAULT_LEVEL_K})`,
+      undefined,
+      types.float,
+    )
+    .addOptionalParam(
+      "cusumH",
+      `CUSUM alarm threshold in hourly sigma (default ${DEFAULT_CUSUM_H}; lower: earlier drifts, more false alarms)`,
+      undefined,
+      types.float,
+    )
+    .addOptionalParam("cusumK", `CUSUM allowance in hourly sigma (default ${DEFAULT_CUSUM_K})`, undefined, types.float)
+    .addOptionalParam(
+      "innovationScaleMax",
+      `widest the one-step band grows with the stream's own one-hour errors, x sigma (default ${DEFAULT_INNOVATION_SCALE_MAX}; 1: off)`,
       undefined,
       types.float,
     )

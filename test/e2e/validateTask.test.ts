@@ -68,6 +68,19 @@ describe("grid:validate (issue 14)", function () {
     expect(report.factors.find((f: { name: string }) => f.name === "weekdaySin").kept).to.equal(true);
   });
 
+  it("runs the operating point given by --level-k, --cusum-h, --cusum-k and --innovation-scale-max", async function () {
+    const out = join(dir, "operating-point.json");
+    const opts = { levelK: 5.5, cusumH: 8, cusumK: 0.75, innovationScaleMax: 1.5 };
+    await runTask("grid:validate", { ...ranges, inject: 4, refitDays: 0, out, ...opts });
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    expect(report.detector).to.include(opts);
+  });
+
+  it("refuses an innovation scale below 1", async function () {
+    const msg = await taskError("grid:validate", { ...ranges, innovationScaleMax: 0.5 });
+    expect(msg).to.contain("innovationScaleMax");
+  });
+
   it("refuses a validation range that overlaps the training range", async function () {
     const msg = await taskError("grid:validate", { ...ranges, valFrom: "2012-04-20" });
     expect(msg).to.contain("overlaps the validation range");

@@ -14,11 +14,11 @@ import { PeerConsensus } from "../../src/validation/peers";
 import { RollingRefit } from "../../src/validation/refit";
 import { prepare } from "../../src/validation/run";
 import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
-import { ValidateStage } from "../../src/validation/stage";
+import { PEER_STAGE_RULES, ValidateStage } from "../../src/validation/stage";
 import { streamValidate } from "../../src/validation/stream";
 import { RefitThread } from "../../src/validation/refitThread";
 import { refitModel, trainValidatorModel } from "../../src/validation/train";
-import { decimalStep, StreamingValidator } from "../../src/validation/validator";
+import { DEFAULT_CUSUM_H, decimalStep, StreamingValidator } from "../../src/validation/validator";
 
 const H = 3_600_000;
 const START = Date.parse("2012-04-02T04:00:00Z");
@@ -246,10 +246,62 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       });
     });
 
+    context("when the one-hour errors run larger than the calibration's (another season)", function () {
+      // Calibrated hourly step sigma 20; the stream's residual moves by about 45 an hour for two weeks.
+      const start = START + 8 * 24 * H;
+      const hours = 14 * 24;
+      /** Streams two weeks; returns the flags and the model residual of the last reading (accepted). */
+      function stream(v: StreamingValidator): { flags: number; last: number } {
+        const rng = createRng(9);
+        let e = 0;
+        let flags = 0;
+        let last = NaN;
+        for (let i = 0; i < hours; i++) {
+          e = 0.95 * e + 45 * Math.max(-3.5, Math.min(3.5, rng.normal()));
+          const t = start + i * H;
+          const r = v.check({ timestamp: t, value: v.forecastAt(t) + e });
+          if (!r.ok) flags++;
+          last = r.ok ? e : NaN;
+        }
+        return { flags, last };
+      }
+      /** A reading `size` off the one-step forecast (the last accepted residual carried over one hour). */
+      const jump = (v: StreamingValidator, last: number, size: number) => {
+        expect(last).to.not.be.NaN;
+        const t = start + hours * H;
+        return v.check({ timestamp: t, value: v.forecastAt(t) + 0.95 * last + size });
+      };
+      const options = { levelK: Infinity, cusumH: Infinity, stuckHours: Infinity, stuckAlpha: 0 };
+
+      it("widens the one-step band to the stream's own one-hour errors instead of flagging them", function () {
+        const m = withResiduals(model, 100, 0.95, 20);
+        const adaptive = new StreamingValidator(m, LoadHistory.fromSeries(series), options);
+        const fixed = new StreamingValidator(m, LoadHistory.fromSeries(series), { ...options, innovationScaleMax: 1 });
+        const a = stream(adaptive);
+        const f = stream(fixed);
+        expect(f.flags).to.be.greaterThan(0);
+        expect(a.flags).to.be.lessThan(f.flags);
+        // A jump of 150 (7.5 calibrated sigma, under 4 of the stream's own) passes the adapted band only.
+        expect(jump(fixed, f.last, 150).flaggedBy).to.equal("one-step");
+        expect(jump(adaptive, a.last, 150).ok).to.equal(true);
+      });
+
+      it("never widens the band beyond innovationScaleMax times the calibration", function () {
+        const m = withResiduals(model, 100, 0.95, 20);
+        const adaptive = new StreamingValidator(m, LoadHistory.fromSeries(series), options);
+        const a = stream(adaptive);
+        // 6 x 2 x 20 = 240 is the widest band.
+        expect(jump(adaptive, a.last, 260).flaggedBy).to.equal("one-step");
+      });
+    });
+
     it("rejects invalid detector settings with the option's name", function () {
       const hist = LoadHistory.fromSeries(series);
       expect(() => new StreamingValidator(model, hist, { cusumH: 0 })).to.throw("cusumH must be > 0");
       expect(() => new StreamingValidator(model, hist, { levelK: -1 })).to.throw("levelK must be > 0");
+      expect(() => new StreamingValidator(model, hist, { innovationScaleMax: 0.5 })).to.throw(
+        "innovationScaleMax must be >= 1",
+      );
     });
   });
 
@@ -497,6 +549,38 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       expect(stage.checkInstant(startMs, at(startMs))).to.have.length(3);
       expect(stage.history.end).to.equal(end);
       expect(stage.lastInstant).to.equal(startMs + 2 * H);
+    });
+
+    it("leaves drifts to the peer check: with peers the CUSUM keeps the stage's higher threshold", function () {
+      const startMs = START + 42 * 24 * H;
+      const m = withResiduals(model, 200, 0.95, 40);
+      const file = LoadHistory.fromSeries(series);
+      // Every source drifts alike (+60 an hour from hour 4) off the model's forecast, so the peers agree and only the
+      // CUSUM can see it.
+      const drift = (i: number) => (i >= 4 ? 60 * (i - 3) : 0);
+      const firstFlag = (peers: PeerConsensus | null, sources: string[]) => {
+        const stage = new ValidateStage({ model: m, series, startMs, peers });
+        for (let i = 0; i < 14; i++) {
+          const t = startMs + i * H;
+          const temperatureC = file.temperatureKnownAt(t);
+          const value = stage.validator.forecastAt(t, temperatureC) + drift(i);
+          const out = stage.checkInstant(
+            t,
+            sources.map((source) => ({ source, timestamp: t, value, temperatureC })),
+          );
+          const bad = out.find((c) => !c.result.ok);
+          if (bad) return { hour: i, rule: bad.result.flaggedBy };
+        }
+        return null;
+      };
+      const alone = firstFlag(null, ["a"]);
+      expect(alone, JSON.stringify(alone)).to.not.equal(null);
+      expect(alone?.rule, JSON.stringify(alone)).to.equal("cusum");
+      expect(alone?.hour).to.be.within(9, 12);
+      const sources = ["a", "b", "c"];
+      const hoods = new Map(sources.map((x) => [x, sources.filter((y) => y !== x)]));
+      expect(firstFlag(new PeerConsensus(hoods), sources)).to.equal(null);
+      expect(PEER_STAGE_RULES.cusumH).to.be.greaterThan(DEFAULT_CUSUM_H);
     });
 
     it("fills a gap longer than the interpolation limit from the file, so later lags are not missing", function () {
