@@ -325,6 +325,20 @@ export function frontierSpec(caseName: string, points: readonly FrontierPlotPoin
     mark: { type: "point", size: 90, strokeWidth: 2, filled: onFrontier, shape: onFrontier ? "square" : "circle" },
     encoding: { x, y, color, tooltip: [{ field: "label" }, { field: "blockTimeMs" }, { field: "lbNet" }] },
   });
+  // The algorithms often land on the same routing (QT-DR, QoS-R and RA-DBMM on IEEE 14): one label per spot
+  // names them all, so no point hides another.
+  const spots = new Map<string, { blockTimeMs: number; lbNet: number; names: string[] }>();
+  for (const v of values.filter((p) => p.kind === "algorithm")) {
+    const key = `${v.blockTimeMs.toFixed(1)}/${v.lbNet.toFixed(2)}`;
+    const spot = spots.get(key) ?? { blockTimeMs: v.blockTimeMs, lbNet: v.lbNet, names: [] };
+    spot.names.push(v.label);
+    spots.set(key, spot);
+  }
+  const labels = {
+    data: { values: [...spots.values()].map((s) => ({ ...s, text: s.names.join(" = ") })) },
+    mark: { type: "text", align: "left", baseline: "bottom", dx: 7, dy: -5, fontSize: 10, color: "#333" },
+    encoding: { x, y, text: { field: "text" } },
+  };
   return {
     $schema: VL_SCHEMA,
     title: {
@@ -343,6 +357,7 @@ export function frontierSpec(caseName: string, points: readonly FrontierPlotPoin
       },
       pointLayer(false),
       pointLayer(true),
+      labels,
       ...bound,
     ],
     config: BASE_CONFIG,

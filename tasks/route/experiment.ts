@@ -51,7 +51,7 @@ export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<vo
   }
   for (const z of res.zones ?? []) {
     console.log(
-      `${z.case}: ${z.zones.k} zones (--zones ${z.requested}), ${z.zones.deadlineViolations} deadline violations, slowest zone ${z.zones.maxBlockTimeMs.toFixed(0)} ms, ` +
+      `${z.case}: ${z.zones.k} zone${z.zones.k === 1 ? "" : "s"} (--zones ${z.requested}), ${z.zones.deadlineViolations} deadline violations, slowest zone ${z.zones.maxBlockTimeMs.toFixed(0)} ms, ` +
         `LB_net ${z.zones.lbNet.toFixed(2)}; BFS baseline with the same k: ${z.baseline.deadlineViolations} violations`,
     );
   }

@@ -46,12 +46,25 @@ describe("routing frontier", function () {
       expect(new Set(range).size).to.equal(domain.length);
     });
 
+    it("labels each spot with every algorithm that lands on it, so coinciding points stay visible", function () {
+      const same: FrontierPlotPoint[] = [
+        ...plotted,
+        { label: "QoS-R", kind: "algorithm", blockTimeMs: 358, lbNet: 41.6, onFrontier: false },
+      ];
+      const spec = frontierSpec("ieee14", same) as {
+        layer: { mark?: { type: string }; data?: { values: { text: string }[] } }[];
+      };
+      const texts = spec.layer.find((l) => l.mark?.type === "text" && l.data)!.data!.values.map((v) => v.text);
+      expect(texts).to.deep.equal(["QT-DR+LS", "QT-DR = QoS-R"]);
+    });
+
     it("draws the proven lower bound on LB_net as a labelled rule when it is known", function () {
-      const withBound = frontierSpec("ieee57", plotted, 24.1) as { layer: { data?: { values: unknown[] } }[] };
-      const rule = withBound.layer.find((l) => l.data);
+      type Layers = { layer: { data?: { values: unknown[] }; layer?: { mark: { type: string } }[] }[] };
+      const withBound = frontierSpec("ieee57", plotted, 24.1) as Layers;
+      const rule = withBound.layer.find((l) => l.layer?.some((m) => m.mark.type === "rule"));
       expect(rule?.data?.values).to.deep.equal([{ lbNet: 24.1, text: "proven lower bound 24.10" }]);
-      const without = frontierSpec("ieee57", plotted) as { layer: { data?: unknown }[] };
-      expect(without.layer.some((l) => l.data)).to.equal(false);
+      const without = frontierSpec("ieee57", plotted) as Layers;
+      expect(without.layer.some((l) => l.layer)).to.equal(false);
     });
   });
 
