@@ -45,6 +45,10 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
   const chainId = (await provider.getNetwork()).chainId;
   let generator: { terminalId: string; privateKey: string } | undefined;
   let zoneGenerators: { file: string; generators: ZoneGenerator[] } | undefined;
+  if (args.generator && args.zoneGenerators)
+    throw new Error(
+      "grid:serve: --generator names one generator for the grid, --zone-generators one per zone: give one",
+    );
   if (args.generator) {
     if (!vars.has("GRID_GENERATOR_KEY"))
       throw new Error("--generator needs the generator terminal's key: npx hardhat vars set GRID_GENERATOR_KEY");
