@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SigningKey, type Signer } from "ethers";
 import type { FastifyInstance } from "fastify";
@@ -8,13 +8,15 @@ import { loadCase } from "../grid/case";
 import { initMerkle } from "../merkle";
 import type { RpcProvider } from "../pipeline/clock";
 import type { DirectoryEntry } from "../pipeline/ingest";
+import type { CoreContracts } from "../chain/contracts";
+import { multicallViews } from "../chain/multicallViews";
 import { RUN_DEFAULTS, SEND_DEFAULTS } from "../pipeline/options";
 import { scenarioProfiles } from "../pipeline/run";
 import { scenarioTerminals } from "../pipeline/scenario";
 import type { PipelineContext } from "../pipeline/stages/context";
 import { electByRouting, type GridModel } from "../pipeline/stages/elect";
-import { journaledZonePlan, zoneOfTerminal } from "../pipeline/stages/zones";
-import { setupChain } from "../pipeline/stages/setup";
+import { journaledZonePlan, zoneOfTerminal, type ZonePlan } from "../pipeline/stages/zones";
+import { encodeGridId, setupChain } from "../pipeline/stages/setup";
 import { headerSigningMs } from "../pipeline/stages/anchor";
 import { parseLocalDate } from "../validation/clock";
 import { prepare } from "../validation/run";
@@ -27,6 +29,7 @@ import { createMetrics } from "./metrics";
 import { GATEWAY_DEFAULTS } from "./options";
 import { ProofStore } from "./batchTrees";
 import { MerkleThread } from "./merkleThread";
+import { checkZoneGenerators, fixedZoneElection, type ZoneGenerator } from "./zoneGenerators";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {
@@ -56,6 +59,13 @@ export interface ServeOptions {
   generator?: { terminalId: string; privateKey: string };
   /** Zones each electing its own generator (a count or "auto"); absent: one generator for the grid. */
   zones?: number | "auto";
+  /**
+   * With `zones`: each zone's configured generator terminal and its loaded key (--zone-generators), checked
+   * against the zone plan and the registry at start; absent: each zone elects among dev-keyed node terminals.
+   */
+  zoneGenerators?: { file: string; generators: ZoneGenerator[] };
+  /** Refuse zones without `zoneGenerators` (a production chain: nobody holds the dev keys), once the plan is written. */
+  requireZoneGenerators?: boolean;
   loadFile: string;
   trainFrom: string;
   trainTo: string;
@@ -86,19 +96,79 @@ export interface GatewayHandle {
 /** The options a journal was started with that a restart must keep (they shape periods and batches). */
 type Fixed = Pick<ServeOptions, "periodSeconds" | "readingType" | "transactionType" | "case">;
 
-/** The gateway's generator election: the configured generator, or routing (one zone or several) on dev keys. */
-function gatewayElection(opts: ServeOptions, journal: GatewayJournal, grid: GridModel) {
+/** Writes the zone plan where an operator finds it to name each zone's generator (--zone-generators). */
+function writeZonePlan(dataDir: string, grid: GridModel, plan: ZonePlan): void {
+  const nodes = grid.terminals.filter((t) => t.role === "node");
+  const zones = Array.from({ length: plan.k }, (_, zone) => {
+    const buses = plan.buses.filter((_, i) => plan.busZone[i] === zone);
+    const inZone = new Set(buses);
+    const nodeTerminals = nodes.filter((t) => inZone.has(t.bus)).map((t) => ({ bus: t.bus, terminalId: t.terminalId }));
+    return { zone, buses, nodeTerminals };
+  });
+  const out = { case: grid.loaded.name, requested: plan.requested, k: plan.k, zones };
+  writeFileSync(join(dataDir, "zone-plan.json"), JSON.stringify(out, null, 1) + "\n");
+}
+
+/**
+ * The gateway's generator election and the keys that sign: a fixed generator, one configured generator per
+ * zone (both with operator keys), or routing election (one zone or several) among dev-keyed node terminals.
+ */
+async function gatewayElection(
+  opts: ServeOptions,
+  journal: GatewayJournal,
+  grid: GridModel,
+  registry: CoreContracts["registry"],
+) {
   if (opts.generator && opts.zones !== undefined)
-    throw new Error("grid:serve: --zones elects a generator per zone; it cannot be combined with --generator");
+    throw new Error(
+      "grid:serve: --zones elects a generator per zone; it cannot be combined with --generator (name each zone's generator with --zone-generators)",
+    );
+  if (opts.zoneGenerators && opts.zones === undefined)
+    throw new Error(
+      `grid:serve: --zone-generators ${opts.zoneGenerators.file} names each zone's generator: give --zones too (auto, or the count the file was written for)`,
+    );
+  const devKey = (terminalId: string) => devTerminalWallet(terminalId).signingKey;
+  const sampleKey = devKey(grid.terminals[0].terminalId);
   if (opts.generator) {
     const terminalId = opts.generator.terminalId.toLowerCase();
-    return { elect: () => ({ generatorBus: -1, terminalId, routing: "{}" }), zoneOf: undefined };
+    const key = new SigningKey(opts.generator.privateKey);
+    return { elect: () => ({ generatorBus: -1, terminalId, routing: "{}" }), keyOf: () => key, sampleKey: key };
   }
-  if (opts.zones !== undefined) grid.zones = journaledZonePlan(journal, grid, opts.zones);
-  return {
-    elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
-    zoneOf: grid.zones ? zoneOfTerminal(grid, grid.zones) : undefined,
+  if (opts.zones === undefined)
+    return {
+      elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
+      keyOf: devKey,
+      sampleKey,
+    };
+  const plan = journaledZonePlan(journal, grid, opts.zones);
+  grid.zones = plan;
+  writeZonePlan(opts.dataDir, grid, plan);
+  const zoneOf = zoneOfTerminal(grid, plan);
+  const planFile = join(opts.dataDir, "zone-plan.json");
+  if (!opts.zoneGenerators && opts.requireZoneGenerators)
+    throw new Error(
+      `grid:serve: not a development chain: --zones needs --zone-generators <file.json> naming a registered generator terminal of each of the ${plan.k} zones and where its key is; the zone plan is in ${planFile} (docs/gateway.md)`,
+    );
+  if (!opts.zoneGenerators)
+    return {
+      elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
+      zoneOf,
+      keyOf: devKey,
+      sampleKey,
+    };
+  const { file, generators } = opts.zoneGenerators;
+  const checked = await checkZoneGenerators(generators, plan, registry, encodeGridId(grid.loaded.name), file).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
+    },
+  );
+  const keys = new Map(checked.map((g) => [g.terminalId, g.key]));
+  const keyOf = (terminalId: string) => {
+    const key = keys.get(terminalId.toLowerCase());
+    if (!key) throw new Error(`no configured generator key for terminal ${terminalId} (--zone-generators ${file})`);
+    return key;
   };
+  return { elect: fixedZoneElection(checked), zoneOf, keyOf, sampleKey: checked[0].key };
 }
 
 /** Starts the acquisition gateway: journal, chain, validator, pipeline core, HTTP API and MQTT. */
@@ -141,10 +211,10 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       },
     });
     const labels = new Map(terminals.map((t) => [t.terminalId.toLowerCase(), t.label]));
-    const lookupTerminal = async (terminalId: string): Promise<DirectoryEntry | undefined> => {
-      const t = await chain.core.registry.getTerminal(terminalId);
+    type Registered = Awaited<ReturnType<typeof chain.core.registry.getTerminal>>;
+    type Epochs = Awaited<ReturnType<typeof chain.core.registry.signerHistory>>;
+    const toEntry = (terminalId: string, t: Registered, epochs: Epochs): DirectoryEntry | undefined => {
       if (Number(t.status) === TerminalStatus.Unregistered) return undefined;
-      const epochs = await chain.core.registry.signerHistory(terminalId);
       return {
         label: labels.get(terminalId.toLowerCase()) ?? (t.metadataURI || terminalId),
         signer: t.signer,
@@ -156,9 +226,19 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
         })),
       };
     };
+    const lookupTerminal = async (terminalId: string): Promise<DirectoryEntry | undefined> =>
+      toEntry(
+        terminalId,
+        await chain.core.registry.getTerminal(terminalId),
+        await chain.core.registry.signerHistory(terminalId),
+      );
+    // The case's terminals in a few packed reads (a round trip per terminal took a minute on 2,383 buses).
+    const ids = terminals.map((t) => [t.terminalId]);
+    const registered = await multicallViews(chain.core.registry, "getTerminal", ids);
+    const histories = await multicallViews(chain.core.registry, "signerHistory", ids);
     const directory = new Map<string, DirectoryEntry>();
-    for (const t of terminals) {
-      const entry = await lookupTerminal(t.terminalId);
+    for (const [i, t] of terminals.entries()) {
+      const entry = toEntry(t.terminalId, registered[i][0] as Registered, histories[i][0] as Epochs);
       if (entry) directory.set(t.terminalId.toLowerCase(), entry);
     }
 
@@ -190,8 +270,6 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       meter: RUN_DEFAULTS.meterNoise,
     });
 
-    const generatorKey = opts.generator ? new SigningKey(opts.generator.privateKey) : undefined;
-    const keyOf = (terminalId: string) => generatorKey ?? devTerminalWallet(terminalId).signingKey;
     const grid: GridModel = {
       loaded,
       terminals,
@@ -199,8 +277,8 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       backgroundMin: RUN_DEFAULTS.backgroundMin,
       backgroundMax: RUN_DEFAULTS.backgroundMax,
     };
-    const { elect, zoneOf } = gatewayElection(opts, journal, grid);
-    const signMs = headerSigningMs(keyOf(terminals[0].terminalId), chain);
+    const { elect, zoneOf, keyOf, sampleKey } = await gatewayElection(opts, journal, grid, chain.core.registry);
+    const signMs = headerSigningMs(sampleKey, chain);
 
     const ctx: PipelineContext & { journal: GatewayJournal } = {
       journal,

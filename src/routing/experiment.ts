@@ -21,7 +21,8 @@ import {
   sortedUtilSpec,
   twoPanelSpec,
 } from "./plots";
-import { PAPER_CLAIMS, type CaseReductions, type ExperimentResults } from "./experimentResults";
+import { PAPER_CLAIMS, type CaseReductions, type CaseZones, type ExperimentResults } from "./experimentResults";
+import { routeZones } from "./zones";
 import { experimentReport } from "./report";
 
 export { PAPER_CLAIMS, type CaseReductions, type ExperimentResults } from "./experimentResults";
@@ -43,6 +44,8 @@ export interface ExperimentOptions {
   bounds?: boolean;
   /** Sweep the optimiser's (block time, LB_net) frontier per case and plot it (tens of seconds on IEEE 118). */
   frontier?: boolean;
+  /** Cut every case into zones (a count, or "auto": the fewest meeting every deadline) against a BFS partition. */
+  zones?: number | "auto";
 }
 
 /** `1 - LB_ours / LB_baseline`, or null when the baseline is perfectly balanced. */
@@ -184,8 +187,18 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         frontierSpec(
           rep.case,
           f.points.map((p) => ({ ...p, onFrontier: on.has(p) })),
+          rep.bounds?.lbNet,
         ),
       );
+    }
+  }
+  const zoned: CaseZones[] = [];
+  if (opts.zones !== undefined) {
+    for (const rep of reports) {
+      const net = networks.get(rep.case)!;
+      const zones = routeZones(net, rep.sources, opts.zones, opts.routing, "delay");
+      const baseline = routeZones(net, rep.sources, zones.k, opts.routing, "bfs");
+      zoned.push({ case: rep.case, requested: opts.zones, zones, baseline });
     }
   }
   const results: ExperimentResults = {
@@ -193,6 +206,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     reductions: reports.map(caseReductions),
     claims: PAPER_CLAIMS,
     ...(opts.frontier ? { frontiers } : {}),
+    ...(opts.zones !== undefined ? { zones: zoned } : {}),
     files: [],
   };
   const resultsPath = out("results.json");

@@ -3,6 +3,7 @@
  * renders it), in a module of their own so that neither imports the other's code.
  */
 import type { RouteReport } from "./api";
+import type { ZonesReport } from "./zones";
 
 /** The papers' claims, quoted in ALGORITHMS.md section 8. */
 export const PAPER_CLAIMS = Object.freeze({
@@ -17,12 +18,22 @@ export interface CaseReductions {
   lbUsed: Record<string, number | null>;
 }
 
+/** A case cut into zones (each with its own generator), against the BFS baseline with the same k. */
+export interface CaseZones {
+  case: string;
+  requested: number | "auto";
+  zones: ZonesReport;
+  baseline: ZonesReport;
+}
+
 export interface ExperimentResults {
   cases: RouteReport[];
   reductions: CaseReductions[];
   claims: typeof PAPER_CLAIMS;
   /** Per case, the optimiser's (block time, LB_net) frontier (with `--frontier`). */
   frontiers?: CaseFrontier[];
+  /** Per case, the zoned routing and the BFS baseline partition with the same k (with `--zones`). */
+  zones?: CaseZones[];
   files: string[];
 }
 

@@ -277,15 +277,74 @@ export interface FrontierPlotPoint {
   onFrontier: boolean;
 }
 
-/** Block time against LB_net: the optimiser's Pareto frontier as a step line, every routing as a point. */
-export function frontierSpec(caseName: string, points: readonly FrontierPlotPoint[]): ChartSpec {
+/** The optimiser's sweep points: a lighter tone of QT-DR+LS's colour, so the two stay apart in the legend. */
+const SWEEP_COLOR = "#9edae5";
+const SWEEP = "QT-DR+LS sweep";
+
+/**
+ * Block time against LB_net: the optimiser's Pareto frontier as a step line, every routing as a point (filled
+ * on the frontier, hollow off it), and the proven lower bound on LB_net of any routing as a rule when known.
+ */
+export function frontierSpec(caseName: string, points: readonly FrontierPlotPoint[], lbNetBound?: number): ChartSpec {
   const values = points
     .filter((p) => Number.isFinite(p.blockTimeMs))
-    .map((p) => ({ ...p, series: p.kind === "optimiser" ? "QT-DR+LS sweep" : p.label }));
+    .map((p) => ({
+      ...p,
+      series: p.kind === "optimiser" ? SWEEP : p.label,
+    }));
   const series = [...new Set(values.map((v) => v.series))];
+  const x = { field: "blockTimeMs", type: "quantitative", title: "block time (ms)", scale: { zero: false } };
+  const y = { field: "lbNet", type: "quantitative", title: "LB_net (Mbit/s)", scale: { zero: false } };
+  const bound =
+    lbNetBound === undefined
+      ? []
+      : [
+          {
+            data: { values: [{ lbNet: lbNetBound, text: `proven lower bound ${lbNetBound.toFixed(2)}` }] },
+            layer: [
+              { mark: { type: "rule", color: "#2ca02c", strokeDash: [6, 2] }, encoding: { y } },
+              {
+                mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -3, color: "#2ca02c", x: 0 },
+                encoding: { y, text: { field: "text" } },
+              },
+            ],
+          },
+        ];
+  const color = {
+    field: "series",
+    type: "nominal",
+    sort: series,
+    scale: {
+      domain: series,
+      range: series.map((s) => (s === SWEEP ? SWEEP_COLOR : (ALGORITHM_COLORS[s] ?? "#9467bd"))),
+    },
+    title: "routing",
+  };
+  const pointLayer = (onFrontier: boolean) => ({
+    transform: [{ filter: onFrontier ? "datum.onFrontier" : "!datum.onFrontier" }],
+    mark: { type: "point", size: 90, strokeWidth: 2, filled: onFrontier, shape: onFrontier ? "square" : "circle" },
+    encoding: { x, y, color, tooltip: [{ field: "label" }, { field: "blockTimeMs" }, { field: "lbNet" }] },
+  });
+  // The algorithms often land on the same routing (QT-DR, QoS-R and RA-DBMM on IEEE 14): one label per spot
+  // names them all, so no point hides another.
+  const spots = new Map<string, { blockTimeMs: number; lbNet: number; names: string[] }>();
+  for (const v of values.filter((p) => p.kind === "algorithm")) {
+    const key = `${v.blockTimeMs.toFixed(1)}/${v.lbNet.toFixed(2)}`;
+    const spot = spots.get(key) ?? { blockTimeMs: v.blockTimeMs, lbNet: v.lbNet, names: [] };
+    spot.names.push(v.label);
+    spots.set(key, spot);
+  }
+  const labels = {
+    data: { values: [...spots.values()].map((s) => ({ ...s, text: s.names.join(" = ") })) },
+    mark: { type: "text", align: "left", baseline: "bottom", dx: 7, dy: -5, fontSize: 10, color: "#333" },
+    encoding: { x, y, text: { field: "text" } },
+  };
   return {
     $schema: VL_SCHEMA,
-    title: `${caseName}: block time vs LB_net (line: Pareto frontier)`,
+    title: {
+      text: `${caseName}: block time vs LB_net`,
+      subtitle: "line and filled squares: Pareto frontier; hollow: dominated or missing deadlines",
+    },
     width: 520,
     height: 340,
     background: "white",
@@ -294,32 +353,12 @@ export function frontierSpec(caseName: string, points: readonly FrontierPlotPoin
       {
         transform: [{ filter: "datum.onFrontier" }],
         mark: { type: "line", interpolate: "step-after", color: "#555", strokeDash: [4, 3] },
-        encoding: {
-          x: { field: "blockTimeMs", type: "quantitative", title: "block time (ms)", scale: { zero: false } },
-          y: { field: "lbNet", type: "quantitative", title: "LB_net (Mbit/s)", scale: { zero: false } },
-        },
+        encoding: { x, y },
       },
-      {
-        mark: { type: "point", filled: true, size: 90 },
-        encoding: {
-          x: { field: "blockTimeMs", type: "quantitative" },
-          y: { field: "lbNet", type: "quantitative" },
-          color: {
-            field: "series",
-            type: "nominal",
-            sort: series,
-            scale: {
-              domain: series,
-              range: series.map((s) =>
-                s === "QT-DR+LS sweep" ? ALGORITHM_COLORS["QT-DR+LS"] : (ALGORITHM_COLORS[s] ?? "#9467bd"),
-              ),
-            },
-            title: "routing",
-          },
-          shape: { field: "onFrontier", type: "nominal", title: "on frontier" },
-          tooltip: [{ field: "label" }, { field: "blockTimeMs" }, { field: "lbNet" }],
-        },
-      },
+      pointLayer(false),
+      pointLayer(true),
+      labels,
+      ...bound,
     ],
     config: BASE_CONFIG,
   };

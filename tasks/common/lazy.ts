@@ -36,6 +36,8 @@ export const load = {
   gateway: {
     server: () => require("../../src/gateway/server") as typeof import("../../src/gateway/server"),
     terminals: () => require("../../src/gateway/terminals") as typeof import("../../src/gateway/terminals"),
+    zoneGenerators: () =>
+      require("../../src/gateway/zoneGenerators") as typeof import("../../src/gateway/zoneGenerators"),
   },
   governance: {
     format: () => require("../../src/governance/format") as typeof import("../../src/governance/format"),

@@ -4,6 +4,7 @@ import { gridTask } from "../common/gridTask";
 import { SERVE_DEFAULTS } from "../../src/gateway/options";
 import { relayer } from "../common/endpoints";
 import { load } from "../common/lazy";
+import type { ZoneGenerator } from "../../src/gateway/zoneGenerators";
 
 export interface ServeTaskOptions {
   dataDir: string;
@@ -21,8 +22,10 @@ export interface ServeTaskOptions {
   transactionType: number;
   tolerance: number;
   generator?: string;
-  /** "auto" or a count: zones each electing its own generator (dev chains; not with --generator). */
+  /** "auto" or a count: zones each electing its own generator (not with --generator). */
   zones?: string;
+  /** JSON naming each zone's generator terminal and where its key is (production zones). */
+  zoneGenerators?: string;
   noDevSetup: boolean;
   drainMs: number;
   confirmations: number;
@@ -41,11 +44,26 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
   const { signer, provider } = await relayer(hre, (line) => logger.warn(line));
   const chainId = (await provider.getNetwork()).chainId;
   let generator: { terminalId: string; privateKey: string } | undefined;
+  let zoneGenerators: { file: string; generators: ZoneGenerator[] } | undefined;
+  if (args.generator && args.zoneGenerators)
+    throw new Error(
+      "grid:serve: --generator names one generator for the grid, --zone-generators one per zone: give one",
+    );
   if (args.generator) {
     if (!vars.has("GRID_GENERATOR_KEY"))
       throw new Error("--generator needs the generator terminal's key: npx hardhat vars set GRID_GENERATOR_KEY");
     generator = { terminalId: args.generator, privateKey: vars.get("GRID_GENERATOR_KEY") };
-  } else if (!DEV_CHAIN_IDS.has(chainId)) {
+  } else if (args.zoneGenerators) {
+    const { readZoneGenerators, loadZoneGenerators } = load.gateway.zoneGenerators();
+    const file = args.zoneGenerators;
+    zoneGenerators = {
+      file,
+      generators: loadZoneGenerators(readZoneGenerators(file), file, {
+        var: (name) => (vars.has(name) ? vars.get(name) : undefined),
+        env: (name) => process.env[name],
+      }),
+    };
+  } else if (!DEV_CHAIN_IDS.has(chainId) && args.zones === undefined) {
     throw new Error(
       `chain ${chainId} is not a development chain: give --generator <terminal id> and set its key with npx hardhat vars set GRID_GENERATOR_KEY`,
     );
@@ -68,6 +86,9 @@ export async function serveGateway(hre: HardhatRuntimeEnvironment, args: ServeTa
       toleranceSeconds: args.tolerance,
       devSetup: !args.noDevSetup && DEV_CHAIN_IDS.has(chainId),
       generator,
+      zoneGenerators,
+      // Off development chains nobody holds the dev keys: zones start only with their configured generators.
+      requireZoneGenerators: !DEV_CHAIN_IDS.has(chainId),
       zones: args.zones === undefined ? undefined : load.routing.zones().parseZoneCount(args.zones),
       loadFile: SERVE_DEFAULTS.loadFile,
       trainFrom: SERVE_DEFAULTS.trainFrom,
@@ -159,7 +180,11 @@ gridTask(
       )
       .addOptionalParam(
         "zones",
-        "auto | k: zones each electing its own generator (QT-DR per zone) that signs its zone's batches; kept by the journal",
+        "auto | k: zones each with its own generator that signs its zone's batches (dev chains: QT-DR elects it per zone); kept by the journal",
+      )
+      .addOptionalParam(
+        "zoneGenerators",
+        "With --zones: JSON naming each zone's registered generator terminal and where its key is (hardhat var, env or keystore); the plan is in <data-dir>/zone-plan.json",
       )
       .addFlag("noDevSetup", "On a development chain, do not deploy, set policies or register the case's terminals")
       .addOptionalParam(

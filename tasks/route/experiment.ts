@@ -17,6 +17,8 @@ export interface ExperimentTaskOptions {
   bounds: boolean;
   /** Sweep and plot the (block time, LB_net) frontier per case. */
   frontier: boolean;
+  /** "auto" or a count: cut each case into zones, each with its own generator, against a BFS partition. */
+  zones?: string;
 }
 
 /** Runs the P003/P000 experiment and writes results.json, the SVG figures and report.md. */
@@ -24,6 +26,7 @@ export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<vo
   const { runExperiment } = load.routing.experiment();
   const { parseModelOverrides } = load.routing.inputs();
   const { parseAlgorithmNames } = load.routing.algorithms();
+  const { parseZoneCount } = load.routing.zones();
   const model = parseModelOverrides(opts.model);
   const cases = opts.cases
     .split(",")
@@ -38,11 +41,18 @@ export async function runExperimentTask(opts: ExperimentTaskOptions): Promise<vo
     sourceRule: model.sources,
     bounds: opts.bounds,
     frontier: opts.frontier,
+    zones: opts.zones === undefined ? undefined : parseZoneCount(opts.zones),
   });
   for (const f of res.frontiers ?? []) {
     console.log(
       `${f.case}: frontier ${f.frontier.map((p) => `(${p.blockTimeMs.toFixed(0)} ms, ${p.lbNet.toFixed(2)})`).join(" ")}; ` +
         `P003's joint claim holds for QT-DR: ${f.jointClaim.byQtdr ? "yes" : "no"}, for some routing: ${f.jointClaim.bySomeRouting ? "yes" : "no"}`,
+    );
+  }
+  for (const z of res.zones ?? []) {
+    console.log(
+      `${z.case}: ${z.zones.k} zone${z.zones.k === 1 ? "" : "s"} (--zones ${z.requested}), ${z.zones.deadlineViolations} deadline violations, slowest zone ${z.zones.maxBlockTimeMs.toFixed(0)} ms, ` +
+        `LB_net ${z.zones.lbNet.toFixed(2)}; BFS baseline with the same k: ${z.baseline.deadlineViolations} violations`,
     );
   }
   for (const r of res.reductions) {
@@ -60,6 +70,7 @@ gridTask("experiment", "Reproduce P003 Figs. 9-12 / Table 3 and P000's imbalance
     .addOptionalParam("model", 'model overrides, inline JSON or file: {"network":{...},"routing":{...}}')
     .addFlag("bounds", "prove lower bounds on LB_net and max utilisation per case (HiGHS)")
     .addFlag("frontier", "sweep the optimiser's (block time, LB_net) frontier per case; writes frontier-<case>.svg")
+    .addOptionalParam("zones", "auto | k: cut each case into zones, each with its own generator, vs a BFS partition")
     .setAction(async (args: ExperimentTaskOptions) => {
       await runExperimentTask(args);
     }),

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { SigningKey } from "ethers";
+import { readFileSync, writeFileSync } from "node:fs";
+import { SigningKey, Wallet, encryptKeystoreJsonSync, keccak256, toUtf8Bytes } from "ethers";
+import { devTerminalWallet } from "../../src/chain/keys";
+import { listBatches } from "../../src/chain/streams";
+import { GatewayJournal } from "../../src/gateway/inbox";
+import { loadZoneGenerators, readZoneGenerators } from "../../src/gateway/zoneGenerators";
+import { encodeGridId } from "../../src/pipeline/stages/setup";
 import { freePort, startAnvil } from "../../src/devnet/anvil";
 import { verifyRecordOnChain } from "../../src/chain/verify";
 import type { GatewayHandle } from "../../src/gateway/server";
@@ -265,6 +271,112 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
       await expect(
         startTestGateway(chain!, gatewayOptions(dataDir("zones-generator"), { zones: 2, generator })),
       ).to.be.rejectedWith(/--zones elects a generator per zone; it cannot be combined with --generator/);
+    });
+  });
+
+  context("with --zones 2 and --zone-generators (operator keys, not dev keys)", function () {
+    const P = 3;
+    let gw: GatewayHandle | undefined;
+    after(async function () {
+      await gw?.close();
+    });
+
+    it("anchors each zone's batches on its configured generator's stream, with proofs that verify on-chain", async function () {
+      const dir = dataDir("zone-generators");
+      // Off a development chain a zoned gateway will not start without its generators, but it writes the plan.
+      await expect(
+        startTestGateway(chain!, gatewayOptions(dir, { zones: 2, requireZoneGenerators: true })),
+      ).to.be.rejectedWith(/--zones needs --zone-generators .* of the 2 zones .*zone-plan\.json/);
+      const plan = JSON.parse(readFileSync(join(dir, "zone-plan.json"), "utf8")) as {
+        k: number;
+        zones: { zone: number; buses: number[] }[];
+      };
+      expect(plan.k).to.equal(2);
+
+      // Two generator terminals the operator registered, one per zone, with keys nobody derives from the dev seed.
+      const journal = new GatewayJournal(join(dir, "journal.sqlite"));
+      const core = journalContracts(chain!.provider, journal).registry.connect(chain!.signer);
+      journal.close();
+      const wallets = [Wallet.createRandom(), Wallet.createRandom()];
+      const ids = [0, 1].map((z) => keccak256(toUtf8Bytes(`zone-generators-test.z${z}.${Date.now()}`)));
+      for (const z of [0, 1]) {
+        expect(wallets[z].address).to.not.equal(devTerminalWallet(ids[z]).address);
+        const location = {
+          gridId: encodeGridId("ieee14"),
+          bus: plan.zones[z].buses[0],
+          geohash: `0x${"00".repeat(12)}`,
+        };
+        await (await core.register(ids[z], wallets[z].address, 4, location, "zone generator")).wait();
+      }
+      // Zone 0's key from the environment, zone 1's from an encrypted keystore (password from the environment).
+      const keystore = encryptKeystoreJsonSync(
+        { address: wallets[1].address, privateKey: wallets[1].privateKey },
+        "s3cret",
+        { scrypt: { N: 1 << 10 } },
+      );
+      writeFileSync(join(dir, "zone1.keystore.json"), keystore);
+      const file = join(dir, "zone-generators.json");
+      const env: Record<string, string> = { ZONE0_KEY: wallets[0].privateKey, ZONE1_PASSWORD: "s3cret" };
+      const source = { var: () => undefined, env: (name: string) => env[name] };
+      const write = (generators: unknown[]) => writeFileSync(file, JSON.stringify({ generators }));
+      const zone0 = { zone: 0, terminal: ids[0], key: { env: "ZONE0_KEY" } };
+      const zone1 = {
+        zone: 1,
+        terminal: ids[1],
+        key: { keystore: "zone1.keystore.json", passwordEnv: "ZONE1_PASSWORD" },
+      };
+      const configured = () => ({ file, generators: loadZoneGenerators(readZoneGenerators(file), file, source) });
+
+      // Swapped terminals: each sits in the other zone and holds the other key.
+      write([
+        { ...zone0, terminal: ids[1] },
+        { ...zone1, terminal: ids[0] },
+      ]);
+      await expect(
+        startTestGateway(chain!, gatewayOptions(dir, { zones: 2, zoneGenerators: configured() })),
+      ).to.be.rejectedWith(
+        new RegExp(
+          `zone 0: generator terminal ${ids[1]}: the key from environment variable ZONE0_KEY is ${wallets[0].address}, but the registry's current signer is ${wallets[1].address}[^]*zone 0: generator terminal ${ids[1]} sits at bus ${plan.zones[1].buses[0]}, which is in zone 1`,
+        ),
+      );
+      write([zone0]);
+      await expect(
+        startTestGateway(chain!, gatewayOptions(dir, { zones: 2, zoneGenerators: configured() })),
+      ).to.be.rejectedWith(/zone 1 has no generator/);
+
+      write([zone0, zone1]);
+      gw = await startTestGateway(
+        chain!,
+        gatewayOptions(dir, { periodSeconds: P, graceSeconds: 1, zones: 2, zoneGenerators: configured() }),
+      );
+      const startAt = nextBoundary(P);
+      const fleet = await terminalFleet({ chainId: chain!.chainId, periodSeconds: P, startAt });
+      const period = await nextPeriod(fleet, P, startAt);
+      const sent = fleet.packagesOf(period);
+      for (const p of sent) expect((await postPackage(gw.httpUrl, p.body)).status).to.equal(202);
+      await expect(gw.core.settled(60_000)).to.eventually.equal(true);
+      const audit = expectAccountedFor(gw.journal, sent);
+      expect(audit.counts.anchored).to.be.greaterThan(0);
+
+      const contracts = journalContracts(chain!.provider, gw.journal);
+      const batches = gw.journal.batches({ state: "confirmed" });
+      for (const z of [0, 1]) {
+        const ofZone = batches.filter((b) => Number(/-z(\d{3})-/.exec(b.batchKey)![1]) === z);
+        expect(ofZone, `zone ${z} anchored batches`).to.not.have.length(0);
+        for (const b of ofZone) expect(b.terminalId.toLowerCase(), b.batchKey).to.equal(ids[z]);
+        // On-chain, the zone's roots are exactly its generator's stream.
+        const stream = await listBatches(contracts.acquisition, { terminalId: ids[z] });
+        expect(stream.map((s) => s.merkleRoot.toLowerCase()).sort()).to.deep.equal(
+          ofZone.map((b) => b.root.toLowerCase()).sort(),
+        );
+        const batch = await getJson<{ recordIds: string[] }>(gw.httpUrl, `/v1/batches/${ofZone[0].root}`);
+        const rec = await getJson<{ proof: RecordProof }>(
+          gw.httpUrl,
+          `/v1/records/${encodeURIComponent(batch.recordIds[0])}`,
+        );
+        const verdict = await verifyRecordOnChain(contracts, rec.proof.record, [rec.proof]);
+        expect(verdict.anchored, verdict.reason).to.equal(true);
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import { transactionGroups } from "../../src/pipeline/stages/anchor";
 import { batchLeaves, preparePeriod, type Election } from "../../src/pipeline/stages/batch";
 import type { CheckedRecord } from "../../src/pipeline/stages/check";
 import { electByRouting, type GridModel } from "../../src/pipeline/stages/elect";
+import { zonesSection } from "../../src/report/runReport";
 import { journaledZonePlan, planZones, zoneOfTerminal } from "../../src/pipeline/stages/zones";
 import { summariseZones } from "../../src/pipeline/zoneSummary";
 import type { PeriodRouting } from "../../src/pipeline/summaryTypes";
@@ -237,6 +238,20 @@ describe("pipeline zones", function () {
       expect(s.perZone[0]).to.deep.include({ buses: 2, batches: 2, records: 2, blockTimeMs: 300, lbNet: 10 });
       expect(s.perZone[0].generators).to.deep.equal([1, 2]);
       expect(s.perZone[1]).to.deep.include({ buses: 1, batches: 1, records: 1, deadlineViolations: 2 });
+      // The report's per-zone table ends with the total over the zones.
+      const html = zonesSection(s);
+      const lastRow = html.slice(html.lastIndexOf("<tr>"));
+      expect([...lastRow.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1])).to.deep.equal([
+        "all 2",
+        "3",
+        "2",
+        "3 buses",
+        "3",
+        "3",
+        "300.0 (slowest zone)",
+        "5.00 (whole network)",
+        "2",
+      ]);
     });
   });
 });

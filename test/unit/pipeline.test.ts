@@ -107,6 +107,14 @@ describe("pipeline", function () {
       }
     });
 
+    it("derives a terminal's dev key once per mnemonic and hands back the same wallet after", function () {
+      const id = terminalIdFor("ieee39", 5);
+      const other = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+      expect(devTerminalWallet(id)).to.equal(devTerminalWallet(id));
+      expect(devTerminalWallet(id, other)).to.equal(devTerminalWallet(id, other));
+      expect(devTerminalWallet(id, other).address).to.not.equal(devTerminalWallet(id).address);
+    });
+
     it("computes the package digest exactly as ethers' EIP-712 encoder does", function () {
       const rng = createRng(5);
       const hex32 = () => hexlify(Uint8Array.from({ length: 32 }, () => Math.floor(rng.next() * 256)));

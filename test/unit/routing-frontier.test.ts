@@ -3,6 +3,7 @@ import { defaultSources } from "../../src/grid/sources";
 import { DEFAULT_LOCAL_SEARCH } from "../../src/routing/algorithms/qtdrLs";
 import { loadNetwork, routePeriod } from "../../src/routing/api";
 import { FrontierPoint, nonDominated, paretoFrontier } from "../../src/routing/frontier";
+import { frontierSpec, type FrontierPlotPoint } from "../../src/routing/plots";
 
 const point = (label: string, blockTimeMs: number, lbNet: number, deadlineViolations = 0): FrontierPoint => ({
   label,
@@ -27,6 +28,43 @@ describe("routing frontier", function () {
         point("e", 90, 10, 2),
       ];
       expect(nonDominated(pts).map((p) => p.label)).to.deep.equal(["a", "b"]);
+    });
+  });
+
+  describe("frontierSpec (frontier-<case>.svg)", function () {
+    const plotted: FrontierPlotPoint[] = [
+      { label: "sweep 1", kind: "optimiser", blockTimeMs: 275, lbNet: 40.6, onFrontier: true },
+      { label: "QT-DR+LS", kind: "algorithm", blockTimeMs: 280, lbNet: 40.6, onFrontier: true },
+      { label: "QT-DR", kind: "algorithm", blockTimeMs: 358, lbNet: 41.6, onFrontier: false },
+    ];
+    type Layer = { mark?: { type: string }; encoding?: { color?: { scale: { domain: string[]; range: string[] } } } };
+
+    it("gives the optimiser's sweep and QT-DR+LS different colours, so the legend tells them apart", function () {
+      const spec = frontierSpec("ieee57", plotted) as { layer: Layer[] };
+      const { domain, range } = spec.layer.find((l) => l.encoding?.color)!.encoding!.color!.scale;
+      expect(domain).to.deep.equal(["QT-DR+LS sweep", "QT-DR+LS", "QT-DR"]);
+      expect(new Set(range).size).to.equal(domain.length);
+    });
+
+    it("labels each spot with every algorithm that lands on it, so coinciding points stay visible", function () {
+      const same: FrontierPlotPoint[] = [
+        ...plotted,
+        { label: "QoS-R", kind: "algorithm", blockTimeMs: 358, lbNet: 41.6, onFrontier: false },
+      ];
+      const spec = frontierSpec("ieee14", same) as {
+        layer: { mark?: { type: string }; data?: { values: { text: string }[] } }[];
+      };
+      const texts = spec.layer.find((l) => l.mark?.type === "text" && l.data)!.data!.values.map((v) => v.text);
+      expect(texts).to.deep.equal(["QT-DR+LS", "QT-DR = QoS-R"]);
+    });
+
+    it("draws the proven lower bound on LB_net as a labelled rule when it is known", function () {
+      type Layers = { layer: { data?: { values: unknown[] }; layer?: { mark: { type: string } }[] }[] };
+      const withBound = frontierSpec("ieee57", plotted, 24.1) as Layers;
+      const rule = withBound.layer.find((l) => l.layer?.some((m) => m.mark.type === "rule"));
+      expect(rule?.data?.values).to.deep.equal([{ lbNet: 24.1, text: "proven lower bound 24.10" }]);
+      const without = frontierSpec("ieee57", plotted) as Layers;
+      expect(without.layer.some((l) => l.layer)).to.equal(false);
     });
   });
 

@@ -6,6 +6,7 @@ import { buildNetwork, subNetwork } from "../../src/grid/network";
 import { defaultSources } from "../../src/grid/sources";
 import { loadNetwork } from "../../src/routing/api";
 import { bfsPartition, minimumZones, parseZoneCount, partition, routeZones } from "../../src/routing/zones";
+import { runExperiment } from "../../src/routing/experiment";
 import { runRoute, type ZonesTaskReport } from "../../tasks/route/route";
 import { scratchDir } from "../helpers/scenario";
 
@@ -154,6 +155,33 @@ describe("routing zones", function () {
       expect(routed.some((x) => x.generator! > 1000) && routed.some((x) => x.generator! < 1000)).to.equal(true);
       expect(z.zones.reduce((a, x) => a + x.sources, 0)).to.equal(report.sources);
       expect(JSON.parse(readFileSync(out, "utf8")).zones.k).to.equal(z.k);
+    });
+  });
+
+  describe("grid:experiment --zones", function () {
+    it("writes each case's zones, their totals and the BFS baseline to results.json and report.md", async function () {
+      const outDir = scratchDir("experiment-zones");
+      const res = await runExperiment({
+        cases: ["14", "30"],
+        outDir,
+        algorithms: ["QT-DR"],
+        routing: {},
+        network: {},
+        zones: 2,
+      });
+      expect(res.zones!.map((z) => [z.case, z.zones.k, z.baseline.k, z.baseline.method])).to.deep.equal([
+        ["ieee14", 2, 2, "bfs"],
+        ["ieee30", 2, 2, "bfs"],
+      ]);
+      const saved = JSON.parse(readFileSync(join(outDir, "results.json"), "utf8")) as typeof res;
+      expect(saved.zones![1].zones.zones).to.have.length(2);
+      const md = readFileSync(join(outDir, "report.md"), "utf8");
+      expect(md).to.contain("## Zones: several block generators");
+      const z = res.zones![0].zones;
+      expect(md).to.contain(
+        `| ieee14 | 2 | 2 | ${z.deadlineViolations} | ${z.maxBlockTimeMs.toFixed(0)} | ${z.lbNet.toFixed(2)} |`,
+      );
+      expect(md).to.contain("### ieee30: 2 zones");
     });
   });
 

@@ -54,16 +54,20 @@ describe("terminals", function () {
       const multicall = Object.assign(
         async () => ({ hash: `0x${String(++sent).padStart(64, "0")}`, wait: async () => ({ status: 1 }) }),
         {
-          staticCall: async () => {
+          // Packed registry reads (every terminal unregistered, every signer free), then the sends' preflights.
+          staticCall: async (data: string[]) => {
+            if (data[0].startsWith("view:")) return data;
             if (sent === 1) throw new Error("out of gas");
           },
         },
       );
       const core = {
         registry: {
-          signerAndStatus: async () => ["0x" + "0".repeat(40), 0n],
-          terminalOfSigner: async () => "0x" + "0".repeat(64),
-          interface: { encodeFunctionData: () => "0x" },
+          interface: {
+            encodeFunctionData: (fn: string) => (fn === "register" ? "0x" : `view:${fn}`),
+            decodeFunctionResult: (fn: string) =>
+              fn === "signerAndStatus" ? ["0x" + "0".repeat(40), 0n] : ["0x" + "0".repeat(64)],
+          },
           multicall,
         },
       } as unknown as CoreContracts;

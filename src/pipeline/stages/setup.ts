@@ -2,6 +2,7 @@ import type { Signer } from "ethers";
 import type { CoreContracts } from "../../chain/contracts";
 import { deployCore } from "../../chain/deploy.node";
 import { sendChecked } from "../../chain/errors";
+import { multicallViews } from "../../chain/multicallViews";
 import { devTerminalWallet } from "../../chain/keys";
 import { registerTerminals, type TerminalSpec } from "../../terminals/registration.node";
 import { TerminalStatus, TriggerMode, type Policy } from "../../chain/types";
@@ -144,8 +145,13 @@ export async function readDirectory(
   terminals: readonly { terminalId: string; label: string }[],
 ): Promise<Map<string, { label: string; signer: string; active: boolean }>> {
   const directory = new Map<string, { label: string; signer: string; active: boolean }>();
-  for (const t of terminals) {
-    const [signer, status] = await core.registry.signerAndStatus(t.terminalId);
+  const states = await multicallViews(
+    core.registry,
+    "signerAndStatus",
+    terminals.map((t) => [t.terminalId]),
+  );
+  for (const [i, t] of terminals.entries()) {
+    const [signer, status] = states[i] as unknown as [string, bigint];
     if (Number(status) === TerminalStatus.Unregistered) continue;
     directory.set(t.terminalId.toLowerCase(), {
       label: t.label,

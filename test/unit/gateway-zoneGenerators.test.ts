@@ -1,0 +1,199 @@
+import { expect } from "chai";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Wallet, encryptKeystoreJsonSync, keccak256, toUtf8Bytes } from "ethers";
+import { TerminalStatus } from "../../src/chain/types";
+import {
+  checkZoneGenerators,
+  fixedZoneElection,
+  loadZoneGenerators,
+  readZoneGenerators,
+  type RegistryReader,
+  type ZoneGenerator,
+} from "../../src/gateway/zoneGenerators";
+import type { ZonePlan } from "../../src/pipeline/stages/zones";
+import { encodeGridId } from "../../src/pipeline/stages/setup";
+import { scratchDir } from "../helpers/scenario";
+
+const GRID = encodeGridId("ieee14");
+const id = (name: string) => keccak256(toUtf8Bytes(name));
+const wallets = [0, 1, 2].map((i) => new Wallet(keccak256(toUtf8Bytes(`zone-generator-key-${i}`))));
+const PLAN: ZonePlan = { requested: 2, k: 2, tried: [], buses: [1, 2, 3, 4], busZone: [0, 0, 1, 1] };
+const noSecrets = { var: () => undefined, env: () => undefined };
+
+/** A registry holding `entries` (anything else is unregistered). */
+function registry(entries: Record<string, { signer: string; status: number; bus: number; gridId?: string }>) {
+  const reader: RegistryReader = {
+    getAddress: async () => "0x00000000000000000000000000000000000000aa",
+    getTerminal: async (terminalId) => {
+      const e = entries[terminalId.toLowerCase()];
+      if (!e)
+        return { signer: `0x${"00".repeat(20)}`, status: 0, location: { gridId: `0x${"00".repeat(32)}`, bus: 0 } };
+      return { signer: e.signer, status: e.status, location: { gridId: e.gridId ?? GRID, bus: e.bus } };
+    },
+  };
+  return reader;
+}
+
+const generator = (zone: number, name: string, wallet: Wallet): ZoneGenerator => ({
+  zone,
+  terminalId: id(name),
+  key: wallet.signingKey,
+  keySource: `env Z${zone}`,
+});
+
+describe("zone generators (grid:serve --zone-generators)", function () {
+  const dir = scratchDir("zone-generators");
+  const file = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === "string" ? value : JSON.stringify(value));
+    return path;
+  };
+
+  describe("readZoneGenerators", function () {
+    it("refuses a private key written in the file, naming the entry", function () {
+      const path = file("clear.json", {
+        generators: [{ zone: 0, terminal: id("g0"), key: wallets[0].privateKey }],
+      });
+      expect(() => readZoneGenerators(path)).to.throw(/generators\[0\]: a private key in the file is refused/);
+      const other = file("clear2.json", {
+        generators: [{ zone: 0, terminal: id("g0"), key: { env: "K" }, privateKey: wallets[0].privateKey }],
+      });
+      expect(() => readZoneGenerators(other)).to.throw(/generators\[0\]: a private key in the file is refused/);
+    });
+
+    it("refuses a zone named twice and a terminal serving two zones", function () {
+      const twice = file("twice.json", {
+        generators: [
+          { zone: 0, terminal: id("g0"), key: { env: "A" } },
+          { zone: 0, terminal: id("g1"), key: { env: "B" } },
+        ],
+      });
+      expect(() => readZoneGenerators(twice)).to.throw(/zone 0 is named twice \(generators\[0\] and \[1\]\)/);
+      const shared = file("shared.json", {
+        generators: [
+          { zone: 0, terminal: id("g0"), key: { env: "A" } },
+          { zone: 1, terminal: id("g0"), key: { env: "B" } },
+        ],
+      });
+      expect(() => readZoneGenerators(shared)).to.throw(/generates for zones 0 and 1/);
+    });
+
+    it("points at malformed fields and unreadable JSON", function () {
+      const bad = file("bad.json", { generators: [{ zone: -1, terminal: "0x12", key: { env: "A" } }] });
+      expect(() => readZoneGenerators(bad)).to.throw(/generators\[0\]\.zone.*generators\[0\]\.terminal/);
+      expect(() => readZoneGenerators(file("broken.json", "{"))).to.throw(/broken\.json: .*JSON/);
+      const keystore = file("ks.json", {
+        generators: [{ zone: 0, terminal: id("g0"), key: { keystore: "k.json" } }],
+      });
+      expect(() => readZoneGenerators(keystore)).to.throw(/zone 0: a keystore needs exactly one of passwordVar/);
+    });
+  });
+
+  describe("loadZoneGenerators", function () {
+    it("loads keys from hardhat vars, the environment and keystores", function () {
+      writeFileSync(
+        join(dir, "z2.keystore.json"),
+        encryptKeystoreJsonSync({ address: wallets[2].address, privateKey: wallets[2].privateKey }, "pw", {
+          scrypt: { N: 1 << 10 },
+        }),
+      );
+      const path = file("ok.json", {
+        generators: [
+          { zone: 0, terminal: id("g0"), key: { var: "Z0" } },
+          { zone: 1, terminal: id("g1"), key: { env: "Z1" } },
+          { zone: 2, terminal: id("g2"), key: { keystore: "z2.keystore.json", passwordVar: "Z2PW" } },
+        ],
+      });
+      const vars: Record<string, string> = { Z0: wallets[0].privateKey, Z2PW: "pw" };
+      const loaded = loadZoneGenerators(readZoneGenerators(path), path, {
+        var: (n) => vars[n],
+        env: (n) => (n === "Z1" ? wallets[1].privateKey.slice(2) : undefined),
+      });
+      expect(loaded.map((g) => [g.zone, g.terminalId, g.key.privateKey])).to.deep.equal(
+        wallets.map((w, i) => [i, id(`g${i}`), w.privateKey]),
+      );
+      expect(loaded.map((g) => g.keySource)).to.deep.equal([
+        "hardhat var Z0",
+        "environment variable Z1",
+        join(dir, "z2.keystore.json"),
+      ]);
+    });
+
+    it("says which zone's secret is missing, malformed or does not decrypt", function () {
+      const path = file("missing.json", { generators: [{ zone: 3, terminal: id("g3"), key: { var: "Z3" } }] });
+      expect(() => loadZoneGenerators(readZoneGenerators(path), path, noSecrets)).to.throw(
+        new RegExp(`zone 3 \\(terminal ${id("g3")}\\): hardhat var Z3 is not set \\(npx hardhat vars set Z3\\)`),
+      );
+      const env = file("env.json", { generators: [{ zone: 1, terminal: id("g1"), key: { env: "Z1" } }] });
+      expect(() =>
+        loadZoneGenerators(readZoneGenerators(env), env, { var: () => undefined, env: () => "0x1234" }),
+      ).to.throw(/zone 1 .*environment variable Z1 is not a 32-byte hex private key/);
+      const ks = file("wrongpw.json", {
+        generators: [{ zone: 2, terminal: id("g2"), key: { keystore: "z2.keystore.json", passwordEnv: "PW" } }],
+      });
+      expect(() =>
+        loadZoneGenerators(readZoneGenerators(ks), ks, { var: () => undefined, env: () => "wrong" }),
+      ).to.throw(/zone 2 .*cannot decrypt keystore/);
+    });
+  });
+
+  describe("checkZoneGenerators", function () {
+    it("returns the generators by zone with their registry buses when everything fits", async function () {
+      const reg = registry({
+        [id("g0")]: { signer: wallets[0].address, status: TerminalStatus.Active, bus: 2 },
+        [id("g1")]: { signer: wallets[1].address, status: TerminalStatus.Active, bus: 4 },
+      });
+      const checked = await checkZoneGenerators(
+        [generator(1, "g1", wallets[1]), generator(0, "g0", wallets[0])],
+        PLAN,
+        reg,
+        GRID,
+        "f.json",
+      );
+      expect(checked.map((g) => [g.zone, g.bus])).to.deep.equal([
+        [0, 2],
+        [1, 4],
+      ]);
+      expect(fixedZoneElection(checked)()).to.deep.include({
+        terminalId: id("g0"),
+        zones: [
+          { zone: 0, generatorBus: 2, terminalId: id("g0") },
+          { zone: 1, generatorBus: 4, terminalId: id("g1") },
+        ],
+      });
+    });
+
+    it("reports every problem at once, each naming its zone and terminal", async function () {
+      const reg = registry({
+        [id("g0")]: { signer: wallets[1].address, status: TerminalStatus.Suspended, bus: 3 },
+        [id("g2")]: { signer: wallets[2].address, status: TerminalStatus.Active, bus: 1, gridId: encodeGridId("x") },
+      });
+      const error = await checkZoneGenerators(
+        [generator(0, "g0", wallets[0]), generator(2, "g2", wallets[2]), generator(3, "g3", wallets[0])],
+        PLAN,
+        reg,
+        GRID,
+        "f.json",
+      ).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(error).to.be.a("string");
+      const lines = error!
+        .split("\n")
+        .slice(1)
+        .map((l) => l.trim());
+      expect(lines).to.deep.equal([
+        "zone 1 has no generator (2 buses: 3, 4)",
+        "zone 2 is not in the zone plan (zones 0-1)",
+        "zone 3 is not in the zone plan (zones 0-1)",
+        `zone 0: generator terminal ${id("g0")} is Suspended, not Active`,
+        `zone 0: generator terminal ${id("g0")}: the key from env Z0 is ${wallets[0].address}, but the registry's current signer is ${wallets[1].address} (rotated? load the new key)`,
+        `zone 0: generator terminal ${id("g0")} sits at bus 3, which is in zone 1`,
+        `zone 2: generator terminal ${id("g2")} is registered on grid ${encodeGridId("x")}, not this case's ${GRID}`,
+        `zone 3: generator terminal ${id("g3")} is not registered in TerminalRegistry 0x00000000000000000000000000000000000000aa`,
+      ]);
+    });
+  });
+});
