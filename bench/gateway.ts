@@ -426,7 +426,7 @@ async function main() {
     reps: Number(process.env.REPS ?? 3),
   });
   console.log(
-    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
+    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us (main thread ${JSON.stringify(core.mainThreadUsPerRecord)}); ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
       `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms; a proof on request ${core.proofOnRequestUs} us, ` +
       `trees ${core.treeBytesPerRecord} bytes per record`,
   );
