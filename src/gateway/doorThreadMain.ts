@@ -3,7 +3,7 @@ import { workerData } from "node:worker_threads";
 import { initMerkle } from "../merkle";
 import type { DoorJob, DoorResult } from "./doorThread";
 import { serveThread } from "./threads";
-import { decodePackage, doorPackage, PackageRejected } from "./wire";
+import { decodePackage, doorDecoded, PackageRejected } from "./wire";
 
 const chainId = BigInt((workerData as { chainId: string }).chainId);
 
@@ -12,7 +12,7 @@ serveThread(
   ({ raw, where }: DoorJob): DoorResult => {
     try {
       const text = typeof raw === "string" ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-      return { door: doorPackage(decodePackage(text, chainId, where)) };
+      return { door: doorDecoded(decodePackage(text, chainId, where)) };
     } catch (e) {
       if (!(e instanceof PackageRejected)) throw e;
       return { rejected: { reason: e.reason, detail: e.detail, terminalId: e.terminalId, packageId: e.packageId } };

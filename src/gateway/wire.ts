@@ -153,8 +153,11 @@ export interface DoorPackage {
   bytes: number;
 }
 
-/** The door's view of a decoded package: the signer recovered, the records dropped. */
-export function doorPackage({ pkg, packageId, bytes }: DecodedPackage): DoorPackage {
+/** What the door thread computes of a package: everything but its signer. */
+export type DoorDecoded = Omit<DoorPackage, "signer">;
+
+/** The door's view of a decoded package: the records dropped, the signer not yet recovered. */
+export function doorDecoded({ pkg, packageId, bytes }: DecodedPackage): DoorDecoded {
   const payloadHashes = new Uint8Array(32 * pkg.records.length);
   pkg.leaves.forEach((leaf, i) => decodeHexInto(leaf[3], payloadHashes, 32 * i));
   return {
@@ -163,7 +166,6 @@ export function doorPackage({ pkg, packageId, bytes }: DecodedPackage): DoorPack
     periodStart: pkg.periodStart,
     recordCount: pkg.records.length,
     signature: pkg.signature,
-    signer: signerOfDigest(packageId, pkg.signature)?.toLowerCase(),
     leafHashes: pkg.leafHashes,
     payloadHashes,
     recordsRoot: recordsRootBytes(pkg.leafHashes),
@@ -173,6 +175,19 @@ export function doorPackage({ pkg, packageId, bytes }: DecodedPackage): DoorPack
     }),
     bytes,
   };
+}
+
+/**
+ * Adds the signer, recovered from the package id and signature on the calling thread: libsecp256k1 takes about
+ * 0.06 ms a package, and its binding is not safe to load in a worker thread (src/chain/nativeEcdsa.node.ts).
+ */
+export function withSigner(door: DoorDecoded): DoorPackage {
+  return { ...door, signer: signerOfDigest(door.packageId, door.signature)?.toLowerCase() };
+}
+
+/** The door's view of a decoded package, in-process: the records dropped, the signer recovered. */
+export function doorPackage(decoded: DecodedPackage): DoorPackage {
+  return withSigner(doorDecoded(decoded));
 }
 
 /**
