@@ -284,9 +284,12 @@ export class GatewayCore {
   }
 
   private async admit(raw: Buffer | string | DecodedPackage, via: Via, where: string, topicTerminal?: string) {
-    if (this.stopping) throw new PackageRejected("SHUTTING_DOWN", "the gateway is shutting down: send again later");
+    const shuttingDown = () => new PackageRejected("SHUTTING_DOWN", "the gateway is shutting down: send again later");
+    if (this.stopping) throw shuttingDown();
     const onWire = typeof raw === "string" || Buffer.isBuffer(raw);
     const door = onWire ? await this.door.decode(raw, where) : doorPackage(raw);
+    // A drain may have begun while the door thread decoded: it journals nothing that arrives after it started.
+    if (this.stopping) throw shuttingDown();
     const { packageId, terminalId, periodStart, recordCount } = door;
     const refuse = (reason: PackageRejected["reason"], detail: string) =>
       new PackageRejected(reason, `${where}: ${detail}`, terminalId, packageId);

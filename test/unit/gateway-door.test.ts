@@ -1,14 +1,23 @@
 import { expect } from "chai";
 import { computeAddress, SigningKey } from "ethers";
 import { join } from "node:path";
+import { GATEWAY_DEFAULTS, GatewayCore, type GatewayCoreDeps } from "../../src/gateway/core";
 import { DoorThread } from "../../src/gateway/doorThread";
 import { GatewayJournal } from "../../src/gateway/inbox";
-import { decodePackage, doorPackage, packageFromJournal, PackageRejected, toWire } from "../../src/gateway/wire";
+import {
+  decodePackage,
+  doorPackage,
+  packageFromJournal,
+  PackageRejected,
+  toWire,
+  type DoorPackage,
+} from "../../src/gateway/wire";
 import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
 import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
 import { packageHead, signPackage } from "../../src/pipeline/packages";
 import { PackageTree } from "../../src/chain/packages";
+import type { ValidateStage } from "../../src/validation/stage";
 import { scratchDir } from "../helpers/scenario";
 
 const CHAIN_ID = 31337n;
@@ -143,6 +152,41 @@ describe("gateway door", function () {
       const verdicts = ingestPackage(pkg, { ...ctx(), atDoor });
       expect(verdicts.map((v) => !v.ok && v.reason)).to.deep.equal(["BAD_SIGNATURE", "BAD_SIGNATURE"]);
       expect(ingestPackage(pkg, ctx()).every((v) => v.ok)).to.equal(true);
+    });
+  });
+
+  describe("GatewayCore with a door thread", function () {
+    it("refuses with SHUTTING_DOWN, journaling nothing, a package whose decoding ended after a drain began", async function () {
+      const journal = new GatewayJournal(join(scratchDir("gw-door-drain"), "journal.sqlite"));
+      try {
+        let finish: (door: DoorPackage) => void = () => undefined;
+        const core = new GatewayCore({
+          ctx: {
+            journal,
+            chain: { chainId: CHAIN_ID, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+            log: () => undefined,
+            directory: new Map(),
+            proofsDir: "",
+          } as unknown as GatewayCoreDeps["ctx"],
+          stage: {} as ValidateStage,
+          profiles: new Map(),
+          elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+          signMs: 0,
+          lookupTerminal: async () => undefined,
+          policy: GATEWAY_DEFAULTS,
+          now: () => (T0 + 1) * 1000,
+          door: { decode: () => new Promise<DoorPackage>((resolve) => (finish = resolve)) },
+        });
+        const body = toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(1)));
+        const submitted = core.submit(Buffer.from(body), "mqtt", "test");
+        await core.drain(0);
+        finish(doorPackage(decodePackage(body, CHAIN_ID, "test")));
+        const e = await refusal(submitted);
+        expect(e.reason).to.equal("SHUTTING_DOWN");
+        expect(journal.inboxPeriods()).to.deep.equal([]);
+      } finally {
+        journal.close();
+      }
     });
   });
 
