@@ -12,7 +12,8 @@
  * pipeline (bench:pipeline's check + validate + tree + header) on the same composition, measured in this run.
  *
  *   npm run bench:gateway [-- --seconds 60 --rate 10000 --clients 2 --period 5 --grace 2 --scenario 2
- *                            --transports mqtt,http --profile <dir> --core-only --memory-periods 6]
+ *                            --transports mqtt,http --profile <dir> --core-only --memory-periods 6
+ *                            --transport-only --gateway-heap-mb 384]
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -71,7 +72,7 @@ interface Gateway {
 /** `hardhat grid:serve` on anvil as its own process; resolves once it prints its listening line. */
 async function startGatewayProcess(
   anvil: AnvilHandle,
-  opts: { period: number; grace: number; dataDir: string; profileDir?: string },
+  opts: { period: number; grace: number; dataDir: string; profileDir?: string; heapMb?: number },
 ): Promise<Gateway> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, ANVIL_URL: anvil.url };
@@ -79,6 +80,7 @@ async function startGatewayProcess(
     process.execPath,
     [
       ...(opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : []),
+      ...(opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : []),
       require.resolve("hardhat/internal/cli/cli"),
       "grid:serve",
       "--network",
@@ -235,6 +237,7 @@ interface RunOptions {
   scenario: Partial<import("../src/pipeline/options").RunOptions>;
   modelCache: string;
   profileDir?: string;
+  heapMb?: number;
 }
 
 /** One transport: anvil, gateway, clients; the figures of the run. */
@@ -403,6 +406,10 @@ async function main() {
   const scenarioNo = numberArg("--scenario", 2, 1);
   const transports = arg("--transports", "mqtt,http").split(",") as ("mqtt" | "http")[];
   const profileDir = process.argv.includes("--profile") ? arg("--profile", "") : undefined;
+  // Caps the gateway's V8 old space: a run that stays within it shows the heap's growth was garbage not yet
+  // collected, not data held per record.
+  const heapMb = process.argv.includes("--gateway-heap-mb") ? numberArg("--gateway-heap-mb", 0, 64) : undefined;
+  const transportOnly = process.argv.includes("--transport-only");
   if (scenarioNo > THROUGHPUT_SCENARIOS.length || !Number.isInteger(scenarioNo))
     throw new Error(`--scenario must be 1..${THROUGHPUT_SCENARIOS.length}`);
   if (transports.some((t) => t !== "mqtt" && t !== "http")) throw new Error("--transports lists mqtt and/or http");
@@ -417,6 +424,27 @@ async function main() {
   const recordsPerFrame = producing.reduce((n, t) => n + t.samplesPerPeriod + (t.role === "meter" ? 1 : 0), 0);
   const framesPerPeriod = Math.max(1, Math.ceil((rate * period) / recordsPerFrame));
 
+  const modelCache = join(mkdtempSync(join(tmpdir(), "gridledger-bench-gw-model-")), "validator-model.json");
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const load = (transport: "mqtt" | "http") =>
+    runTransport({
+      transport,
+      seconds,
+      framesPerPeriod,
+      period,
+      grace,
+      clients,
+      producers: producing.length,
+      scenario,
+      modelCache,
+      profileDir,
+      heapMb,
+    });
+  if (transportOnly) {
+    // Iterating on the load runs only: no core figures, no in-process ratio, nothing written.
+    for (const transport of transports) console.log(JSON.stringify({ transport, ...(await load(transport)) }));
+    return;
+  }
   // The in-process pipeline on the same composition, first, on a quiet machine.
   const prepared = await benchValidator();
   // Where the gateway core's CPU goes per record, on one period of the offered load.
@@ -426,7 +454,7 @@ async function main() {
     reps: Number(process.env.REPS ?? 3),
   });
   console.log(
-    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us; ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
+    `gateway core, CPU per record: ${JSON.stringify(core.usPerRecord)} us (main thread ${JSON.stringify(core.mainThreadUsPerRecord)}); ${core.recordsPerCpuSec.toLocaleString("en")} records per CPU second; ` +
       `longest event-loop stall ${JSON.stringify(core.longestStallMs)} ms; a proof on request ${core.proofOnRequestUs} us, ` +
       `trees ${core.treeBytesPerRecord} bytes per record`,
   );
@@ -446,26 +474,13 @@ async function main() {
     `in-process (${name}): ${Math.round(inProcess.gatewayRecordsPerSec).toLocaleString("en")} records/s for the gateway's share`,
   );
 
-  const modelCache = join(mkdtempSync(join(tmpdir(), "gridledger-bench-gw-model-")), "validator-model.json");
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const out: Record<string, unknown> = {};
   for (const transport of transports) {
     console.log(
       `${transport}: ${producing.length} terminals, ${framesPerPeriod} frames (${framesPerPeriod * recordsPerFrame} records) ` +
         `per ${period} s period, ${seconds} s...`,
     );
-    const r = await runTransport({
-      transport,
-      seconds,
-      framesPerPeriod,
-      period,
-      grace,
-      clients,
-      producers: producing.length,
-      scenario,
-      modelCache,
-      profileDir,
-    });
+    const r = await load(transport);
     out[transport] = { ...r, ratioToInProcess: round(r.recordsPerSec / inProcess.gatewayRecordsPerSec, 3) };
     console.log(
       `${transport}: ${r.recordsPerSec.toLocaleString("en")} records/s, ${r.packagesPerSec} packages/s, ack p50 ${r.ackMs.p50} ms ` +

@@ -15,12 +15,21 @@ import {
 } from "../pipeline/stages/check";
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { reconcile } from "../pipeline/stages/reconcile";
-import { checkPackageDoor } from "../pipeline/ingest";
+import { checkPackageDoor, type DoorChecks } from "../pipeline/ingest";
 import { writeBatchTrees } from "./batchTrees";
 import type { GatewayJournal } from "./inbox";
 import type { TreeJob } from "./merkleThread";
 export { GATEWAY_DEFAULTS } from "./options";
-import { decodePackage, fromWire, PackageRejected, wirePackageSchema, type DecodedPackage } from "./wire";
+import {
+  decodePackage,
+  doorPackage,
+  fromWire,
+  packageFromJournal,
+  PackageRejected,
+  wirePackageSchema,
+  type DecodedPackage,
+  type DoorPackage,
+} from "./wire";
 
 /** How the gateway batches time and how much it holds while the node is away. */
 export interface GatewayPolicy {
@@ -57,6 +66,12 @@ export interface MerkleWork {
   trees(batches: TreeJob[]): Promise<string[]>;
 }
 
+/** The door's decoding of a package from the wire (the server runs it on a worker thread, `DoorThread`). */
+export interface DoorWork {
+  /** Size, JSON, schema, hashes and signer of a package; throws PackageRejected. */
+  decode(raw: Buffer | string, where: string): Promise<DoorPackage>;
+}
+
 /** What the gateway tells its metrics and logs. */
 export interface GatewayEvents {
   accepted?: (a: Accepted, via: Via, bytes: number) => void;
@@ -82,6 +97,8 @@ export interface GatewayCoreDeps {
   now?: () => number;
   /** Batch trees and roots (the server builds them on a worker thread); in-process by default. */
   merkle?: MerkleWork;
+  /** Package decoding at the door; in-process by default. */
+  door?: DoorWork;
   events?: GatewayEvents;
 }
 
@@ -104,6 +121,7 @@ export class GatewayCore {
   private readonly journal: GatewayJournal;
   private readonly now: () => number;
   private readonly merkle: MerkleWork;
+  private readonly door: DoorWork;
   private closedThrough: number;
   /**
    * Leaf hashes journaled per open period. A record is bound to its package's period window (a copy in a later
@@ -112,10 +130,11 @@ export class GatewayCore {
    */
   private readonly openLeaves = new Map<number, Set<string>>();
   /**
-   * Packages journaled by this process per open period, as decoded at the door: closing reuses them instead of
-   * parsing, re-validating and re-hashing the journaled body (which it still does after a restart).
+   * What the door kept of each package journaled per open period (signer and hashes, 64 bytes a record): closing
+   * parses the journaled body again but neither checks its schema, hashes its records nor recovers its signer
+   * again. The decoded records are not kept: memory does not grow with the records waiting for their close.
    */
-  private readonly openPackages = new Map<number, Map<string, TerminalPackage>>();
+  private readonly openPackages = new Map<number, Map<string, DoorPackage>>();
   private readonly directory: Map<string, DirectoryEntry>;
   private readonly unknownUntil = new Map<string, number>();
   /** When each directory entry was read from the registry (suspensions and key rotations show up after that). */
@@ -139,6 +158,8 @@ export class GatewayCore {
     this.journal = deps.ctx.journal;
     this.now = deps.now ?? Date.now;
     this.merkle = deps.merkle ?? { trees: async (batches) => writeBatchTrees(deps.ctx.proofsDir, batches) };
+    const chainId = deps.ctx.chain.chainId;
+    this.door = deps.door ?? { decode: async (raw, where) => doorPackage(decodePackage(raw, chainId, where)) };
     this.directory = deps.ctx.directory as Map<string, DirectoryEntry>;
     for (const terminalId of this.directory.keys()) this.readAt.set(terminalId, this.now());
     const saved = this.journal.getMeta<number>("closedThrough");
@@ -150,10 +171,8 @@ export class GatewayCore {
       deps.ctx.log(`journal: dropped ${dropped} records of a period stored only in part; closing it again`);
     // Packages journaled before a restart: decoded once, for the replay check and for their period's close.
     for (const period of this.journal.inboxPeriods())
-      for (const row of this.journal.inboxOf(period)) {
-        const { pkg } = fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, deps.ctx.chain.chainId);
-        this.remember(period, row.packageId, pkg);
-      }
+      for (const row of this.journal.inboxOf(period))
+        this.remember(period, doorPackage(fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, chainId)));
   }
 
   get policy(): GatewayPolicy {
@@ -265,11 +284,13 @@ export class GatewayCore {
   }
 
   private async admit(raw: Buffer | string | DecodedPackage, via: Via, where: string, topicTerminal?: string) {
-    if (this.stopping) throw new PackageRejected("SHUTTING_DOWN", "the gateway is shutting down: send again later");
-    const chainId = this.deps.ctx.chain.chainId;
-    const decoded = typeof raw === "string" || Buffer.isBuffer(raw) ? decodePackage(raw, chainId, where) : raw;
-    const { pkg, packageId } = decoded;
-    const terminalId = pkg.terminalId;
+    const shuttingDown = () => new PackageRejected("SHUTTING_DOWN", "the gateway is shutting down: send again later");
+    if (this.stopping) throw shuttingDown();
+    const onWire = typeof raw === "string" || Buffer.isBuffer(raw);
+    const door = onWire ? await this.door.decode(raw, where) : doorPackage(raw);
+    // A drain may have begun while the door thread decoded: it journals nothing that arrives after it started.
+    if (this.stopping) throw shuttingDown();
+    const { packageId, terminalId, periodStart, recordCount } = door;
     const refuse = (reason: PackageRejected["reason"], detail: string) =>
       new PackageRejected(reason, `${where}: ${detail}`, terminalId, packageId);
     if (topicTerminal !== undefined && topicTerminal !== terminalId)
@@ -278,29 +299,29 @@ export class GatewayCore {
       return {
         packageId,
         terminalId,
-        period: this.periodOf(pkg.periodStart),
-        records: pkg.records.length,
+        period: this.periodOf(periodStart),
+        records: recordCount,
         duplicate: true,
       };
     const { periodSeconds, futureSkewSeconds, maxBacklogRecords } = this.deps.policy;
-    if (pkg.periodStart % periodSeconds !== 0)
-      throw refuse("BAD_PERIOD", `periodStart ${pkg.periodStart} is not a multiple of the ${periodSeconds} s period`);
+    if (periodStart % periodSeconds !== 0)
+      throw refuse("BAD_PERIOD", `periodStart ${periodStart} is not a multiple of the ${periodSeconds} s period`);
     // The clock checks come first: they hold whoever sent the package, and a closed period's key may be gone.
     const nowSec = this.now() / 1000;
-    if (pkg.periodStart > nowSec + futureSkewSeconds)
-      throw refuse("FUTURE_TIMESTAMP", `period ${iso(pkg.periodStart)} starts after the gateway clock ${iso(nowSec)}`);
-    const period = this.periodOf(pkg.periodStart);
-    const stale = () =>
-      refuse("STALE_TIMESTAMP", `period ${iso(pkg.periodStart)} is closed (its grace time has passed)`);
+    if (periodStart > nowSec + futureSkewSeconds)
+      throw refuse("FUTURE_TIMESTAMP", `period ${iso(periodStart)} starts after the gateway clock ${iso(nowSec)}`);
+    const period = this.periodOf(periodStart);
+    const stale = () => refuse("STALE_TIMESTAMP", `period ${iso(periodStart)} is closed (its grace time has passed)`);
     if (period <= this.closedThrough) throw stale();
-    const window = { chainId, windowStart: pkg.periodStart, windowEnd: pkg.periodStart + periodSeconds };
-    const door = checkPackageDoor(pkg, await this.entryOf(terminalId), window);
-    if (!door.ok) throw refuse(door.reason, door.detail);
-    // `every` stops at the first new record, so a normal package costs one set lookup and one indexed query.
+    const window = { windowStart: periodStart, windowEnd: periodStart + periodSeconds };
+    const checked = checkPackageDoor(await this.entryOf(terminalId), () => door.signer, window, terminalId);
+    if (!checked.ok) throw refuse(checked.reason, checked.detail);
+    // Stops at the first new record, so a normal package costs one set lookup and one indexed query.
     const known = (leaf: string) => this.receivedInOpenPeriod(leaf) || this.journal.hasAcceptedLeaf(leaf);
-    if (pkg.records.every((_, i) => known(leafHashHex(pkg.leafHashes, i))))
-      throw refuse("REPLAY", `every record of this package was already received or accepted`);
-    if (this.journal.backlog() + pkg.records.length > maxBacklogRecords)
+    let seen = 0;
+    while (seen < recordCount && known(leafHashHex(door.leafHashes, seen))) seen++;
+    if (seen === recordCount) throw refuse("REPLAY", `every record of this package was already received or accepted`);
+    if (this.journal.backlog() + recordCount > maxBacklogRecords)
       throw refuse(
         "QUOTA_EXCEEDED",
         `the gateway holds ${this.journal.backlog()} records not yet anchored (limit ${maxBacklogRecords}): send again later`,
@@ -312,18 +333,16 @@ export class GatewayCore {
       packageId,
       terminalId,
       period,
-      recordCount: pkg.records.length,
-      bytes: decoded.bytes,
+      recordCount,
+      bytes: door.bytes,
       via,
       receivedMs: this.now(),
-      body:
-        decoded.text ??
-        JSON.stringify({ terminalId, periodStart: pkg.periodStart, records: pkg.records, signature: pkg.signature }),
+      body: onWire ? (typeof raw === "string" ? raw : raw.toString("utf8")) : journalBody(raw),
     });
-    this.remember(period, packageId, pkg);
+    this.remember(period, door);
     const isNew = await stored;
-    const accepted = { packageId, terminalId, period, records: pkg.records.length, duplicate: !isNew };
-    this.deps.events?.accepted?.(accepted, via, decoded.bytes);
+    const accepted = { packageId, terminalId, period, records: recordCount, duplicate: !isNew };
+    this.deps.events?.accepted?.(accepted, via, door.bytes);
     return accepted;
   }
 
@@ -337,15 +356,15 @@ export class GatewayCore {
     return false;
   }
 
-  /** Keeps a journaled package of an open period: its leaves for the replay check, and it decoded for the close. */
-  private remember(period: number, packageId: string, pkg: TerminalPackage): void {
+  /** Keeps a journaled package of an open period: its leaves for the replay check, its door view for the close. */
+  private remember(period: number, door: DoorPackage): void {
     let leaves = this.openLeaves.get(period);
     if (!leaves) this.openLeaves.set(period, (leaves = new Set()));
-    for (let i = 0; i < pkg.records.length; i++) leaves.add(leafHashHex(pkg.leafHashes, i));
-    let decoded = this.openPackages.get(period);
-    if (!decoded) this.openPackages.set(period, (decoded = new Map()));
+    for (let i = 0; i < door.recordCount; i++) leaves.add(leafHashHex(door.leafHashes, i));
+    let doors = this.openPackages.get(period);
+    if (!doors) this.openPackages.set(period, (doors = new Map()));
     // The first copy is the one journaled (INSERT OR IGNORE).
-    if (!decoded.has(packageId)) decoded.set(packageId, pkg);
+    if (!doors.has(door.packageId)) doors.set(door.packageId, door);
   }
 
   private periodOf(periodStart: number): number {
@@ -395,12 +414,20 @@ export class GatewayCore {
 
   private async closePeriod(period: number): Promise<void> {
     const ctx = this.deps.ctx;
-    const decoded = this.openPackages.get(period);
+    const doors = this.openPackages.get(period);
     const rows = this.journal.inboxOf(period);
+    // Signers and payload issues found at the door, by the package objects rebuilt below.
+    const atDoor = new Map<TerminalPackage, DoorChecks>();
     // Record ids of earlier periods, per slice (see below).
     const taken = { asked: new Set<string>(), held: new Set<string>() };
     const check: CheckContext = {
-      ingest: { chainId: ctx.chain.chainId, directory: this.directory, ...periodWindow(ctx, period), seen: new Set() },
+      ingest: {
+        chainId: ctx.chain.chainId,
+        directory: this.directory,
+        ...periodWindow(ctx, period),
+        seen: new Set(),
+        atDoor,
+      },
       stage: this.deps.stage,
       directory: this.directory,
       profiles: this.deps.profiles,
@@ -416,9 +443,11 @@ export class GatewayCore {
       const slice: IncomingPackage[] = [];
       for (let n = 0; i < rows.length && n < CLOSE_SLICE_RECORDS; i++) {
         const row = rows[i];
-        const pkg =
-          decoded?.get(row.packageId) ??
-          fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
+        const door = doors?.get(row.packageId);
+        const pkg = door
+          ? packageFromJournal(row.body, door)
+          : fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
+        if (door) atDoor.set(pkg, { signer: door.signer, payloadIssues: new Map(door.payloadIssues) });
         slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
         n += row.recordCount;
       }
@@ -436,13 +465,18 @@ export class GatewayCore {
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const prepared = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
+    const linkOf = new Map(prepared.links.map((l) => [l.recordId, l]));
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: nextTurn,
+      // Each record's place in its signed package goes in with the record: all of a period's links in the head's
+      // transaction held the event loop for hundreds of milliseconds.
+      withSlice: (from, to) =>
+        this.journal.recordPackageLinks(prepared.rows.slice(from, to).flatMap((r) => linkOf.get(r.recordId) ?? [])),
       // With the period's head go the package signatures (who signed each record, for its proof) and the stage's
       // state after this period (a restart resumes from it).
       commit: () => {
-        this.journal.recordPackages(prepared.packages, prepared.links);
+        this.journal.recordPackages(prepared.packages, []);
         this.journal.markProcessed(period);
         this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state: this.deps.stage.snapshot() });
       },
@@ -552,6 +586,19 @@ export class GatewayCore {
     }
     return false;
   }
+}
+
+/** The journaled body of a package handed over in-process (as a terminal would have sent it). */
+function journalBody({ pkg, text }: DecodedPackage): string {
+  return (
+    text ??
+    JSON.stringify({
+      terminalId: pkg.terminalId,
+      periodStart: pkg.periodStart,
+      records: pkg.records,
+      signature: pkg.signature,
+    })
+  );
 }
 
 /** The record id a package's record names (`payload.recordId`), as the check stage reads it. */

@@ -28,6 +28,7 @@ import { GatewayJournal } from "./inbox";
 import { createMetrics } from "./metrics";
 import { GATEWAY_DEFAULTS } from "./options";
 import { ProofStore } from "./batchTrees";
+import { DoorThread } from "./doorThread";
 import { MerkleThread } from "./merkleThread";
 import { checkZoneGenerators, fixedZoneElection, type ZoneGenerator } from "./zoneGenerators";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
@@ -179,6 +180,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
   mkdirSync(join(opts.dataDir, "proofs"), { recursive: true });
   const journal = new GatewayJournal(join(opts.dataDir, "journal.sqlite"));
   let refits: RefitThread | undefined;
+  let door: DoorThread | undefined;
   try {
     const fixed: Fixed = {
       periodSeconds: opts.periodSeconds,
@@ -297,6 +299,7 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       zoneOf,
     };
     const merkle = new MerkleThread({ proofsDir: ctx.proofsDir });
+    door = new DoorThread(chain.chainId);
     const metrics = createMetrics();
     const policy: GatewayPolicy = {
       ...GATEWAY_DEFAULTS,
@@ -316,8 +319,13 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       now: deps.now,
       events: metrics.events,
       merkle,
+      door,
     });
+    const doorReady = door.ready();
+    // A failed start must not leave the thread waiting (it would keep the process alive).
+    doorReady.catch(() => undefined);
     await core.start();
+    await doorReady;
 
     const broker = opts.mqttUrl
       ? await connectExternalBroker(core, opts.mqttUrl, opts.mqttClientId, log)
@@ -347,11 +355,13 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
         await broker.close();
         await http.close();
         await merkle.close();
+        await door?.close();
         await refits?.close();
         journal.close();
       },
     };
   } catch (e) {
+    await door?.close();
     await refits?.close();
     journal.close();
     throw e;

@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { formatIssues, hex32Schema, recordSchema } from "../merkle/record";
-import { isHexOfLength } from "../merkle/hex";
-import { hashRecords, packageDigest, type TerminalPackage } from "../pipeline/packages";
+import type { RecordLeaf } from "../merkle";
+import { payloadIssues, type PayloadIssue } from "../records/payloads";
+import { bytesToHex, decodeHexInto, isHexOfLength } from "../merkle/hex";
+import {
+  hashRecords,
+  knowRecordsRoot,
+  packageDigest,
+  recordsRootBytes,
+  signerOfDigest,
+  type TerminalPackage,
+} from "../pipeline/packages";
 
 /**
  * The wire form of a terminal package (MQTT payload or HTTP body): the EIP-712 TerminalPackage fields and the
@@ -117,6 +126,95 @@ export function fromWire(w: WirePackage, bytes: number, chainId: bigint): Decode
     signature: w.signature,
   };
   return { pkg, packageId: packageDigest(chainId, pkg), bytes };
+}
+
+/**
+ * What the gateway keeps of a journaled package until its period closes: its identity, its signer and its hashes
+ * (64 bytes a record), not its decoded records, which the close reads back from the journal. Holding decoded
+ * packages made the memory grow with every record waiting for its period to close.
+ */
+export interface DoorPackage {
+  packageId: string;
+  /** Lower case. */
+  terminalId: string;
+  periodStart: number;
+  recordCount: number;
+  signature: string;
+  /** Recovered from the package id and signature (lower case); undefined for a malformed signature. */
+  signer: string | undefined;
+  /** 32 bytes per record, in record order. */
+  leafHashes: Uint8Array;
+  /** keccak256 of each record's canonical payload (the leaf's last field), 32 bytes per record. */
+  payloadHashes: Uint8Array;
+  /** The root of the package tree over the leaf hashes (what the signature covers). */
+  recordsRoot: Uint8Array;
+  /** The first payload issue of each record whose payload does not match its data type's schema, by index. */
+  payloadIssues: [index: number, issue: PayloadIssue][];
+  bytes: number;
+}
+
+/** What the door thread computes of a package: everything but its signer. */
+export type DoorDecoded = Omit<DoorPackage, "signer">;
+
+/** The door's view of a decoded package: the records dropped, the signer not yet recovered. */
+export function doorDecoded({ pkg, packageId, bytes }: DecodedPackage): DoorDecoded {
+  const payloadHashes = new Uint8Array(32 * pkg.records.length);
+  pkg.leaves.forEach((leaf, i) => decodeHexInto(leaf[3], payloadHashes, 32 * i));
+  return {
+    packageId,
+    terminalId: pkg.terminalId,
+    periodStart: pkg.periodStart,
+    recordCount: pkg.records.length,
+    signature: pkg.signature,
+    leafHashes: pkg.leafHashes,
+    payloadHashes,
+    recordsRoot: recordsRootBytes(pkg.leafHashes),
+    payloadIssues: pkg.records.flatMap((r, i): [number, PayloadIssue][] => {
+      const issue = payloadIssues(r.kind, r.payload)[0];
+      return issue ? [[i, issue]] : [];
+    }),
+    bytes,
+  };
+}
+
+/**
+ * Adds the signer, recovered from the package id and signature on the calling thread: libsecp256k1 takes about
+ * 0.06 ms a package, and its binding is not safe to load in a worker thread (src/chain/nativeEcdsa.node.ts).
+ */
+export function withSigner(door: DoorDecoded): DoorPackage {
+  return { ...door, signer: signerOfDigest(door.packageId, door.signature)?.toLowerCase() };
+}
+
+/** The door's view of a decoded package, in-process: the records dropped, the signer recovered. */
+export function doorPackage(decoded: DecodedPackage): DoorPackage {
+  return withSigner(doorDecoded(decoded));
+}
+
+/**
+ * A package again from its journaled body and what the door kept of it: the body is parsed, not checked again
+ * (it was journaled only after its schema passed), and nothing is hashed again.
+ */
+export function packageFromJournal(body: string, door: DoorPackage): TerminalPackage {
+  const w = JSON.parse(body) as WirePackage;
+  if (w.records.length !== door.recordCount)
+    throw new Error(
+      `journaled package ${door.packageId}: ${w.records.length} records, the door saw ${door.recordCount}`,
+    );
+  knowRecordsRoot(door.leafHashes, door.recordsRoot);
+  const leaves = w.records.map((r, i): RecordLeaf => [
+    r.terminalId,
+    r.kind,
+    r.timestamp,
+    bytesToHex(door.payloadHashes, 32 * i, 32),
+  ]);
+  return {
+    terminalId: door.terminalId,
+    periodStart: w.periodStart,
+    records: w.records,
+    leaves,
+    leafHashes: door.leafHashes,
+    signature: w.signature,
+  };
 }
 
 /** The wire form of a signed package (what terminals send). */

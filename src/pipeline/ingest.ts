@@ -1,4 +1,4 @@
-import { payloadIssues } from "../records/payloads";
+import { payloadIssues, type PayloadIssue } from "../records/payloads";
 import { keyHeldAt, keysHeldDuring } from "../terminals/signerHistory";
 import { leafHashHex, packageSigner, type TerminalPackage } from "./packages";
 
@@ -47,6 +47,18 @@ export interface IngestContext {
   windowEnd: number;
   /** Leaf hashes already accepted in this run: a second copy is a replay. */
   seen: Set<string>;
+  /**
+   * What the gateway's door already worked out for these very package objects, so the close does not do it again:
+   * the signer (lower case; undefined for a malformed signature) and each record's first payload issue, by index.
+   */
+  atDoor?: ReadonlyMap<TerminalPackage, DoorChecks>;
+}
+
+/** A package's signer and payload issues, as the gateway's door found them. */
+export interface DoorChecks {
+  signer: string | undefined;
+  /** The first payload issue of each record that has one, by record index. */
+  payloadIssues: ReadonlyMap<number, PayloadIssue>;
 }
 
 export type IngestVerdict =
@@ -57,17 +69,19 @@ export type IngestVerdict =
  * registered and active, and a key it held during the period window signed the package.
  */
 export function checkPackageDoor(
-  p: TerminalPackage,
   entry: DirectoryEntry | undefined,
-  ctx: Pick<IngestContext, "chainId" | "windowStart" | "windowEnd">,
+  /** The package's signer (lower case), undefined for a malformed signature; asked only for an active terminal. */
+  signerOf: () => string | undefined,
+  ctx: Pick<IngestContext, "windowStart" | "windowEnd">,
+  terminalId: string,
 ):
   | { ok: true; entry: DirectoryEntry; signer: string }
   | { ok: false; reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE"; detail: string } {
   const refuse = (reason: "UNKNOWN_TERMINAL" | "TERMINAL_NOT_ACTIVE" | "BAD_SIGNATURE", detail: string) =>
     ({ ok: false, reason, detail }) as const;
-  if (!entry) return refuse("UNKNOWN_TERMINAL", `terminal ${p.terminalId} is not registered`);
+  if (!entry) return refuse("UNKNOWN_TERMINAL", `terminal ${terminalId} is not registered`);
   if (!entry.active) return refuse("TERMINAL_NOT_ACTIVE", `terminal ${entry.label} is not active`);
-  const signer = packageSigner(ctx.chainId, p)?.toLowerCase();
+  const signer = signerOf()?.toLowerCase();
   const keys = signersDuring(entry, ctx.windowStart, ctx.windowEnd);
   if (signer === undefined || !keys.some((k) => k.toLowerCase() === signer))
     return refuse(
@@ -85,7 +99,13 @@ export function checkPackageDoor(
  * Accepted leaves are added to `seen`.
  */
 export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVerdict[] {
-  const door = checkPackageDoor(p, ctx.directory.get(p.terminalId.toLowerCase()), ctx);
+  const atDoor = ctx.atDoor?.get(p);
+  const door = checkPackageDoor(
+    ctx.directory.get(p.terminalId.toLowerCase()),
+    () => (atDoor ? atDoor.signer : packageSigner(ctx.chainId, p)),
+    ctx,
+    p.terminalId,
+  );
   if (!door.ok) return p.records.map((_, i) => ({ ...door, leafHash: leafHashHex(p.leafHashes, i) }));
   const { entry, signer } = door;
   return p.records.map((r, i): IngestVerdict => {
@@ -123,7 +143,7 @@ export function ingestPackage(p: TerminalPackage, ctx: IngestContext): IngestVer
         detail: `record at ${r.timestamp} was signed by ${signer}, but ${entry.label} held ${heldThen ?? "no key"} then`,
       };
     }
-    const issue = payloadIssues(r.kind, r.payload)[0];
+    const issue = atDoor ? atDoor.payloadIssues.get(i) : payloadIssues(r.kind, r.payload)[0];
     if (issue) {
       const name = typeof r.payload.recordId === "string" ? `${r.payload.recordId} (record ${i})` : `record ${i}`;
       const field = issue.field === "" ? "payload" : `payload field ${issue.field}`;

@@ -246,24 +246,40 @@ export class Journal {
    * Stores a validated period like `recordPeriod`, but its records in transactions of `sliceRecords`, awaiting
    * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile. The period's head (its
    * row, batches and `commit`) goes last: records of a period without a head are a store cut short by a crash,
-   * which `dropHeadlessRecords` removes before the period is stored again.
+   * which `dropHeadlessRecords` removes before the period is stored again. `withSlice(from, to)` runs in the
+   * transaction of records [from, to), for what belongs with them (their package links).
    */
   async recordPeriodInSlices(
     p: JournalPeriod,
     records: readonly JournalRecord[],
     batches: readonly Omit<JournalBatch, "updatedAt">[],
-    opts: { sliceRecords: number; pause: () => Promise<void>; commit?: () => void },
+    opts: {
+      sliceRecords: number;
+      pause: () => Promise<void>;
+      commit?: () => void;
+      withSlice?: (from: number, to: number) => void;
+    },
   ): Promise<void> {
     for (let i = 0; i < records.length; i += opts.sliceRecords) {
       if (i > 0) await opts.pause();
-      this.db.transaction(() => this.insertRecords(records.slice(i, i + opts.sliceRecords)))();
+      const to = Math.min(i + opts.sliceRecords, records.length);
+      this.db.transaction(() => {
+        this.insertRecords(records.slice(i, to));
+        opts.withSlice?.(i, to);
+      })();
     }
     this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
   }
 
   /** Removes the records of periods whose store was cut short (see `recordPeriodInSlices`); returns how many. */
   dropHeadlessRecords(): number {
-    return this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run().changes;
+    return this.db.transaction(() => {
+      const dropped = this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run();
+      // Their package links went in with them (recordPeriodInSlices' withSlice); stored again, they may differ.
+      if (dropped.changes > 0)
+        this.db.prepare("DELETE FROM record_packages WHERE record_id NOT IN (SELECT record_id FROM records)").run();
+      return dropped.changes;
+    })();
   }
 
   private insertRecords(records: readonly JournalRecord[]): void {
@@ -302,10 +318,15 @@ export class Journal {
       `INSERT OR IGNORE INTO signed_packages (signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
        VALUES (@signature, @terminalId, @periodStart, @recordCount, @recordsRoot, @leafHashes)`,
     );
+    for (const p of packages) insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
+    this.recordPackageLinks(links);
+  }
+
+  /** Links records to their place in their signed packages (idempotent, like `recordPackages`). */
+  recordPackageLinks(links: readonly { recordId: string; signature: string; index: number }[]): void {
     const insertLink = this.sql(
       "INSERT OR IGNORE INTO record_packages (record_id, signature, package_index) VALUES (@recordId, @signature, @index)",
     );
-    for (const p of packages) insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
     for (const l of links) insertLink.run(l);
   }
 

@@ -43,6 +43,25 @@ export function leafHashHex(leafHashes: Uint8Array, i: number): string {
   return bytesToHex(leafHashes, 32 * i, 32);
 }
 
+/**
+ * Records roots by leaf-hash buffer. The door, the close and the batch stage each need a package's root, and the
+ * package tree of a 900-record package costs about a millisecond to rebuild. Weak: an entry goes with its
+ * package. A package's leaf hashes are written once, by `hashRecords`, and never changed after.
+ */
+const recordsRoots = new WeakMap<Uint8Array, Uint8Array>();
+
+/** The root of the package tree over `leafHashes` (32 zero bytes for none), computed once per buffer. */
+export function recordsRootBytes(leafHashes: Uint8Array): Uint8Array {
+  let root = recordsRoots.get(leafHashes);
+  if (!root) recordsRoots.set(leafHashes, (root = new PackageTree(leafHashes).rootBytes.slice()));
+  return root;
+}
+
+/** Records `root` as the package root of `leafHashes` (known from where they were hashed, e.g. another thread). */
+export function knowRecordsRoot(leafHashes: Uint8Array, root: Uint8Array): void {
+  recordsRoots.set(leafHashes, root);
+}
+
 /** The struct's words: its type hash, then the fields of PACKAGE_TYPES in order. */
 const PACKAGE_STRUCT = compileStaticEncoder(["bytes32", ...PACKAGE_TYPES.TerminalPackage.map((f) => f.type)]);
 /** `0x1901 || domainSeparator || structHash` and the struct's words: reused, never reallocated. */
@@ -63,7 +82,7 @@ export function packageDigest(
     throw new Error(`package periodStart: expected whole unix seconds, got ${p.periodStart}`);
   }
   PACKAGE_STRUCT.encodeInto(
-    [PACKAGE_TYPEHASH, p.terminalId, p.periodStart, p.records.length, new PackageTree(p.leafHashes).rootBytes],
+    [PACKAGE_TYPEHASH, p.terminalId, p.periodStart, p.records.length, recordsRootBytes(p.leafHashes)],
     structInput,
   );
   digestInput[0] = 0x19;
@@ -81,7 +100,7 @@ export function packageHead(
     terminalId: p.terminalId,
     periodStart: p.periodStart,
     recordCount: p.records.length,
-    recordsRoot: new PackageTree(p.leafHashes).root,
+    recordsRoot: bytesToHex(recordsRootBytes(p.leafHashes)),
   };
 }
 
@@ -100,8 +119,13 @@ export function signPackage(
 
 /** The address that signed a package, or undefined when the signature is malformed. */
 export function packageSigner(chainId: bigint | number, p: TerminalPackage): string | undefined {
+  return signerOfDigest(packageDigest(chainId, p), p.signature);
+}
+
+/** The address (lower case) that signed a package whose digest (its id) is known; undefined when malformed. */
+export function signerOfDigest(digest: string, signature: string): string | undefined {
   try {
-    return recoverSigner(packageDigest(chainId, p), p.signature);
+    return recoverSigner(digest, signature);
   } catch {
     return undefined;
   }

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import {
   computeAddress,
   concat,
@@ -46,5 +48,36 @@ describe("native ECDSA (libsecp256k1)", function () {
     const highS = toBeHex(N - BigInt(sig.s), 32);
     const twin = concat([sig.r, highS, sig.v === 27 ? "0x1c" : "0x1b"]);
     expect(() => recoverSigner(digest, twin)).to.throw("upper half");
+  });
+
+  context("in a worker thread", function () {
+    it("recovers the same signer without loading the native binding (not safe in threads)", async function () {
+      // Regression: the gateway's door thread loaded the binding, whose one process-wide class reference each
+      // thread overwrites; ending the thread corrupted the heap and aborted the process.
+      this.timeout(60_000);
+      const key = new SigningKey(randomHex32());
+      const digest = randomHex32();
+      const signature = signDigest(key, digest);
+      const module = join(__dirname, "../../src/chain/nativeEcdsa.node.ts");
+      const worker = new Worker(
+        `require("ts-node").register({ transpileOnly: true });
+         const { parentPort, workerData } = require("node:worker_threads");
+         require(workerData.merkle).initMerkle().then(() => {
+           const { recoverSigner } = require(workerData.module);
+           const signer = recoverSigner(workerData.digest, workerData.signature);
+           const native = Object.keys(require.cache).some((p) => /secp256k1[\\/]bindings/.test(p));
+           parentPort.postMessage({ signer, native });
+         });`,
+        { eval: true, workerData: { module, merkle: join(__dirname, "../../src/merkle"), digest, signature } },
+      );
+      const reply = await new Promise<{ signer: string; native: boolean }>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      await worker.terminate();
+      expect(reply.native).to.equal(false);
+      expect(reply.signer).to.equal(computeAddress(key.publicKey).toLowerCase());
+      expect(recoverSigner(digest, signature)).to.equal(reply.signer);
+    });
   });
 });

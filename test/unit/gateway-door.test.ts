@@ -1,0 +1,278 @@
+import { expect } from "chai";
+import { computeAddress, SigningKey } from "ethers";
+import { join } from "node:path";
+import { GATEWAY_DEFAULTS, GatewayCore, type GatewayCoreDeps } from "../../src/gateway/core";
+import { DoorThread } from "../../src/gateway/doorThread";
+import { GatewayJournal } from "../../src/gateway/inbox";
+import {
+  decodePackage,
+  doorPackage,
+  packageFromJournal,
+  PackageRejected,
+  toWire,
+  type DoorPackage,
+} from "../../src/gateway/wire";
+import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
+import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
+import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
+import { packageHead, signPackage } from "../../src/pipeline/packages";
+import { PackageTree } from "../../src/chain/packages";
+import type { ValidateStage } from "../../src/validation/stage";
+import { scratchDir } from "../helpers/scenario";
+
+const CHAIN_ID = 31337n;
+const TERMINAL = `0x${"ab".repeat(32)}`;
+const KEY = new SigningKey(`0x${"11".repeat(32)}`);
+const SIGNER = computeAddress(KEY.publicKey);
+const T0 = 1_800_000_000;
+
+function records(n: number): GridRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    terminalId: TERMINAL,
+    kind: RecordKind.Reading,
+    timestamp: T0 + i,
+    payload: { recordId: `r${i}`, quantity: "P", unit: "MW", value: 10 + i },
+  }));
+}
+
+/** The refusal a promise rejects with; fails the test when it resolves. */
+async function refusal(promise: Promise<unknown>): Promise<PackageRejected> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).to.be.instanceOf(PackageRejected);
+    return e as PackageRejected;
+  }
+  expect.fail("expected the package to be refused");
+}
+
+describe("gateway door", function () {
+  before(initMerkle);
+
+  describe("doorPackage", function () {
+    it("keeps the package's id, signer and hashes, and each record's first payload issue by index", function () {
+      const recs = records(3);
+      (recs[1].payload as Record<string, unknown>).value = "ten";
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, recs);
+      const decoded = decodePackage(toWire(pkg), CHAIN_ID, "test");
+      const door = doorPackage(decoded);
+      expect(door.packageId).to.equal(decoded.packageId);
+      expect(door.signer).to.equal(SIGNER.toLowerCase());
+      expect(door.recordCount).to.equal(3);
+      expect(Buffer.from(door.leafHashes)).to.deep.equal(Buffer.from(pkg.leafHashes));
+      expect(Buffer.from(door.recordsRoot)).to.deep.equal(Buffer.from(new PackageTree(pkg.leafHashes).rootBytes));
+      expect(door.payloadIssues.map(([i]) => i)).to.deep.equal([1]);
+      expect(door.payloadIssues[0][1].field).to.equal("value");
+    });
+
+    it("gives no signer for a malformed signature", function () {
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(1));
+      const body = JSON.stringify({ ...JSON.parse(toWire(pkg)), signature: `0x${"00".repeat(65)}` });
+      expect(doorPackage(decodePackage(body, CHAIN_ID, "test")).signer).to.equal(undefined);
+    });
+  });
+
+  describe("packageFromJournal", function () {
+    it("rebuilds the package the door decoded from its journaled body without hashing again", function () {
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(5));
+      const body = toWire(pkg);
+      const decoded = decodePackage(body, CHAIN_ID, "test");
+      const rebuilt = packageFromJournal(body, doorPackage(decoded));
+      expect(rebuilt.records).to.deep.equal(decoded.pkg.records);
+      expect(rebuilt.leaves).to.deep.equal(decoded.pkg.leaves);
+      expect(Buffer.from(rebuilt.leafHashes)).to.deep.equal(Buffer.from(decoded.pkg.leafHashes));
+      expect(packageHead(rebuilt)).to.deep.equal(packageHead(decoded.pkg));
+    });
+
+    it("refuses a body whose record count is not the one the door saw", function () {
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(2));
+      const door = doorPackage(decodePackage(toWire(pkg), CHAIN_ID, "test"));
+      const other = toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(3)));
+      expect(() => packageFromJournal(other, door)).to.throw(/3 records, the door saw 2/);
+    });
+  });
+
+  describe("DoorThread", function () {
+    this.timeout(60_000);
+    let thread: DoorThread;
+    before(function () {
+      thread = new DoorThread(CHAIN_ID);
+    });
+    after(async function () {
+      await thread.close();
+    });
+
+    it("decodes a package on its thread to what the door computes in-process", async function () {
+      const body = toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(4)));
+      const local = doorPackage(decodePackage(body, CHAIN_ID, "test"));
+      const remote = await thread.decode(Buffer.from(body), "test");
+      expect(remote.packageId).to.equal(local.packageId);
+      expect(remote.signer).to.equal(local.signer);
+      expect(remote.bytes).to.equal(local.bytes);
+      expect(Buffer.from(remote.leafHashes)).to.deep.equal(Buffer.from(local.leafHashes));
+      expect(Buffer.from(remote.payloadHashes)).to.deep.equal(Buffer.from(local.payloadHashes));
+      expect(Buffer.from(remote.recordsRoot)).to.deep.equal(Buffer.from(local.recordsRoot));
+    });
+
+    it("refuses a bad package with the reason and detail decodePackage gives, and keeps working", async function () {
+      const e = await refusal(thread.decode("not json", "mqtt gridledger/v1/x/packages"));
+      expect(e.reason).to.equal("NOT_JSON");
+      expect(e.detail).to.match(/^mqtt gridledger\/v1\/x\/packages: not JSON/);
+      const schema = await refusal(thread.decode(JSON.stringify({ terminalId: TERMINAL }), "http"));
+      expect(schema.reason).to.equal("SCHEMA");
+      expect(schema.terminalId).to.equal(TERMINAL);
+      const body = toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(1)));
+      expect((await thread.decode(body, "test")).recordCount).to.equal(1);
+    });
+  });
+
+  describe("ingestPackage with what the door found", function () {
+    const entry: DirectoryEntry = { label: "T1", signer: SIGNER, active: true };
+    const ctx = () => ({
+      chainId: CHAIN_ID,
+      directory: new Map([[TERMINAL, entry]]),
+      windowStart: T0,
+      windowEnd: T0 + 3600,
+      seen: new Set<string>(),
+    });
+
+    it("takes the door's payload issues instead of checking the payloads again", function () {
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(2));
+      const issue = { field: "value", message: "found at the door" };
+      const atDoor = new Map([[pkg, { signer: entry.signer.toLowerCase(), payloadIssues: new Map([[1, issue]]) }]]);
+      const verdicts = ingestPackage(pkg, { ...ctx(), atDoor });
+      expect(verdicts[0].ok).to.equal(true);
+      expect(verdicts[1]).to.include({ ok: false, reason: "BAD_PAYLOAD" });
+      expect(!verdicts[1].ok && verdicts[1].detail).to.match(/payload field value: found at the door/);
+    });
+
+    it("takes the door's signer instead of recovering it again", function () {
+      const pkg = signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(2));
+      const atDoor = new Map([[pkg, { signer: undefined, payloadIssues: new Map() }]]);
+      const verdicts = ingestPackage(pkg, { ...ctx(), atDoor });
+      expect(verdicts.map((v) => !v.ok && v.reason)).to.deep.equal(["BAD_SIGNATURE", "BAD_SIGNATURE"]);
+      expect(ingestPackage(pkg, ctx()).every((v) => v.ok)).to.equal(true);
+    });
+  });
+
+  describe("GatewayCore with a door thread", function () {
+    it("refuses with SHUTTING_DOWN, journaling nothing, a package whose decoding ended after a drain began", async function () {
+      const journal = new GatewayJournal(join(scratchDir("gw-door-drain"), "journal.sqlite"));
+      try {
+        let finish: (door: DoorPackage) => void = () => undefined;
+        const core = new GatewayCore({
+          ctx: {
+            journal,
+            chain: { chainId: CHAIN_ID, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
+            log: () => undefined,
+            directory: new Map(),
+            proofsDir: "",
+          } as unknown as GatewayCoreDeps["ctx"],
+          stage: {} as ValidateStage,
+          profiles: new Map(),
+          elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
+          signMs: 0,
+          lookupTerminal: async () => undefined,
+          policy: GATEWAY_DEFAULTS,
+          now: () => (T0 + 1) * 1000,
+          door: { decode: () => new Promise<DoorPackage>((resolve) => (finish = resolve)) },
+        });
+        const body = toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, records(1)));
+        const submitted = core.submit(Buffer.from(body), "mqtt", "test");
+        await core.drain(0);
+        finish(doorPackage(decodePackage(body, CHAIN_ID, "test")));
+        const e = await refusal(submitted);
+        expect(e.reason).to.equal("SHUTTING_DOWN");
+        expect(journal.inboxPeriods()).to.deep.equal([]);
+      } finally {
+        journal.close();
+      }
+    });
+  });
+
+  describe("Journal package links", function () {
+    let journal: GatewayJournal;
+    beforeEach(function () {
+      journal = new GatewayJournal(join(scratchDir("gw-door"), "journal.sqlite"));
+    });
+    afterEach(function () {
+      journal.close();
+    });
+
+    function rows(n: number): JournalRecord[] {
+      return records(n).map((r, i) => ({
+        recordId: `r${i}`,
+        period: 7,
+        terminalId: TERMINAL,
+        label: "T1",
+        kind: r.kind,
+        timestamp: r.timestamp,
+        leafHash: `0x${i.toString(16).padStart(64, "0")}`,
+        status: "pending",
+        reason: null,
+        detail: null,
+        batchKey: "p0007-readings",
+        payload: JSON.stringify(r.payload),
+        actualNorm: null,
+        forecastNorm: null,
+        fault: null,
+      }));
+    }
+    const head: JournalPeriod = { period: 7, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 };
+    const batch = {
+      batchKey: "p0007-readings",
+      period: 7,
+      dataType: 21,
+      root: `0x${"11".repeat(32)}`,
+      recordCount: 6,
+      generatorBus: 1,
+      terminalId: TERMINAL,
+      state: "built",
+      header: null,
+      signature: null,
+      txHash: null,
+      nonce: null,
+      blockNumber: null,
+      batchId: null,
+      gasUsed: null,
+    } as Omit<JournalBatch, "updatedAt">;
+    const link = (r: JournalRecord, index: number) => ({
+      recordId: r.recordId,
+      signature: `0x${"5a".repeat(65)}`,
+      index,
+    });
+    const linkCount = (j: GatewayJournal) =>
+      (
+        (j as unknown as { db: import("better-sqlite3").Database }).db
+          .prepare("SELECT COUNT(*) AS n FROM record_packages")
+          .get() as { n: number }
+      ).n;
+
+    it("stores each slice's links in that slice's transaction, before the period's head", async function () {
+      const all = rows(6);
+      const seen: number[] = [];
+      await journal.recordPeriodInSlices(head, all, [batch], {
+        sliceRecords: 4,
+        pause: async () => void seen.push(linkCount(journal)),
+        withSlice: (from, to) => journal.recordPackageLinks(all.slice(from, to).map(link)),
+      });
+      expect(seen).to.deep.equal([4]);
+      expect(linkCount(journal)).to.equal(6);
+    });
+
+    it("drops the links of a period's records stored only in part, with the records", async function () {
+      const all = rows(6);
+      await journal
+        .recordPeriodInSlices(head, all, [batch], {
+          sliceRecords: 4,
+          // A crash after the first slice: the head never comes.
+          pause: () => Promise.reject(new Error("crash")),
+          withSlice: (from, to) => journal.recordPackageLinks(all.slice(from, to).map(link)),
+        })
+        .catch(() => undefined);
+      expect(linkCount(journal)).to.equal(4);
+      expect(journal.dropHeadlessRecords()).to.equal(4);
+      expect(linkCount(journal)).to.equal(0);
+    });
+  });
+});
