@@ -47,6 +47,23 @@ export interface JournalBatch {
   updatedAt: string;
 }
 
+/** What a batch is when the close builds it: nothing signed, sent or mined yet. */
+export function builtBatch(
+  b: Pick<JournalBatch, "batchKey" | "period" | "dataType" | "root" | "recordCount" | "generatorBus" | "terminalId">,
+): Omit<JournalBatch, "updatedAt"> {
+  return {
+    ...b,
+    state: "built",
+    header: null,
+    signature: null,
+    txHash: null,
+    nonce: null,
+    blockNumber: null,
+    batchId: null,
+    gasUsed: null,
+  };
+}
+
 /** A signed terminal package whose records were accepted: what their proofs carry as `package`. */
 export interface JournalPackage {
   /** The package signature (0x hex), which also keys it: the same signed package stored twice is one row. */

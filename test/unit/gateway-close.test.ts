@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProofStore, treeFilePath, writeBatchTrees } from "../../src/gateway/batchTrees";
-import { GatewayCore, GATEWAY_DEFAULTS, type GatewayCoreDeps } from "../../src/gateway/core";
+import { GATEWAY_DEFAULTS } from "../../src/gateway/core";
 import { GatewayJournal } from "../../src/gateway/inbox";
 import { MerkleThread } from "../../src/gateway/merkleThread";
 import {
@@ -21,6 +21,7 @@ import { PackageTree } from "../../src/chain/packages";
 import { batchProofDocument, packageProofOf } from "../../src/pipeline/stages/prove";
 import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
 import type { ValidateStage } from "../../src/validation/stage";
+import { stubCore } from "../helpers/gatewayCore";
 import { scratchDir } from "../helpers/scenario";
 
 const TERMINAL = `0x${"ab".repeat(32)}`;
@@ -171,22 +172,7 @@ describe("gateway period close off the event loop", function () {
       });
       expect((await rejection(cut)).message).to.equal("crash");
       const logs: string[] = [];
-      const ctx = {
-        journal,
-        chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
-        log: (m: string) => logs.push(m),
-        directory: new Map(),
-        proofsDir: dir,
-      } as unknown as GatewayCoreDeps["ctx"];
-      new GatewayCore({
-        ctx,
-        stage: {} as ValidateStage,
-        profiles: new Map(),
-        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
-        signMs: 0,
-        lookupTerminal: async () => undefined,
-        policy: GATEWAY_DEFAULTS,
-      });
+      stubCore(journal, { terminalId: TERMINAL, proofsDir: dir, log: (m) => logs.push(m) });
       expect(journal.records({ period: PERIOD })).to.have.length(0);
       expect(logs.join("\n")).to.match(/dropped 2 records of a period stored only in part/);
     });
@@ -221,21 +207,7 @@ describe("gateway period close off the event loop", function () {
       journal.setMeta("validateStage", { period: 5, state: "state after period 5" });
     }
     const core = (stage: ValidateStage, logs: string[]) =>
-      new GatewayCore({
-        ctx: {
-          journal,
-          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
-          log: (m: string) => logs.push(m),
-          directory: new Map(),
-          proofsDir: dir,
-        } as unknown as GatewayCoreDeps["ctx"],
-        stage,
-        profiles: new Map(),
-        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
-        signMs: 0,
-        lookupTerminal: async () => undefined,
-        policy: GATEWAY_DEFAULTS,
-      });
+      stubCore(journal, { terminalId: TERMINAL, proofsDir: dir, log: (m) => logs.push(m), stage });
 
     it("restores the stored snapshot and replays only the readings of later periods", async function () {
       journalWithSnapshot();
@@ -269,22 +241,7 @@ describe("gateway period close off the event loop", function () {
   describe("the close timer's turn", function () {
     it("reads the inbox once after start, then not again until a period is due", async function () {
       const nowMs = 1_800_000_002_000;
-      const core = new GatewayCore({
-        ctx: {
-          journal,
-          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
-          log: () => undefined,
-          directory: new Map(),
-          proofsDir: dir,
-        } as unknown as GatewayCoreDeps["ctx"],
-        stage: {} as ValidateStage,
-        profiles: new Map(),
-        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
-        signMs: 0,
-        lookupTerminal: async () => undefined,
-        policy: GATEWAY_DEFAULTS,
-        now: () => nowMs,
-      });
+      const core = stubCore(journal, { terminalId: TERMINAL, proofsDir: dir, now: () => nowMs });
       let reads = 0;
       const inboxPeriods = journal.inboxPeriods.bind(journal);
       journal.inboxPeriods = () => (reads++, inboxPeriods());
@@ -296,19 +253,9 @@ describe("gateway period close off the event loop", function () {
 
     it("starts anchoring after each period it closes, not once all due periods are closed", async function () {
       let nowMs = 1_800_000_002_000;
-      const core = new GatewayCore({
-        ctx: {
-          journal,
-          chain: { ...CHAIN, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
-          log: () => undefined,
-          directory: new Map(),
-          proofsDir: dir,
-        } as unknown as GatewayCoreDeps["ctx"],
-        stage: {} as ValidateStage,
-        profiles: new Map(),
-        elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
-        signMs: 0,
-        lookupTerminal: async () => undefined,
+      const core = stubCore(journal, {
+        terminalId: TERMINAL,
+        proofsDir: dir,
         policy: { ...GATEWAY_DEFAULTS, periodSeconds: 5, graceSeconds: 1 },
         now: () => nowMs,
       });

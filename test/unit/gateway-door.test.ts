@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { computeAddress, SigningKey } from "ethers";
 import { join } from "node:path";
-import { GATEWAY_DEFAULTS, GatewayCore, type GatewayCoreDeps } from "../../src/gateway/core";
 import { DoorThread } from "../../src/gateway/doorThread";
 import { GatewayJournal } from "../../src/gateway/inbox";
 import {
@@ -14,10 +13,10 @@ import {
 } from "../../src/gateway/wire";
 import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
-import type { JournalBatch, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
+import { builtBatch, type JournalPeriod, type JournalRecord } from "../../src/pipeline/journal";
 import { packageHead, signPackage } from "../../src/pipeline/packages";
 import { PackageTree } from "../../src/chain/packages";
-import type { ValidateStage } from "../../src/validation/stage";
+import { stubCore } from "../helpers/gatewayCore";
 import { scratchDir } from "../helpers/scenario";
 
 const CHAIN_ID = 31337n;
@@ -160,20 +159,8 @@ describe("gateway door", function () {
       const journal = new GatewayJournal(join(scratchDir("gw-door-drain"), "journal.sqlite"));
       try {
         let finish: (door: DoorPackage) => void = () => undefined;
-        const core = new GatewayCore({
-          ctx: {
-            journal,
-            chain: { chainId: CHAIN_ID, chainStart: 0, mode: "live", dataTypes: { readings: 21, transactions: 22 } },
-            log: () => undefined,
-            directory: new Map(),
-            proofsDir: "",
-          } as unknown as GatewayCoreDeps["ctx"],
-          stage: {} as ValidateStage,
-          profiles: new Map(),
-          elect: () => ({ generatorBus: -1, terminalId: TERMINAL, routing: "{}" }),
-          signMs: 0,
-          lookupTerminal: async () => undefined,
-          policy: GATEWAY_DEFAULTS,
+        const core = stubCore(journal, {
+          terminalId: TERMINAL,
           now: () => (T0 + 1) * 1000,
           door: { decode: () => new Promise<DoorPackage>((resolve) => (finish = resolve)) },
         });
@@ -219,7 +206,7 @@ describe("gateway door", function () {
       }));
     }
     const head: JournalPeriod = { period: 7, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 };
-    const batch = {
+    const batch = builtBatch({
       batchKey: "p0007-readings",
       period: 7,
       dataType: 21,
@@ -227,15 +214,7 @@ describe("gateway door", function () {
       recordCount: 6,
       generatorBus: 1,
       terminalId: TERMINAL,
-      state: "built",
-      header: null,
-      signature: null,
-      txHash: null,
-      nonce: null,
-      blockNumber: null,
-      batchId: null,
-      gasUsed: null,
-    } as Omit<JournalBatch, "updatedAt">;
+    });
     const link = (r: JournalRecord, index: number) => ({
       recordId: r.recordId,
       signature: `0x${"5a".repeat(65)}`,

@@ -11,7 +11,7 @@ import { terminalIdFor } from "../../src/grid/ids";
 import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { DEFAULT_FAULTS, planFaults } from "../../src/pipeline/faults";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
-import { Journal, type JournalRecord } from "../../src/pipeline/journal";
+import { builtBatch, Journal, type JournalRecord } from "../../src/pipeline/journal";
 import { PackageTree } from "../../src/chain/packages";
 import { packageDigest, packageDomain, packageSigner, PACKAGE_TYPES, signPackage } from "../../src/pipeline/packages";
 import { scenarioTerminals, sellerBuses } from "../../src/pipeline/scenario";
@@ -298,7 +298,7 @@ describe("pipeline", function () {
       forecastNorm: null,
       fault: null,
     });
-    const batch = {
+    const batch = builtBatch({
       batchKey: "p0000-readings",
       period: 0,
       dataType: 1,
@@ -306,15 +306,7 @@ describe("pipeline", function () {
       recordCount: 2,
       generatorBus: 5,
       terminalId: "0x05",
-      state: "built" as const,
-      header: null,
-      signature: null,
-      txHash: null,
-      nonce: null,
-      blockNumber: null,
-      batchId: null,
-      gasUsed: null,
-    };
+    });
 
     it("keeps every step across a reopen and counts records by fate", function () {
       const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");

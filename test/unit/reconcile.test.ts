@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { Journal, type JournalBatch } from "../../src/pipeline/journal";
+import { builtBatch, Journal } from "../../src/pipeline/journal";
 import { reconcile, REORG_WINDOW_BLOCKS } from "../../src/pipeline/stages/reconcile";
 import type { PipelineContext } from "../../src/pipeline/stages/context";
 import { scratchDir } from "../helpers/scenario";
@@ -12,7 +12,7 @@ const rootOf = (period: number) => `0x${period.toString(16).padStart(64, "0")}`;
 function anchoredJournal(periods: number): Journal {
   const journal = new Journal(join(scratchDir("reconcile"), "journal.sqlite"));
   for (let period = 1; period <= periods; period++) {
-    const batch: Omit<JournalBatch, "updatedAt"> = {
+    const batch = builtBatch({
       batchKey: `p${period}-readings`,
       period,
       dataType: 21,
@@ -20,15 +20,7 @@ function anchoredJournal(periods: number): Journal {
       recordCount: 1,
       generatorBus: 1,
       terminalId: TERMINAL,
-      state: "built",
-      header: null,
-      signature: null,
-      txHash: null,
-      nonce: null,
-      blockNumber: null,
-      batchId: null,
-      gasUsed: null,
-    };
+    });
     journal.recordPeriod({ period, state: "validated", generatorBus: 1, routing: "{}", tBuildMs: 1 }, [], [batch]);
     journal.updateBatch(batch.batchKey, "confirmed", {
       txHash: `0x${"ee".repeat(32)}`,

@@ -1,5 +1,5 @@
 import { FastMerkleTree, LEAF_TYPES, rootOfLeafHashes } from "../../merkle";
-import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../journal";
+import { builtBatch, type JournalBatch, type JournalPackage, type JournalPeriod, type JournalRecord } from "../journal";
 import { packageHead } from "../packages";
 import type { CheckedRecord } from "./check";
 import type { PipelineContext } from "./context";
@@ -111,7 +111,7 @@ export function preparePeriod(
     const batchKey = batchKeyOf(period, type.suffix, zone);
     const signer = signerOf(election, zone, period);
     for (const i of members) rows[i].batchKey = batchKey;
-    return {
+    return builtBatch({
       batchKey,
       period,
       dataType: ctx.chain.dataTypes[type.suffix],
@@ -119,15 +119,7 @@ export function preparePeriod(
       recordCount: members.length,
       generatorBus: signer.generatorBus,
       terminalId: signer.terminalId,
-      state: "built",
-      header: null,
-      signature: null,
-      txHash: null,
-      nonce: null,
-      blockNumber: null,
-      batchId: null,
-      gasUsed: null,
-    };
+    });
   });
   const head: JournalPeriod = {
     period,
