@@ -1,4 +1,5 @@
-import { ThreadClient } from "./threads";
+import { join } from "node:path";
+import { ThreadClient } from "../common/threads";
 import { PackageRejected, withSigner, type DoorDecoded, type DoorPackage, type RejectionReason } from "./wire";
 
 export interface DoorJob {
@@ -22,7 +23,7 @@ export class DoorThread {
   private readonly thread: ThreadClient<DoorJob, DoorResult>;
 
   constructor(chainId: bigint) {
-    this.thread = new ThreadClient("doorThreadMain", "door thread", { chainId: chainId.toString() });
+    this.thread = new ThreadClient(join(__dirname, "doorThreadMain"), "door thread", { chainId: chainId.toString() });
   }
 
   /** Decodes a package off the event loop; throws PackageRejected as `decodePackage` does. */

@@ -2,7 +2,7 @@
 import { workerData } from "node:worker_threads";
 import { initMerkle } from "../merkle";
 import type { DoorJob, DoorResult } from "./doorThread";
-import { serveThread } from "./threads";
+import { serveThread } from "../common/threads";
 import { decodePackage, doorDecoded, PackageRejected } from "./wire";
 
 const chainId = BigInt((workerData as { chainId: string }).chainId);

@@ -1,4 +1,5 @@
-import { ThreadClient } from "./threads";
+import { join } from "node:path";
+import { ThreadClient } from "../common/threads";
 
 /** Where the thread writes the batch trees. */
 export interface MerkleThreadSetup {
@@ -20,7 +21,7 @@ export class MerkleThread {
   private readonly thread: ThreadClient<TreeJob[], string[]>;
 
   constructor(setup: MerkleThreadSetup) {
-    this.thread = new ThreadClient("merkleThreadMain", "Merkle thread", setup);
+    this.thread = new ThreadClient(join(__dirname, "merkleThreadMain"), "Merkle thread", setup);
   }
 
   /**

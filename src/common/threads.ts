@@ -1,38 +1,43 @@
-import { extname, join } from "node:path";
+import { dirname, extname } from "node:path";
 import { parentPort, Worker, type Transferable } from "node:worker_threads";
 
 /**
- * Starts the gateway thread whose entry is `<name>` next to this module (`.ts` under ts-node, `.js` once built).
- * Under ts-node (hardhat tasks, tests) the thread registers it too: threads do not inherit require hooks.
+ * Starts the thread whose entry module is `entry` (a path without its extension: `.ts` under ts-node, `.js` once
+ * built, as this module). Under ts-node (hardhat tasks, tests) the thread registers it too: threads do not inherit
+ * require hooks.
  */
-function spawnThread(name: string, workerData: unknown): Worker {
-  const entry = join(__dirname, `${name}${extname(__filename)}`);
-  return entry.endsWith(".ts")
+function spawnThread(entry: string, workerData: unknown): Worker {
+  const file = `${entry}${extname(__filename)}`;
+  return file.endsWith(".ts")
     ? new Worker(
-        `require("ts-node").register({ transpileOnly: true, projectSearchDir: ${JSON.stringify(__dirname)} });
-         require(${JSON.stringify(entry)});`,
+        `require("ts-node").register({ transpileOnly: true, projectSearchDir: ${JSON.stringify(dirname(file))} });
+         require(${JSON.stringify(file)});`,
         { eval: true, workerData },
       )
-    : new Worker(entry, { workerData });
+    : new Worker(file, { workerData });
 }
 
-/** A reply of a gateway thread: what it computed, or why it could not. */
+/** A reply of a worker thread: what it computed, or why it could not. */
 export type ThreadReply<R> = { id: number; result?: R; error?: string };
 
 /**
- * Calls into a gateway worker thread (started on first use, started again after a crash): each call posts a job
- * and resolves with the thread's result for it; a crash fails the calls in flight.
+ * Calls into a worker thread (started on first use, started again after a crash): each call posts a job and
+ * resolves with the thread's result for it; a crash fails the calls in flight.
  */
 export class ThreadClient<J, R> {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>();
 
-  /** @param name the entry module next to this one; @param label how errors name the thread. */
+  /**
+   * @param entry the thread's entry module, without its extension; @param label how errors name the thread;
+   * @param opts.unref whether an idle thread may let the process exit.
+   */
   constructor(
-    private readonly name: string,
+    private readonly entry: string,
     private readonly label: string,
     private readonly workerData: unknown,
+    private readonly opts: { unref?: boolean } = {},
   ) {}
 
   call(job: J, transfer: Transferable[] = []): Promise<R> {
@@ -51,7 +56,8 @@ export class ThreadClient<J, R> {
   }
 
   private spawn(): Worker {
-    const worker = spawnThread(this.name, this.workerData);
+    const worker = spawnThread(this.entry, this.workerData);
+    if (this.opts.unref) worker.unref();
     worker.on("message", (reply: ThreadReply<R>) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
@@ -76,7 +82,7 @@ export class ThreadClient<J, R> {
  */
 export function serveThread<J, R>(
   ready: Promise<unknown>,
-  work: (job: J) => R,
+  work: (job: J) => R | Promise<R>,
   transfer: (result: R) => Transferable[] = () => [],
 ): void {
   parentPort!.on("message", ({ id, job }: { id: number; job: J }) => {
