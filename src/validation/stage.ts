@@ -7,23 +7,6 @@ import { median } from "./stats";
 import { StreamingValidator, type CheckResult, type Reading, type ValidatorOptions } from "./validator";
 
 /**
- * The validate stage of a multi-terminal pipeline or gateway (issue 14), in one object:
- * - lags come from the validated history: the file only up to `startMs`, then, per instant, the median of the
- *   readings accepted at that instant (in load-series terms), so a missed fault poisons later checks as in
- *   real life, and a caught one does not;
- * - the peer check (PeerConsensus over the IEEE case's neighbourhoods) runs on all readings of an instant first,
- *   and its verdict is folded into each reading's StreamingValidator check (`flaggedBy: "peer"`);
- * - a shadow validator without the peer check sees the same readings, so a run can report what the peer check
- *   adds (`CheckedReading.withoutPeer`).
- *
- * Readings come grouped by instant, instants in time order (`checkInstant`), or through `checkReadings`, which
- * groups a period's readings itself. An instant that is not after the last one (a terminal's late or replayed
- * data time) is still checked, against the history as it stands, and adds nothing to it. When the stream
- * resumes more than the history's interpolation limit after its last instant (a gateway that was down), the
- * file's rows in the gap fill it, so later lags are not missing for a week; readings in the gap were never
- * validated.
- */
-/**
  * Single-series rule settings of a stage with a peer check (caller options override them). The validator's defaults
  * are tuned for a stream without peers, where the CUSUM must catch drifts alone (threshold 6, which costs false
  * alarms); with peers the CUSUM only backs the peer check up, so it keeps issue 14's first setting (threshold 10,
@@ -58,6 +41,23 @@ export interface CheckedReading {
   withoutPeer: CheckResult | null;
 }
 
+/**
+ * The validate stage of a multi-terminal pipeline or gateway (issue 14), in one object:
+ * - lags come from the validated history: the file only up to `startMs`, then, per instant, the median of the
+ *   readings accepted at that instant (in load-series terms), so a missed fault poisons later checks as in
+ *   real life, and a caught one does not;
+ * - the peer check (PeerConsensus over the IEEE case's neighbourhoods) runs on all readings of an instant first,
+ *   and its verdict is folded into each reading's StreamingValidator check (`flaggedBy: "peer"`);
+ * - a shadow validator without the peer check sees the same readings, so a run can report what the peer check
+ *   adds (`CheckedReading.withoutPeer`).
+ *
+ * Readings come grouped by instant, instants in time order (`checkInstant`), or through `checkReadings`, which
+ * groups a period's readings itself. An instant that is not after the last one (a terminal's late or replayed
+ * data time) is still checked, against the history as it stands, and adds nothing to it. When the stream
+ * resumes more than the history's interpolation limit after its last instant (a gateway that was down), the
+ * file's rows in the gap fill it, so later lags are not missing for a week; readings in the gap were never
+ * validated.
+ */
 export class ValidateStage {
   readonly history: LoadHistory;
   /** The file's temperatures: observations, not readings to validate (only those known at an instant are read). */
