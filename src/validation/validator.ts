@@ -222,6 +222,14 @@ interface SourceState {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * The spread of a one-step residual: the model's hourly innovation (less what the carried reference explains) and
+ * the sensor noise of both the reading and its reference.
+ */
+function oneStepSigma(hourVar: number, noiseVar: number, carry: number): number {
+  return Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
+}
 const TEMPERATURE = FACTORS.indexOf("temperature");
 /** The CUSUM's step: sensor noise would make a per-reading CUSUM depend on the sampling rate. */
 const CUSUM_STEP_MS = HOUR_MS;
@@ -450,13 +458,7 @@ export class StreamingValidator {
       }
       if (accepted) {
         this.updateSpread(st, e, t);
-        if (dtH > 0)
-          this.updateInnovationScale(
-            st,
-            u / Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry)),
-            dtH,
-            scale,
-          );
+        if (dtH > 0) this.updateInnovationScale(st, u / oneStepSigma(hourVar, noiseVar, carry), dtH, scale);
       }
     }
     if (stuck) flags.push(["STUCK", "stuck"]);
@@ -548,7 +550,7 @@ export class StreamingValidator {
    */
   private exceeds(residual: number, hourVar: number, noiseVar: number, carry: number): boolean {
     if (this.threshold !== undefined) return Math.abs(residual) > this.threshold;
-    return Math.abs(residual) > this.k * Math.sqrt(hourVar * (1 - carry * carry) + noiseVar * (1 + carry * carry));
+    return Math.abs(residual) > this.k * oneStepSigma(hourVar, noiseVar, carry);
   }
 
   /**
