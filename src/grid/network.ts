@@ -116,6 +116,42 @@ function components(n: number, adjStart: Int32Array, adjNode: Int32Array): { com
 }
 
 /**
+ * Compressed adjacency of n nodes over links (a, b): node u's neighbours are adjNode[adjStart[u]..adjStart[u+1]),
+ * reached through adjLink. A node's bandwidth is its fastest link's (the default for an isolated node).
+ */
+function adjacency(
+  n: number,
+  linkA: Int32Array,
+  linkB: Int32Array,
+  bandwidthBps: Float64Array,
+  options: NetworkOptions,
+): Pick<GridNetwork, "adjStart" | "adjNode" | "adjLink" | "nodeBandwidthBps"> {
+  const m = linkA.length;
+  const adjStart = new Int32Array(n + 1);
+  for (let l = 0; l < m; l++) {
+    adjStart[linkA[l] + 1]++;
+    adjStart[linkB[l] + 1]++;
+  }
+  for (let i = 0; i < n; i++) adjStart[i + 1] += adjStart[i];
+  const fill = adjStart.slice(0, n);
+  const adjNode = new Int32Array(2 * m);
+  const adjLink = new Int32Array(2 * m);
+  const nodeBandwidthBps = new Float64Array(n);
+  for (let l = 0; l < m; l++) {
+    const a = linkA[l];
+    const b = linkB[l];
+    adjNode[fill[a]] = b;
+    adjLink[fill[a]++] = l;
+    adjNode[fill[b]] = a;
+    adjLink[fill[b]++] = l;
+    nodeBandwidthBps[a] = Math.max(nodeBandwidthBps[a], bandwidthBps[l]);
+    nodeBandwidthBps[b] = Math.max(nodeBandwidthBps[b], bandwidthBps[l]);
+  }
+  for (let i = 0; i < n; i++) if (nodeBandwidthBps[i] === 0) nodeBandwidthBps[i] = options.bandwidthBps;
+  return { adjStart, adjNode, adjLink, nodeBandwidthBps };
+}
+
+/**
  * Builds the P2P network of a case (ALGORITHMS.md section 1). Out-of-service branches are left out,
  * parallel branches (and transformers) merge into one link whose length uses the smallest |x|
  * (the shortest corridor), and self-loops are ignored. Islands stay in the network; `component`
@@ -154,12 +190,9 @@ export function buildNetwork(caseName: string, grid: GridCase, overrides: Partia
   const backgroundBps = new Float64Array(m);
   const fixedDelayS = new Float64Array(m);
   const bgRng = options.background ? createRng(options.background.seed).fork("background") : undefined;
-  const degree = new Int32Array(n);
   for (let l = 0; l < m; l++) {
     linkA[l] = ends[2 * l];
     linkB[l] = ends[2 * l + 1];
-    degree[linkA[l]]++;
-    degree[linkB[l]]++;
     const km = Math.min(options.maxLengthKm, Math.max(options.minLengthKm, minAbsX[l] * options.kmPerPuReactance));
     lengthKm[l] = km;
     fixedDelayS[l] = options.tBaseS + km / options.propagationKmPerS;
@@ -168,23 +201,7 @@ export function buildNetwork(caseName: string, grid: GridCase, overrides: Partia
       backgroundBps[l] = (min + (max - min) * bgRng.next()) * bandwidthBps[l];
     }
   }
-  const adjStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) adjStart[i + 1] = adjStart[i] + degree[i];
-  const fill = adjStart.slice(0, n);
-  const adjNode = new Int32Array(2 * m);
-  const adjLink = new Int32Array(2 * m);
-  const nodeBandwidthBps = new Float64Array(n);
-  for (let l = 0; l < m; l++) {
-    const a = linkA[l];
-    const b = linkB[l];
-    adjNode[fill[a]] = b;
-    adjLink[fill[a]++] = l;
-    adjNode[fill[b]] = a;
-    adjLink[fill[b]++] = l;
-    nodeBandwidthBps[a] = Math.max(nodeBandwidthBps[a], bandwidthBps[l]);
-    nodeBandwidthBps[b] = Math.max(nodeBandwidthBps[b], bandwidthBps[l]);
-  }
-  for (let i = 0; i < n; i++) if (nodeBandwidthBps[i] === 0) nodeBandwidthBps[i] = options.bandwidthBps;
+  const { adjStart, adjNode, adjLink, nodeBandwidthBps } = adjacency(n, linkA, linkB, bandwidthBps, options);
   const { component, count } = components(n, adjStart, adjNode);
   return {
     caseName,
@@ -238,27 +255,7 @@ export function subNetwork(
   const linkA = Int32Array.from(parentLink, (l) => local.get(parent.linkA[l])!);
   const linkB = Int32Array.from(parentLink, (l) => local.get(parent.linkB[l])!);
   const bandwidthBps = pick(parent.bandwidthBps);
-  const degree = new Int32Array(n);
-  for (let l = 0; l < m; l++) {
-    degree[linkA[l]]++;
-    degree[linkB[l]]++;
-  }
-  const adjStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) adjStart[i + 1] = adjStart[i] + degree[i];
-  const fill = adjStart.slice(0, n);
-  const adjNode = new Int32Array(2 * m);
-  const adjLink = new Int32Array(2 * m);
-  const nodeBandwidthBps = new Float64Array(n);
-  for (let l = 0; l < m; l++) {
-    const [a, b] = [linkA[l], linkB[l]];
-    adjNode[fill[a]] = b;
-    adjLink[fill[a]++] = l;
-    adjNode[fill[b]] = a;
-    adjLink[fill[b]++] = l;
-    nodeBandwidthBps[a] = Math.max(nodeBandwidthBps[a], bandwidthBps[l]);
-    nodeBandwidthBps[b] = Math.max(nodeBandwidthBps[b], bandwidthBps[l]);
-  }
-  for (let i = 0; i < n; i++) if (nodeBandwidthBps[i] === 0) nodeBandwidthBps[i] = parent.options.bandwidthBps;
+  const { adjStart, adjNode, adjLink, nodeBandwidthBps } = adjacency(n, linkA, linkB, bandwidthBps, parent.options);
   const busIds = Int32Array.from(sorted, (v) => parent.busIds[v]);
   const indexOfBus = new Map<number, number>();
   busIds.forEach((id, i) => indexOfBus.set(id, i));
