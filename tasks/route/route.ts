@@ -56,15 +56,7 @@ export async function runRoute(opts: RouteTaskOptions): Promise<Report | ZonesTa
   const report = opts.bounds
     ? await routeWithBounds(net, sources, model.routing, algorithms)
     : routePeriod(net, sources, model.routing, algorithms);
-  const json = reportToJson(report);
-  if (opts.out === undefined) {
-    console.log(json);
-    return report;
-  }
-  const { mkdirSync, writeFileSync } = await import("node:fs");
-  const { dirname } = await import("node:path");
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, json);
+  if (!(await writeJson(reportToJson(report), opts.out))) return report;
   const rows: Record<string, Record<string, string | number>> = {};
   for (const a of Object.values(report.algorithms)) {
     rows[a!.algorithm] = {
@@ -114,15 +106,7 @@ async function runZones(
     zones,
     baseline,
   };
-  const json = reportToJson(report);
-  if (opts.out === undefined) {
-    console.log(json);
-    return report;
-  }
-  const { mkdirSync, writeFileSync } = await import("node:fs");
-  const { dirname } = await import("node:path");
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, json);
+  if (!(await writeJson(reportToJson(report), opts.out))) return report;
   const line = (r: typeof zones, name: string) => ({
     k: r.k,
     "deadline viol.": r.deadlineViolations,
@@ -170,3 +154,16 @@ gridTask("route", "Route one period's data blocks on an IEEE case with QT-DR and
       await runRoute(args);
     }),
 );
+
+/** Writes the report's JSON to `out`, or prints it when there is no `out`; true when written (print a summary). */
+async function writeJson(json: string, out: string | undefined): Promise<boolean> {
+  if (out === undefined) {
+    console.log(json);
+    return false;
+  }
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, json);
+  return true;
+}
