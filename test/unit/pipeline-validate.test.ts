@@ -22,7 +22,8 @@ import {
 } from "../../src/pipeline/stages/check";
 import { validationSummary } from "../../src/pipeline/summary";
 import { prepare, type Prepared } from "../../src/validation/run";
-import type { ValidateStage } from "../../src/validation/stage";
+import { Forecaster } from "../../src/validation/model";
+import { PEER_STAGE_RULES, ValidateStage } from "../../src/validation/stage";
 
 const CHAIN_ID = 31337n;
 const CHAIN_START = 1_900_000_000;
@@ -186,6 +187,43 @@ describe("pipeline: validate stage (issue 14)", function () {
       const records = await runPeriods({ ...w, gen }, stage, 0, 8, new Map());
       const flagged = records.filter((r) => r.row.kind === 1 && r.row.status === "quarantined");
       expect(flagged.map((r) => `${r.row.recordId} ${r.row.reason}`)).to.deep.equal([]);
+    });
+  });
+
+  describe("ValidateStage forecasts", function () {
+    it("forecasts each instant once for the validator and its shadow, with the shadow's verdicts unchanged", async function () {
+      // Regression: the shadow validator (the verdicts without the peer check) evaluated every instant's SVR forecast
+      // a second time, a fifth of a gateway period's close. A stage without peers (same rules) has one validator.
+      const evaluations = async (stage: ValidateStage, shadow: Map<string, ShadowVerdict>) => {
+        const forecast = Forecaster.prototype.forecast;
+        let n = 0;
+        Forecaster.prototype.forecast = function (this: Forecaster, ...args: Parameters<Forecaster["forecast"]>) {
+          n++;
+          return forecast.apply(this, args);
+        };
+        try {
+          return { records: await runPeriods(w, stage, 0, DRIFT_FROM, shadow), n };
+        } finally {
+          Forecaster.prototype.forecast = forecast;
+        }
+      };
+      const alone = new ValidateStage({
+        model: w.prepared.model,
+        series: w.prepared.series,
+        startMs: w.gen.dataStartMs,
+        validator: PEER_STAGE_RULES,
+        peers: null,
+      });
+      const shadow = new Map<string, ShadowVerdict>();
+      const [withPeers, withoutPeers] = [await evaluations(w.newStage(), shadow), await evaluations(alone, new Map())];
+      expect(withoutPeers.n).to.be.greaterThan(0);
+      expect(withPeers.n).to.equal(withoutPeers.n);
+      // The clean periods' verdicts and the shadow's are those of the stage without peers.
+      const verdicts = (records: CheckedRecord[]) =>
+        records.map((r) => [r.row.recordId, r.row.status, r.row.forecastNorm]);
+      expect(verdicts(withPeers.records)).to.deep.equal(verdicts(withoutPeers.records));
+      const accepted = new Map(withoutPeers.records.map((r) => [r.row.recordId, r.accepted]));
+      expect([...shadow].every(([id, v]) => v.ok === accepted.get(id))).to.equal(true);
     });
   });
 

@@ -8,7 +8,7 @@ import { buildDataset } from "../../src/validation/dataset";
 import { ElmPredictor, trainElm } from "../../src/validation/elm";
 import { LoadHistory } from "../../src/validation/history";
 import { choleskySolve } from "../../src/validation/linalg";
-import { loadModel, parseModel, saveModel, type ValidatorModel } from "../../src/validation/model";
+import { Forecaster, loadModel, parseModel, saveModel, type ValidatorModel } from "../../src/validation/model";
 import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
 import { rmse } from "../../src/validation/stats";
 import { streamValidate } from "../../src/validation/stream";
@@ -292,6 +292,52 @@ describe("validation: models", function () {
       // On a grid instant the forecast is the exact one.
       expect(gridded[0].modelForecast).to.equal(exact[0].modelForecast);
       expect(() => new StreamingValidator(model, hist, { forecastStepSeconds: 0.5 })).to.throw("forecastStepSeconds");
+    });
+
+    it("shares a twin's forecasts: its verdicts are an unshared validator's, each instant forecast once for both", function () {
+      const hist = LoadHistory.fromSeries(series);
+      const start = Date.parse("2012-05-14T04:00:00Z");
+      const rng = createRng(5);
+      // Two sources a minute apart with their own temperatures (exact forecasts), one spiking now and then.
+      const readings = Array.from({ length: 2 * 6 * 60 }, (_, i) => {
+        const t = start + Math.floor(i / 2) * 60_000;
+        const spike = i % 97 === 0 ? 1.3 : 1;
+        const temperatureC = hist.temperatureAt(t);
+        return {
+          timestamp: t,
+          value: hist.valueAt(t) * spike * (1 + 0.002 * rng.normal()),
+          temperatureC,
+          source: `s${i % 2}`,
+        };
+      });
+      const options = { noise: 0.002, levelK: 4.5 };
+      const evaluations = (run: () => void) => {
+        const forecast = Forecaster.prototype.forecast;
+        let n = 0;
+        Forecaster.prototype.forecast = function (this: Forecaster, ...args: Parameters<Forecaster["forecast"]>) {
+          n++;
+          return forecast.apply(this, args);
+        };
+        try {
+          run();
+        } finally {
+          Forecaster.prototype.forecast = forecast;
+        }
+        return n;
+      };
+      const alone = new StreamingValidator(model, hist, options);
+      const unshared = [new StreamingValidator(model, hist, options), new StreamingValidator(model, hist, options)];
+      const main = new StreamingValidator(model, hist, options);
+      const shadow = main.twin();
+      let expected: ReturnType<StreamingValidator["check"]>[][] = [];
+      let got: ReturnType<StreamingValidator["check"]>[][] = [];
+      const once = evaluations(() => alone.checkBatch(readings));
+      const twice = evaluations(() => (expected = readings.map((r) => unshared.map((v) => v.check(r)))));
+      const shared = evaluations(() => (got = readings.map((r) => [main.check(r), shadow.check(r)])));
+      expect(got).to.deep.equal(expected);
+      expect(got.flat().some((r) => !r.ok)).to.equal(true);
+      expect(twice).to.equal(2 * once);
+      expect(shared).to.equal(once);
     });
   });
 
