@@ -114,7 +114,7 @@ CREATE TABLE IF NOT EXISTS signed_packages (
   signature TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period_start INTEGER NOT NULL, record_count INTEGER NOT NULL,
   records_root TEXT NOT NULL, leaf_hashes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS record_packages (
-  record_id TEXT PRIMARY KEY, signature TEXT NOT NULL, package_index INTEGER NOT NULL);
+  record_id TEXT PRIMARY KEY, signature TEXT NOT NULL, package_index INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS transitions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, batch_key TEXT NOT NULL, state TEXT NOT NULL, detail TEXT);
 `;

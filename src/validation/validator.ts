@@ -586,9 +586,12 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The step of a number's shortest decimal form: 3400 -> 1, 3400.25 -> 0.01, 1.5e-7 -> 1e-8. */
 export function decimalStep(x: number): number {
-  const [mantissa, exp] = Math.abs(x).toString().split("e");
-  const dot = mantissa.indexOf(".");
-  const decimals = (dot < 0 ? 0 : mantissa.length - dot - 1) - Number(exp ?? 0);
+  // Read off the shortest form without splitting it (the check stage asks this of every reading).
+  const text = String(Math.abs(x));
+  const e = text.indexOf("e");
+  const dot = text.indexOf(".");
+  if (e < 0) return dot < 0 ? 1 : 10 ** (dot + 1 - text.length);
+  const decimals = (dot < 0 ? 0 : e - dot - 1) - Number(text.slice(e + 1));
   return 10 ** -decimals;
 }
 
