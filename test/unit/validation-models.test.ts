@@ -8,7 +8,7 @@ import { buildDataset } from "../../src/validation/dataset";
 import { ElmPredictor, trainElm } from "../../src/validation/elm";
 import { LoadHistory } from "../../src/validation/history";
 import { choleskySolve } from "../../src/validation/linalg";
-import { Forecaster, loadModel, parseModel, saveModel, type ValidatorModel } from "../../src/validation/model";
+import { loadModel, parseModel, saveModel, type ValidatorModel } from "../../src/validation/model";
 import { readLoadCsv, type LoadSeries } from "../../src/validation/series";
 import { rmse } from "../../src/validation/stats";
 import { streamValidate } from "../../src/validation/stream";
@@ -16,6 +16,7 @@ import { SvrPredictor, trainSvr } from "../../src/validation/svr";
 import { evenSample, pickTrial, trainValidatorModel } from "../../src/validation/train";
 import { StreamingValidator } from "../../src/validation/validator";
 import { openValidator } from "../../src/validation";
+import { countingForecasts } from "../helpers/forecasts";
 
 const H = 3_600_000;
 
@@ -294,7 +295,7 @@ describe("validation: models", function () {
       expect(() => new StreamingValidator(model, hist, { forecastStepSeconds: 0.5 })).to.throw("forecastStepSeconds");
     });
 
-    it("shares a twin's forecasts: its verdicts are an unshared validator's, each instant forecast once for both", function () {
+    it("shares a twin's forecasts: its verdicts are an unshared validator's, each instant forecast once for both", async function () {
       const hist = LoadHistory.fromSeries(series);
       const start = Date.parse("2012-05-14T04:00:00Z");
       const rng = createRng(5);
@@ -311,33 +312,17 @@ describe("validation: models", function () {
         };
       });
       const options = { noise: 0.002, levelK: 4.5 };
-      const evaluations = (run: () => void) => {
-        const forecast = Forecaster.prototype.forecast;
-        let n = 0;
-        Forecaster.prototype.forecast = function (this: Forecaster, ...args: Parameters<Forecaster["forecast"]>) {
-          n++;
-          return forecast.apply(this, args);
-        };
-        try {
-          run();
-        } finally {
-          Forecaster.prototype.forecast = forecast;
-        }
-        return n;
-      };
       const alone = new StreamingValidator(model, hist, options);
       const unshared = [new StreamingValidator(model, hist, options), new StreamingValidator(model, hist, options)];
       const main = new StreamingValidator(model, hist, options);
       const shadow = main.twin();
-      let expected: ReturnType<StreamingValidator["check"]>[][] = [];
-      let got: ReturnType<StreamingValidator["check"]>[][] = [];
-      const once = evaluations(() => alone.checkBatch(readings));
-      const twice = evaluations(() => (expected = readings.map((r) => unshared.map((v) => v.check(r)))));
-      const shared = evaluations(() => (got = readings.map((r) => [main.check(r), shadow.check(r)])));
-      expect(got).to.deep.equal(expected);
-      expect(got.flat().some((r) => !r.ok)).to.equal(true);
-      expect(twice).to.equal(2 * once);
-      expect(shared).to.equal(once);
+      const once = await countingForecasts(() => alone.checkBatch(readings));
+      const twice = await countingForecasts(() => readings.map((r) => unshared.map((v) => v.check(r))));
+      const shared = await countingForecasts(() => readings.map((r) => [main.check(r), shadow.check(r)]));
+      expect(shared.result).to.deep.equal(twice.result);
+      expect(shared.result.flat().some((r) => !r.ok)).to.equal(true);
+      expect(twice.evaluations).to.equal(2 * once.evaluations);
+      expect(shared.evaluations).to.equal(once.evaluations);
     });
   });
 
