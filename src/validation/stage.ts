@@ -89,7 +89,8 @@ export class ValidateStage {
     const rules = options.peers ? { ...PEER_STAGE_RULES, ...options.validator } : options.validator;
     this.validator = new StreamingValidator(options.model, this.history, rules);
     this.peers = options.peers;
-    this.shadow = options.peers ? new StreamingValidator(options.model, this.history, rules) : null;
+    // The shadow sees the same readings with the same model and history: it shares the main validator's forecasts.
+    this.shadow = options.peers ? this.validator.twin() : null;
     this.series = series;
     this.baseModel = options.model;
     this.model = options.model;

@@ -1,7 +1,8 @@
 import { localClock, type LocalClock } from "./clock";
-import { factorRow, FACTORS, N_FACTORS, type MissingFeature } from "./features";
+import { factorRow, FACTORS, N_FACTORS } from "./features";
+import { InstantForecasts } from "./forecasts";
 import type { LoadHistory } from "./history";
-import { Forecaster, type ForecasterName, type ResidualStats, type ValidatorModel } from "./model";
+import type { Forecaster, ForecasterName, ResidualStats, ValidatorModel } from "./model";
 
 /** Why a reading was quarantined. The first of `reasons` is the primary `reason`. */
 export type ReasonCode =
@@ -233,15 +234,6 @@ function oneStepSigma(hourVar: number, noiseVar: number, carry: number): number 
 const TEMPERATURE = FACTORS.indexOf("temperature");
 /** The CUSUM's step: sensor noise would make a per-reading CUSUM depend on the sampling rate. */
 const CUSUM_STEP_MS = HOUR_MS;
-/** Instants kept in the forecast cache: a 15-minute period at 1 Hz is 900. */
-const FORECAST_CACHE_SIZE = 4096;
-
-interface Forecast {
-  f: number;
-  missing: MissingFeature | null;
-  hourVar: number;
-}
-
 /**
  * The streaming validator: built once from a trained `ValidatorModel`, then `check` / `checkBatch`
  * per reading. Rules, in order (docs/validation.md has a worked example):
@@ -264,7 +256,6 @@ interface Forecast {
  * so a lasting shift of the model's own error costs a bounded run of flags instead of an endless one.
  */
 export class StreamingValidator {
-  forecaster: Forecaster;
   readonly clock: LocalClock;
   readonly which: ForecasterName;
   readonly stats: ResidualStats;
@@ -280,30 +271,19 @@ export class StreamingValidator {
   private readonly stuckMs: number;
   private readonly logAlpha: number;
   private readonly record: boolean;
-  private readonly stepMs: number;
-  private readonly needed: boolean[];
+  private readonly needed: readonly boolean[];
   private readonly rho: number;
-  /** Per local hour: the one-step variance after dt hours is hourVar * (1 - rho^(2 dt)). */
-  private readonly hourVar: Float64Array;
-  private readonly row = new Float64Array(N_FACTORS);
   private readonly sources = new Map<string, SourceState>();
-  /** Forecasts by instant (readings without their own temperature): many sources share each instant. */
-  private readonly cache = new Map<number, Forecast>();
-  /** Grid instants as the far end of an interpolation, forecast with the temperature known at the near end. */
-  private readonly rightCache = new Map<number, Forecast>();
-  private memoT = NaN;
-  private rebaseT = NaN;
-  private rebaseTemp = NaN;
-  private rebaseF = NaN;
-  private memoTemp = NaN;
-  private memo: Forecast = { f: NaN, missing: null, hourVar: NaN };
+  /** The model forecasts by instant; shared with this validator's twins (`twin`). */
+  private readonly forecasts: InstantForecasts;
 
+  /** `shared` is for `twin` only: the forecasts of a validator built with the same model, history and options. */
   constructor(
     readonly model: ValidatorModel,
     readonly history: LoadHistory,
-    options: ValidatorOptions = {},
+    private readonly options: ValidatorOptions = {},
+    shared?: InstantForecasts,
   ) {
-    this.forecaster = new Forecaster(model);
     this.clock = localClock(model.zone);
     this.which = options.forecaster ?? "svr";
     const stats = model.residuals[this.which];
@@ -342,12 +322,28 @@ export class StreamingValidator {
     const step = options.forecastStepSeconds ?? DEFAULT_FORECAST_STEP_SECONDS;
     if (!(step >= 0 && Number.isInteger(step)))
       throw new Error(`forecastStepSeconds must be a whole number >= 0 (got ${step})`);
-    this.stepMs = step * 1000;
-    this.needed = this.forecaster.needed(this.which);
     this.rho = oneStep ? stats.rho1h : 0;
-    this.hourVar = Float64Array.from(stats.sdStepByHour, (s) =>
+    // Per local hour: the one-step variance after dt hours is hourVar * (1 - rho^(2 dt)).
+    const hourVar = Float64Array.from(stats.sdStepByHour, (s) =>
       oneStep ? s ** 2 / (1 - this.rho ** 2) : stats.sd ** 2,
     );
+    this.forecasts =
+      shared ?? new InstantForecasts(model, history, this.clock, this.which, TEMPERATURE, step * 1000, hourVar);
+    this.needed = this.forecasts.needed;
+  }
+
+  /**
+   * A validator with the same model, history and options that shares this one's forecasts: a validate stage checks
+   * each reading twice (with and without the peer check), and the model forecast of an instant, most of a check's
+   * cost, is the same for both, so it is computed once. Per-source state is the twin's own.
+   */
+  twin(): StreamingValidator {
+    return new StreamingValidator(this.model, this.history, this.options, this.forecasts);
+  }
+
+  /** The model in use (a refit swaps it; twins share it). */
+  get forecaster(): Forecaster {
+    return this.forecasts.forecaster;
   }
 
   /** Forgets all per-source state (the history is kept). */
@@ -368,7 +364,7 @@ export class StreamingValidator {
       const saved = st as unknown as SourceState;
       this.sources.set(source, { ...saved, innovAbs: saved.innovAbs ?? MEAN_ABS_TO_SD });
     }
-    this.clearCaches();
+    this.forecasts.clear();
   }
 
   /** The model forecast for an instant, or NaN when lags (or temperature) are missing. */
@@ -383,7 +379,7 @@ export class StreamingValidator {
     const value = reading.value;
     if (!Number.isFinite(t)) return result(value, NaN, NaN, ["BAD_TIMESTAMP"], "input");
     const temp = reading.temperatureC ?? NaN;
-    const { f, missing, hourVar } = this.forecastFor(t, temp);
+    const { f, missing, hourVar } = this.forecasts.at(t, temp);
     if (!Number.isFinite(value)) return result(value, f, f, ["NOT_FINITE"], "input");
 
     const st = this.source(reading.source ?? "", t);
@@ -466,7 +462,7 @@ export class StreamingValidator {
     flags.sort((a, b) => Number(STATISTICAL.has(a[1])) - Number(STATISTICAL.has(b[1])));
     if (this.record && Number.isFinite(forecast)) {
       this.history.append(t, flags.length === 0 ? value : forecast, temp);
-      this.clearCaches(); // later lags may now read the appended value
+      this.forecasts.clear(); // later lags may now read the appended value
     }
     return result(
       value,
@@ -482,9 +478,7 @@ export class StreamingValidator {
    * `refit.ts`. Per-source state and history are kept; cached forecasts are dropped.
    */
   replaceModel(model: ValidatorModel): void {
-    this.forecaster = new Forecaster({ ...model, residuals: this.model.residuals });
-    this.clearCaches();
-    this.memoT = NaN;
+    this.forecasts.replace(model, this.model.residuals);
   }
 
   /**
@@ -498,21 +492,9 @@ export class StreamingValidator {
     if (!this.needed[TEMPERATURE] || Number.isNaN(st.refTemp) || t - st.refT >= HOUR_MS) return;
     if (known === st.refTemp || !Number.isFinite(known)) return;
     // Every source of an instant has the same reference time and temperature: one SVR evaluation for all.
-    if (this.rebaseT !== st.refT || this.rebaseTemp !== known) {
-      this.rebaseT = st.refT;
-      this.rebaseTemp = known;
-      this.rebaseF = this.exactForecast(st.refT, known).f;
-    }
-    const f = this.rebaseF;
+    const f = this.forecasts.exact(st.refT, known).f;
     if (Number.isFinite(f)) st.ref = st.refValue - f;
     st.refTemp = known;
-  }
-
-  private clearCaches(): void {
-    this.cache.clear();
-    this.rightCache.clear();
-    this.memoT = NaN;
-    this.rebaseT = NaN;
   }
 
   /** The source's robust running residual spread (sd units), never below half of sd_res. */
@@ -551,74 +533,6 @@ export class StreamingValidator {
   private exceeds(residual: number, hourVar: number, noiseVar: number, carry: number): boolean {
     if (this.threshold !== undefined) return Math.abs(residual) > this.threshold;
     return Math.abs(residual) > this.k * oneStepSigma(hourVar, noiseVar, carry);
-  }
-
-  /**
-   * The model forecast and one-step variance for an instant. Readings of many sources share instants (every
-   * terminal samples on the same clock, one package after another): each is forecast once. Between grid instants
-   * (`forecastStepSeconds`) the forecast is interpolated; a reading with its own temperature is forecast exactly.
-   */
-  private forecastFor(t: number, temp: number): Forecast {
-    if (t === this.memoT && Object.is(temp, this.memoTemp)) return this.memo;
-    const entry = Number.isNaN(temp)
-      ? (this.cache.get(t) ?? this.remember(t, this.gridForecast(t)))
-      : this.exactForecast(t, temp);
-    this.memoT = t;
-    this.memoTemp = temp;
-    this.memo = entry;
-    return entry;
-  }
-
-  /** Between two exact grid forecasts, the line between them; exact on the grid or when either end is missing. */
-  private gridForecast(t: number): Forecast {
-    const step = this.stepMs;
-    const t0 = step > 0 ? Math.floor(t / step) * step : t;
-    if (t0 === t) return this.exactForecast(t, NaN);
-    const a = this.cachedExact(t0);
-    // The far end of the line uses the temperature known at t0 (= at t), not the one observed at t0 + step:
-    // anything else would look ahead across an hourly temperature sample.
-    const b = this.rightEnd(t0 + step, t0);
-    if (a.missing || b.missing) return this.exactForecast(t, NaN);
-    const w = (t - t0) / step;
-    return { f: a.f + w * (b.f - a.f), missing: null, hourVar: a.hourVar + w * (b.hourVar - a.hourVar) };
-  }
-
-  private cachedExact(t: number): Forecast {
-    return this.cache.get(t) ?? this.remember(t, this.exactForecast(t, NaN));
-  }
-
-  private rightEnd(t: number, known: number): Forecast {
-    if (!this.needed[TEMPERATURE]) return this.cachedExact(t);
-    let entry = this.rightCache.get(t);
-    if (!entry) {
-      if (this.rightCache.size >= FORECAST_CACHE_SIZE) this.rightCache.clear();
-      entry = this.exactForecast(t, this.history.temperatureKnownAt(known));
-      this.rightCache.set(t, entry);
-    }
-    return entry;
-  }
-
-  private remember(t: number, entry: Forecast): Forecast {
-    if (this.cache.size >= FORECAST_CACHE_SIZE) this.cache.clear();
-    this.cache.set(t, entry);
-    return entry;
-  }
-
-  private exactForecast(t: number, temp: number): Forecast {
-    const missing = factorRow(t, temp, this.history, this.clock, this.row, this.needed);
-    return {
-      f: missing ? NaN : this.forecaster.forecast(this.row, 0, this.which),
-      missing,
-      hourVar: missing ? NaN : this.varianceAt(this.row[0], this.row[1]),
-    };
-  }
-
-  /** The one-step variance of the local hour (from the hour sin/cos factors), interpolated between whole hours. */
-  private varianceAt(hourSin: number, hourCos: number): number {
-    const hour = ((Math.atan2(hourSin, hourCos) / (2 * Math.PI)) * 24 + 24) % 24;
-    const h0 = Math.floor(hour);
-    const w = hour - h0;
-    return (1 - w) * this.hourVar[h0 % 24] + w * this.hourVar[(h0 + 1) % 24];
   }
 
   private source(key: string, t: number): SourceState {
@@ -672,9 +586,12 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The step of a number's shortest decimal form: 3400 -> 1, 3400.25 -> 0.01, 1.5e-7 -> 1e-8. */
 export function decimalStep(x: number): number {
-  const [mantissa, exp] = Math.abs(x).toString().split("e");
-  const dot = mantissa.indexOf(".");
-  const decimals = (dot < 0 ? 0 : mantissa.length - dot - 1) - Number(exp ?? 0);
+  // Read off the shortest form without splitting it (the check stage asks this of every reading).
+  const text = String(Math.abs(x));
+  const e = text.indexOf("e");
+  const dot = text.indexOf(".");
+  if (e < 0) return dot < 0 ? 1 : 10 ** (dot + 1 - text.length);
+  const decimals = (dot < 0 ? 0 : e - dot - 1) - Number(text.slice(e + 1));
   return 10 ** -decimals;
 }
 

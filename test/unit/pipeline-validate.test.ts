@@ -22,7 +22,8 @@ import {
 } from "../../src/pipeline/stages/check";
 import { validationSummary } from "../../src/pipeline/summary";
 import { prepare, type Prepared } from "../../src/validation/run";
-import type { ValidateStage } from "../../src/validation/stage";
+import { PEER_STAGE_RULES, ValidateStage } from "../../src/validation/stage";
+import { countingForecasts } from "../helpers/forecasts";
 
 const CHAIN_ID = 31337n;
 const CHAIN_START = 1_900_000_000;
@@ -186,6 +187,31 @@ describe("pipeline: validate stage (issue 14)", function () {
       const records = await runPeriods({ ...w, gen }, stage, 0, 8, new Map());
       const flagged = records.filter((r) => r.row.kind === 1 && r.row.status === "quarantined");
       expect(flagged.map((r) => `${r.row.recordId} ${r.row.reason}`)).to.deep.equal([]);
+    });
+  });
+
+  describe("ValidateStage forecasts", function () {
+    it("forecasts each instant once for the validator and its shadow, with the shadow's verdicts unchanged", async function () {
+      // Regression: the shadow validator (the verdicts without the peer check) evaluated every instant's SVR forecast
+      // a second time, a fifth of a gateway period's close. A stage without peers (same rules) has one validator.
+      const alone = new ValidateStage({
+        model: w.prepared.model,
+        series: w.prepared.series,
+        startMs: w.gen.dataStartMs,
+        validator: PEER_STAGE_RULES,
+        peers: null,
+      });
+      const shadow = new Map<string, ShadowVerdict>();
+      const withPeers = await countingForecasts(() => runPeriods(w, w.newStage(), 0, DRIFT_FROM, shadow));
+      const withoutPeers = await countingForecasts(() => runPeriods(w, alone, 0, DRIFT_FROM, new Map()));
+      expect(withoutPeers.evaluations).to.be.greaterThan(0);
+      expect(withPeers.evaluations).to.equal(withoutPeers.evaluations);
+      // The clean periods' verdicts and the shadow's are those of the stage without peers.
+      const verdicts = (records: CheckedRecord[]) =>
+        records.map((r) => [r.row.recordId, r.row.status, r.row.forecastNorm]);
+      expect(verdicts(withPeers.result)).to.deep.equal(verdicts(withoutPeers.result));
+      const accepted = new Map(withoutPeers.result.map((r) => [r.row.recordId, r.accepted]));
+      expect([...shadow].every(([id, v]) => v.ok === accepted.get(id))).to.equal(true);
     });
   });
 

@@ -352,6 +352,42 @@ describe("pipeline", function () {
       expect(plan("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'")).to.match(/records_pending/);
       db.close();
     });
+
+    it("finds records by leaf hash through a 48-bit prefix index and drops an older journal's whole-hash index", function () {
+      const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
+      new Journal(path).close();
+      // A journal of the previous version: the whole-hash index, which dirtied a page per record stored.
+      let db = new Database(path);
+      db.exec("DROP INDEX records_by_leaf_prefix; CREATE INDEX records_by_leaf ON records (leaf_hash)");
+      db.close();
+      const j = new Journal(path);
+      // Two leaves sharing their first 48 bits: only the whole hash tells them apart.
+      const twin = (id: string, last: string) => ({
+        ...record(id, "pending", null),
+        leafHash: `0x${"ab".repeat(31)}${last}`,
+      });
+      j.recordPeriod(
+        { period: 0, state: "validated", generatorBus: 5, routing: "{}", tBuildMs: 1 },
+        [twin("kept", "01"), { ...twin("refused", "02"), status: "quarantined", reason: "STALE_TIMESTAMP" }],
+        [],
+      );
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}01`)).to.equal(true);
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}02`)).to.equal(false);
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}03`)).to.equal(false);
+      expect(j.findRecord(`0x${"AB".repeat(31)}02`)?.recordId).to.equal("refused");
+      expect(j.findRecord("kept")?.leafHash).to.equal(`0x${"ab".repeat(31)}01`);
+      j.close();
+      db = new Database(path, { readonly: true });
+      const indexes = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]
+      ).sort();
+      expect(indexes).to.include("records_by_leaf_prefix").and.not.include("records_by_leaf");
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM records WHERE substr(leaf_hash, 1, 14) = substr(?, 1, 14)`)
+        .all("0x") as { detail: string }[];
+      expect(plan.map((r) => r.detail).join("; ")).to.match(/USING (COVERING )?INDEX records_by_leaf_prefix/);
+      db.close();
+    });
   });
 
   describe("node calls", function () {

@@ -243,6 +243,12 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
         expect(decimalStep(3400)).to.equal(1);
         expect(decimalStep(3400.25)).to.equal(0.01);
         expect(decimalStep(1.5e-7)).to.be.closeTo(1e-8, 1e-20);
+        // Exponent forms with and without a fraction, and values at the ends of the range.
+        expect(decimalStep(1e21)).to.equal(1e21);
+        expect(decimalStep(1.234e25)).to.equal(1e22);
+        expect(decimalStep(-5.5)).to.equal(0.1);
+        expect(decimalStep(0)).to.equal(1);
+        expect(decimalStep(5e-324)).to.equal(10 ** -324);
       });
     });
 

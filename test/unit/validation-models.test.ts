@@ -16,6 +16,7 @@ import { SvrPredictor, trainSvr } from "../../src/validation/svr";
 import { evenSample, pickTrial, trainValidatorModel } from "../../src/validation/train";
 import { StreamingValidator } from "../../src/validation/validator";
 import { openValidator } from "../../src/validation";
+import { countingForecasts } from "../helpers/forecasts";
 
 const H = 3_600_000;
 
@@ -292,6 +293,36 @@ describe("validation: models", function () {
       // On a grid instant the forecast is the exact one.
       expect(gridded[0].modelForecast).to.equal(exact[0].modelForecast);
       expect(() => new StreamingValidator(model, hist, { forecastStepSeconds: 0.5 })).to.throw("forecastStepSeconds");
+    });
+
+    it("shares a twin's forecasts: its verdicts are an unshared validator's, each instant forecast once for both", async function () {
+      const hist = LoadHistory.fromSeries(series);
+      const start = Date.parse("2012-05-14T04:00:00Z");
+      const rng = createRng(5);
+      // Two sources a minute apart with their own temperatures (exact forecasts), one spiking now and then.
+      const readings = Array.from({ length: 2 * 6 * 60 }, (_, i) => {
+        const t = start + Math.floor(i / 2) * 60_000;
+        const spike = i % 97 === 0 ? 1.3 : 1;
+        const temperatureC = hist.temperatureAt(t);
+        return {
+          timestamp: t,
+          value: hist.valueAt(t) * spike * (1 + 0.002 * rng.normal()),
+          temperatureC,
+          source: `s${i % 2}`,
+        };
+      });
+      const options = { noise: 0.002, levelK: 4.5 };
+      const alone = new StreamingValidator(model, hist, options);
+      const unshared = [new StreamingValidator(model, hist, options), new StreamingValidator(model, hist, options)];
+      const main = new StreamingValidator(model, hist, options);
+      const shadow = main.twin();
+      const once = await countingForecasts(() => alone.checkBatch(readings));
+      const twice = await countingForecasts(() => readings.map((r) => unshared.map((v) => v.check(r))));
+      const shared = await countingForecasts(() => readings.map((r) => [main.check(r), shadow.check(r)]));
+      expect(shared.result).to.deep.equal(twice.result);
+      expect(shared.result.flat().some((r) => !r.ok)).to.equal(true);
+      expect(twice.evaluations).to.equal(2 * once.evaluations);
+      expect(shared.evaluations).to.equal(once.evaluations);
     });
   });
 
