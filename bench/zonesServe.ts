@@ -13,9 +13,10 @@
  * gateway RSS and CPU, and the machine's load.
  *
  *   npm run bench:zones-serve [-- --case case2383wp --zones auto --periods 3 --period 60 --grace 20 --transport http]
+ *   (ZONES_SERVE_LOG=<file> appends the gateway's log lines there, each after its arrival time in ms)
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -194,6 +195,8 @@ async function main() {
     verbose: true,
     args: ["--case", o.case, "--zones", o.zones],
     onLine: (line) => {
+      if (process.env.ZONES_SERVE_LOG) appendFileSync(process.env.ZONES_SERVE_LOG, `${Date.now()} ${line}\n`);
+      if (/failed|retrying|stopped|skipped|no usable/.test(line)) console.log(`  [gateway] ${line.slice(0, 300)}`);
       const m = /registered (\d+) terminals in ([0-9.]+) s/.exec(line);
       if (m) [terminalsRegistered, registrationSeconds] = [Number(m[1]), Number(m[2])];
     },
@@ -218,6 +221,10 @@ async function main() {
     const journal = journalFigures(dataDir, o.period);
     const checks = await audit(dataDir, gateway.http, provider, report);
     if (!settled) checks.failures.unshift("the gateway did not settle (backlog left)");
+    const errors: Record<string, number> = {};
+    for (const e of report.sent.filter((x) => x.outcome === "error"))
+      errors[(e.reason ?? "?").slice(0, 80)] = (errors[(e.reason ?? "?").slice(0, 80)] ?? 0) + 1;
+    if (report.errors > 0) checks.failures.push(`${report.errors} packages got no answer: ${JSON.stringify(errors)}`);
     const acked = report.sent.filter((s) => s.outcome === "acked");
     const records = acked.reduce((n, s) => n + s.records, 0);
     const result = {
@@ -236,7 +243,7 @@ async function main() {
         serve: round(serveMs / 1000),
       },
       terminalsRegistered,
-      packages: { sent: report.packages, acked: acked.length, rejected: report.rejected, errors: report.errors },
+      packages: { sent: report.packages, acked: acked.length, rejected: report.rejected, errors },
       records: { acked: records, perSec: Math.round(records / (o.periods * o.period)), byFate: journal.records },
       quarantineReasons: journal.quarantineReasons,
       ackMs: report.ackMs,

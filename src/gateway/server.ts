@@ -30,7 +30,13 @@ import { GATEWAY_DEFAULTS } from "./options";
 import { ProofStore } from "./batchTrees";
 import { DoorThread } from "./doorThread";
 import { MerkleThread } from "./merkleThread";
-import { checkZoneGenerators, fixedZoneElection, type ZoneGenerator } from "./zoneGenerators";
+import {
+  candidateZoneElection,
+  checkZoneGenerators,
+  type RegisteredTerminal,
+  type ZoneGenerator,
+} from "./zoneGenerators";
+import type { CheckedRecord } from "../pipeline/stages/check";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {
@@ -97,6 +103,21 @@ export interface GatewayHandle {
 /** The options a journal was started with that a restart must keep (they shape periods and batches). */
 type Fixed = Pick<ServeOptions, "periodSeconds" | "readingType" | "transactionType" | "case">;
 
+/**
+ * A period's load as a fraction of the load series' peak: the mean of its accepted readings (system-load MW), as
+ * `grid:run` routes each period at its load; 1 (the peak) when the period has no reading.
+ */
+export function periodLoadFactor(records: readonly CheckedRecord[], peakLoad: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of records)
+    if (r.accepted && r.row.kind === 1 && r.row.actualNorm !== null) {
+      sum += r.row.actualNorm;
+      n++;
+    }
+  return n > 0 && peakLoad > 0 ? sum / n / peakLoad : 1;
+}
+
 /** Writes the zone plan where an operator finds it to name each zone's generator (--zone-generators). */
 function writeZonePlan(dataDir: string, grid: GridModel, plan: ZonePlan): void {
   const nodes = grid.terminals.filter((t) => t.role === "node");
@@ -119,6 +140,8 @@ async function gatewayElection(
   journal: GatewayJournal,
   grid: GridModel,
   registry: CoreContracts["registry"],
+  loadFactorOf: (records: readonly CheckedRecord[]) => number,
+  log: (line: string) => void,
 ) {
   if (opts.generator && opts.zones !== undefined)
     throw new Error(
@@ -158,18 +181,39 @@ async function gatewayElection(
       sampleKey,
     };
   const { file, generators } = opts.zoneGenerators;
-  const checked = await checkZoneGenerators(generators, plan, registry, encodeGridId(grid.loaded.name), file).catch(
-    (e: Error) => {
-      throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
-    },
-  );
-  const keys = new Map(checked.map((g) => [g.terminalId, g.key]));
+  const gridId = encodeGridId(grid.loaded.name);
+  const checked = await checkZoneGenerators(generators, plan, registry, gridId, file, log).catch((e: Error) => {
+    throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
+  });
+  const keys = new Map(generators.map((g) => [g.terminalId, g.key]));
   const keyOf = (terminalId: string) => {
     const key = keys.get(terminalId.toLowerCase());
     if (!key) throw new Error(`no configured generator key for terminal ${terminalId} (--zone-generators ${file})`);
     return key;
   };
-  return { elect: fixedZoneElection(checked), zoneOf, keyOf, sampleKey: checked[0].key };
+  // Every loaded candidate takes part: one skipped at start (suspended, say) is elected again once it is usable.
+  const elect = candidateZoneElection(generators, {
+    model: grid,
+    plan,
+    gridId,
+    registryAddress: await registry.getAddress(),
+    readTerminals: async (ids) =>
+      (
+        await multicallViews(
+          registry,
+          "getTerminal",
+          ids.map((id) => [id]),
+        )
+      ).map((r) => r[0] as RegisteredTerminal),
+    log,
+  });
+  return {
+    elect: (period: number, tBuildMs: number, records: readonly CheckedRecord[]) =>
+      elect(period, tBuildMs, loadFactorOf(records)),
+    zoneOf,
+    keyOf,
+    sampleKey: checked[0].key,
+  };
 }
 
 /** Starts the acquisition gateway: journal, chain, validator, pipeline core, HTTP API and MQTT. */
@@ -279,7 +323,15 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       backgroundMin: RUN_DEFAULTS.backgroundMin,
       backgroundMax: RUN_DEFAULTS.backgroundMax,
     };
-    const { elect, zoneOf, keyOf, sampleKey } = await gatewayElection(opts, journal, grid, chain.core.registry);
+    const peakLoad = Math.max(...prepared.series.load);
+    const { elect, zoneOf, keyOf, sampleKey } = await gatewayElection(
+      opts,
+      journal,
+      grid,
+      chain.core.registry,
+      (records) => periodLoadFactor(records, peakLoad),
+      log,
+    );
     const signMs = headerSigningMs(sampleKey, chain);
 
     const ctx: PipelineContext & { journal: GatewayJournal } = {
