@@ -281,7 +281,7 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
       await gw?.close();
     });
 
-    it("anchors each zone's batches on its configured generator's stream, with proofs that verify on-chain", async function () {
+    it("anchors each zone's batches on the stream of the candidate it elects, with proofs that verify on-chain", async function () {
       const dir = dataDir("zone-generators");
       // Off a development chain a zoned gateway will not start without its generators, but it writes the plan.
       await expect(

@@ -76,7 +76,7 @@ describe("grid:serve --zones --zone-generators, the task on a non-development ch
     const bare = await run({}, []);
     expect(bare.code).to.not.equal(0);
     expect(bare.output).to.match(
-      /chain 4242|not a development chain: --zones needs --zone-generators <file\.json> naming a registered generator terminal of each of the 2 zones/,
+      /not a development chain: --zones needs --zone-generators <file\.json> naming a registered generator terminal of each of the 2 zones/,
     );
     expect(bare.output).to.contain(join(dataDir, "zone-plan.json"));
     const plan = JSON.parse(readFileSync(join(dataDir, "zone-plan.json"), "utf8")) as {
@@ -120,12 +120,28 @@ describe("grid:serve --zones --zone-generators, the task on a non-development ch
       `--zone-generators ${file}: zone 1 (terminal ${ids[1]}): hardhat var ZONE1_KEY is not set (npx hardhat vars set ZONE1_KEY)`,
     );
 
-    // A key that is not the registry's signer names the zone, the terminal, the var and both addresses.
-    const wrong = await run({ ZONE0_KEY: wallets[1].privateKey, ZONE1_KEY: wallets[1].privateKey }, args);
+    // A key that is not the registry's signer names the zone, the terminal, the var and both addresses; so does a
+    // terminal nobody registered (the registry reverts getTerminal for it).
+    const unregistered = keccak256(toUtf8Bytes("serve-task.unregistered"));
+    const other = join(dir, "zone-generators-wrong.json");
+    writeFileSync(
+      other,
+      JSON.stringify({
+        generators: [
+          { zone: 0, terminal: ids[0], key: { var: "ZONE0_KEY" } },
+          { zone: 1, terminal: unregistered, key: { var: "ZONE1_KEY" } },
+        ],
+      }),
+    );
+    const wrong = await run({ ZONE0_KEY: wallets[1].privateKey, ZONE1_KEY: wallets[1].privateKey }, [
+      "--zone-generators",
+      other,
+    ]);
     expect(wrong.code).to.not.equal(0);
     expect(wrong.output).to.contain(
       `zone 0: generator terminal ${ids[0]}: the key from hardhat var ZONE0_KEY is ${wallets[1].address}, but the registry's current signer is ${wallets[0].address}`,
     );
+    expect(wrong.output).to.contain(`zone 1: generator terminal ${unregistered} is not registered in TerminalRegistry`);
 
     // With both keys right it starts and listens.
     const good = await run({ ZONE0_KEY: wallets[0].privateKey, ZONE1_KEY: wallets[1].privateKey }, args);
