@@ -86,8 +86,11 @@ export interface GatewayCoreDeps {
   /** The validate stage (peer check, weekly refit), the pipeline's: live readings are checked as a run's are. */
   stage: ValidateStage;
   profiles: ReadonlyMap<string, ReadingProfile>;
-  /** The generator of a period's batches (routing election, or the one configured generator). */
-  elect: (period: number, tBuildMs: number) => Election;
+  /**
+   * The generator of a period's batches (routing election, the one configured generator, or one per zone), given
+   * T_build and the period's checked records (their load).
+   */
+  elect: (period: number, tBuildMs: number, records: readonly CheckedRecord[]) => Election | Promise<Election>;
   /** Time to sign one header (part of T_build). */
   signMs: number;
   /** Reads a terminal's registry entry (with signer history) from the chain; undefined when unregistered. */
@@ -464,7 +467,7 @@ export class GatewayCore {
     );
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
-    const prepared = preparePeriod(ctx, period, records, built, this.deps.elect(period, tBuildMs));
+    const prepared = preparePeriod(ctx, period, records, built, await this.deps.elect(period, tBuildMs, records));
     const linkOf = new Map(prepared.links.map((l) => [l.recordId, l]));
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,

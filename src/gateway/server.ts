@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SigningKey, type Signer } from "ethers";
+import { SigningKey, ZeroAddress, ZeroHash, type Signer } from "ethers";
 import type { FastifyInstance } from "fastify";
 import { devTerminalWallet } from "../chain/keys";
 import { TerminalStatus } from "../chain/types";
@@ -30,7 +30,13 @@ import { GATEWAY_DEFAULTS } from "./options";
 import { ProofStore } from "./batchTrees";
 import { DoorThread } from "./doorThread";
 import { MerkleThread } from "./merkleThread";
-import { checkZoneGenerators, fixedZoneElection, type ZoneGenerator } from "./zoneGenerators";
+import {
+  candidateZoneElection,
+  checkZoneGenerators,
+  type RegisteredTerminal,
+  type ZoneGenerator,
+} from "./zoneGenerators";
+import type { CheckedRecord } from "../pipeline/stages/check";
 import { connectExternalBroker, startEmbeddedBroker, type BrokerHandle } from "./mqtt";
 
 export interface ServeOptions {
@@ -97,6 +103,51 @@ export interface GatewayHandle {
 /** The options a journal was started with that a restart must keep (they shape periods and batches). */
 type Fixed = Pick<ServeOptions, "periodSeconds" | "readingType" | "transactionType" | "case">;
 
+/** What the checks read for a terminal that is not registered (the registry's getTerminal reverts for it). */
+const UNREGISTERED: RegisteredTerminal = {
+  signer: ZeroAddress,
+  status: TerminalStatus.Unregistered,
+  location: { gridId: ZeroHash, bus: 0 },
+};
+
+/**
+ * The registry entries of `terminalIds` in a few packed reads, undefined where a terminal is not registered: the
+ * registry's getTerminal reverts for one, and would take the whole packed read with it (off a development chain
+ * the case's terminals are whichever the operator registered).
+ */
+async function registeredTerminals(registry: CoreContracts["registry"], terminalIds: readonly string[]) {
+  const states = await multicallViews(
+    registry,
+    "signerAndStatus",
+    terminalIds.map((id) => [id]),
+  );
+  const registered = terminalIds.filter((_, i) => Number(states[i][1]) !== TerminalStatus.Unregistered);
+  const entries = await multicallViews(
+    registry,
+    "getTerminal",
+    registered.map((id) => [id]),
+  );
+  const byId = new Map(
+    registered.map((id, i) => [id, entries[i][0] as Awaited<ReturnType<typeof registry.getTerminal>>]),
+  );
+  return terminalIds.map((id) => byId.get(id));
+}
+
+/**
+ * A period's load as a fraction of the load series' peak: the mean of its accepted readings (system-load MW), as
+ * `grid:run` routes each period at its load; 1 (the peak) when the period has no reading.
+ */
+export function periodLoadFactor(records: readonly CheckedRecord[], peakLoad: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of records)
+    if (r.accepted && r.row.kind === 1 && r.row.actualNorm !== null) {
+      sum += r.row.actualNorm;
+      n++;
+    }
+  return n > 0 && peakLoad > 0 ? sum / n / peakLoad : 1;
+}
+
 /** Writes the zone plan where an operator finds it to name each zone's generator (--zone-generators). */
 function writeZonePlan(dataDir: string, grid: GridModel, plan: ZonePlan): void {
   const nodes = grid.terminals.filter((t) => t.role === "node");
@@ -119,6 +170,8 @@ async function gatewayElection(
   journal: GatewayJournal,
   grid: GridModel,
   registry: CoreContracts["registry"],
+  loadFactorOf: (records: readonly CheckedRecord[]) => number,
+  log: (line: string) => void,
 ) {
   if (opts.generator && opts.zones !== undefined)
     throw new Error(
@@ -158,18 +211,38 @@ async function gatewayElection(
       sampleKey,
     };
   const { file, generators } = opts.zoneGenerators;
-  const checked = await checkZoneGenerators(generators, plan, registry, encodeGridId(grid.loaded.name), file).catch(
-    (e: Error) => {
-      throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
-    },
-  );
-  const keys = new Map(checked.map((g) => [g.terminalId, g.key]));
+  const gridId = encodeGridId(grid.loaded.name);
+  const readTerminals = async (ids: readonly string[]) =>
+    (await registeredTerminals(registry, ids)).map((t) => (t ?? UNREGISTERED) as RegisteredTerminal);
+  const reader = {
+    getAddress: () => registry.getAddress(),
+    getTerminal: async (id: string) => (await readTerminals([id]))[0],
+  };
+  const checked = await checkZoneGenerators(generators, plan, reader, gridId, file, log).catch((e: Error) => {
+    throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
+  });
+  const keys = new Map(generators.map((g) => [g.terminalId, g.key]));
   const keyOf = (terminalId: string) => {
     const key = keys.get(terminalId.toLowerCase());
     if (!key) throw new Error(`no configured generator key for terminal ${terminalId} (--zone-generators ${file})`);
     return key;
   };
-  return { elect: fixedZoneElection(checked), zoneOf, keyOf, sampleKey: checked[0].key };
+  // Every loaded candidate takes part: one skipped at start (suspended, say) is elected again once it is usable.
+  const elect = candidateZoneElection(generators, {
+    model: grid,
+    plan,
+    gridId,
+    registryAddress: await registry.getAddress(),
+    readTerminals,
+    log,
+  });
+  return {
+    elect: (period: number, tBuildMs: number, records: readonly CheckedRecord[]) =>
+      elect(period, tBuildMs, loadFactorOf(records)),
+    zoneOf,
+    keyOf,
+    sampleKey: checked[0].key,
+  };
 }
 
 /** Starts the acquisition gateway: journal, chain, validator, pipeline core, HTTP API and MQTT. */
@@ -235,14 +308,22 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
         await chain.core.registry.signerHistory(terminalId),
       );
     // The case's terminals in a few packed reads (a round trip per terminal took a minute on 2,383 buses).
-    const ids = terminals.map((t) => [t.terminalId]);
-    const registered = await multicallViews(chain.core.registry, "getTerminal", ids);
-    const histories = await multicallViews(chain.core.registry, "signerHistory", ids);
+    const entries = await registeredTerminals(
+      chain.core.registry,
+      terminals.map((t) => t.terminalId),
+    );
+    const known = terminals.flatMap((t, i) => {
+      const entry = entries[i] as Registered | undefined;
+      return entry ? [{ terminalId: t.terminalId, entry }] : [];
+    });
+    const histories = await multicallViews(
+      chain.core.registry,
+      "signerHistory",
+      known.map((k) => [k.terminalId]),
+    );
     const directory = new Map<string, DirectoryEntry>();
-    for (const [i, t] of terminals.entries()) {
-      const entry = toEntry(t.terminalId, registered[i][0] as Registered, histories[i][0] as Epochs);
-      if (entry) directory.set(t.terminalId.toLowerCase(), entry);
-    }
+    for (const [i, { terminalId, entry }] of known.entries())
+      directory.set(terminalId.toLowerCase(), toEntry(terminalId, entry, histories[i][0] as Epochs)!);
 
     const modelPath = join(opts.dataDir, "validator-model.json");
     const prepared = await prepare({
@@ -279,7 +360,15 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       backgroundMin: RUN_DEFAULTS.backgroundMin,
       backgroundMax: RUN_DEFAULTS.backgroundMax,
     };
-    const { elect, zoneOf, keyOf, sampleKey } = await gatewayElection(opts, journal, grid, chain.core.registry);
+    const peakLoad = Math.max(...prepared.series.load);
+    const { elect, zoneOf, keyOf, sampleKey } = await gatewayElection(
+      opts,
+      journal,
+      grid,
+      chain.core.registry,
+      (records) => periodLoadFactor(records, peakLoad),
+      log,
+    );
     const signMs = headerSigningMs(sampleKey, chain);
 
     const ctx: PipelineContext & { journal: GatewayJournal } = {

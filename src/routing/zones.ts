@@ -3,6 +3,10 @@ import { GridNetwork, subNetwork } from "../grid/network";
 import { Source } from "../grid/sources";
 import { AlgorithmName } from "./algorithms";
 import { routePeriod } from "./api";
+import { qtdrRoutes } from "./algorithms/qtdr";
+import { RoutingContext } from "./context";
+import { buildDemands } from "./demands";
+import { evaluateRoutes } from "./evaluate";
 import { MinHeap } from "./heap";
 import { resolveRoutingOptions, RoutingOptions } from "./options";
 
@@ -436,4 +440,70 @@ export function routeZones(
     } else lo = mid;
   }
   return { ...best, tried, runtimeMs: performance.now() - start };
+}
+
+/** A candidate generator of a zone, scored as QT-DR scores the generators it tries (section 7 step 5). */
+export interface CandidateScore {
+  bus: number;
+  /** Sources of the zone in other islands than the candidate (QT-DR tries those reaching the most first). */
+  unreachable: number;
+  blockTimeMs: number;
+  lbNet: number;
+  deadlineViolations: number;
+}
+
+/**
+ * QT-DR's generator choice among given buses: for each zone, its greedy (steps 1-4) towards each candidate bus on
+ * the zone's network, scored like QT-DR compares the generators it tries. The best comes first: fewest unreachable
+ * sources, then the smallest block time, then the smallest LB_net; ties keep the given order. A zone without
+ * sources (its meters still report) keeps the given order.
+ */
+export function rankZoneCandidates(
+  net: GridNetwork,
+  sources: readonly Source[],
+  cell: Int32Array,
+  candidates: ReadonlyMap<number, readonly number[]>,
+  options: Partial<RoutingOptions> = {},
+): Map<number, CandidateScore[]> {
+  const k = cell.reduce((a, c) => Math.max(a, c + 1), 0);
+  const byZone: Source[][] = Array.from({ length: k }, () => []);
+  for (const s of sources) {
+    const v = net.indexOfBus.get(s.bus);
+    if (v !== undefined && cell[v] >= 0) byZone[cell[v]].push(s);
+  }
+  const { nodes, cases } = zoneCases(net, cell, k);
+  const opts = resolveRoutingOptions(options);
+  const ranked = new Map<number, CandidateScore[]>();
+  for (const [zone, buses] of candidates) {
+    const unscored = (bus: number): CandidateScore => ({
+      bus,
+      unreachable: 0,
+      blockTimeMs: 0,
+      lbNet: 0,
+      deadlineViolations: 0,
+    });
+    if (zone < 0 || zone >= k || byZone[zone].length === 0) {
+      ranked.set(zone, buses.map(unscored));
+      continue;
+    }
+    const zn = subNetwork(net, cases[zone].name, nodes[zone], cases[zone]);
+    const demands = buildDemands(zn, byZone[zone], opts);
+    const ctx = new RoutingContext(zn, opts, demands);
+    const scores = buses.map((bus): CandidateScore => {
+      const g = zn.indexOfBus.get(bus);
+      if (g === undefined) throw new RangeError(`zones: candidate bus ${bus} is not in zone ${zone}`);
+      const ev = evaluateRoutes(zn, opts, demands, g, qtdrRoutes(ctx, ctx.view(g)), ctx.search);
+      return {
+        bus,
+        unreachable: ev.unreachable.length,
+        blockTimeMs: ev.blockTimeMs,
+        lbNet: ev.lbNet,
+        deadlineViolations: ev.deadlineViolations,
+      };
+    });
+    // Array.prototype.sort is stable: equal scores keep the given order.
+    scores.sort((a, b) => a.unreachable - b.unreachable || a.blockTimeMs - b.blockTimeMs || a.lbNet - b.lbNet);
+    ranked.set(zone, scores);
+  }
+  return ranked;
 }

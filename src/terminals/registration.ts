@@ -3,6 +3,7 @@
  * passed by a dApp), idempotent bulk registration and listing. No file I/O (see registration.node.ts for files).
  */
 import {
+  type ContractTransactionResponse,
   encodeBytes32String,
   hexlify,
   isAddress,
@@ -14,7 +15,7 @@ import {
 import { z } from "zod";
 import type { CoreContracts } from "../chain/contracts";
 import { devTerminalWallet } from "../chain/keys";
-import { sendChecked } from "../chain/errors";
+import { withDecodedRevert } from "../chain/errors";
 import { multicallViews } from "../chain/multicallViews";
 import { toTerminalId } from "../chain/ids";
 import {
@@ -208,6 +209,9 @@ export interface RegistrationReport {
 /** Registrations per multicall transaction: keeps each well under a block's gas limit. */
 export const REGISTRATIONS_PER_TX = 40;
 
+/** Registration transactions sent before the oldest one's receipt is awaited (well within a node's per-account pool). */
+export const REGISTRATIONS_IN_FLIGHT = 8;
+
 /**
  * Registers terminals idempotently: already registered ones (same signer) are skipped; conflicts (a different
  * signer on-chain, or a signer bound to another terminal) are refused before any transaction is sent.
@@ -251,33 +255,54 @@ export async function registerTerminals(
     }
     pending.push(spec);
   }
-  for (let i = 0; i < pending.length; i += REGISTRATIONS_PER_TX) {
-    const chunk = pending.slice(i, i + REGISTRATIONS_PER_TX);
-    const calls = chunk.map((s) =>
-      core.registry.interface.encodeFunctionData("register", [
-        s.terminalId,
-        s.signer,
-        TerminalKind[s.kind],
-        s.location,
-        s.metadataURI,
-      ]),
-    );
-    let hash: string;
-    try {
-      ({
-        tx: { hash },
-      } = await sendChecked(`register ${chunk.length} terminals`, core.registry.multicall, calls));
-    } catch (e) {
-      if (report.registered.length === 0) throw e;
-      // Earlier transactions went through: say exactly which, so nobody re-registers by hand.
-      const done = report.registered.map((s) => `${s.label} (${where}:${s.line})`).join(", ");
-      throw new Error(
-        `${(e as Error).message}. Registered before the failure: ${report.registered.length} of ${pending.length} (${done}); the rest were not. Running the same command again skips them and continues`,
-        { cause: e },
-      );
-    }
-    report.txHashes.push(hash);
+  // Each chunk is executed twice, not three times: its gas estimate is the preflight (a revert comes back with its
+  // data, decoded to the contract's error, and nothing is sent), and the send reuses it. Up to
+  // REGISTRATIONS_IN_FLIGHT transactions wait for their receipts together, so a chain with block times fits several
+  // in a block; thousands of terminals took minutes one confirmed transaction at a time.
+  const inFlight: { chunk: TerminalSpec[]; tx: ContractTransactionResponse }[] = [];
+  const confirmOldest = async () => {
+    const { chunk, tx } = inFlight.shift()!;
+    const receipt = await tx.wait();
+    if (!receipt || receipt.status !== 1)
+      throw new Error(`register ${chunk.length} terminals: transaction ${tx.hash} failed`);
+    report.txHashes.push(tx.hash);
     report.registered.push(...chunk);
+  };
+  try {
+    for (let i = 0; i < pending.length; i += REGISTRATIONS_PER_TX) {
+      const chunk = pending.slice(i, i + REGISTRATIONS_PER_TX);
+      const calls = chunk.map((s) =>
+        core.registry.interface.encodeFunctionData("register", [
+          s.terminalId,
+          s.signer,
+          TerminalKind[s.kind],
+          s.location,
+          s.metadataURI,
+        ]),
+      );
+      const context = `register ${chunk.length} terminals`;
+      const gasLimit = await withDecodedRevert(context, () => core.registry.multicall.estimateGas(calls));
+      const tx = await withDecodedRevert(context, () => core.registry.multicall(calls, { gasLimit }));
+      inFlight.push({ chunk, tx });
+      if (inFlight.length >= REGISTRATIONS_IN_FLIGHT) await confirmOldest();
+    }
+    while (inFlight.length > 0) await confirmOldest();
+  } catch (e) {
+    // Transactions already sent may still confirm: wait for them, so the report below is exact.
+    for (const { chunk, tx } of inFlight.splice(0)) {
+      const receipt = await tx.wait().catch(() => null);
+      if (receipt?.status === 1) {
+        report.txHashes.push(tx.hash);
+        report.registered.push(...chunk);
+      }
+    }
+    if (report.registered.length === 0) throw e;
+    // Earlier transactions went through: say exactly which, so nobody re-registers by hand.
+    const done = report.registered.map((s) => `${s.label} (${where}:${s.line})`).join(", ");
+    throw new Error(
+      `${(e as Error).message}. Registered before the failure: ${report.registered.length} of ${pending.length} (${done}); the rest were not. Running the same command again skips them and continues`,
+      { cause: e },
+    );
   }
   return report;
 }

@@ -281,7 +281,7 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
       await gw?.close();
     });
 
-    it("anchors each zone's batches on its configured generator's stream, with proofs that verify on-chain", async function () {
+    it("anchors each zone's batches on the stream of the candidate it elects, with proofs that verify on-chain", async function () {
       const dir = dataDir("zone-generators");
       // Off a development chain a zoned gateway will not start without its generators, but it writes the plan.
       await expect(
@@ -297,16 +297,21 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
       const journal = new GatewayJournal(join(dir, "journal.sqlite"));
       const core = journalContracts(chain!.provider, journal).registry.connect(chain!.signer);
       journal.close();
-      const wallets = [Wallet.createRandom(), Wallet.createRandom()];
-      const ids = [0, 1].map((z) => keccak256(toUtf8Bytes(`zone-generators-test.z${z}.${Date.now()}`)));
-      for (const z of [0, 1]) {
-        expect(wallets[z].address).to.not.equal(devTerminalWallet(ids[z]).address);
+      // A third terminal is a second candidate of zone 0, at another of its buses.
+      const wallets = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
+      const ids = [0, 1, 2].map((i) => keccak256(toUtf8Bytes(`zone-generators-test.t${i}.${Date.now()}`)));
+      for (const [i, [zone, bus]] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+      ].entries()) {
+        expect(wallets[i].address).to.not.equal(devTerminalWallet(ids[i]).address);
         const location = {
           gridId: encodeGridId("ieee14"),
-          bus: plan.zones[z].buses[0],
+          bus: plan.zones[zone].buses[bus],
           geohash: `0x${"00".repeat(12)}`,
         };
-        await (await core.register(ids[z], wallets[z].address, 4, location, "zone generator")).wait();
+        await (await core.register(ids[i], wallets[i].address, 4, location, "zone generator")).wait();
       }
       // Zone 0's key from the environment, zone 1's from an encrypted keystore (password from the environment).
       const keystore = encryptKeystoreJsonSync(
@@ -316,7 +321,11 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
       );
       writeFileSync(join(dir, "zone1.keystore.json"), keystore);
       const file = join(dir, "zone-generators.json");
-      const env: Record<string, string> = { ZONE0_KEY: wallets[0].privateKey, ZONE1_PASSWORD: "s3cret" };
+      const env: Record<string, string> = {
+        ZONE0_KEY: wallets[0].privateKey,
+        ZONE0_SPARE_KEY: wallets[2].privateKey,
+        ZONE1_PASSWORD: "s3cret",
+      };
       const source = { var: () => undefined, env: (name: string) => env[name] };
       const write = (generators: unknown[]) => writeFileSync(file, JSON.stringify({ generators }));
       const zone0 = { zone: 0, terminal: ids[0], key: { env: "ZONE0_KEY" } };
@@ -344,10 +353,32 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
         startTestGateway(chain!, gatewayOptions(dir, { zones: 2, zoneGenerators: configured() })),
       ).to.be.rejectedWith(/zone 1 has no generator/);
 
-      write([zone0, zone1]);
+      // Zone 0 elects among two candidates every period; a third, whose key is not set, is skipped at start.
+      const spare = keccak256(toUtf8Bytes("zone-generators-test.unkeyed"));
+      write([
+        {
+          zone: 0,
+          candidates: [
+            { terminal: spare, key: { env: "ZONE0_UNSET_KEY" } },
+            { terminal: ids[0], key: zone0.key },
+            { terminal: ids[2], key: { env: "ZONE0_SPARE_KEY" } },
+          ],
+        },
+        zone1,
+      ]);
+      const skipped: string[] = [];
+      const loaded = loadZoneGenerators(readZoneGenerators(file), file, source, (line) => skipped.push(line));
+      expect(skipped).to.deep.equal([
+        `--zone-generators ${file}: zone 0 (terminal ${spare}): environment variable ZONE0_UNSET_KEY is not set: candidate skipped`,
+      ]);
       gw = await startTestGateway(
         chain!,
-        gatewayOptions(dir, { periodSeconds: P, graceSeconds: 1, zones: 2, zoneGenerators: configured() }),
+        gatewayOptions(dir, {
+          periodSeconds: P,
+          graceSeconds: 1,
+          zones: 2,
+          zoneGenerators: { file, generators: loaded },
+        }),
       );
       const startAt = nextBoundary(P);
       const fleet = await terminalFleet({ chainId: chain!.chainId, periodSeconds: P, startAt });
@@ -360,16 +391,26 @@ describe("acquisition gateway (grid:serve) against anvil", function () {
 
       const contracts = journalContracts(chain!.provider, gw.journal);
       const batches = gw.journal.batches({ state: "confirmed" });
+      const generatorsOf = [[ids[0], ids[2]], [ids[1]]];
       for (const z of [0, 1]) {
         const ofZone = batches.filter((b) => Number(/-z(\d{3})-/.exec(b.batchKey)![1]) === z);
         expect(ofZone, `zone ${z} anchored batches`).to.not.have.length(0);
-        for (const b of ofZone) expect(b.terminalId.toLowerCase(), b.batchKey).to.equal(ids[z]);
-        // On-chain, the zone's roots are exactly its generator's stream.
-        const stream = await listBatches(contracts.acquisition, { terminalId: ids[z] });
-        expect(stream.map((s) => s.merkleRoot.toLowerCase()).sort()).to.deep.equal(
-          ofZone.map((b) => b.root.toLowerCase()).sort(),
+        for (const b of ofZone) expect(generatorsOf[z], b.batchKey).to.include(b.terminalId.toLowerCase());
+        // On-chain, the zone's roots are exactly its generators' streams, each batch on the one its journal names.
+        const streams = await Promise.all(
+          generatorsOf[z].map((terminalId) => listBatches(contracts.acquisition, { terminalId })),
         );
-        const batch = await getJson<{ recordIds: string[] }>(gw.httpUrl, `/v1/batches/${ofZone[0].root}`);
+        expect(
+          streams
+            .flat()
+            .map((s) => `${s.terminalId}:${s.merkleRoot}`.toLowerCase())
+            .sort(),
+        ).to.deep.equal(ofZone.map((b) => `${b.terminalId}:${b.root}`.toLowerCase()).sort());
+        const batch = await getJson<{ recordIds: string[]; terminalId: string }>(
+          gw.httpUrl,
+          `/v1/batches/${ofZone[0].root}`,
+        );
+        expect(batch.terminalId.toLowerCase()).to.equal(ofZone[0].terminalId.toLowerCase());
         const rec = await getJson<{ proof: RecordProof }>(
           gw.httpUrl,
           `/v1/records/${encodeURIComponent(batch.recordIds[0])}`,

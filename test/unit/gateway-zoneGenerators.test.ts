@@ -1,17 +1,21 @@
 import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Wallet, encryptKeystoreJsonSync, keccak256, toUtf8Bytes } from "ethers";
+import { Wallet, computeAddress, encryptKeystoreJsonSync, keccak256, toUtf8Bytes } from "ethers";
 import { TerminalStatus } from "../../src/chain/types";
 import {
+  candidateZoneElection,
   checkZoneGenerators,
-  fixedZoneElection,
   loadZoneGenerators,
   readZoneGenerators,
+  type RegisteredTerminal,
   type RegistryReader,
   type ZoneGenerator,
 } from "../../src/gateway/zoneGenerators";
-import type { ZonePlan } from "../../src/pipeline/stages/zones";
+import { loadCase } from "../../src/grid/case";
+import { RUN_DEFAULTS } from "../../src/pipeline/options";
+import { scenarioTerminals } from "../../src/pipeline/scenario";
+import { planZones, type ZonePlan } from "../../src/pipeline/stages/zones";
 import { encodeGridId } from "../../src/pipeline/stages/setup";
 import { scratchDir } from "../helpers/scenario";
 
@@ -90,6 +94,168 @@ describe("zone generators (grid:serve --zone-generators)", function () {
     });
   });
 
+  describe("candidates (several generators per zone)", function () {
+    it("reads the candidates format next to the single-generator one", function () {
+      const path = file("candidates.json", {
+        generators: [
+          {
+            zone: 0,
+            candidates: [
+              { terminal: id("c0a"), key: { env: "C0A" } },
+              { terminal: id("c0b"), key: { env: "C0B" } },
+            ],
+          },
+          { zone: 1, terminal: id("c1"), key: { env: "C1" } },
+        ],
+      });
+      const env: Record<string, string> = { C0B: wallets[1].privateKey, C1: wallets[2].privateKey };
+      const skipped: string[] = [];
+      const loaded = loadZoneGenerators(
+        readZoneGenerators(path),
+        path,
+        { var: () => undefined, env: (n) => env[n] },
+        (line) => skipped.push(line),
+      );
+      expect(loaded.map((g) => [g.zone, g.terminalId])).to.deep.equal([
+        [0, id("c0b")],
+        [1, id("c1")],
+      ]);
+      expect(skipped).to.deep.equal([
+        `--zone-generators ${path}: zone 0 (terminal ${id("c0a")}): environment variable C0A is not set: candidate skipped`,
+      ]);
+    });
+
+    it("fails when a zone has no candidate with a key, naming each candidate", function () {
+      const path = file("nokeys.json", {
+        generators: [
+          {
+            zone: 0,
+            candidates: [
+              { terminal: id("n0a"), key: { env: "N0A" } },
+              { terminal: id("n0b"), key: { var: "N0B" } },
+            ],
+          },
+        ],
+      });
+      expect(() => loadZoneGenerators(readZoneGenerators(path), path, noSecrets)).to.throw(
+        new RegExp(
+          `no key for some zones' generators:\\n  .*zone 0 \\(terminal ${id("n0a")}\\): environment variable N0A is not set\\n  .*zone 0 \\(terminal ${id("n0b")}\\): hardhat var N0B is not set`,
+        ),
+      );
+    });
+
+    it("refuses a candidate's key in clear and a terminal listed twice", function () {
+      const clear = file("cand-clear.json", {
+        generators: [{ zone: 0, candidates: [{ terminal: id("x"), key: wallets[0].privateKey }] }],
+      });
+      expect(() => readZoneGenerators(clear)).to.throw(
+        /generators\[0\]\.candidates\[0\]: a private key in the file is refused/,
+      );
+      const twice = file("cand-twice.json", {
+        generators: [
+          {
+            zone: 0,
+            candidates: [
+              { terminal: id("x"), key: { env: "A" } },
+              { terminal: id("x"), key: { env: "B" } },
+            ],
+          },
+        ],
+      });
+      expect(() => readZoneGenerators(twice)).to.throw(/zone 0 lists terminal .* twice/);
+      const shared = file("cand-shared.json", {
+        generators: [
+          { zone: 0, candidates: [{ terminal: id("x"), key: { env: "A" } }] },
+          { zone: 1, terminal: id("x"), key: { env: "B" } },
+        ],
+      });
+      expect(() => readZoneGenerators(shared)).to.throw(/generates for zones 0 and 1/);
+    });
+  });
+
+  describe("candidateZoneElection", function () {
+    // IEEE 14 in two zones: zone 0 holds buses 1-5, 7, 8; QT-DR prefers bus 2 at low load and bus 3 near the peak.
+    const loaded = loadCase({ case: "ieee14" });
+    const model = {
+      loaded,
+      terminals: scenarioTerminals(loaded.name, loaded.grid),
+      seed: 1,
+      backgroundMin: RUN_DEFAULTS.backgroundMin,
+      backgroundMax: RUN_DEFAULTS.backgroundMax,
+    };
+    const plan = planZones(model, 2);
+    const candidates = [
+      generator(0, "e0a", wallets[0]),
+      generator(0, "e0b", wallets[1]),
+      generator(1, "e1", wallets[2]),
+    ];
+    const buses = [2, 3, 6];
+    const active = (): RegisteredTerminal[] =>
+      candidates.map((c, i) => ({
+        signer: computeAddress(c.key.publicKey),
+        status: TerminalStatus.Active,
+        location: { gridId: GRID, bus: buses[i] },
+      }));
+
+    it("elects by QT-DR's rule every period, so the zone's generator follows the load", async function () {
+      expect(plan.busZone.slice(0, 6)).to.deep.equal([0, 0, 0, 0, 0, 1]);
+      const lines: string[] = [];
+      const elect = candidateZoneElection(candidates, {
+        model,
+        plan,
+        gridId: GRID,
+        registryAddress: "0xaa",
+        readTerminals: async () => active(),
+        log: (line) => lines.push(line),
+      });
+      const elected = [];
+      for (const [period, load] of [0.4, 0.8, 0.4, 1].entries()) elected.push(await elect(period, 5, load));
+      expect(elected.map((e) => e.zones!.map((z) => z.terminalId))).to.deep.equal([
+        [id("e0a"), id("e1")],
+        [id("e0b"), id("e1")],
+        [id("e0a"), id("e1")],
+        [id("e0b"), id("e1")],
+      ]);
+      const routing = JSON.parse(elected[1].routing) as {
+        loadFactor: number;
+        zones: { deadlineViolations: number; zones: { generator: number; candidates: { bus: number }[] }[] };
+      };
+      expect(routing.loadFactor).to.equal(0.8);
+      expect(routing.zones.zones[0].generator).to.equal(3);
+      expect(routing.zones.zones[0].candidates.map((c) => c.bus)).to.deep.equal([3, 2]);
+      expect(lines).to.deep.equal([]);
+    });
+
+    it("skips a candidate the node would refuse, logs why once, and fails a zone left without one", async function () {
+      const lines: string[] = [];
+      let entries = active();
+      const elect = candidateZoneElection(candidates, {
+        model,
+        plan,
+        gridId: GRID,
+        registryAddress: "0xaa",
+        readTerminals: async () => entries,
+        log: (line) => lines.push(line),
+      });
+      entries[0] = { ...entries[0], status: TerminalStatus.Suspended };
+      for (const period of [0, 1]) expect((await elect(period, 5, 0.4)).zones![0].terminalId).to.equal(id("e0b"));
+      expect(lines).to.deep.equal([
+        `period 0: zone 0: generator terminal ${id("e0a")} is Suspended, not Active: candidate skipped`,
+      ]);
+      entries = active();
+      entries[1] = { ...entries[1], signer: wallets[2].address };
+      entries[0] = { ...entries[0], status: TerminalStatus.Revoked };
+      await expect(elect(2, 5, 0.4)).to.be.rejectedWith(
+        new RegExp(
+          `period 2: no usable generator for zone 0 \\(zone 0: generator terminal ${id("e0a")} is Revoked, not Active; zone 0: generator terminal ${id("e0b")}: the key from env Z0 is ${wallets[1].address}, but the registry's current signer is ${wallets[2].address}`,
+        ),
+      );
+      entries = active();
+      expect((await elect(3, 5, 0.4)).zones![0].terminalId).to.equal(id("e0a"));
+      expect(lines.at(-1)).to.equal(`period 3: zone 0: ${id("e0b")} usable again`);
+    });
+  });
+
   describe("loadZoneGenerators", function () {
     it("loads keys from hardhat vars, the environment and keystores", function () {
       writeFileSync(
@@ -155,13 +321,30 @@ describe("zone generators (grid:serve --zone-generators)", function () {
         [0, 2],
         [1, 4],
       ]);
-      expect(fixedZoneElection(checked)()).to.deep.include({
-        terminalId: id("g0"),
-        zones: [
-          { zone: 0, generatorBus: 2, terminalId: id("g0") },
-          { zone: 1, generatorBus: 4, terminalId: id("g1") },
-        ],
+    });
+
+    it("skips a zone's failing candidate with its reason while another candidate fits", async function () {
+      const reg = registry({
+        [id("g0")]: { signer: wallets[0].address, status: TerminalStatus.Revoked, bus: 2 },
+        [id("g0b")]: { signer: wallets[2].address, status: TerminalStatus.Active, bus: 1 },
+        [id("g1")]: { signer: wallets[1].address, status: TerminalStatus.Active, bus: 4 },
       });
+      const skipped: string[] = [];
+      const checked = await checkZoneGenerators(
+        [generator(0, "g0", wallets[0]), generator(0, "g0b", wallets[2]), generator(1, "g1", wallets[1])],
+        PLAN,
+        reg,
+        GRID,
+        "f.json",
+        (line) => skipped.push(line),
+      );
+      expect(checked.map((g) => [g.zone, g.terminalId])).to.deep.equal([
+        [0, id("g0b")],
+        [1, id("g1")],
+      ]);
+      expect(skipped).to.deep.equal([
+        `zone 0: generator terminal ${id("g0")} is Revoked, not Active: candidate skipped`,
+      ]);
     });
 
     it("reports every problem at once, each naming its zone and terminal", async function () {

@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CoreContracts } from "../../src/chain/contracts";
-import { registerTerminals, REGISTRATIONS_PER_TX, toTerminalSpecs } from "../../src/terminals/registration";
+import {
+  registerTerminals,
+  REGISTRATIONS_IN_FLIGHT,
+  REGISTRATIONS_PER_TX,
+  toTerminalSpecs,
+} from "../../src/terminals/registration";
 import { addressOption, dataTypeOption, writableFileOption } from "../../tasks/common/options";
 import { scratchDir } from "../helpers/scenario";
 
@@ -54,10 +59,12 @@ describe("terminals", function () {
       const multicall = Object.assign(
         async () => ({ hash: `0x${String(++sent).padStart(64, "0")}`, wait: async () => ({ status: 1 }) }),
         {
-          // Packed registry reads (every terminal unregistered, every signer free), then the sends' preflights.
-          staticCall: async (data: string[]) => {
-            if (data[0].startsWith("view:")) return data;
+          // Packed registry reads: every terminal unregistered, every signer free.
+          staticCall: async (data: string[]) => data,
+          // The sends' preflights: the second one fails while the first transaction is still in flight.
+          estimateGas: async () => {
             if (sent === 1) throw new Error("out of gas");
+            return 1n;
           },
         },
       );
@@ -80,6 +87,55 @@ describe("terminals", function () {
           `Registered before the failure: ${REGISTRATIONS_PER_TX} of ${REGISTRATIONS_PER_TX + 1} \\(unit\\.bus0\\.pmu \\(t\\.json:2\\), .*unit\\.bus39\\.pmu \\(t\\.json:41\\)\\); the rest were not\\. Running the same command again skips them and continues$`,
         ),
       );
+    });
+
+    it("executes each registration transaction once before sending it, and keeps several in flight", async function () {
+      const n = REGISTRATIONS_IN_FLIGHT + 2;
+      const specs = toTerminalSpecs(
+        Array.from({ length: n * REGISTRATIONS_PER_TX }, (_, i) => row(i)),
+        "t.json",
+      );
+      const preflights: string[] = [];
+      const sends: { gasLimit?: bigint; confirmedBefore: number }[] = [];
+      let confirmed = 0;
+      const multicall = Object.assign(
+        async (_data: string[], overrides: { gasLimit?: bigint } = {}) => {
+          sends.push({ gasLimit: overrides.gasLimit, confirmedBefore: confirmed });
+          const hash = `0x${String(sends.length).padStart(64, "0")}`;
+          return { hash, wait: async () => (confirmed++, { status: 1 }) };
+        },
+        {
+          staticCall: async (data: string[]) => {
+            if (!data[0].startsWith("view:")) preflights.push("staticCall");
+            return data;
+          },
+          estimateGas: async (data: string[]) => {
+            preflights.push("estimateGas");
+            return BigInt(1000 * data.length);
+          },
+        },
+      );
+      const core = {
+        registry: {
+          interface: {
+            encodeFunctionData: (fn: string) => (fn === "register" ? "0x" : `view:${fn}`),
+            decodeFunctionResult: (fn: string) =>
+              fn === "signerAndStatus" ? ["0x" + "0".repeat(40), 0n] : ["0x" + "0".repeat(64)],
+          },
+          multicall,
+        },
+      } as unknown as CoreContracts;
+      const report = await registerTerminals(core, specs, "t.json");
+      expect(report.registered).to.have.length(specs.length);
+      expect(report.txHashes).to.have.length(n);
+      // One estimate per transaction, no simulation besides it, and the send reuses the estimate.
+      expect(preflights).to.deep.equal(Array(n).fill("estimateGas"));
+      expect(sends.map((s) => s.gasLimit)).to.deep.equal(Array(n).fill(BigInt(1000 * REGISTRATIONS_PER_TX)));
+      // The first REGISTRATIONS_IN_FLIGHT are sent before any receipt is awaited.
+      expect(sends.map((s) => s.confirmedBefore)).to.deep.equal([
+        ...Array(REGISTRATIONS_IN_FLIGHT).fill(0),
+        ...Array.from({ length: n - REGISTRATIONS_IN_FLIGHT }, (_, i) => i + 1),
+      ]);
     });
   });
 

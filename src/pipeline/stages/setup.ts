@@ -89,8 +89,12 @@ export async function setupChain(deps: ChainDeps, journal: Journal, spec: SetupS
       metadataURI: `gridledger:${t.label}`,
       line: i + 1,
     }));
+    const start = performance.now();
     const registration = await registerTerminals(core, specs, `${spec.caseName} scenario`);
-    if (registration.registered.length > 0) log(`registered ${registration.registered.length} terminals`);
+    if (registration.registered.length > 0)
+      log(
+        `registered ${registration.registered.length} terminals in ${((performance.now() - start) / 1000).toFixed(1)} s (${registration.txHashes.length} transactions)`,
+      );
   }
 
   let setup: ChainSetup;
