@@ -95,16 +95,17 @@ export interface CheckResult {
 }
 
 /**
- * Detector defaults, chosen on the validation half-year (H1 2013, injection seeds 101-105, SVR fitted on 2012
- * only): among the settings with at most 0.1 false alarms per day on clean data, the highest drift recall
- * within budget, then the highest precision (docs/validation.md, bench/results/validation.json).
+ * Detector defaults, chosen on the validation half-year (H1 2013, injection seeds 101-105, SVR fitted on 2012,
+ * residuals calibrated on 2012-Q4): among the settings whose clean false alarms are within 0.1 a day at 95%
+ * confidence, the highest drift recall within budget, then the highest precision (`chooseOperatingPoint`,
+ * docs/validation.md "Protocol", bench/results/validation.json).
  */
 export const DEFAULT_K = 6;
 export const DEFAULT_LEVEL_K = 5;
 /** CUSUM allowance, in hourly innovation sigma per hour (drifts slower than this are not accumulated). */
-export const DEFAULT_CUSUM_K = 1;
+export const DEFAULT_CUSUM_K = 0.75;
 /** CUSUM alarm threshold, in hourly innovation sigma. */
-export const DEFAULT_CUSUM_H = 6;
+export const DEFAULT_CUSUM_H = 7;
 /**
  * After this many hours without an accepted reading, a flagged reading becomes the new reference. Off by
  * default: on the validation half-year re-anchoring after 3 h doubled the false flags (a drift's reset became
