@@ -103,9 +103,9 @@ export interface CheckResult {
 export const DEFAULT_K = 6;
 export const DEFAULT_LEVEL_K = 5;
 /** CUSUM allowance, in hourly innovation sigma per hour (drifts slower than this are not accumulated). */
-export const DEFAULT_CUSUM_K = 0.75;
+export const DEFAULT_CUSUM_K = 1;
 /** CUSUM alarm threshold, in hourly innovation sigma. */
-export const DEFAULT_CUSUM_H = 7;
+export const DEFAULT_CUSUM_H = 6;
 /**
  * After this many hours without an accepted reading, a flagged reading becomes the new reference. Off by
  * default: on the validation half-year re-anchoring after 3 h doubled the false flags (a drift's reset became
