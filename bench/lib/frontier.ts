@@ -4,6 +4,7 @@
  * without re-running the sweep (`npx ts-node bench/lib/frontier.ts bench/results/validation.json`).
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { DEFAULT_CUSUM_H, DEFAULT_K, DEFAULT_LEVEL_K, type ValidatorOptions } from "../../src/validation/validator";
 
 export interface FrontierPoint {
   setting: unknown;
@@ -42,6 +43,67 @@ export function frontier<P extends FrontierPoint>(points: readonly P[], targets:
     cheapestDriftBefore10Target: cheapest(points.filter((p) => (p.driftBefore10 ?? 0) >= targets.driftBefore10)),
     bestDriftBefore10Overall: best(points, "driftBefore10"),
   };
+}
+
+/** One-sided confidence of the false-alarm bound in `chooseOperatingPoint`. */
+export const FALSE_ALARM_CONFIDENCE = 0.95;
+
+/**
+ * The one-sided upper confidence bound of a Poisson mean after observing `n` events: the mean at which seeing `n` or
+ * fewer has probability `1 - confidence`.
+ */
+export function poissonUpper(n: number, confidence = FALSE_ALARM_CONFIDENCE): number {
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`poissonUpper: n must be a count (got ${n})`);
+  const cdf = (lambda: number): number => {
+    let term = Math.exp(-lambda);
+    let sum = term;
+    for (let i = 1; i <= n; i++) sum += term *= lambda / i;
+    return sum;
+  };
+  let [lo, hi] = [0, n + 10 + 10 * Math.sqrt(n + 1)];
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) > 1 - confidence) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * The rule that picks the single-series defaults on the validation half-year (`days` long). The false-alarm budget
+ * is a hard constraint, so a setting must meet it with confidence, not on its point estimate: the one-sided 95%
+ * Poisson upper bound of its clean false alarms must be within the budget (on 181 days and a budget of 0.1 a day,
+ * at most 10 clean flags, 0.055 a day). Among those (all, when none qualifies): the most drifts in budget, then
+ * precision, then the fewest clean false alarms; a tie left after that goes to the least sensitive setting (highest
+ * k, then levelK, then cusumH), which can only flag less on an unseen year.
+ */
+export function chooseOperatingPoint<P extends FrontierPoint & { setting: ValidatorOptions }>(
+  points: readonly P[],
+  falseAlarmBudget: number,
+  days: number,
+): P {
+  if (points.length === 0) throw new Error("chooseOperatingPoint: no operating points");
+  const ok = points.filter((p) => falseAlarmBound(p, days) <= falseAlarmBudget);
+  const key = (p: P): number[] => [
+    p.driftRecall ?? 0,
+    p.precision ?? 0,
+    -(p.cleanFalseAlarmsPerDay ?? Infinity),
+    p.setting.k ?? DEFAULT_K,
+    p.setting.levelK ?? DEFAULT_LEVEL_K,
+    p.setting.cusumH ?? DEFAULT_CUSUM_H,
+  ];
+  const better = (b: P, a: P): boolean => {
+    const [kb, ka] = [key(b), key(a)];
+    const i = kb.findIndex((x, j) => x !== ka[j]);
+    return i >= 0 && kb[i] > ka[i];
+  };
+  return (ok.length ? ok : points).reduce((a, b) => (better(b, a) ? b : a));
+}
+
+/** A point's clean false alarms a day at the upper confidence bound (Infinity when unmeasured). */
+export function falseAlarmBound(p: FrontierPoint, days: number): number {
+  if (p.cleanFalseAlarmsPerDay === null) return Infinity;
+  return poissonUpper(Math.round(p.cleanFalseAlarmsPerDay * days)) / days;
 }
 
 /** Why the single-series drift targets are missed (measured in docs/validation.md, "Not reached, and why"). */

@@ -333,6 +333,8 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       modelIn: existsSync(modelPath) ? modelPath : undefined,
       modelOut: existsSync(modelPath) ? undefined : modelPath,
       preset: "fast",
+      // The peer figures were measured with this calibration; nothing is tuned on this split.
+      calibration: "validation",
       log,
     });
     // Live readings go through the pipeline's validate stage: lags from the validated readings after the

@@ -149,6 +149,8 @@ export async function runPipeline(partial: Partial<RunOptions>, deps: RunDeps): 
         (existsSync(join(dir, "validator-model.json")) ? join(dir, "validator-model.json") : undefined),
       modelOut: opts.modelFile ? undefined : join(dir, "validator-model.json"),
       preset: "fast",
+      // The peer figures were measured with this calibration; nothing is tuned on this split.
+      calibration: "validation",
       log,
     });
     const gen = generationContext(opts, loaded, terminals, keys, prepared, chain, periods);

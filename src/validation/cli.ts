@@ -11,6 +11,8 @@ export function toModelOptions(opts: CommonTaskOptions, log: (m: string) => void
     trainTo: opts.trainTo,
     valFrom: opts.valFrom,
     valTo: opts.valTo,
+    calFrom: opts.calFrom,
+    calTo: opts.calTo,
     zone: opts.zone,
     skipMalformed: opts.skipMalformed,
     modelIn: opts.model,
@@ -51,7 +53,7 @@ const pct = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFix
 export function formatValidationSummary(r: ValidationReport): string {
   const lines: string[] = [];
   lines.push(
-    `rows: train ${r.rows.train}, validation ${r.rows.validation}, test ${r.rows.test}, skipped ${r.rows.skipped}, ` +
+    `rows: train ${r.rows.train}, calibration ${r.rows.calibration}, validation ${r.rows.validation}, test ${r.rows.test}, skipped ${r.rows.skipped}, ` +
       `without lag history ${r.rows.noHistory}, gaps ${r.rows.gaps.length}`,
   );
   lines.push(

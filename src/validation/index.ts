@@ -90,6 +90,8 @@ export async function openValidator(opts: OpenValidatorOptions = {}): Promise<Op
     valFrom: o.valFrom,
     valTo: o.valTo,
     preset: o.preset,
+    // As the pipeline: the validation split calibrates (nothing is tuned on it here).
+    calibration: "validation",
     log: o.log,
   });
   if (o.modelPath) saveModel(o.modelPath, p.model);

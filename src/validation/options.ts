@@ -18,6 +18,9 @@ export interface CommonTaskOptions {
   trainTo: string;
   valFrom?: string;
   valTo?: string;
+  /** Calibration slice held out from fitting and tuning (default: the last 25% of the training range). */
+  calFrom?: string;
+  calTo?: string;
   zone: ZoneName;
   preset: (typeof PRESETS)[number];
   /** Load this saved model instead of training. */
@@ -65,6 +68,8 @@ const common = {
   trainTo: z.string().min(1),
   valFrom: z.string().min(1).optional(),
   valTo: z.string().min(1).optional(),
+  calFrom: z.string().min(1).optional(),
+  calTo: z.string().min(1).optional(),
   zone: z.enum(ZONE_NAMES as [ZoneName, ...ZoneName[]]),
   preset: z.enum(PRESETS),
   model: z.string().min(1).optional(),

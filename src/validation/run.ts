@@ -22,6 +22,19 @@ import {
 
 /** Share of the training range used for validation when no validation range is given. */
 export const DEFAULT_VALIDATION_SHARE = 0.2;
+/**
+ * Share of the fitting range (training minus a default validation split) held out at its tail as the calibration
+ * slice when none is given: 2012 -> its last quarter.
+ */
+export const DEFAULT_CALIBRATION_SHARE = 0.25;
+
+/**
+ * Where the residual calibration comes from: "slice" (default) a calibration slice held out from the fit and from
+ * the tuning (`calFrom`/`calTo`, else the tail of the training range); "validation" the validation split, as
+ * before issue 14's protocol (the pipeline and the gateway, which tune nothing on it and whose figures were
+ * measured that way).
+ */
+export type CalibrationSource = "slice" | "validation";
 
 export interface DataOptions {
   /** Load CSV (`timestamp,load_mw[,temperature_c]`). */
@@ -31,6 +44,10 @@ export interface DataOptions {
   trainTo: string;
   valFrom?: string;
   valTo?: string;
+  /** Calibration slice (default: the last 25% of the training range, not used for fitting). */
+  calFrom?: string;
+  calTo?: string;
+  calibration?: CalibrationSource;
   zone?: ZoneName;
   skipMalformed?: boolean;
 }
@@ -53,7 +70,9 @@ export interface Prepared {
   model: ValidatorModel;
   train: Dataset;
   val: Dataset;
-  ranges: { trainFrom: number; trainTo: number; valFrom: number; valTo: number };
+  /** The calibration slice (null: the validation split calibrates). */
+  cal: Dataset | null;
+  ranges: { trainFrom: number; trainTo: number; valFrom: number; valTo: number; calFrom: number; calTo: number };
   /** Null when the model was loaded. */
   trainReport: TrainReport | null;
   trainMs: number;
@@ -71,35 +90,78 @@ export async function prepare(opts: ModelOptions): Promise<Prepared> {
   const trainFrom = parseLocalDate(opts.trainFrom, clock);
   let trainTo = parseLocalDate(opts.trainTo, clock, true);
   if (!(trainTo > trainFrom)) throw new Error(`--train-to (${opts.trainTo}) must be after --train-from`);
+  const tailOfTraining = (share: number, what: string): number => {
+    const inRange = series.timestamps.filter((t) => t >= trainFrom && t <= trainTo);
+    if (inRange.length < 10)
+      throw new Error(`the training range holds ${inRange.length} rows of ${opts.data} (${what})`);
+    return inRange[Math.floor(inRange.length * (1 - share))];
+  };
+  const valGiven = givenRange("val", opts.valFrom, opts.valTo, clock);
+  const calGiven = givenRange("cal", opts.calFrom, opts.calTo, clock);
+  const slice = (opts.calibration ?? "slice") === "slice";
+  if (calGiven && !slice) throw new Error("--cal-from/--cal-to given with calibration on the validation split");
   let valFrom: number;
   let valTo: number;
-  if (opts.valFrom || opts.valTo) {
-    if (!opts.valFrom || !opts.valTo) throw new Error("give both --val-from and --val-to, or neither");
-    valFrom = parseLocalDate(opts.valFrom, clock);
-    valTo = parseLocalDate(opts.valTo, clock, true);
-    if (!(valTo > valFrom)) throw new Error(`--val-to (${opts.valTo}) must be after --val-from`);
-    // Validation rows calibrate sd_res; a row seen in training would shrink it and hide real errors.
+  const texts = { trainFrom: opts.trainFrom, trainTo: opts.trainTo };
+  if (valGiven) {
+    [valFrom, valTo] = valGiven;
+    // Validation rows tune the model and the detector; a row seen in training would flatter them.
     refuseOverlap(
       "training",
-      opts.trainFrom,
-      opts.trainTo,
+      texts.trainFrom,
+      texts.trainTo,
       trainFrom,
       trainTo,
       "validation",
-      opts.valFrom,
-      opts.valTo,
+      opts.valFrom!,
+      opts.valTo!,
       valFrom,
       valTo,
     );
   } else {
-    const inRange = series.timestamps.filter((t) => t >= trainFrom && t <= trainTo);
-    if (inRange.length < 10) throw new Error(`the training range holds ${inRange.length} rows of ${opts.data}`);
-    valFrom = inRange[Math.floor(inRange.length * (1 - DEFAULT_VALIDATION_SHARE))];
+    valFrom = tailOfTraining(DEFAULT_VALIDATION_SHARE, "validation split");
     valTo = trainTo;
     trainTo = valFrom - 1;
   }
+  let calFrom = NaN;
+  let calTo = NaN;
+  if (calGiven) {
+    [calFrom, calTo] = calGiven;
+    // Calibration rows measure the out-of-sample residual spread: fitted rows would shrink it, and tuning the
+    // detector on the rows that calibrate it is the in-sample protocol this slice exists to avoid.
+    refuseOverlap(
+      "training",
+      texts.trainFrom,
+      iso(trainTo),
+      trainFrom,
+      trainTo,
+      "calibration",
+      opts.calFrom!,
+      opts.calTo!,
+      calFrom,
+      calTo,
+    );
+    refuseOverlap(
+      "calibration",
+      opts.calFrom!,
+      opts.calTo!,
+      calFrom,
+      calTo,
+      "validation",
+      opts.valFrom ?? iso(valFrom),
+      opts.valTo ?? iso(valTo),
+      valFrom,
+      valTo,
+      "the detector would be tuned on the rows that calibrate it",
+    );
+  } else if (slice) {
+    calFrom = tailOfTraining(DEFAULT_CALIBRATION_SHARE, "calibration slice");
+    calTo = trainTo;
+    trainTo = calFrom - 1;
+  }
   const train = buildDataset(series, history, clock, trainFrom, trainTo);
   const val = buildDataset(series, history, clock, valFrom, valTo);
+  const cal = slice ? buildDataset(series, history, clock, calFrom, calTo) : null;
   let model: ValidatorModel;
   let trainReport: TrainReport | null = null;
   const t0 = Date.now();
@@ -110,7 +172,7 @@ export async function prepare(opts: ModelOptions): Promise<Prepared> {
       train,
       val,
       { file: opts.data, zone: clock.name },
-      { preset: opts.preset, log: opts.log, ...opts.train },
+      { preset: opts.preset, log: opts.log, ...opts.train, ...(cal ? { calibration: cal } : {}) },
     );
     model = r.model;
     trainReport = r.report;
@@ -124,7 +186,8 @@ export async function prepare(opts: ModelOptions): Promise<Prepared> {
     model,
     train,
     val,
-    ranges: { trainFrom, trainTo, valFrom, valTo },
+    cal,
+    ranges: { trainFrom, trainTo, valFrom, valTo, calFrom, calTo },
     trainReport,
     trainMs,
   };
@@ -161,6 +224,8 @@ export interface ValidationReport {
   rows: {
     train: number;
     validation: number;
+    /** Rows of the calibration slice (0: the validation split calibrated). */
+    calibration: number;
     test: number;
     skipped: number;
     /** Rows in the ranges left out because their 24 h / 168 h lags fall outside the data or into a long gap. */
@@ -226,6 +291,21 @@ export function scheduledForecasts(
   return out;
 }
 
+/** Both ends of an optional range, or neither; parsed on the clock (`*To` inclusive). */
+function givenRange(
+  flag: string,
+  from: string | undefined,
+  to: string | undefined,
+  clock: LocalClock,
+): [number, number] | null {
+  if (!from && !to) return null;
+  if (!from || !to) throw new Error(`give both --${flag}-from and --${flag}-to, or neither`);
+  const a = parseLocalDate(from, clock);
+  const b = parseLocalDate(to, clock, true);
+  if (!(b > a)) throw new Error(`--${flag}-to (${to}) must be after --${flag}-from`);
+  return [a, b];
+}
+
 /** Throws when two inclusive ranges share an instant, naming both as the user gave them. */
 export function refuseOverlap(
   nameA: string,
@@ -238,11 +318,11 @@ export function refuseOverlap(
   toB: string,
   b0: number,
   b1: number,
+  why = `the ${nameB} figures would be measured on rows the model was fitted on`,
 ): void {
   if (a0 <= b1 && b0 <= a1) {
     throw new Error(
-      `the ${nameA} range (${fromA} .. ${toA}) overlaps the ${nameB} range (${fromB} .. ${toB}): ` +
-        `the ${nameB} figures would be measured on rows the model was fitted on; give disjoint ranges`,
+      `the ${nameA} range (${fromA} .. ${toA}) overlaps the ${nameB} range (${fromB} .. ${toB}): ${why}; give disjoint ranges`,
     );
   }
 }
@@ -278,6 +358,20 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
     testFrom,
     testTo,
   );
+  if (p.cal) {
+    refuseOverlap(
+      "calibration",
+      opts.calFrom ?? iso(p.ranges.calFrom),
+      opts.calTo ?? iso(p.ranges.calTo),
+      p.ranges.calFrom,
+      p.ranges.calTo,
+      "test",
+      opts.testFrom,
+      opts.testTo,
+      testFrom,
+      testTo,
+    );
+  }
   const test = buildDataset(p.series, p.history, p.clock, testFrom, testTo);
   if (test.n === 0) throw new Error(`no test rows with lag history between ${opts.testFrom} and ${opts.testTo}`);
   const refit = opts.refit ?? DEFAULT_REFIT;
@@ -320,9 +414,10 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
     rows: {
       train: p.train.n,
       validation: p.val.n,
+      calibration: p.cal?.n ?? 0,
       test: test.n,
       skipped: p.series.skipped.length,
-      noHistory: p.train.noHistory + p.val.noHistory + test.noHistory,
+      noHistory: p.train.noHistory + p.val.noHistory + (p.cal?.noHistory ?? 0) + test.noHistory,
       gaps: p.series.gaps,
       skippedRows: p.series.skipped,
     },
@@ -366,6 +461,7 @@ export async function runValidation(opts: ValidationRunOptions): Promise<Validat
       trainTo: iso(p.ranges.trainTo),
       valFrom: iso(p.ranges.valFrom),
       valTo: iso(p.ranges.valTo),
+      ...(p.cal ? { calFrom: iso(p.ranges.calFrom), calTo: iso(p.ranges.calTo) } : {}),
       testFrom: iso(testFrom),
       testTo: iso(testTo),
     },

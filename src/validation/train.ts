@@ -39,9 +39,9 @@ export const DEFAULT_ELM_GRID: ElmGrid = { hidden: [100, 300], C: [1, 10, 100, 1
 export const DEFAULT_SEED = 1;
 
 /**
- * The pipeline's fast preset: the SVR and ELM parameters the default search picks on 2012 / first
- * half of 2013 with the non-linear factor screen (docs/validation.md), no search, at most 3,000 evenly
- * spaced rows.
+ * The pipeline's fast preset: the SVR and ELM parameters the default search picked fitting all of 2012 and
+ * scoring the first half of 2013 with the non-linear factor screen (docs/validation.md; with 2012-Q4 held out as
+ * the calibration slice it picks C 100), no search, at most 3,000 evenly spaced rows.
  */
 export const FAST_PRESET = {
   svr: { C: 10, epsilon: 0.1, gamma: 0.05 } as SvrParams,
@@ -70,6 +70,13 @@ export interface TrainOptions {
   seed?: number;
   /** Refit the final model on training + validation rows (default true). */
   refitOnValidation?: boolean;
+  /**
+   * Calibration slice held out from the fit and from the tuning: the residual calibration (`sd_res`, `rho`,
+   * per-hour sigma) comes from these rows instead of the validation split, so whatever is tuned on validation
+   * (the SVR search here, the detector settings in bench:validation) is judged against an out-of-sample
+   * calibration. The returned model is refitted on these rows too. Absent: validation calibrates (issue 4).
+   */
+  calibration?: Dataset;
   cacheSizeMb?: number;
   log?: (message: string) => void;
 }
@@ -94,7 +101,7 @@ export interface TrainReport {
   svr: {
     params: SvrParams;
     /** Fit on the training split whose validation residuals calibrate `residuals`. */
-    calibrationFit: { rows: number; trainMs: number; nSv: number; validationMape: number };
+    calibrationFit: { rows: number; trainMs: number; nSv: number; validationMape: number; calibrationRows: number };
     /** The model that is returned (training + validation rows unless refit is off). */
     finalFit: { rows: number; trainMs: number; nSv: number };
   };
@@ -190,6 +197,8 @@ export async function trainValidatorModel(
   if (train.n < 10 || val.n < 10) {
     throw new Error(`not enough rows to train (${train.n} training, ${val.n} validation rows with full lag history)`);
   }
+  const calSet = options.calibration ?? val;
+  if (calSet.n < 10) throw new Error(`not enough calibration rows (${calSet.n} with full lag history)`);
   const factors = selectFactors(train, options.hMin ?? DEFAULT_H_MIN, options.screen);
   const cols = factors.flatMap((f, j) => (f.kept ? [j] : []));
   if (cols.length === 0) {
@@ -225,23 +234,33 @@ export async function trainValidatorModel(
   if (!params) throw new Error("no SVR parameters: the search ran no grid point within its budget");
   const searchMs = Date.now() - searchStart;
 
-  // 2. Calibration fit on the training split; residuals on validation give sd_res and rho.
+  // 2. Calibration fit on the training split; residuals on the calibration slice (validation when none) give
+  // sd_res and rho.
   const cal = design(train, cols, trainRows, scaling);
   let t0 = Date.now();
   const calModel = await trainSvr(cal.x, trainRows.length, cols.length, cal.y, params, svrOpts);
   const calMs = Date.now() - t0;
   const valPred = unscale(new SvrPredictor(calModel).predictRows(valX, val.n), scaling);
+  const calX =
+    calSet === val
+      ? valX
+      : design(
+          calSet,
+          cols,
+          Array.from({ length: calSet.n }, (_, i) => i),
+          scaling,
+        ).x;
   const residualsOf = (pred: ArrayLike<number>): ResidualStats =>
     residualStats(
-      val.timestamps,
-      val.y.map((v, i) => v - pred[i]),
+      calSet.timestamps,
+      calSet.y.map((v, i) => v - pred[i]),
       localClock(meta.zone),
     );
   const lag168 = FACTORS.indexOf("lag168");
   const residuals: ValidatorModel["residuals"] = {
-    svr: residualsOf(valPred),
+    svr: residualsOf(unscale(new SvrPredictor(calModel).predictRows(calX, calSet.n), scaling)),
     elm: null,
-    seasonalNaive: residualsOf(val.y.map((_, i) => val.x[i * N_FACTORS + lag168])),
+    seasonalNaive: residualsOf(calSet.y.map((_, i) => calSet.x[i * N_FACTORS + lag168])),
   };
   log(`calibration fit: ${trainRows.length} rows in ${calMs} ms, validation MAPE ${mape(val.y, valPred).toFixed(3)}%`);
 
@@ -259,9 +278,12 @@ export async function trainValidatorModel(
         const t1 = Date.now();
         const e = trainElm(cal.x, trainRows.length, cols.length, cal.y, p);
         const ms = Date.now() - t1;
-        const pred = unscale(new ElmPredictor(e).predictRows(valX, val.n), scaling);
+        const elmPredictor = new ElmPredictor(e);
+        const pred = unscale(elmPredictor.predictRows(valX, val.n), scaling);
         elmTrials.push({ params: p, validationMape: mape(val.y, pred), trainMs: ms });
-        if (elmTrials.every((t) => t.validationMape >= mape(val.y, pred))) residuals.elm = residualsOf(pred);
+        if (elmTrials.every((t) => t.validationMape >= mape(val.y, pred))) {
+          residuals.elm = residualsOf(unscale(elmPredictor.predictRows(calX, calSet.n), scaling));
+        }
       }
     }
     const best = elmTrials.reduce((b, t) => (t.validationMape < b.validationMape ? t : b));
@@ -269,9 +291,12 @@ export async function trainValidatorModel(
     elmReport = { params: best.params, trials: elmTrials, trainMs: 0, validationMape: best.validationMape };
   }
 
-  // 4. Final fit (training + validation rows by default), with its own scaling.
-  const refit = options.refitOnValidation ?? true;
-  const all = refit ? concat(train, val) : train;
+  // 4. Final fit (training + calibration + validation rows by default), with its own scaling.
+  // The calibration slice joins the final fit whether or not validation does: it tunes nothing.
+  const withCal = options.calibration ? concat(train, options.calibration) : train;
+  const onValidation = options.refitOnValidation ?? true;
+  const refit = onValidation || withCal !== train;
+  const all = onValidation ? concat(withCal, val) : withCal;
   const finalRows = evenSample(all.n, maxRows);
   const finalScaling = refit ? fitScaling(all, cols, finalRows) : scaling;
   let finalModel: SvrModel = calModel;
@@ -327,6 +352,7 @@ export async function trainValidatorModel(
           trainMs: calMs,
           nSv: calModel.coef.length,
           validationMape: mape(val.y, valPred),
+          calibrationRows: calSet.n,
         },
         finalFit: { rows: finalRows.length, trainMs: finalMs, nSv: finalModel.coef.length },
       },

@@ -96,9 +96,10 @@ export interface CheckResult {
 }
 
 /**
- * Detector defaults, chosen on the validation half-year (H1 2013, injection seeds 101-105, SVR fitted on 2012
- * only): among the settings with at most 0.1 false alarms per day on clean data, the highest drift recall
- * within budget, then the highest precision (docs/validation.md, bench/results/validation.json).
+ * Detector defaults, chosen on the validation half-year (H1 2013, injection seeds 101-105, SVR fitted on 2012,
+ * residuals calibrated on 2012-Q4): among the settings whose clean false alarms are within 0.1 a day at 95%
+ * confidence, the highest drift recall within budget, then the highest precision (`chooseOperatingPoint`,
+ * docs/validation.md "Protocol", bench/results/validation.json).
  */
 export const DEFAULT_K = 6;
 export const DEFAULT_LEVEL_K = 5;

@@ -16,6 +16,11 @@ export function addCommonParams(t: ConfigurableTaskDefinition): ConfigurableTask
     .addParam("trainTo", "last training day (inclusive)")
     .addOptionalParam("valFrom", "first validation day (default: the last 20% of the training range)")
     .addOptionalParam("valTo", "last validation day (inclusive)")
+    .addOptionalParam(
+      "calFrom",
+      "first day of the calibration slice (sd_res, spreads), held out from fitting and tuning (default: the last 25% of the training range)",
+    )
+    .addOptionalParam("calTo", "last calibration day (inclusive)")
     .addOptionalParam("zone", "clock of the calendar features: us-eastern | brussels | utc", COMMON_DEFAULTS.zone)
     .addOptionalParam("preset", "full (grid search) | fast (fixed parameters, seconds)", COMMON_DEFAULTS.preset)
     .addOptionalParam("model", "load this saved model (JSON) instead of training")

@@ -85,4 +85,9 @@ describe("grid:validate (issue 14)", function () {
     const msg = await taskError("grid:validate", { ...ranges, valFrom: "2012-04-20" });
     expect(msg).to.contain("overlaps the validation range");
   });
+
+  it("refuses a calibration slice that overlaps the test range", async function () {
+    const msg = await taskError("grid:validate", { ...ranges, calFrom: "2012-05-10", calTo: "2012-05-12" });
+    expect(msg).to.contain("the calibration range (2012-05-10 .. 2012-05-12) overlaps the test range");
+  });
 });

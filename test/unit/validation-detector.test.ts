@@ -124,6 +124,64 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
       );
       expect(error?.message).to.contain("the training range (2012-04-02 .. 2012-04-29) overlaps the validation range");
     });
+
+    /** prepare()'s error, or null: plain try/catch, `npm run test:unit` runs without chai-as-promised. */
+    const prepareError = (opts: Parameters<typeof prepare>[0]): Promise<Error | null> =>
+      prepare(opts).then(
+        () => null,
+        (e: Error) => e,
+      );
+    const rangesData = (): string => {
+      const data = join(mkdtempSync(join(tmpdir(), "val-cal-")), "load.csv");
+      writeFileSync(data, csv(3));
+      return data;
+    };
+    const fast = { preset: "fast" as const, train: { elm: false, maxTrainRows: 600 } };
+
+    it("refuses a calibration slice that overlaps the training or the validation range", async function () {
+      const data = rangesData();
+      const base = { data, trainFrom: "2012-04-02", trainTo: "2012-04-22", valFrom: "2012-04-30", valTo: "2012-05-06" };
+      const inTraining = await prepareError({ ...base, calFrom: "2012-04-20", calTo: "2012-04-29" });
+      expect(inTraining?.message).to.contain("overlaps the calibration range (2012-04-20 .. 2012-04-29)");
+      expect(inTraining?.message).to.contain("the training range (2012-04-02 ..");
+      const inValidation = await prepareError({ ...base, calFrom: "2012-04-23", calTo: "2012-05-01" });
+      expect(inValidation?.message).to.contain(
+        "the calibration range (2012-04-23 .. 2012-05-01) overlaps the validation range (2012-04-30 .. 2012-05-06): " +
+          "the detector would be tuned on the rows that calibrate it",
+      );
+      const half = await prepareError({ ...base, calFrom: "2012-04-23" });
+      expect(half?.message).to.contain("give both --cal-from and --cal-to, or neither");
+    });
+
+    it("holds the tail of the training range out of the fit and calibrates the residuals on it", async function () {
+      // The last training week is noisy (+/- 300 MW): only a calibration on that week sees a large sd_res.
+      const data = join(mkdtempSync(join(tmpdir(), "val-cal-")), "load.csv");
+      const noisy = (i: number): number => (i >= 24 * 7 * 3 && i < 24 * 7 * 4 ? 300 * Math.sin(1.7 * i) : 0);
+      writeFileSync(data, csv(3, 7, noisy));
+      const ranges = {
+        data,
+        trainFrom: "2012-04-02",
+        trainTo: "2012-04-29",
+        valFrom: "2012-04-30",
+        valTo: "2012-05-06",
+      };
+      const p = await prepare({ ...ranges, ...fast });
+      const calFrom = p.ranges.calFrom;
+      expect(p.cal?.n).to.be.greaterThan(100);
+      expect(p.ranges.calTo).to.equal(Date.parse("2012-04-30T03:59:59.999Z"));
+      expect(p.ranges.trainTo).to.be.lessThan(calFrom);
+      expect(Math.max(...p.train.timestamps)).to.be.lessThan(calFrom);
+      expect(Math.min(...p.cal!.timestamps)).to.be.at.least(calFrom);
+      // The noisy week is the calibration slice (the last 25% of the training rows).
+      expect(calFrom).to.be.at.most(START + 24 * 7 * 3 * H + 24 * H);
+      const old = await prepare({ ...ranges, ...fast, calibration: "validation" });
+      expect(old.cal).to.equal(null);
+      // The slice's noise has sd 212 MW; the validation week is clean.
+      expect(p.model.residuals.svr!.sd).to.be.greaterThan(200);
+      expect(p.model.residuals.svr!.sd).to.be.greaterThan(1.8 * old.model.residuals.svr!.sd);
+      // The returned model is still fitted on every row up to the validation range's end.
+      expect(p.model.trainedOn.to).to.equal(old.model.trainedOn.to);
+    });
   });
 
   describe("temperature known at the reading's time", function () {
