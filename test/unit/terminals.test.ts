@@ -17,6 +17,20 @@ const row = (i: number, extra: Record<string, unknown> = {}) => ({
   line: i + 2,
 });
 
+/** A registry stand-in whose packed reads find every terminal unregistered and every signer free. */
+function registryWith(multicall: unknown): CoreContracts {
+  return {
+    registry: {
+      interface: {
+        encodeFunctionData: (fn: string) => (fn === "register" ? "0x" : `view:${fn}`),
+        decodeFunctionResult: (fn: string) =>
+          fn === "signerAndStatus" ? ["0x" + "0".repeat(40), 0n] : ["0x" + "0".repeat(64)],
+      },
+      multicall,
+    },
+  } as unknown as CoreContracts;
+}
+
 describe("terminals", function () {
   describe("toTerminalSpecs", function () {
     it("refuses an empty bus instead of reading it as bus 0", function () {
@@ -68,16 +82,7 @@ describe("terminals", function () {
           },
         },
       );
-      const core = {
-        registry: {
-          interface: {
-            encodeFunctionData: (fn: string) => (fn === "register" ? "0x" : `view:${fn}`),
-            decodeFunctionResult: (fn: string) =>
-              fn === "signerAndStatus" ? ["0x" + "0".repeat(40), 0n] : ["0x" + "0".repeat(64)],
-          },
-          multicall,
-        },
-      } as unknown as CoreContracts;
+      const core = registryWith(multicall);
       const error = await registerTerminals(core, specs, "t.json").then(
         () => undefined,
         (e: Error) => e,
@@ -115,16 +120,7 @@ describe("terminals", function () {
           },
         },
       );
-      const core = {
-        registry: {
-          interface: {
-            encodeFunctionData: (fn: string) => (fn === "register" ? "0x" : `view:${fn}`),
-            decodeFunctionResult: (fn: string) =>
-              fn === "signerAndStatus" ? ["0x" + "0".repeat(40), 0n] : ["0x" + "0".repeat(64)],
-          },
-          multicall,
-        },
-      } as unknown as CoreContracts;
+      const core = registryWith(multicall);
       const report = await registerTerminals(core, specs, "t.json");
       expect(report.registered).to.have.length(specs.length);
       expect(report.txHashes).to.have.length(n);
