@@ -161,6 +161,12 @@ function writeZonePlan(dataDir: string, grid: GridModel, plan: ZonePlan): void {
   writeFileSync(join(dataDir, "zone-plan.json"), JSON.stringify(out, null, 1) + "\n");
 }
 
+/** Election by routing among dev-keyed node terminals (one zone or several), at the period's measured load. */
+export function routingElection(grid: GridModel, loadFactorOf: (records: readonly CheckedRecord[]) => number) {
+  return (period: number, tBuildMs: number, records: readonly CheckedRecord[]) =>
+    electByRouting(grid, period, loadFactorOf(records), tBuildMs);
+}
+
 /**
  * The gateway's generator election and the keys that sign: a fixed generator, one configured generator per
  * zone (both with operator keys), or routing election (one zone or several) among dev-keyed node terminals.
@@ -190,7 +196,7 @@ async function gatewayElection(
   }
   if (opts.zones === undefined)
     return {
-      elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
+      elect: routingElection(grid, loadFactorOf),
       keyOf: devKey,
       sampleKey,
     };
@@ -205,7 +211,7 @@ async function gatewayElection(
     );
   if (!opts.zoneGenerators)
     return {
-      elect: (period: number, tBuildMs: number) => electByRouting(grid, period, 1, tBuildMs),
+      elect: routingElection(grid, loadFactorOf),
       zoneOf,
       keyOf: devKey,
       sampleKey,
