@@ -9,9 +9,9 @@
  * - both half-years run with the weekly rolling refit (trailing 365 days). The sweeps share one refit schedule
  *   fitted on the file's rows per half-year; one test run refits on its own validated history, as grid:validate
  *   does, to show the difference;
- * - the peer check is measured where it applies: the pipeline's IEEE 39 terminals (a node per bus, a meter per
- *   load bus) replaying the same half-year with their own sensor noise and their own injected faults, with and
- *   without the peer check.
+ * - the peer check is measured where it applies, with the model grid:run builds (fast preset, weekly refit): the
+ *   pipeline's IEEE 39 terminals (a node per bus, a meter per load bus) replaying the same half-year with their
+ *   own sensor noise and their own injected faults, with and without the peer check.
  * Reports MAPE/RMSE of SVR, ELM and seasonal naive (with and without refit, Pearson vs non-linear screen), issue
  * 14's detection metrics, refit and search cost, and throughput. Writes bench/results/validation.json.
  *
@@ -353,23 +353,22 @@ async function main(): Promise<void> {
     (chosen.setting.cusumH ?? DEFAULT_CUSUM_H) === DEFAULT_CUSUM_H &&
     (chosen.setting.cusumK ?? DEFAULT_CUSUM_K) === DEFAULT_CUSUM_K;
 
-  console.error("7. peer check (IEEE 39 terminals), both half-years, calibrated as the pipeline calibrates");
-  // grid:run and grid:serve calibrate on their validation split, the rows just before the replayed days (on H2: H1),
-  // so the peer scenario measures that configuration; on H1 that split is 2012's tail, as the model above already is.
-  const pipelineCal = await prepare({
-    data: DATA,
-    ...RANGES,
-    calibration: "validation",
-    train: { svrParams: params, elm: false },
-  });
-  const calibrated = (m: ValidatorModel): ValidatorModel => ({ ...m, residuals: pipelineCal.model.residuals });
-  const peerTest: Period = {
-    ...test,
-    model: calibrated(test.model),
-    schedule: test.schedule.map((s) => ({ from: s.from, model: calibrated(s.model) })),
+  console.error("7. peer check (IEEE 39 terminals), both half-years, with the model grid:run and grid:serve build");
+  // The peer check runs in the pipeline and the gateway, so it is measured with their model: the fast preset,
+  // fitted on every row before the replayed half-year and calibrated on its validation split, refitted weekly.
+  const pipelinePeriod = async (period: Period, trainTo: string): Promise<Period> => {
+    const built = await prepare({
+      data: DATA,
+      trainFrom: RANGES.trainFrom,
+      trainTo,
+      preset: "fast",
+      calibration: "validation",
+    });
+    const refit = await refitSchedule(built.model, p.series, period.from, period.to, DEFAULT_REFIT);
+    return { ...period, model: built.model, schedule: refit.schedule, refitCost: refit.cost };
   };
-  const peersVal = peerScenario(val, p.series, 101);
-  const peersTest = peerScenario(peerTest, p.series, 1);
+  const peersVal = peerScenario(await pipelinePeriod(val, RANGES.trainTo), p.series, 101);
+  const peersTest = peerScenario(await pipelinePeriod(test, RANGES.valTo), p.series, 1);
 
   console.error("8. throughput");
   const fc = new Forecaster(p.model);
@@ -424,7 +423,9 @@ async function main(): Promise<void> {
       peers: {
         validation: peersVal,
         test: peersTest,
-        calibration: "as grid:run / grid:serve: the validation split (H1 for H2; 2012's tail for H1)",
+        model:
+          "as grid:run / grid:serve build it: fast preset, fitted on every row before the half-year, calibrated on " +
+          "its validation split (the training range's tail), weekly rolling refit",
       },
     },
     throughput: {
