@@ -1,9 +1,7 @@
 import { expect } from "chai";
-import { loadCase } from "../../src/grid/case";
 import { periodLoadFactor, routingElection } from "../../src/gateway/server";
-import { RUN_DEFAULTS } from "../../src/pipeline/options";
-import { scenarioTerminals } from "../../src/pipeline/scenario";
 import type { CheckedRecord } from "../../src/pipeline/stages/check";
+import { scenarioModel } from "../helpers/gridCases";
 
 /** Just what the load factor reads of a checked record: acceptance, kind (1: reading) and the value. */
 const reading = (actualNorm: number | null, accepted = true, kind = 1) =>
@@ -21,14 +19,7 @@ describe("gateway election (dev keys)", function () {
 
   describe("routingElection", function () {
     // IEEE 14 with one generator: QT-DR elects bus 5 at 30% of the peak load and bus 2 at the peak.
-    const loaded = loadCase({ case: "ieee14" });
-    const model = {
-      loaded,
-      terminals: scenarioTerminals(loaded.name, loaded.grid),
-      seed: 1,
-      backgroundMin: RUN_DEFAULTS.backgroundMin,
-      backgroundMax: RUN_DEFAULTS.backgroundMax,
-    };
+    const model = scenarioModel("ieee14");
     const elect = routingElection(model, (records) => periodLoadFactor(records, 1000));
 
     it("routes each period at its measured load, as grid:run does, not at the peak", function () {

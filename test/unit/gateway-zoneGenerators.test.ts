@@ -12,11 +12,9 @@ import {
   type RegistryReader,
   type ZoneGenerator,
 } from "../../src/gateway/zoneGenerators";
-import { loadCase } from "../../src/grid/case";
-import { RUN_DEFAULTS } from "../../src/pipeline/options";
-import { scenarioTerminals } from "../../src/pipeline/scenario";
 import { planZones, type ZonePlan } from "../../src/pipeline/stages/zones";
 import { encodeGridId } from "../../src/pipeline/stages/setup";
+import { scenarioModel } from "../helpers/gridCases";
 import { scratchDir } from "../helpers/scenario";
 
 const GRID = encodeGridId("ieee14");
@@ -175,14 +173,7 @@ describe("zone generators (grid:serve --zone-generators)", function () {
 
   describe("candidateZoneElection", function () {
     // IEEE 14 in two zones: zone 0 holds buses 1-5, 7, 8; QT-DR prefers bus 2 at low load and bus 3 near the peak.
-    const loaded = loadCase({ case: "ieee14" });
-    const model = {
-      loaded,
-      terminals: scenarioTerminals(loaded.name, loaded.grid),
-      seed: 1,
-      backgroundMin: RUN_DEFAULTS.backgroundMin,
-      backgroundMax: RUN_DEFAULTS.backgroundMax,
-    };
+    const model = scenarioModel("ieee14");
     const plan = planZones(model, 2);
     const candidates = [
       generator(0, "e0a", wallets[0]),

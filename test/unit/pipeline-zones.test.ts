@@ -1,28 +1,16 @@
 import { expect } from "chai";
-import { loadCase } from "../../src/grid/case";
 import { initMerkle, type RecordLeaf } from "../../src/merkle";
 import type { JournalBatch, JournalRecord } from "../../src/pipeline/journal";
-import { scenarioTerminals } from "../../src/pipeline/scenario";
 import { SEND_DEFAULTS } from "../../src/pipeline/options";
 import { transactionGroups } from "../../src/pipeline/stages/anchor";
 import { batchLeaves, preparePeriod, type Election } from "../../src/pipeline/stages/batch";
 import type { CheckedRecord } from "../../src/pipeline/stages/check";
-import { electByRouting, type GridModel } from "../../src/pipeline/stages/elect";
+import { electByRouting } from "../../src/pipeline/stages/elect";
 import { zonesSection } from "../../src/report/runReport";
 import { journaledZonePlan, planZones, zoneOfTerminal } from "../../src/pipeline/stages/zones";
 import { summariseZones } from "../../src/pipeline/zoneSummary";
 import type { PeriodRouting } from "../../src/pipeline/summaryTypes";
-
-function model(caseName: string): GridModel {
-  const loaded = loadCase({ case: caseName });
-  return {
-    loaded,
-    terminals: scenarioTerminals(loaded.name, loaded.grid),
-    seed: 1,
-    backgroundMin: 0.1,
-    backgroundMax: 0.5,
-  };
-}
+import { scenarioModel } from "../helpers/gridCases";
 
 /** An in-memory journal metadata store. */
 function metaStore() {
@@ -57,7 +45,7 @@ describe("pipeline zones", function () {
 
   describe("planZones", function () {
     it("cuts the case into k zones covering every bus, with the case's bus ids", function () {
-      const m = model("ieee39");
+      const m = scenarioModel("ieee39");
       const plan = planZones(m, 3);
       expect(plan.k).to.equal(3);
       expect(plan.buses).to.deep.equal(m.loaded.grid.buses.map((b) => b.id));
@@ -65,7 +53,7 @@ describe("pipeline zones", function () {
     });
 
     it("with auto, picks the fewest zones meeting every deadline at peak load", function () {
-      const plan = planZones(model("ieee118"), "auto");
+      const plan = planZones(scenarioModel("ieee118"), "auto");
       expect(plan.requested).to.equal("auto");
       for (const t of plan.tried) expect(t.deadlineViolations === 0, `k = ${t.k}`).to.equal(t.k >= plan.k);
       expect(plan.tried.map((t) => t.k)).to.include(plan.k);
@@ -75,7 +63,7 @@ describe("pipeline zones", function () {
   describe("journaledZonePlan", function () {
     it("stores the plan on first use and returns the stored one after", function () {
       const store = metaStore();
-      const m = model("ieee14");
+      const m = scenarioModel("ieee14");
       const first = journaledZonePlan(store, m, 2);
       expect(store.getMeta("zones")).to.deep.equal(first);
       store.setMeta("zones", { ...first, tried: [{ k: 2, deadlineViolations: 7 }] });
@@ -84,21 +72,21 @@ describe("pipeline zones", function () {
 
     it("refuses a journal started with other zones, naming both", function () {
       const store = metaStore();
-      const m = model("ieee14");
+      const m = scenarioModel("ieee14");
       journaledZonePlan(store, m, 2);
       expect(() => journaledZonePlan(store, m, "auto")).to.throw(/started with --zones 2, now --zones auto/);
     });
 
     it("refuses a plan made for another case's buses", function () {
       const store = metaStore();
-      journaledZonePlan(store, model("ieee14"), 2);
-      expect(() => journaledZonePlan(store, model("ieee30"), 2)).to.throw(/other buses than case ieee30/);
+      journaledZonePlan(store, scenarioModel("ieee14"), 2);
+      expect(() => journaledZonePlan(store, scenarioModel("ieee30"), 2)).to.throw(/other buses than case ieee30/);
     });
   });
 
   describe("electByRouting with zones", function () {
     it("elects one generator inside each zone and records the zones' routing", function () {
-      const m = model("ieee39");
+      const m = scenarioModel("ieee39");
       m.zones = planZones(m, 3);
       const election = electByRouting(m, 0, 1, 5);
       expect(election.zones!.map((z) => z.zone)).to.deep.equal([0, 1, 2]);
@@ -117,7 +105,7 @@ describe("pipeline zones", function () {
 
   describe("zoneOfTerminal", function () {
     it("maps each terminal to its bus's zone and an unknown terminal to zone 0", function () {
-      const m = model("ieee39");
+      const m = scenarioModel("ieee39");
       const plan = planZones(m, 3);
       const zoneOf = zoneOfTerminal(m, plan);
       for (const t of m.terminals)
