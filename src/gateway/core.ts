@@ -320,9 +320,12 @@ export class GatewayCore {
     const checked = checkPackageDoor(await this.entryOf(terminalId), () => door.signer, window, terminalId);
     if (!checked.ok) throw refuse(checked.reason, checked.detail);
     // Stops at the first new record, so a normal package costs one set lookup and one indexed query.
-    const known = (leaf: string) => this.receivedInOpenPeriod(leaf) || this.journal.hasAcceptedLeaf(leaf);
+    const known = (i: number) => {
+      const leaf = leafHashHex(door.leafHashes, i);
+      return this.receivedInOpenPeriod(leaf) || this.journal.hasAcceptedLeaf(leaf, this.periodOf(door.timestamps[i]));
+    };
     let seen = 0;
-    while (seen < recordCount && known(leafHashHex(door.leafHashes, seen))) seen++;
+    while (seen < recordCount && known(seen)) seen++;
     if (seen === recordCount) throw refuse("REPLAY", `every record of this package was already received or accepted`);
     if (this.journal.backlog() + recordCount > maxBacklogRecords)
       throw refuse(

@@ -18,5 +18,12 @@ serveThread(
       return { rejected: { reason: e.reason, detail: e.detail, terminalId: e.terminalId, packageId: e.packageId } };
     }
   },
-  (r) => ("door" in r ? [r.door.leafHashes.buffer as ArrayBuffer, r.door.payloadHashes.buffer as ArrayBuffer] : []),
+  (r) =>
+    "door" in r
+      ? [
+          r.door.leafHashes.buffer as ArrayBuffer,
+          r.door.timestamps.buffer as ArrayBuffer,
+          r.door.payloadHashes.buffer as ArrayBuffer,
+        ]
+      : [],
 );

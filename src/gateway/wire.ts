@@ -144,6 +144,8 @@ export interface DoorPackage {
   signer: string | undefined;
   /** 32 bytes per record, in record order. */
   leafHashes: Uint8Array;
+  /** Each record's timestamp (unix seconds), in record order: the period an accepted copy of it would be in. */
+  timestamps: Float64Array;
   /** keccak256 of each record's canonical payload (the leaf's last field), 32 bytes per record. */
   payloadHashes: Uint8Array;
   /** The root of the package tree over the leaf hashes (what the signature covers). */
@@ -167,6 +169,7 @@ export function doorDecoded({ pkg, packageId, bytes }: DecodedPackage): DoorDeco
     recordCount: pkg.records.length,
     signature: pkg.signature,
     leafHashes: pkg.leafHashes,
+    timestamps: Float64Array.from(pkg.records, (r) => r.timestamp),
     payloadHashes,
     recordsRoot: recordsRootBytes(pkg.leafHashes),
     payloadIssues: pkg.records.flatMap((r, i): [number, PayloadIssue][] => {

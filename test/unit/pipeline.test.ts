@@ -353,12 +353,15 @@ describe("pipeline", function () {
       db.close();
     });
 
-    it("finds records by leaf hash through a 48-bit prefix index and drops an older journal's whole-hash index", function () {
+    it("finds records by leaf hash through a period-first index and drops an older journal's leaf indexes", function () {
       const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
       new Journal(path).close();
-      // A journal of the previous version: the whole-hash index, which dirtied a page per record stored.
+      // A journal of the previous version: the index on the leaf's 48-bit prefix alone, which spread each slice of
+      // records stored over the whole index.
       let db = new Database(path);
-      db.exec("DROP INDEX records_by_leaf_prefix; CREATE INDEX records_by_leaf ON records (leaf_hash)");
+      db.exec(
+        "DROP INDEX records_by_period_leaf; CREATE INDEX records_by_leaf_prefix ON records (substr(leaf_hash, 1, 14))",
+      );
       db.close();
       const j = new Journal(path);
       // Two leaves sharing their first 48 bits: only the whole hash tells them apart.
@@ -371,21 +374,36 @@ describe("pipeline", function () {
         [twin("kept", "01"), { ...twin("refused", "02"), status: "quarantined", reason: "STALE_TIMESTAMP" }],
         [],
       );
-      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}01`)).to.equal(true);
-      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}02`)).to.equal(false);
-      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}03`)).to.equal(false);
+      j.recordPeriod(
+        { period: 3, state: "validated", generatorBus: 5, routing: "{}", tBuildMs: 1 },
+        [{ ...twin("later", "04"), period: 3 }],
+        [],
+      );
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}01`, 0)).to.equal(true);
+      // Accepted, but in another period than the one asked for (an accepted record's timestamp fixes its period).
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}01`, 3)).to.equal(false);
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}02`, 0)).to.equal(false);
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}03`, 0)).to.equal(false);
+      expect(j.hasAcceptedLeaf(`0x${"ab".repeat(31)}04`, 3)).to.equal(true);
       expect(j.findRecord(`0x${"AB".repeat(31)}02`)?.recordId).to.equal("refused");
+      expect(j.findRecord(`0x${"ab".repeat(31)}04`)?.recordId).to.equal("later");
+      expect(j.findRecord(`0x${"ab".repeat(31)}05`)).to.equal(undefined);
       expect(j.findRecord("kept")?.leafHash).to.equal(`0x${"ab".repeat(31)}01`);
       j.close();
       db = new Database(path, { readonly: true });
       const indexes = (
         db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]
       ).sort();
-      expect(indexes).to.include("records_by_leaf_prefix").and.not.include("records_by_leaf");
-      const plan = db
-        .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM records WHERE substr(leaf_hash, 1, 14) = substr(?, 1, 14)`)
-        .all("0x") as { detail: string }[];
-      expect(plan.map((r) => r.detail).join("; ")).to.match(/USING (COVERING )?INDEX records_by_leaf_prefix/);
+      expect(indexes).to.include("records_by_period_leaf").and.not.include.members(["records_by_leaf_prefix"]);
+      const plan = (sql: string, params: object) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
+      const leaf = "substr(leaf_hash, 1, 14) = substr(@leaf, 1, 14) AND leaf_hash = @leaf";
+      expect(plan(`SELECT 1 FROM records WHERE period = @period AND ${leaf}`, { leaf: "0x", period: 0 })).to.match(
+        /USING INDEX records_by_period_leaf \(period=\? AND <expr>=\?\)/,
+      );
+      expect(
+        plan(`SELECT * FROM records WHERE period IN (SELECT period FROM periods) AND ${leaf}`, { leaf: "0x" }),
+      ).to.match(/USING INDEX records_by_period_leaf \(period=\? AND <expr>=\?\)/);
       db.close();
     });
   });
