@@ -471,18 +471,15 @@ export class GatewayCore {
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const prepared = preparePeriod(ctx, period, records, built, await this.deps.elect(period, tBuildMs, records));
-    const linkOf = new Map(prepared.links.map((l) => [l.recordId, l]));
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: nextTurn,
-      // Each record's place in its signed package goes in with the record: all of a period's links in the head's
-      // transaction held the event loop for hundreds of milliseconds.
-      withSlice: (from, to) =>
-        this.journal.recordPackageLinks(prepared.rows.slice(from, to).flatMap((r) => linkOf.get(r.recordId) ?? [])),
-      // With the period's head go the package signatures (who signed each record, for its proof) and the stage's
-      // state after this period (a restart resumes from it).
+      // Who signed each record, for its proof: the packages go in with the first slice, each record's place in its
+      // package with the record.
+      placement: prepared,
+      // With the period's head go the inbox's mark and the stage's state after this period (a restart resumes
+      // from it).
       commit: () => {
-        this.journal.recordPackages(prepared.packages, []);
         this.journal.markProcessed(period);
         this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state: this.deps.stage.snapshot() });
       },

@@ -76,6 +76,20 @@ export interface JournalPackage {
   leafHashes: Uint8Array;
 }
 
+/** A period's signed packages (each once) and each accepted record's place in one of them. */
+export interface PackagePlacement {
+  packages: readonly JournalPackage[];
+  links: readonly { recordId: string; signature: string; index: number }[];
+}
+
+/** A stored record's signed package (its id in the journal) and its place in it. */
+interface RecordPlace {
+  packageId: number;
+  index: number;
+}
+
+const NO_PLACEMENT: PackagePlacement = { packages: [], links: [] };
+
 export interface JournalPeriod {
   period: number;
   state: PeriodState;
@@ -89,11 +103,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS periods (
   period INTEGER PRIMARY KEY, state TEXT NOT NULL, generator_bus INTEGER NOT NULL, routing TEXT NOT NULL,
   t_build_ms REAL NOT NULL, updated_at TEXT NOT NULL);
+-- package_id and package_index: an accepted record's signed package and its place in it (for its proof's
+-- signature), kept in the record's row: a link table cost a second B-tree insert and the 132-character signature
+-- again for every record.
 CREATE TABLE IF NOT EXISTS records (
   record_id TEXT PRIMARY KEY, period INTEGER NOT NULL, terminal_id TEXT NOT NULL, label TEXT NOT NULL,
   kind INTEGER NOT NULL, timestamp INTEGER NOT NULL, leaf_hash TEXT NOT NULL, status TEXT NOT NULL,
   reason TEXT, detail TEXT, batch_key TEXT, payload TEXT NOT NULL, actual_norm REAL, forecast_norm REAL,
-  fault TEXT);
+  fault TEXT, package_id INTEGER, package_index INTEGER);
 -- Leaf hashes are random, so an index on them alone spreads every slice of records stored over the whole index:
 -- its cost per record grew with the journal (5 us fresh, 22 us at 650,000 records, then disk reads once it outgrew
 -- the cache). Keyed by period first, a period's inserts stay within that period's few hundred pages, whatever the
@@ -111,12 +128,10 @@ CREATE TABLE IF NOT EXISTS batches (
   record_count INTEGER NOT NULL, generator_bus INTEGER NOT NULL, terminal_id TEXT NOT NULL, state TEXT NOT NULL,
   header TEXT, signature TEXT, tx_hash TEXT, nonce INTEGER, block_number INTEGER, batch_id INTEGER,
   gas_used INTEGER, updated_at TEXT NOT NULL);
--- Signed terminal packages, and where each accepted record sits in its package (for the proofs' signatures).
+-- Signed terminal packages of accepted records (an explicit id: VACUUM keeps it, unlike a bare rowid).
 CREATE TABLE IF NOT EXISTS signed_packages (
-  signature TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period_start INTEGER NOT NULL, record_count INTEGER NOT NULL,
-  records_root TEXT NOT NULL, leaf_hashes BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS record_packages (
-  record_id TEXT PRIMARY KEY, signature TEXT NOT NULL, package_index INTEGER NOT NULL) WITHOUT ROWID;
+  id INTEGER PRIMARY KEY, signature TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, period_start INTEGER NOT NULL,
+  record_count INTEGER NOT NULL, records_root TEXT NOT NULL, leaf_hashes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS transitions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, batch_key TEXT NOT NULL, state TEXT NOT NULL, detail TEXT);
 `;
@@ -207,6 +222,41 @@ export class Journal {
     this.db.pragma("cache_size = -65536");
     this.db.exec(SCHEMA);
     for (const index of REPLACED_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${index}`);
+    this.migratePackageLinks();
+  }
+
+  /**
+   * A journal of an earlier version keeps its links in a table of their own, by package signature, and its
+   * signed packages without an id: moved into the records' rows once, when it is opened.
+   */
+  private migratePackageLinks(): void {
+    const columns = (table: string) =>
+      new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    const hasLinkTable = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'record_packages'")
+      .get();
+    if (!hasLinkTable && columns("signed_packages").has("id")) return;
+    this.db.transaction(() => {
+      if (!columns("signed_packages").has("id")) {
+        this.db.exec(`
+          ALTER TABLE signed_packages RENAME TO signed_packages_unnumbered;
+          ${SCHEMA.slice(SCHEMA.indexOf("CREATE TABLE IF NOT EXISTS signed_packages"), SCHEMA.indexOf("CREATE TABLE IF NOT EXISTS transitions"))}
+          INSERT INTO signed_packages (id, signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
+            SELECT rowid, signature, terminal_id, period_start, record_count, records_root, leaf_hashes
+            FROM signed_packages_unnumbered;
+          DROP TABLE signed_packages_unnumbered;`);
+      }
+      const recordColumns = columns("records");
+      for (const column of ["package_id", "package_index"])
+        if (!recordColumns.has(column)) this.db.exec(`ALTER TABLE records ADD COLUMN ${column} INTEGER`);
+      if (hasLinkTable) {
+        this.db.exec(`
+          UPDATE records SET package_id = p.id, package_index = l.package_index
+            FROM record_packages l JOIN signed_packages p ON p.signature = l.signature
+            WHERE l.record_id = records.record_id;
+          DROP TABLE record_packages;`);
+      }
+    })();
   }
 
   close(): void {
@@ -261,25 +311,29 @@ export class Journal {
     );
   }
 
-  /** Stores a validated period atomically: its records (with their fate), its batches and its routing. */
+  /**
+   * Stores a validated period atomically: its records (with their fate and, for accepted ones, their place in their
+   * signed package), its signed packages, its batches and its routing.
+   */
   recordPeriod(
     p: JournalPeriod,
     records: readonly JournalRecord[],
     batches: readonly Omit<JournalBatch, "updatedAt">[],
     commit?: () => void,
+    placement: PackagePlacement = NO_PLACEMENT,
   ): void {
     this.db.transaction(() => {
-      this.insertRecords(records);
+      this.insertRecords(records, this.placeRecords(placement));
       this.insertPeriodHead(p, batches, commit);
     })();
   }
 
   /**
    * Stores a validated period like `recordPeriod`, but its records in transactions of `sliceRecords`, awaiting
-   * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile. The period's head (its
-   * row, batches and `commit`) goes last: records of a period without a head are a store cut short by a crash,
-   * which `dropHeadlessRecords` removes before the period is stored again. `withSlice(from, to)` runs in the
-   * transaction of records [from, to), for what belongs with them (their package links).
+   * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile. The signed packages go
+   * in with the first slice and each record's place in its package with the record. The period's head (its row,
+   * batches and `commit`) goes last: records of a period without a head are a store cut short by a crash, which
+   * `dropHeadlessRecords` removes before the period is stored again.
    */
   async recordPeriodInSlices(
     p: JournalPeriod,
@@ -289,20 +343,46 @@ export class Journal {
       sliceRecords: number;
       pause: () => Promise<void>;
       commit?: () => void;
-      withSlice?: (from: number, to: number) => void;
+      placement?: PackagePlacement;
     },
   ): Promise<void> {
+    let placed: Map<string, RecordPlace> | undefined;
     for (let i = 0; i < records.length; i += opts.sliceRecords) {
       if (i > 0) await opts.pause();
       const to = Math.min(i + opts.sliceRecords, records.length);
       this.unsynced(() =>
         this.db.transaction(() => {
-          this.insertRecords(records.slice(i, to));
-          opts.withSlice?.(i, to);
+          placed ??= this.placeRecords(opts.placement ?? NO_PLACEMENT);
+          this.insertRecords(records.slice(i, to), placed);
         })(),
       );
     }
     this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
+  }
+
+  /**
+   * Stores the signed packages (each once, however often stored: a package resent, or a period stored again after
+   * a crash) and gives each linked record's package id and index, by record id.
+   */
+  private placeRecords({ packages, links }: PackagePlacement): Map<string, RecordPlace> {
+    const insertPackage = this.sql(
+      `INSERT OR IGNORE INTO signed_packages (signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
+       VALUES (@signature, @terminalId, @periodStart, @recordCount, @recordsRoot, @leafHashes)`,
+    );
+    const idOf = this.sql("SELECT id FROM signed_packages WHERE signature = ?").pluck();
+    const ids = new Map<string, number>();
+    for (const p of packages) {
+      insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
+      ids.set(p.signature, idOf.get(p.signature) as number);
+    }
+    const placed = new Map<string, RecordPlace>();
+    for (const { recordId, signature, index } of links) {
+      const packageId = ids.get(signature);
+      if (packageId === undefined)
+        throw new Error(`record ${recordId}: its package ${signature} is not among the period's`);
+      placed.set(recordId, { packageId, index });
+    }
+    return placed;
   }
 
   /**
@@ -322,22 +402,18 @@ export class Journal {
 
   /** Removes the records of periods whose store was cut short (see `recordPeriodInSlices`); returns how many. */
   dropHeadlessRecords(): number {
-    return this.db.transaction(() => {
-      const dropped = this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run();
-      // Their package links went in with them (recordPeriodInSlices' withSlice); stored again, they may differ.
-      if (dropped.changes > 0)
-        this.db.prepare("DELETE FROM record_packages WHERE record_id NOT IN (SELECT record_id FROM records)").run();
-      return dropped.changes;
-    })();
+    // Their places in their packages go with them; the packages stay, to be found again when the period is stored.
+    return this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run().changes;
   }
 
-  private insertRecords(records: readonly JournalRecord[]): void {
+  private insertRecords(records: readonly JournalRecord[], placed: ReadonlyMap<string, RecordPlace>): void {
     // Positional parameters: binding fifteen named ones from each record object cost a third of the insert.
     const insertRecord = this.sql(
-      `INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, reason, detail, batch_key, payload, actual_norm, forecast_norm, fault)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, reason, detail, batch_key, payload, actual_norm, forecast_norm, fault, package_id, package_index)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const r of records)
+    for (const r of records) {
+      const place = placed.get(r.recordId);
       insertRecord.run(
         r.recordId,
         r.period,
@@ -354,7 +430,10 @@ export class Journal {
         r.actualNorm,
         r.forecastNorm,
         r.fault,
+        place?.packageId ?? null,
+        place?.index ?? null,
       );
+    }
   }
 
   private insertPeriodHead(p: JournalPeriod, batches: readonly Omit<JournalBatch, "updatedAt">[], commit?: () => void) {
@@ -373,35 +452,10 @@ export class Journal {
     commit?.();
   }
 
-  /**
-   * Stores signed packages and links records to their place in them. Idempotent (a package resent, or a period
-   * stored again after a crash, changes nothing); call inside `recordPeriod`'s commit to share its transaction.
-   */
-  recordPackages(
-    packages: readonly JournalPackage[],
-    links: readonly { recordId: string; signature: string; index: number }[],
-  ): void {
-    const insertPackage = this.sql(
-      `INSERT OR IGNORE INTO signed_packages (signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
-       VALUES (@signature, @terminalId, @periodStart, @recordCount, @recordsRoot, @leafHashes)`,
-    );
-    for (const p of packages) insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
-    this.recordPackageLinks(links);
-  }
-
-  /** Links records to their place in their signed packages (idempotent, like `recordPackages`). */
-  recordPackageLinks(links: readonly { recordId: string; signature: string; index: number }[]): void {
-    const insertLink = this.sql(
-      "INSERT OR IGNORE INTO record_packages (record_id, signature, package_index) VALUES (@recordId, @signature, @index)",
-    );
-    for (const l of links) insertLink.run(l);
-  }
-
   /** The package and position of every record of a batch that has one, by record id. */
   packagesOfBatch(batchKey: string): Map<string, { pkg: JournalPackage; index: number }> {
     const rows = this.sql(
-      `SELECT r.record_id, l.package_index, p.* FROM records r
-       JOIN record_packages l ON l.record_id = r.record_id JOIN signed_packages p ON p.signature = l.signature
+      `SELECT r.record_id, r.package_index, p.* FROM records r JOIN signed_packages p ON p.id = r.package_id
        WHERE r.batch_key = ?`,
     ).all(batchKey) as Row[];
     const byKey = new Map<string, JournalPackage>();
@@ -418,8 +472,8 @@ export class Journal {
   /** The package and position of one record (a proof asked for through the gateway's API); undefined if none. */
   packageOfRecord(recordId: string): { pkg: JournalPackage; index: number } | undefined {
     const r = this.sql(
-      `SELECT l.package_index, p.* FROM record_packages l JOIN signed_packages p ON p.signature = l.signature
-       WHERE l.record_id = ?`,
+      `SELECT r.package_index, p.* FROM records r JOIN signed_packages p ON p.id = r.package_id
+       WHERE r.record_id = ?`,
     ).get(recordId) as Row | undefined;
     return r && { pkg: toPackage(r), index: r.package_index as number };
   }

@@ -383,7 +383,7 @@ describe("gateway period close off the event loop", function () {
     /** A confirmed period of `n` records whose batch tree the close stored. */
     function closed(n: number) {
       const p = period(n, "confirmed");
-      journal.recordPeriod(p.head, p.rows, [p.batch], () => journal.recordPackages([p.pkg], p.links));
+      journal.recordPeriod(p.head, p.rows, [p.batch], undefined, { packages: [p.pkg], links: p.links });
       journal.updateBatch(p.batch.batchKey, "confirmed", {
         txHash: INFO.txHash,
         blockNumber: INFO.blockNumber,

@@ -13,7 +13,7 @@ import {
 } from "../../src/gateway/wire";
 import { initMerkle, RecordKind, type GridRecord } from "../../src/merkle";
 import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
-import { builtBatch, type JournalPeriod, type JournalRecord } from "../../src/pipeline/journal";
+import { builtBatch, type JournalPeriod, type JournalRecord, type PackagePlacement } from "../../src/pipeline/journal";
 import { packageHead, signPackage } from "../../src/pipeline/packages";
 import { PackageTree } from "../../src/chain/packages";
 import { stubCore } from "../helpers/gatewayCore";
@@ -215,43 +215,74 @@ describe("gateway door", function () {
       generatorBus: 1,
       terminalId: TERMINAL,
     });
-    const link = (r: JournalRecord, index: number) => ({
-      recordId: r.recordId,
-      signature: `0x${"5a".repeat(65)}`,
-      index,
+    const SIGNATURE = `0x${"5a".repeat(65)}`;
+    const placement = (all: JournalRecord[]): PackagePlacement => ({
+      packages: [
+        {
+          signature: SIGNATURE,
+          terminalId: TERMINAL,
+          periodStart: 0,
+          recordCount: all.length,
+          recordsRoot: `0x${"22".repeat(32)}`,
+          leafHashes: new Uint8Array(32 * all.length),
+        },
+      ],
+      links: all.map((r, index) => ({ recordId: r.recordId, signature: SIGNATURE, index })),
     });
-    const linkCount = (j: GatewayJournal) =>
-      (
-        (j as unknown as { db: import("better-sqlite3").Database }).db
-          .prepare("SELECT COUNT(*) AS n FROM record_packages")
-          .get() as { n: number }
-      ).n;
+    const db = (j: GatewayJournal) => (j as unknown as { db: import("better-sqlite3").Database }).db;
+    const placedCount = (j: GatewayJournal) =>
+      (db(j).prepare("SELECT COUNT(*) AS n FROM records WHERE package_id IS NOT NULL").get() as { n: number }).n;
 
-    it("stores each slice's links in that slice's transaction, before the period's head", async function () {
+    it("stores each record's place in its package with the record, the packages with the first slice", async function () {
       const all = rows(6);
       const seen: number[] = [];
       await journal.recordPeriodInSlices(head, all, [batch], {
         sliceRecords: 4,
-        pause: async () => void seen.push(linkCount(journal)),
-        withSlice: (from, to) => journal.recordPackageLinks(all.slice(from, to).map(link)),
+        pause: async () => void seen.push(placedCount(journal)),
+        placement: placement(all),
       });
       expect(seen).to.deep.equal([4]);
-      expect(linkCount(journal)).to.equal(6);
+      expect(placedCount(journal)).to.equal(6);
+      const placed = journal.packagesOfBatch(batch.batchKey);
+      expect([...placed.keys()]).to.deep.equal(all.map((r) => r.recordId));
+      expect([...placed.values()].map((p) => [p.pkg.signature, p.index])).to.deep.equal(
+        all.map((_, i) => [SIGNATURE, i]),
+      );
+      expect(journal.packageOfRecord("r5")).to.deep.include({ index: 5 });
     });
 
-    it("drops the links of a period's records stored only in part, with the records", async function () {
+    it("drops a period's records stored only in part, and finds their package again when it is stored again", async function () {
       const all = rows(6);
       await journal
         .recordPeriodInSlices(head, all, [batch], {
           sliceRecords: 4,
           // A crash after the first slice: the head never comes.
           pause: () => Promise.reject(new Error("crash")),
-          withSlice: (from, to) => journal.recordPackageLinks(all.slice(from, to).map(link)),
+          placement: placement(all),
         })
         .catch(() => undefined);
-      expect(linkCount(journal)).to.equal(4);
+      expect(placedCount(journal)).to.equal(4);
       expect(journal.dropHeadlessRecords()).to.equal(4);
-      expect(linkCount(journal)).to.equal(0);
+      expect(placedCount(journal)).to.equal(0);
+      await journal.recordPeriodInSlices(head, all, [batch], {
+        sliceRecords: 4,
+        pause: async () => undefined,
+        placement: placement(all),
+      });
+      expect(placedCount(journal)).to.equal(6);
+      expect((db(journal).prepare("SELECT COUNT(*) AS n FROM signed_packages").get() as { n: number }).n).to.equal(1);
+    });
+
+    it("refuses a record placed in a package that is not among the period's", function () {
+      const all = rows(2);
+      const { packages, links } = placement(all);
+      expect(() =>
+        journal.recordPeriod(head, all, [batch], undefined, {
+          packages,
+          links: [...links, { recordId: "r9", signature: `0x${"6b".repeat(65)}`, index: 0 }],
+        }),
+      ).to.throw(/record r9: its package 0x6b6b.* is not among the period's/);
+      expect(journal.records()).to.deep.equal([]);
     });
   });
 });

@@ -353,6 +353,47 @@ describe("pipeline", function () {
       db.close();
     });
 
+    it("moves an older journal's package links into the records' rows when it is opened", function () {
+      const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
+      const head = { period: 0, state: "validated" as const, generatorBus: 5, routing: "{}", tBuildMs: 1 };
+      let j = new Journal(path);
+      j.recordPeriod(
+        head,
+        [record("1", "pending", "b1"), record("2", "pending", "b1"), record("3", "pending", "b1")],
+        [],
+      );
+      j.close();
+      // The previous version: signed packages keyed by signature alone, and a link table by record id.
+      const [sigA, sigB] = [`0x${"aa".repeat(65)}`, `0x${"bb".repeat(65)}`];
+      let db = new Database(path);
+      db.exec(`
+        ALTER TABLE records DROP COLUMN package_id; ALTER TABLE records DROP COLUMN package_index;
+        DROP TABLE signed_packages;
+        CREATE TABLE signed_packages (
+          signature TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period_start INTEGER NOT NULL,
+          record_count INTEGER NOT NULL, records_root TEXT NOT NULL, leaf_hashes BLOB NOT NULL);
+        CREATE TABLE record_packages (
+          record_id TEXT PRIMARY KEY, signature TEXT NOT NULL, package_index INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO signed_packages VALUES ('${sigB}', '0x01', 0, 1, '0x', x'00'), ('${sigA}', '0x01', 0, 2, '0x', x'00');
+        INSERT INTO record_packages VALUES ('1', '${sigA}', 1), ('2', '${sigA}', 0), ('3', '${sigB}', 0);`);
+      db.close();
+      j = new Journal(path);
+      const placed = j.packagesOfBatch("b1");
+      expect([...placed.entries()].map(([id, p]) => [id, p.pkg.signature, p.pkg.recordCount, p.index])).to.deep.equal([
+        ["1", sigA, 2, 1],
+        ["2", sigA, 2, 0],
+        ["3", sigB, 1, 0],
+      ]);
+      expect(j.packageOfRecord("3")?.pkg.signature).to.equal(sigB);
+      j.close();
+      db = new Database(path, { readonly: true });
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      expect(tables).to.include("signed_packages").and.not.include.members(["record_packages"]);
+      db.close();
+      // Opened again, nothing is left to migrate.
+      new Journal(path).close();
+    });
+
     it("finds records by leaf hash through a period-first index and drops an older journal's leaf indexes", function () {
       const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
       new Journal(path).close();

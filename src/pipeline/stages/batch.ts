@@ -148,10 +148,7 @@ export function storePeriod(
   const roots = leaves.map((b) => rootOfLeafHashes(b.hashes));
   const tBuildMs = performance.now() - t0 + signMs;
   const prepared = preparePeriod(ctx, period, records, { leaves, roots, tBuildMs }, elect(tBuildMs));
-  ctx.journal.recordPeriod(prepared.head, prepared.rows, prepared.batches, () => {
-    ctx.journal.recordPackages(prepared.packages, prepared.links);
-    commit?.();
-  });
+  ctx.journal.recordPeriod(prepared.head, prepared.rows, prepared.batches, commit, prepared);
 }
 
 /** The signed packages of the accepted records, each once, and every accepted record's place in its package. */
