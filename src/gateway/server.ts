@@ -220,10 +220,7 @@ async function gatewayElection(
   const gridId = encodeGridId(grid.loaded.name);
   const readTerminals = async (ids: readonly string[]) =>
     (await registeredTerminals(registry, ids)).map((t) => (t ?? UNREGISTERED) as RegisteredTerminal);
-  const reader = {
-    getAddress: () => registry.getAddress(),
-    getTerminal: async (id: string) => (await readTerminals([id]))[0],
-  };
+  const reader = { getAddress: () => registry.getAddress(), readTerminals };
   const checked = await checkZoneGenerators(generators, plan, reader, gridId, file, log).catch((e: Error) => {
     throw new Error(`${e.message}\n(the zone plan is in ${planFile})`, { cause: e });
   });

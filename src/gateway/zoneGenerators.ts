@@ -223,7 +223,8 @@ export interface CheckedZoneGenerator extends ZoneGenerator {
 
 /** The registry view the check needs (TerminalRegistry.getTerminal). */
 export interface RegistryReader {
-  getTerminal(terminalId: string): Promise<RegisteredTerminal>;
+  /** The terminals' registry entries, in the order asked (one packed read; an unregistered one has status 0). */
+  readTerminals(terminalIds: readonly string[]): Promise<RegisteredTerminal[]>;
   getAddress(): Promise<string>;
 }
 
@@ -292,8 +293,9 @@ export async function checkZoneGenerators(
   const zoneOfBus = new Map(plan.buses.map((bus, i) => [bus, plan.busZone[i]]));
   const checked: CheckedZoneGenerator[] = [];
   const skipped = new Map<number, string[]>();
-  for (const g of generators) {
-    const found = candidateProblems(g, await registry.getTerminal(g.terminalId), gridId, zoneOfBus, registryAddress);
+  const entries = await registry.readTerminals(generators.map((g) => g.terminalId));
+  for (const [i, g] of generators.entries()) {
+    const found = candidateProblems(g, entries[i], gridId, zoneOfBus, registryAddress);
     if (found.problems.length === 0) checked.push({ ...g, bus: found.bus! });
     else skipped.set(g.zone, [...(skipped.get(g.zone) ?? []), ...found.problems]);
   }
