@@ -271,6 +271,19 @@ function routeZone(
   return { result, loads };
 }
 
+/** The sources of each of the k zones, and how many sit at buses no zone holds; a bus not in the case throws. */
+function sourcesByZone(net: GridNetwork, sources: readonly Source[], cell: Int32Array, k: number) {
+  const byZone: Source[][] = Array.from({ length: k }, () => []);
+  let unassigned = 0;
+  sources.forEach((s, i) => {
+    const v = net.indexOfBus.get(s.bus);
+    if (v === undefined) throw new RangeError(`zones: sources[${i}].bus ${s.bus} is not a bus of ${net.caseName}`);
+    if (cell[v] < 0) unassigned++;
+    else byZone[cell[v]].push(s);
+  });
+  return { byZone, unassigned };
+}
+
 /** Routes every zone with `algorithm` and sums up. */
 export function routeZonesWithPartition(
   net: GridNetwork,
@@ -287,14 +300,7 @@ export function routeZonesWithPartition(
   const zones: ZoneResult[] = [];
   const periodS = resolvePeriod(options);
   const routedBps = new Float64Array(net.m);
-  const byZone: Source[][] = Array.from({ length: k }, () => []);
-  let unassigned = 0;
-  sources.forEach((s, i) => {
-    const v = net.indexOfBus.get(s.bus);
-    if (v === undefined) throw new RangeError(`zones: sources[${i}].bus ${s.bus} is not a bus of ${net.caseName}`);
-    if (cell[v] < 0) unassigned++;
-    else byZone[cell[v]].push(s);
-  });
+  const { byZone, unassigned } = sourcesByZone(net, sources, cell, k);
   const { nodes, cases } = zoneCases(net, cell, k);
   // Largest zones first: with stopOnViolation (auto's probes), a failing k is usually found at once.
   const order = Array.from({ length: k }, (_, z) => z).sort((a, b) => byZone[b].length - byZone[a].length || a - b);
@@ -466,11 +472,7 @@ export function rankZoneCandidates(
   options: Partial<RoutingOptions> = {},
 ): Map<number, CandidateScore[]> {
   const k = cell.reduce((a, c) => Math.max(a, c + 1), 0);
-  const byZone: Source[][] = Array.from({ length: k }, () => []);
-  for (const s of sources) {
-    const v = net.indexOfBus.get(s.bus);
-    if (v !== undefined && cell[v] >= 0) byZone[cell[v]].push(s);
-  }
+  const { byZone } = sourcesByZone(net, sources, cell, k);
   const { nodes, cases } = zoneCases(net, cell, k);
   const opts = resolveRoutingOptions(options);
   const ranked = new Map<number, CandidateScore[]>();
