@@ -13,7 +13,7 @@
  *
  *   npm run bench:gateway [-- --seconds 60 --rate 10000 --clients 2 --period 5 --grace 2 --scenario 2
  *                            --transports mqtt,http --profile <dir> --core-only --memory-periods 6
- *                            --transport-only --gateway-heap-mb 384]
+ *                            --transport-only --gateway-heap-mb 384 --gateway-semi-space-mb 64]
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -104,6 +104,7 @@ interface RunOptions {
   modelCache: string;
   profileDir?: string;
   heapMb?: number;
+  semiSpaceMb?: number;
 }
 
 /** One transport: anvil, gateway, clients; the figures of the run. */
@@ -275,6 +276,10 @@ async function main() {
   // Caps the gateway's V8 old space: a run that stays within it shows the heap's growth was garbage not yet
   // collected, not data held per record.
   const heapMb = process.argv.includes("--gateway-heap-mb") ? numberArg("--gateway-heap-mb", 0, 64) : undefined;
+  // A larger young generation lets the close's short-lived objects die there instead of growing the old space.
+  const semiSpaceMb = process.argv.includes("--gateway-semi-space-mb")
+    ? numberArg("--gateway-semi-space-mb", 0, 1)
+    : undefined;
   const transportOnly = process.argv.includes("--transport-only");
   if (scenarioNo > THROUGHPUT_SCENARIOS.length || !Number.isInteger(scenarioNo))
     throw new Error(`--scenario must be 1..${THROUGHPUT_SCENARIOS.length}`);
@@ -305,6 +310,7 @@ async function main() {
       modelCache,
       profileDir,
       heapMb,
+      semiSpaceMb,
     });
   if (transportOnly) {
     // Iterating on the load runs only: no core figures, no in-process ratio, nothing written.
@@ -368,6 +374,7 @@ async function main() {
       graceSeconds: grace,
       clients,
       offeredRecordsPerSec: Math.round((framesPerPeriod * recordsPerFrame) / period),
+      gatewayV8: { maxOldSpaceMb: heapMb ?? null, maxSemiSpaceMb: semiSpaceMb ?? null },
     },
     targets: TARGETS,
     ...out,

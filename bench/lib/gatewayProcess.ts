@@ -39,6 +39,8 @@ export interface GatewayProcessOptions {
   dataDir: string;
   profileDir?: string;
   heapMb?: number;
+  /** V8's young-generation semi-space, MB (`--max-semi-space-size`): short-lived garbage dies there. */
+  semiSpaceMb?: number;
   /** More grid:serve arguments (--case, --zones ...). */
   args?: string[];
   /** Log at info level (default: --quiet). */
@@ -56,6 +58,7 @@ export async function startGatewayProcess(anvil: AnvilHandle, opts: GatewayProce
     [
       ...(opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : []),
       ...(opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : []),
+      ...(opts.semiSpaceMb ? [`--max-semi-space-size=${opts.semiSpaceMb}`] : []),
       require.resolve("hardhat/internal/cli/cli"),
       "grid:serve",
       "--network",
