@@ -265,8 +265,9 @@ export class ValidateStage {
 }
 
 /**
- * A reading with the temperature known at its instant, as a literal of the reading's fields: an object spread
- * (`{ ...r, temperatureC }`) cost about 2 us a reading, the largest cost of a check after the forecasts.
+ * A reading with the temperature known at its instant, as a literal of StageReading's fields (properties a caller
+ * added beyond them are not carried over): an object spread (`{ ...r, temperatureC }`) cost about 2 us a reading,
+ * the largest cost of a check after the forecasts.
  */
 function withTemperature(r: StageReading, temperatureC: number): StageReading {
   return {
