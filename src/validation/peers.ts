@@ -1,5 +1,5 @@
 import type { GridCase } from "../grid/case";
-import { median } from "./stats";
+import { medianInPlace } from "./stats";
 
 /**
  * Peer consensus (issue 14): terminals at the same or neighbouring buses see the same underlying load shape, so
@@ -86,6 +86,17 @@ interface PeerState {
 export interface PeerSnapshot {
   sources: [string, Record<string, number>][];
   quarantined: string[];
+}
+
+/**
+ * The median of the `sources`' values and `own`, the same as `median` of them, in one fresh array sorted in place:
+ * per reading, one array instead of three (the peers' values, them with `own`, and the median's sorted copy).
+ */
+function medianWith(sources: readonly string[], values: ReadonlyMap<string, number>, own: number): number {
+  const xs: number[] = [];
+  for (const source of sources) xs.push(values.get(source)!);
+  xs.push(own);
+  return medianInPlace(xs);
 }
 
 /** E|x| / sd of a normal variable. */
@@ -217,7 +228,7 @@ export class PeerConsensus {
       if (!st) continue;
       const peers = neighbours(source);
       if (peers.length < this.options.minPeers) continue;
-      const med = median([...peers.map((p) => values.get(p)!), value]);
+      const med = medianWith(peers, values, value);
       if (Math.abs(value / med - 1 - st.offset) > this.options.suspectK * Math.max(st.spread, floors.get(source)!))
         suspect.add(source);
     }
@@ -229,7 +240,7 @@ export class PeerConsensus {
         continue;
       }
       // The reading itself is in the median, so with two healthy peers the median is a robust middle of three.
-      const med = median([...healthy.map((p) => values.get(p)!), values.get(r.source)!]);
+      const med = medianWith(healthy, values, values.get(r.source)!);
       out.set(r.source, this.judge(r, med, healthy.length, t));
     }
     return out;

@@ -222,7 +222,7 @@ export class ValidateStage {
     // reference onto it, so the forecast's step is not taken for a jump of the reading.
     const temperatureC = this.weather.temperatureKnownAt(t);
     const out = readings.map((given): CheckedReading => {
-      const reading = given.temperatureC === undefined ? { ...given, temperatureC } : given;
+      const reading = given.temperatureC === undefined ? withTemperature(given, temperatureC) : given;
       const peer = verdicts?.get(reading.source) ?? null;
       const result = this.validator.check(reading, { peerFlagged: peer !== null && !peer.ok });
       this.peers?.noteVerdict(reading.source, result.ok);
@@ -262,6 +262,22 @@ export class ValidateStage {
     }
     return out;
   }
+}
+
+/**
+ * A reading with the temperature known at its instant, as a literal of StageReading's fields (properties a caller
+ * added beyond them are not carried over): an object spread (`{ ...r, temperatureC }`) cost about 2 us a reading,
+ * the largest cost of a check after the forecasts.
+ */
+function withTemperature(r: StageReading, temperatureC: number): StageReading {
+  return {
+    source: r.source,
+    timestamp: r.timestamp,
+    value: r.value,
+    noise: r.noise,
+    resolution: r.resolution,
+    temperatureC,
+  };
 }
 
 const DAY_MS = 86_400_000;

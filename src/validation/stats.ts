@@ -56,8 +56,13 @@ export function rmse(actual: ArrayLike<number>, forecast: ArrayLike<number>): nu
 
 /** Median (NaN when empty). */
 export function median(xs: readonly number[]): number {
+  return medianInPlace([...xs]);
+}
+
+/** `median` of an array the caller does not need in its order any more (sorted in place, no copy). */
+export function medianInPlace(xs: number[]): number {
   if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  xs.sort((a, b) => a - b);
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }

@@ -8,7 +8,7 @@ import { injectAnomalies } from "../../src/validation/inject";
 import { readLoadCsv } from "../../src/validation/series";
 import { residualStats } from "../../src/validation/residuals";
 import { createRng } from "../../src/common/rng";
-import { mape, pearson, rmse } from "../../src/validation/stats";
+import { mape, median, medianInPlace, pearson, rmse } from "../../src/validation/stats";
 
 const H = 3_600_000;
 const T0 = Date.parse("2012-01-02T05:00:00Z"); // Monday 00:00 US Eastern
@@ -171,6 +171,15 @@ describe("validation: data", function () {
       expect(r.sd).to.be.closeTo(10 / Math.sqrt(1 - 0.81), 1.5);
       expect(r.sdStepByHour).to.have.length(24);
       for (const s of r.sdStepByHour) expect(s).to.be.closeTo(10, 1);
+    });
+    it("takes the median of odd, even and empty lists, in place or on a copy", function () {
+      const odd = [5, 1, 3];
+      expect(median(odd)).to.equal(3);
+      expect(odd).to.deep.equal([5, 1, 3]);
+      expect(medianInPlace(odd)).to.equal(3);
+      expect(odd).to.deep.equal([1, 3, 5]);
+      expect(medianInPlace([4, 1, 3, 2])).to.equal(2.5);
+      expect(medianInPlace([])).to.be.NaN;
     });
     it("computes MAPE and RMSE", function () {
       expect(mape([100, 200], [110, 180])).to.be.closeTo(10, 1e-12);

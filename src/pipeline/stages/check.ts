@@ -33,8 +33,11 @@ export interface CheckedRecord {
   leaf: RecordLeaf;
   leafHash: Uint8Array;
   accepted: boolean;
-  /** A reading that passed the door and awaits the validate stage (`validateRecords`); cleared once validated. */
-  reading?: StageReading;
+  /**
+   * A reading that passed the door and awaits the validate stage (`validateRecords`); set to undefined once
+   * validated (always present, so every record keeps one object shape).
+   */
+  reading: StageReading | undefined;
   /** The signed package the record came in and its index there (what its proof's signature covers). */
   source: { pkg: TerminalPackage; index: number };
 }
@@ -172,7 +175,7 @@ export function admitPackages(packages: readonly IncomingPackage[], ctx: CheckCo
         leaf: pkg.leaves[i],
         leafHash: pkg.leafHashes.subarray(32 * i, 32 * i + 32),
         accepted: reason === null,
-        ...(reading ? { reading } : {}),
+        reading,
         source: { pkg, index: i },
       });
     });
@@ -246,7 +249,8 @@ function applyVerdict(r: CheckedRecord, c: CheckedReading, shadow: Map<string, S
       ok: c.withoutPeer.ok,
       ...(c.withoutPeer.flaggedBy ? { flaggedBy: c.withoutPeer.flaggedBy } : {}),
     });
-  delete r.reading;
+  // Not `delete`: that turned each of a period's records into a slow dictionary-mode object for the stages after.
+  r.reading = undefined;
 }
 
 /**
