@@ -82,6 +82,15 @@ export interface PackagePlacement {
   links: readonly { recordId: string; signature: string; index: number }[];
 }
 
+/** A journal's records by fate, and the quarantined ones by reason. */
+export interface RecordCounts {
+  total: number;
+  anchored: number;
+  quarantined: number;
+  pending: number;
+  reasons: Record<string, number>;
+}
+
 /** A stored record's signed package (its id in the journal) and its place in it. */
 interface RecordPlace {
   packageId: number;
@@ -205,11 +214,20 @@ export class Journal {
 
   private readonly statements = new Map<string, Database.Statement>();
 
+  /**
+   * The records by fate, counted once (a scan of every record) and then kept up to date by this writer's own
+   * writes: `/v1/health` asks on every probe, and a scan per probe held the gateway's event loop for longer the
+   * more records the journal held. Dropped (counted again when next asked) after a rare write it does not track.
+   */
+  private tally: RecordCounts | undefined;
+  private readonly readOnly: boolean;
+
   /** `readOnly` opens an existing journal as a second reader (WAL: it never blocks the writer). */
   constructor(
     readonly path: string,
     opts: { readOnly?: boolean } = {},
   ) {
+    this.readOnly = opts.readOnly ?? false;
     if (opts.readOnly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
       return;
@@ -326,6 +344,7 @@ export class Journal {
       this.insertRecords(records, this.placeRecords(placement));
       this.insertPeriodHead(p, batches, commit);
     })();
+    this.countStored(records);
   }
 
   /**
@@ -350,12 +369,14 @@ export class Journal {
     for (let i = 0; i < records.length; i += opts.sliceRecords) {
       if (i > 0) await opts.pause();
       const to = Math.min(i + opts.sliceRecords, records.length);
+      const slice = records.slice(i, to);
       this.unsynced(() =>
         this.db.transaction(() => {
           placed ??= this.placeRecords(opts.placement ?? NO_PLACEMENT);
-          this.insertRecords(records.slice(i, to), placed);
+          this.insertRecords(slice, placed);
         })(),
       );
+      this.countStored(slice);
     }
     this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
   }
@@ -402,6 +423,7 @@ export class Journal {
 
   /** Removes the records of periods whose store was cut short (see `recordPeriodInSlices`); returns how many. */
   dropHeadlessRecords(): number {
+    this.tally = undefined;
     // Their places in their packages go with them; the packages stay, to be found again when the period is stored.
     return this.db.prepare("DELETE FROM records WHERE period NOT IN (SELECT period FROM periods)").run().changes;
   }
@@ -531,10 +553,12 @@ export class Journal {
 
   /** Marks a period anchored, and every pending record of its confirmed batches as anchored. */
   completePeriod(period: number): void {
-    this.db.transaction(() => {
-      this.markAnchored(period, -1);
+    const marked = this.db.transaction(() => {
+      const n = this.markAnchored(period, -1);
       this.markPeriodDone(period);
+      return n;
     })();
+    this.countAnchored(marked);
   }
 
   /**
@@ -543,7 +567,12 @@ export class Journal {
    * period again finishes it.
    */
   async completePeriodInSlices(period: number, opts: { sliceRecords: number; pause: () => Promise<void> }) {
-    while (this.unsynced(() => this.markAnchored(period, opts.sliceRecords)) === opts.sliceRecords) await opts.pause();
+    for (;;) {
+      const marked = this.unsynced(() => this.markAnchored(period, opts.sliceRecords));
+      this.countAnchored(marked);
+      if (marked !== opts.sliceRecords) break;
+      await opts.pause();
+    }
     this.markPeriodDone(period);
   }
 
@@ -566,6 +595,7 @@ export class Journal {
 
   /** Puts a period back to "validated" with its unconfirmed batches' records pending again (resume after loss). */
   reopenPeriod(period: number): void {
+    this.tally = undefined;
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -649,7 +679,19 @@ export class Journal {
     return r && toRecord(r);
   }
 
-  counts(): { total: number; anchored: number; quarantined: number; pending: number; reasons: Record<string, number> } {
+  /** Records by fate, and the quarantined ones by reason (most frequent first). */
+  counts(): RecordCounts {
+    if (this.readOnly) return this.countRecords();
+    this.tally ??= this.countRecords();
+    const { reasons, ...byStatus } = this.tally;
+    const sorted = Object.entries(reasons)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    return { ...byStatus, reasons: Object.fromEntries(sorted) };
+  }
+
+  /** `counts` from the records themselves: a scan of every record. */
+  private countRecords(): RecordCounts {
     const byStatus = this.sql("SELECT status, COUNT(*) AS n FROM records GROUP BY status").all() as {
       status: RecordStatus;
       n: number;
@@ -665,6 +707,24 @@ export class Journal {
     const quarantined = get("quarantined");
     const pending = get("pending");
     return { total: anchored + quarantined + pending, anchored, quarantined, pending, reasons };
+  }
+
+  /** Adds committed records to the tally. */
+  private countStored(records: readonly JournalRecord[]): void {
+    const t = this.tally;
+    if (!t) return;
+    for (const r of records) {
+      t.total++;
+      t[r.status]++;
+      if (r.status === "quarantined") t.reasons[r.reason ?? "null"] = (t.reasons[r.reason ?? "null"] ?? 0) + 1;
+    }
+  }
+
+  /** Moves committed anchored marks from pending to anchored in the tally. */
+  private countAnchored(marked: number): void {
+    if (!this.tally) return;
+    this.tally.pending -= marked;
+    this.tally.anchored += marked;
   }
 
   private logTransition(batchKey: string, state: BatchState, detail: string | undefined, at: string): void {

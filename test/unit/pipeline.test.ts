@@ -338,6 +338,63 @@ describe("pipeline", function () {
       j.close();
     });
 
+    it("keeps its record counts up to date through its own writes, without counting every record again", async function () {
+      const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
+      const j = new Journal(path);
+      const reader = new Journal(path, { readOnly: true });
+      // The reader counts from the records each time: the truth the writer's tally must match after every step.
+      const same = () => void expect(j.counts()).to.deep.equal(reader.counts());
+      same();
+      const head = (period: number) => ({
+        period,
+        state: "validated" as const,
+        generatorBus: 5,
+        routing: "{}",
+        tBuildMs: 1,
+      });
+      j.recordPeriod(
+        head(0),
+        [
+          record("1", "pending", "p0000-readings"),
+          record("2", "pending", "p0000-readings"),
+          record("3", "quarantined", null, "REPLAY"),
+        ],
+        [batch],
+      );
+      same();
+      await j.recordPeriodInSlices(
+        head(1),
+        [
+          { ...record("4", "quarantined", null, "STUCK"), period: 1 },
+          { ...record("5", "quarantined", null, "STUCK"), period: 1 },
+          { ...record("6", "pending", null), period: 1 },
+        ],
+        [],
+        { sliceRecords: 2, pause: async () => same() },
+      );
+      same();
+      expect(j.counts().reasons).to.deep.equal({ STUCK: 2, REPLAY: 1 });
+      j.updateBatch("p0000-readings", "confirmed", { batchId: 1, blockNumber: 9 });
+      await j.completePeriodInSlices(0, { sliceRecords: 1, pause: async () => same() });
+      same();
+      expect(j.counts()).to.deep.include({ total: 6, anchored: 2, pending: 1, quarantined: 3 });
+      j.updateBatch("p0000-readings", "built", {}, "lost by the node");
+      j.reopenPeriod(0);
+      same();
+      // A record written past this writer (no gateway does): its tally does not see it, so it did not scan again.
+      const other = new Database(path);
+      other
+        .prepare(
+          "INSERT INTO records (record_id, period, terminal_id, label, kind, timestamp, leaf_hash, status, payload) VALUES ('x', 0, '0x', 't', 1, 0, '0x', 'pending', '{}')",
+        )
+        .run();
+      other.close();
+      expect(j.counts().total).to.equal(6);
+      expect(reader.counts().total).to.equal(7);
+      reader.close();
+      j.close();
+    });
+
     it("marks a period anchored through the pending-records index, not a scan of every record", function () {
       const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
       new Journal(path).close();
