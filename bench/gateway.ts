@@ -76,16 +76,24 @@ function next<E extends FromClient["event"]>(c: ChildProcess, event: E): Promise
 interface MemorySample {
   heapUsedMb: number;
   externalMb: number;
+  /** The event loop's delay since the previous sample (prom-client resets its histogram on each scrape), ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
-/** The gateway's main-thread heap and external memory from its /metrics (undefined when it does not answer). */
+/**
+ * The gateway's main-thread heap, external memory and event-loop delay from its /metrics (undefined when it does
+ * not answer).
+ */
 async function memorySample(httpUrl: string): Promise<MemorySample | undefined> {
   try {
     const text = await (await fetch(new URL("/metrics", httpUrl))).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20;
+    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)`, "m").exec(text)?.[1] ?? NaN);
     return {
-      heapUsedMb: round(metric("gridledger_nodejs_heap_size_used_bytes")),
-      externalMb: round(metric("gridledger_nodejs_external_memory_bytes")),
+      heapUsedMb: round(metric("gridledger_nodejs_heap_size_used_bytes") / 2 ** 20),
+      externalMb: round(metric("gridledger_nodejs_external_memory_bytes") / 2 ** 20),
+      loopDelayP99Ms: round(metric("gridledger_nodejs_eventloop_lag_p99_seconds") * 1000),
+      loopDelayMaxMs: round(metric("gridledger_nodejs_eventloop_lag_max_seconds") * 1000),
     };
   } catch {
     return undefined;
@@ -233,6 +241,11 @@ function summarise(
       // these is the Merkle thread's heap and native memory (SQLite, the allocator).
       mainHeapUsedEveryFiveSeconds: m.memory.map((x) => x.heapUsedMb),
       mainExternalEveryFiveSeconds: m.memory.map((x) => x.externalMb),
+    },
+    // How long the event loop was held, per 5 s window: acknowledgements wait behind it.
+    eventLoopDelayMs: {
+      p99EveryFiveSeconds: m.memory.map((x) => x.loopDelayP99Ms),
+      maxEveryFiveSeconds: m.memory.map((x) => x.loopDelayMaxMs),
     },
     cpu: {
       seconds: round(m.cpuSec),
