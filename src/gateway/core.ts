@@ -152,6 +152,8 @@ export class GatewayCore {
   private readonly marking = new Set<number>();
   private markingDone: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** The last validate-stage history sample stored with a snapshot (later ones go with the next). */
+  private historyStoredThrough = -Infinity;
   private stopping = false;
   private nodeUp = true;
   private lastNodeError: string | undefined;
@@ -173,9 +175,13 @@ export class GatewayCore {
     if (dropped > 0)
       deps.ctx.log(`journal: dropped ${dropped} records of a period stored only in part; closing it again`);
     // Packages journaled before a restart: decoded once, for the replay check and for their period's close.
-    for (const period of this.journal.inboxPeriods())
-      for (const row of this.journal.inboxOf(period))
-        this.remember(period, doorPackage(fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, chainId)));
+    for (const period of this.journal.inboxPeriods()) {
+      const entries = this.journal.inboxOf(period);
+      this.journal.bodiesOf(entries).forEach((body, i) => {
+        const wire = wirePackageSchema.parse(JSON.parse(body));
+        this.remember(period, doorPackage(fromWire(wire, entries[i].bytes, chainId)));
+      });
+    }
   }
 
   get policy(): GatewayPolicy {
@@ -204,10 +210,14 @@ export class GatewayCore {
    * readings replayed.
    */
   async resumeStage(): Promise<number> {
-    const snapshot = this.journal.getMeta<{ period: number; state: string }>(STAGE_SNAPSHOT_KEY);
-    const restored = snapshot ? this.deps.stage.restore(snapshot.state) : undefined;
+    const snapshot = this.journal.getMeta<StoredSnapshot>(STAGE_SNAPSHOT_KEY);
+    const history = snapshot?.history === "apart" ? this.journal.stageHistory() : undefined;
+    const restored = snapshot ? this.deps.stage.restore(snapshot.state, history) : undefined;
     if (snapshot && !restored!.ok)
       this.deps.ctx.log(`validate stage snapshot not used (${restored!.reason}): replaying the journal's readings`);
+    // A stage rebuilt by replay stores its own history with the next snapshot.
+    if (restored?.ok && history) this.historyStoredThrough = history.timestamps.at(-1) ?? -Infinity;
+    else this.journal.clearStageHistory();
     const records = this.journal.records(restored?.ok ? { sincePeriod: snapshot!.period + 1 } : {});
     return replayJournal(this.deps.stage, records, this.deps.profiles, undefined, (m) =>
       this.deps.ctx.log(`${m}; continuing with the replayed state`),
@@ -421,7 +431,7 @@ export class GatewayCore {
   private async closePeriod(period: number): Promise<void> {
     const ctx = this.deps.ctx;
     const doors = this.openPackages.get(period);
-    const rows = this.journal.inboxOf(period);
+    const entries = this.journal.inboxOf(period);
     // Signers and payload issues found at the door, by the package objects rebuilt below.
     const atDoor = new Map<TerminalPackage, DoorChecks>();
     // Record ids of earlier periods, per slice (see below).
@@ -444,18 +454,21 @@ export class GatewayCore {
     // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
     // replay set and record ids, so the result is the same as one pass.
     const records: CheckedRecord[] = [];
-    for (let i = 0; i < rows.length;) {
+    for (let i = 0; i < entries.length;) {
       if (i > 0) await nextTurn();
+      let end = i;
+      for (let n = 0; end < entries.length && n < CLOSE_SLICE_RECORDS; end++) n += entries[end].recordCount;
+      const rows = entries.slice(i, end);
+      const bodies = this.journal.bodiesOf(rows);
+      i = end;
       const slice: IncomingPackage[] = [];
-      for (let n = 0; i < rows.length && n < CLOSE_SLICE_RECORDS; i++) {
-        const row = rows[i];
+      for (const [k, row] of rows.entries()) {
         const door = doors?.get(row.packageId);
         const pkg = door
-          ? packageFromJournal(row.body, door)
-          : fromWire(wirePackageSchema.parse(JSON.parse(row.body)), row.bytes, ctx.chain.chainId).pkg;
+          ? packageFromJournal(bodies[k], door)
+          : fromWire(wirePackageSchema.parse(JSON.parse(bodies[k])), row.bytes, ctx.chain.chainId).pkg;
         if (door) atDoor.set(pkg, { signer: door.signer, payloadIssues: new Map(door.payloadIssues) });
         slice.push({ pkg, label: this.directory.get(row.terminalId)?.label ?? row.terminalId });
-        n += row.recordCount;
       }
       // The slice's record ids are looked up in one query (a copy suffix, rare, is asked for one by one).
       taken.asked = new Set(slice.flatMap(({ pkg }) => pkg.records.map((r) => recordIdOf(r.payload)).filter(isString)));
@@ -471,6 +484,8 @@ export class GatewayCore {
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const prepared = preparePeriod(ctx, period, records, built, await this.deps.elect(period, tBuildMs, records));
+    await nextTurn();
+    let historyStored = this.historyStoredThrough;
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: nextTurn,
@@ -481,9 +496,15 @@ export class GatewayCore {
       // from it).
       commit: () => {
         this.journal.markProcessed(period);
-        this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state: this.deps.stage.snapshot() });
+        // The stage's history is stored apart, a period's new samples at a time: whole, it grows to days of
+        // instants, and serialising it with every period held the event loop longer the longer the gateway ran.
+        const { state, history, keepFrom } = this.deps.stage.snapshotParts(historyStored);
+        this.journal.appendStageHistory(history, keepFrom);
+        this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state, history: "apart" } satisfies StoredSnapshot);
+        historyStored = history.timestamps.at(-1) ?? historyStored;
       },
     });
+    this.historyStoredThrough = historyStored;
     this.openLeaves.delete(period);
     this.openPackages.delete(period);
     this.journal.refreshBacklog();
@@ -589,6 +610,13 @@ export class GatewayCore {
     }
     return false;
   }
+}
+
+/** The validate stage's snapshot in the journal's meta: its history is in `stage_history` ("apart") or in it. */
+interface StoredSnapshot {
+  period: number;
+  state: string;
+  history?: "apart";
 }
 
 /** The journaled body of a package handed over in-process (as a terminal would have sent it). */

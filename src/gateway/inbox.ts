@@ -1,4 +1,5 @@
 import { Journal } from "../pipeline/journal";
+import type { HistorySamples } from "../validation/stage";
 import type { RejectionReason } from "./wire";
 
 const INBOX_SCHEMA = `
@@ -11,6 +12,7 @@ CREATE TABLE IF NOT EXISTS rejections (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, via TEXT NOT NULL, terminal_id TEXT,
   package_id TEXT, reason TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rejections_by_terminal ON rejections (terminal_id, reason);
+CREATE TABLE IF NOT EXISTS stage_history (t REAL PRIMARY KEY, load REAL NOT NULL, temperature REAL) WITHOUT ROWID;
 `;
 
 /** A package as journaled on arrival: its wire body, to be checked and batched when its period closes. */
@@ -24,6 +26,9 @@ export interface InboxPackage {
   receivedMs: number;
   body: string;
 }
+
+/** An inbox package without its body (read slice by slice, `bodiesOf`), and its row. */
+export type InboxEntry = Omit<InboxPackage, "body"> & { row: number };
 
 export interface Rejection {
   atMs: number;
@@ -112,15 +117,22 @@ export class GatewayJournal extends Journal {
     return this.sql("SELECT 1 FROM packages WHERE package_id = ?").get(packageId) !== undefined;
   }
 
-  /** Unprocessed packages of a period, in arrival order. */
-  inboxOf(period: number): InboxPackage[] {
-    return this.db
-      .prepare(
-        `SELECT package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount, bytes, via,
-                  received_ms AS receivedMs, body
-           FROM packages WHERE processed = 0 AND period = ? ORDER BY received_ms, rowid`,
-      )
-      .all(period) as InboxPackage[];
+  /**
+   * Unprocessed packages of a period, in arrival order, without their bodies: a period's bodies are megabytes,
+   * read in one query they held the event loop for a tenth of a second (`bodiesOf` reads them slice by slice).
+   */
+  inboxOf(period: number): InboxEntry[] {
+    return this.sql(
+      `SELECT rowid AS row, package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount,
+              bytes, via, received_ms AS receivedMs
+         FROM packages WHERE processed = 0 AND period = ? ORDER BY received_ms, rowid`,
+    ).all(period) as InboxEntry[];
+  }
+
+  /** The bodies of inbox entries, in the order given. */
+  bodiesOf(entries: readonly InboxEntry[]): string[] {
+    const bodyOf = this.sql("SELECT body FROM packages WHERE rowid = ?").pluck();
+    return entries.map((e) => bodyOf.get(e.row) as string);
   }
 
   /** Periods that have unprocessed packages, oldest first. */
@@ -187,6 +199,36 @@ export class GatewayJournal extends Journal {
       n: number;
     };
     return inbox.n + pending.n;
+  }
+
+  /**
+   * Stores the validate stage's history samples given (each later than those stored) and drops those before
+   * `keepFrom`: the history of its snapshot, kept here so a period's snapshot carries only its new samples.
+   */
+  appendStageHistory(samples: HistorySamples, keepFrom: number): void {
+    const insert = this.sql("INSERT OR REPLACE INTO stage_history (t, load, temperature) VALUES (?, ?, ?)");
+    const { timestamps, load, temperature } = samples;
+    // NaN (no temperature known) is stored as NULL.
+    for (let i = 0; i < timestamps.length; i++) insert.run(timestamps[i], load[i], temperature[i]);
+    this.sql("DELETE FROM stage_history WHERE t < ?").run(keepFrom);
+  }
+
+  /** The validate stage's history samples stored, oldest first. */
+  stageHistory(): HistorySamples {
+    const out: HistorySamples = { timestamps: [], load: [], temperature: [] };
+    for (const r of this.sql("SELECT t, load, temperature FROM stage_history ORDER BY t").raw().iterate() as Iterable<
+      [number, number, number | null]
+    >) {
+      out.timestamps.push(r[0]);
+      out.load.push(r[1]);
+      out.temperature.push(r[2] ?? NaN);
+    }
+    return out;
+  }
+
+  /** Forgets the stored history (a stage that was rebuilt by replay stores its own from scratch). */
+  clearStageHistory(): void {
+    this.sql("DELETE FROM stage_history").run();
   }
 
   /** Records by a query of the read API. */

@@ -28,6 +28,23 @@ export interface StageOptions {
   refitRunner?: RefitRunner;
 }
 
+/** Samples of the validated history, oldest first (temperature NaN where none was known). */
+export interface HistorySamples {
+  timestamps: number[];
+  load: number[];
+  temperature: number[];
+}
+
+/** A snapshot in two parts (see `ValidateStage.snapshotParts`). */
+export interface SnapshotParts {
+  /** The state without the history. */
+  state: string;
+  /** The history's samples after the time asked for, and from `keepFrom` on. */
+  history: HistorySamples;
+  /** Samples before this time are no longer read: a writer may drop them. */
+  keepFrom: number;
+}
+
 export interface StageReading extends Reading {
   source: string;
   timestamp: number;
@@ -73,6 +90,7 @@ export class ValidateStage {
   /** The model in use: the base model, or the last refit's. */
   private model: ValidatorModel;
   private modelJson: string | undefined;
+  private setupKeyText: string | undefined;
   private lastT = -Infinity;
 
   constructor(options: StageOptions) {
@@ -141,12 +159,34 @@ export class ValidateStage {
    * the model in use. `restore` on a stage built with the same setup gives the same verdicts from then on.
    */
   snapshot(): string {
-    const keepFrom = Math.max(this.startMs, this.lastT - ((this.refit?.options.windowDays ?? 0) + 8) * DAY_MS);
+    return this.stateText(this.history.slice(this.keepFrom(), Infinity));
+  }
+
+  /**
+   * `snapshot` in two parts, for a writer that stores one with every period (the gateway): the history alone grows
+   * to the refit window plus 8 days of instants, so it is kept apart and only its samples after `after` are given
+   * each time, with the time before which samples are no longer read. `restore(state, samples)` with the samples
+   * from `keepFrom` on resumes as `restore(snapshot())` would.
+   */
+  snapshotParts(after: number): SnapshotParts {
+    const keepFrom = this.keepFrom();
+    const history = this.history.slice(Math.max(keepFrom, after), Infinity);
+    const skip = history.timestamps[0] === after ? 1 : 0;
+    if (skip) for (const column of Object.values(history)) column.shift();
+    return { state: this.stateText(null), history, keepFrom };
+  }
+
+  /** The first instant of the history later lags and refits can read. */
+  private keepFrom(): number {
+    return Math.max(this.startMs, this.lastT - ((this.refit?.options.windowDays ?? 0) + 8) * DAY_MS);
+  }
+
+  private stateText(history: HistorySamples | null): string {
     const state: StageState = {
       format: SNAPSHOT_FORMAT,
       setup: this.setupKey(),
       lastT: this.lastT,
-      history: this.history.slice(keepFrom, Infinity),
+      history,
       validator: this.validator.exportState(),
       shadow: this.shadow?.exportState() ?? null,
       peers: this.peers?.exportState() ?? null,
@@ -165,10 +205,11 @@ export class ValidateStage {
 
   /**
    * Restores a `snapshot` taken of a stage with the same setup (model, start, options, neighbourhoods) onto this
-   * fresh one. Returns a reason when it cannot (another setup or format, a stage that already checked readings):
-   * the caller then rebuilds the state by replaying its readings.
+   * fresh one (or the `state` of `snapshotParts` with the history `samples` kept since `keepFrom`). Returns a
+   * reason when it cannot (another setup or format, a stage that already checked readings): the caller then
+   * rebuilds the state by replaying its readings.
    */
-  restore(text: string): { ok: true } | { ok: false; reason: string } {
+  restore(text: string, samples?: HistorySamples): { ok: true } | { ok: false; reason: string } {
     if (this.lastT !== -Infinity) return { ok: false, reason: "the stage has already checked readings" };
     let state: StageState;
     try {
@@ -180,7 +221,9 @@ export class ValidateStage {
     }
     if (state.format !== SNAPSHOT_FORMAT) return { ok: false, reason: `format ${String(state.format)}` };
     if (state.setup !== this.setupKey()) return { ok: false, reason: "taken with another model or setup" };
-    const { timestamps, load, temperature } = state.history;
+    const history = state.history ?? samples;
+    if (!history) return { ok: false, reason: "the snapshot's history is kept apart and was not given" };
+    const { timestamps, load, temperature } = history;
     for (let i = 0; i < timestamps.length; i++)
       if (!this.history.append(timestamps[i], load[i], temperature[i]))
         return { ok: false, reason: `history sample ${i} is not after the file's rows` };
@@ -196,14 +239,15 @@ export class ValidateStage {
   /** What a snapshot must have been taken with for `restore` to give the same verdicts. */
   private setupKey(): string {
     const m = this.baseModel;
-    return JSON.stringify({
+    // Asked with every snapshot; what it is made of never changes.
+    return (this.setupKeyText ??= JSON.stringify({
       startMs: this.startMs,
       trainedOn: m.trainedOn,
       svr: [m.svr.bias, m.svr.coef.length, m.svr.params],
       validator: this.validatorOptions,
       peers: this.peers ? [this.peers.options, [...this.peers.neighbourhoods]] : null,
       refit: this.refit?.options ?? null,
-    });
+    }));
   }
 
   /** Checks the readings of one instant (all with timestamp `t`) and appends their consensus to the history. */
@@ -288,7 +332,8 @@ interface StageState {
   format: string;
   setup: string;
   lastT: number;
-  history: { timestamps: number[]; load: number[]; temperature: number[] };
+  /** Null in the state part of `snapshotParts` (the writer keeps the history apart). */
+  history: HistorySamples | null;
   validator: [string, Record<string, number>][];
   shadow: [string, Record<string, number>][] | null;
   peers: PeerSnapshot | null;

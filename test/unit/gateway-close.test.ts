@@ -20,7 +20,7 @@ import {
 import { PackageTree } from "../../src/chain/packages";
 import { batchProofDocument, packageProofOf } from "../../src/pipeline/stages/prove";
 import type { JournalBatch, JournalPackage, JournalPeriod, JournalRecord } from "../../src/pipeline/journal";
-import type { ValidateStage } from "../../src/validation/stage";
+import type { HistorySamples, ValidateStage } from "../../src/validation/stage";
 import { stubCore } from "../helpers/gatewayCore";
 import { scratchDir } from "../helpers/scenario";
 
@@ -181,11 +181,12 @@ describe("gateway period close off the event loop", function () {
   describe("resumeStage", function () {
     /** A stand-in validate stage that records what the core hands it. */
     function stubStage(restores: boolean) {
-      const seen = { restored: [] as string[], replayed: [] as number[] };
+      const seen = { restored: [] as string[], samples: [] as (HistorySamples | undefined)[], replayed: [] as number[] };
       const stage = {
         lastInstant: -Infinity,
-        restore: (text: string) => {
+        restore: (text: string, samples?: HistorySamples) => {
           seen.restored.push(text);
+          seen.samples.push(samples);
           return restores ? { ok: true } : { ok: false, reason: "taken with another model or setup" };
         },
         refitIfDue: async () => false,
@@ -215,6 +216,25 @@ describe("gateway period close off the event loop", function () {
       expect(await core(stage, []).resumeStage()).to.equal(2);
       expect(seen.restored).to.deep.equal(["state after period 5"]);
       expect(seen.replayed).to.deep.equal([70, 71]);
+    });
+
+    it("restores a snapshot whose history is kept apart with the history stored", async function () {
+      journalWithSnapshot();
+      const history = { timestamps: [1, 2], load: [10, 20], temperature: [3, NaN] };
+      journal.appendStageHistory(history, 0);
+      journal.setMeta("validateStage", { period: 5, state: "state after period 5", history: "apart" });
+      const { stage, seen } = stubStage(true);
+      expect(await core(stage, []).resumeStage()).to.equal(2);
+      expect(seen.samples).to.deep.equal([history]);
+      expect(journal.stageHistory()).to.deep.equal(history);
+    });
+
+    it("forgets the stored history when the snapshot cannot be used (the replayed stage stores its own)", async function () {
+      journalWithSnapshot();
+      journal.appendStageHistory({ timestamps: [1], load: [10], temperature: [3] }, 0);
+      journal.setMeta("validateStage", { period: 5, state: "state after period 5", history: "apart" });
+      await core(stubStage(false).stage, []).resumeStage();
+      expect(journal.stageHistory().timestamps).to.deep.equal([]);
     });
 
     it("replays every reading, and says why, when the snapshot cannot be used", async function () {

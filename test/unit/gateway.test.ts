@@ -267,6 +267,27 @@ describe("gateway", function () {
       });
     });
 
+    it("lists a period's inbox without bodies and reads the bodies of a slice of it", async function () {
+      await Promise.all([1, 2, 3].map((i) => journal.addPackage(inboxRow(i, { body: `{"n":${i}}` }))));
+      const entries = journal.inboxOf(7);
+      expect(entries.map((e) => e.packageId)).to.deep.equal([1, 2, 3].map((i) => inboxRow(i).packageId));
+      expect(entries[0]).to.not.have.property("body");
+      expect(journal.bodiesOf(entries.slice(1))).to.deep.equal(['{"n":2}', '{"n":3}']);
+    });
+
+    it("keeps the validate stage's history apart: appended, pruned before keepFrom, NaN temperature as none", function () {
+      journal.appendStageHistory({ timestamps: [1, 2, 3], load: [10, 20, 30], temperature: [5, NaN, 7] }, 0);
+      journal.appendStageHistory({ timestamps: [4, 5], load: [40, 50], temperature: [8, 9] }, 3);
+      const stored = journal.stageHistory();
+      expect(stored.timestamps).to.deep.equal([3, 4, 5]);
+      expect(stored.load).to.deep.equal([30, 40, 50]);
+      expect(stored.temperature).to.deep.equal([7, 8, 9]);
+      journal.appendStageHistory({ timestamps: [6], load: [60], temperature: [NaN] }, 3);
+      expect(journal.stageHistory().temperature.at(-1)).to.be.NaN;
+      journal.clearStageHistory();
+      expect(journal.stageHistory().timestamps).to.deep.equal([]);
+    });
+
     it("filters refusals by terminal (any hex case) and reason, newest first", async function () {
       const base = { via: "mqtt", packageId: null, detail: "d" };
       await journal.addRejection({ ...base, atMs: 1, terminalId: TERMINAL, reason: "BAD_SIGNATURE" });

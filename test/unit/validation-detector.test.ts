@@ -742,6 +742,34 @@ describe("validation: detector, metrics, peers (issue 14)", function () {
         expect(live.refitCost().refits).to.equal(3);
       });
 
+      it("resumes from the snapshot's parts, its history kept apart a delta at a time, as from the whole", async function () {
+        this.timeout(120_000);
+        const live = build();
+        await feed(live, 0, 60);
+        const first = live.snapshotParts(-Infinity);
+        await feed(live, 60, 110);
+        const after = first.history.timestamps.at(-1)!;
+        const second = live.snapshotParts(after);
+        expect(second.history.timestamps.length, "only the samples after the first part's").to.equal(50);
+        expect(second.history.timestamps[0]).to.be.greaterThan(after);
+        expect(JSON.parse(second.state)).to.have.property("history", null);
+        const kept = (column: "timestamps" | "load" | "temperature") =>
+          [...first.history[column], ...second.history[column]].filter(
+            (_v, i) => [...first.history.timestamps, ...second.history.timestamps][i] >= second.keepFrom,
+          );
+        const samples = { timestamps: kept("timestamps"), load: kept("load"), temperature: kept("temperature") };
+        expect(build().restore(second.state)).to.deep.equal({
+          ok: false,
+          reason: "the snapshot's history is kept apart and was not given",
+        });
+        const fromParts = build();
+        const whole = build();
+        expect(fromParts.restore(second.state, samples)).to.deep.equal({ ok: true });
+        expect(whole.restore(live.snapshot())).to.deep.equal({ ok: true });
+        expect(fromParts.snapshot()).to.equal(whole.snapshot());
+        expect(await feed(fromParts, 110, 150)).to.deep.equal(await feed(whole, 110, 150));
+      });
+
       it("refuses a snapshot of another setup or a stage that has already checked readings", async function () {
         const live = build();
         await feed(live, 0, 8);
