@@ -181,7 +181,11 @@ describe("gateway period close off the event loop", function () {
   describe("resumeStage", function () {
     /** A stand-in validate stage that records what the core hands it. */
     function stubStage(restores: boolean) {
-      const seen = { restored: [] as string[], samples: [] as (HistorySamples | undefined)[], replayed: [] as number[] };
+      const seen = {
+        restored: [] as string[],
+        samples: [] as (HistorySamples | undefined)[],
+        replayed: [] as number[],
+      };
       const stage = {
         lastInstant: -Infinity,
         restore: (text: string, samples?: HistorySamples) => {
