@@ -16,6 +16,7 @@ import {
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { checkPackageDoor, type DoorChecks } from "../pipeline/ingest";
+import { yieldToIo as nextTurn } from "../common/turns";
 import { writeBatchTrees } from "./batchTrees";
 import type { GatewayJournal } from "./inbox";
 import type { TreeJob } from "./merkleThread";
@@ -112,7 +113,6 @@ const CLOSE_SLICE_RECORDS = 1_000;
 const STAGE_SNAPSHOT_KEY = "validateStage";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The gateway's pipeline core: packages from any source (MQTT, HTTP, in-process) are checked at the door and

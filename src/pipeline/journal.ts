@@ -209,6 +209,18 @@ const toPackage = (r: Row): JournalPackage => {
  * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
  * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
  */
+/** Each linked record's package (by the journal ids of the packages' signatures) and index, by record id. */
+function placeLinks(links: PackagePlacement["links"], ids: ReadonlyMap<string, number>): Map<string, RecordPlace> {
+  const placed = new Map<string, RecordPlace>();
+  for (const { recordId, signature, index } of links) {
+    const packageId = ids.get(signature);
+    if (packageId === undefined)
+      throw new Error(`record ${recordId}: its package ${signature} is not among the period's`);
+    placed.set(recordId, { packageId, index });
+  }
+  return placed;
+}
+
 export class Journal {
   protected readonly db: Database.Database;
 
@@ -365,17 +377,23 @@ export class Journal {
       placement?: PackagePlacement;
     },
   ): Promise<void> {
+    const { packages, links } = opts.placement ?? NO_PLACEMENT;
+    // The packages' leaf hashes are megabytes a period: they go in slices of as many records too.
+    const ids = new Map<string, number>();
+    for (let i = 0; i < packages.length;) {
+      if (i > 0) await opts.pause();
+      let end = i;
+      for (let n = 0; end < packages.length && n < opts.sliceRecords; end++) n += packages[end].recordCount;
+      const slice = packages.slice(i, end);
+      this.unsynced(() => this.db.transaction(() => this.storePackages(slice, ids))());
+      i = end;
+    }
     let placed: Map<string, RecordPlace> | undefined;
     for (let i = 0; i < records.length; i += opts.sliceRecords) {
-      if (i > 0) await opts.pause();
-      const to = Math.min(i + opts.sliceRecords, records.length);
-      const slice = records.slice(i, to);
-      this.unsynced(() =>
-        this.db.transaction(() => {
-          placed ??= this.placeRecords(opts.placement ?? NO_PLACEMENT);
-          this.insertRecords(slice, placed);
-        })(),
-      );
+      if (i > 0 || packages.length > 0) await opts.pause();
+      const slice = records.slice(i, Math.min(i + opts.sliceRecords, records.length));
+      placed ??= placeLinks(links, ids);
+      this.unsynced(() => this.db.transaction(() => this.insertRecords(slice, placed!))());
       this.countStored(slice);
     }
     this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
@@ -386,24 +404,22 @@ export class Journal {
    * a crash) and gives each linked record's package id and index, by record id.
    */
   private placeRecords({ packages, links }: PackagePlacement): Map<string, RecordPlace> {
+    const ids = new Map<string, number>();
+    this.storePackages(packages, ids);
+    return placeLinks(links, ids);
+  }
+
+  /** Stores signed packages (each once, see `placeRecords`) and notes their journal ids by signature. */
+  private storePackages(packages: readonly JournalPackage[], ids: Map<string, number>): void {
     const insertPackage = this.sql(
       `INSERT OR IGNORE INTO signed_packages (signature, terminal_id, period_start, record_count, records_root, leaf_hashes)
        VALUES (@signature, @terminalId, @periodStart, @recordCount, @recordsRoot, @leafHashes)`,
     );
     const idOf = this.sql("SELECT id FROM signed_packages WHERE signature = ?").pluck();
-    const ids = new Map<string, number>();
     for (const p of packages) {
       insertPackage.run({ ...p, leafHashes: Buffer.from(p.leafHashes) });
       ids.set(p.signature, idOf.get(p.signature) as number);
     }
-    const placed = new Map<string, RecordPlace>();
-    for (const { recordId, signature, index } of links) {
-      const packageId = ids.get(signature);
-      if (packageId === undefined)
-        throw new Error(`record ${recordId}: its package ${signature} is not among the period's`);
-      placed.set(recordId, { packageId, index });
-    }
-    return placed;
   }
 
   /**

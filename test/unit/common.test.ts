@@ -10,8 +10,28 @@ import { CsvError, numberCell, readCsv, requireColumns, timestampCell } from "..
 import { exactNumber, JsonTextError, parseJsonExact } from "../../src/common/exactJson";
 import { createRng } from "../../src/common/rng";
 import { decodeTextFile, TextFileError } from "../../src/common/text";
+import { yieldToIo } from "../../src/common/turns";
+import { readFile } from "node:fs";
 
 describe("common", function () {
+  describe("yieldToIo", function () {
+    it("resumes work that was running in an I/O callback only after the loop has turned again", async function () {
+      // Work resumed from an I/O callback (the poll phase): a timer due meanwhile runs before it resumes, as the
+      // sockets polled in that next turn are read. One setImmediate resumed it in the same turn, before them.
+      const order = await new Promise<string[]>((resolve, reject) =>
+        readFile(__filename, (error) => {
+          if (error) return reject(error);
+          const seen: string[] = [];
+          setTimeout(() => seen.push("timer"), 0);
+          const due = Date.now() + 3;
+          while (Date.now() < due); // the timer is due before the loop moves on
+          void yieldToIo().then(() => resolve([...seen, "resumed"]));
+        }),
+      );
+      expect(order).to.deep.equal(["timer", "resumed"]);
+    });
+  });
+
   describe("calendar", function () {
     it("observes a Sunday New Year on Monday and lists the 2012 US federal holidays", function () {
       expect(usFederalHolidays(2012)).to.deep.equal([

@@ -216,32 +216,43 @@ describe("gateway door", function () {
       terminalId: TERMINAL,
     });
     const SIGNATURE = `0x${"5a".repeat(65)}`;
-    const placement = (all: JournalRecord[]): PackagePlacement => ({
-      packages: [
-        {
-          signature: SIGNATURE,
-          terminalId: TERMINAL,
-          periodStart: 0,
-          recordCount: all.length,
-          recordsRoot: `0x${"22".repeat(32)}`,
-          leafHashes: new Uint8Array(32 * all.length),
-        },
-      ],
-      links: all.map((r, index) => ({ recordId: r.recordId, signature: SIGNATURE, index })),
-    });
+    /** The records in packages of `perPackage` records (one package by default), signatures 0x5a..., 0x5b... */
+    const placement = (all: JournalRecord[], perPackage = all.length): PackagePlacement => {
+      const signature = (k: number) => `0x${(0x5a + k).toString(16).repeat(65)}`;
+      const packages = Array.from({ length: Math.ceil(all.length / perPackage) }, (_, k) => ({
+        signature: signature(k),
+        terminalId: TERMINAL,
+        periodStart: 0,
+        recordCount: Math.min(perPackage, all.length - k * perPackage),
+        recordsRoot: `0x${"22".repeat(32)}`,
+        leafHashes: new Uint8Array(32 * perPackage),
+      }));
+      const links = all.map((r, i) => ({
+        recordId: r.recordId,
+        signature: signature(Math.floor(i / perPackage)),
+        index: i % perPackage,
+      }));
+      return { packages, links };
+    };
     const db = (j: GatewayJournal) => (j as unknown as { db: import("better-sqlite3").Database }).db;
     const placedCount = (j: GatewayJournal) =>
       (db(j).prepare("SELECT COUNT(*) AS n FROM records WHERE package_id IS NOT NULL").get() as { n: number }).n;
 
-    it("stores each record's place in its package with the record, the packages with the first slice", async function () {
+    const packageCount = (j: GatewayJournal) =>
+      (db(j).prepare("SELECT COUNT(*) AS n FROM signed_packages").get() as { n: number }).n;
+
+    it("stores the packages first, then each record's place in its package with the record", async function () {
       const all = rows(6);
-      const seen: number[] = [];
+      const seen: number[][] = [];
       await journal.recordPeriodInSlices(head, all, [batch], {
         sliceRecords: 4,
-        pause: async () => void seen.push(placedCount(journal)),
+        pause: async () => void seen.push([packageCount(journal), placedCount(journal)]),
         placement: placement(all),
       });
-      expect(seen).to.deep.equal([4]);
+      expect(seen).to.deep.equal([
+        [1, 0],
+        [1, 4],
+      ]);
       expect(placedCount(journal)).to.equal(6);
       const placed = journal.packagesOfBatch(batch.batchKey);
       expect([...placed.keys()]).to.deep.equal(all.map((r) => r.recordId));
@@ -251,13 +262,32 @@ describe("gateway door", function () {
       expect(journal.packageOfRecord("r5")).to.deep.include({ index: 5 });
     });
 
+    it("stores a period's packages in slices of as many records as the records' slices, pausing between them", async function () {
+      const all = rows(6);
+      const seen: number[][] = [];
+      await journal.recordPeriodInSlices(head, all, [batch], {
+        sliceRecords: 4,
+        pause: async () => void seen.push([packageCount(journal), placedCount(journal)]),
+        placement: placement(all, 2),
+      });
+      expect(seen).to.deep.equal([
+        [2, 0],
+        [3, 0],
+        [3, 4],
+      ]);
+      expect([...journal.packagesOfBatch(batch.batchKey).values()].map((p) => p.index)).to.deep.equal([
+        0, 1, 0, 1, 0, 1,
+      ]);
+    });
+
     it("drops a period's records stored only in part, and finds their package again when it is stored again", async function () {
       const all = rows(6);
+      let pauses = 0;
       await journal
         .recordPeriodInSlices(head, all, [batch], {
           sliceRecords: 4,
-          // A crash after the first slice: the head never comes.
-          pause: () => Promise.reject(new Error("crash")),
+          // A crash after the first slice of records: the head never comes.
+          pause: () => (++pauses < 2 ? Promise.resolve() : Promise.reject(new Error("crash"))),
           placement: placement(all),
         })
         .catch(() => undefined);
@@ -270,7 +300,7 @@ describe("gateway door", function () {
         placement: placement(all),
       });
       expect(placedCount(journal)).to.equal(6);
-      expect((db(journal).prepare("SELECT COUNT(*) AS n FROM signed_packages").get() as { n: number }).n).to.equal(1);
+      expect(packageCount(journal)).to.equal(1);
     });
 
     it("refuses a record placed in a package that is not among the period's", function () {

@@ -1,3 +1,4 @@
+import { yieldToIo } from "../../common/turns";
 import type { GridCase } from "../../grid/case";
 import type { RecordLeaf } from "../../merkle";
 import type { ValidatorModel } from "../../validation/model";
@@ -217,7 +218,7 @@ export async function validateRecordsAsync(
   if (pending.length && pending[0].reading!.timestamp > ctx.stage.lastInstant)
     await ctx.stage.refitIfDue(pending[0].reading!.timestamp);
   for (let i = 0; i < pending.length;) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0) await yieldToIo();
     // Whole instants only: the peer check needs every reading of an instant at once.
     let j = Math.min(i + slice, pending.length);
     while (j < pending.length && pending[j].reading!.timestamp === pending[j - 1].reading!.timestamp) j++;
