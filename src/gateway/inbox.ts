@@ -69,6 +69,14 @@ export class GatewayJournal extends Journal {
     this.backlogRecords = this.countBacklog();
   }
 
+  /**
+   * Leaves WAL checkpoints to another connection (`CheckpointThread`): this writer checkpoints only past
+   * `fallbackPages` (64 MB by default), should that connection stop, instead of every 1,000 pages.
+   */
+  delegateCheckpoints(fallbackPages = 16_384): void {
+    this.db.pragma(`wal_autocheckpoint = ${fallbackPages}`);
+  }
+
   /** Journals a package; resolves true when it was new, false when the same package id was there already. */
   addPackage(row: InboxPackage): Promise<boolean> {
     return this.enqueue({ kind: "package", row });

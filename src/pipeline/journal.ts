@@ -209,9 +209,15 @@ const toPackage = (r: Row): JournalPackage => {
  * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
  * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
  */
+/** Record places mapped between two pauses of `recordPeriodInSlices` (about 10 ms of work). */
+const LINKS_PER_PAUSE = 10_000;
+
 /** Each linked record's package (by the journal ids of the packages' signatures) and index, by record id. */
-function placeLinks(links: PackagePlacement["links"], ids: ReadonlyMap<string, number>): Map<string, RecordPlace> {
-  const placed = new Map<string, RecordPlace>();
+function placeLinks(
+  links: PackagePlacement["links"],
+  ids: ReadonlyMap<string, number>,
+  placed = new Map<string, RecordPlace>(),
+): Map<string, RecordPlace> {
   for (const { recordId, signature, index } of links) {
     const packageId = ids.get(signature);
     if (packageId === undefined)
@@ -379,21 +385,28 @@ export class Journal {
   ): Promise<void> {
     const { packages, links } = opts.placement ?? NO_PLACEMENT;
     // The packages' leaf hashes are megabytes a period: they go in slices of as many records too.
+    // Every step but the first waits for `pause`.
+    let steps = 0;
+    const step = () => (steps++ > 0 ? opts.pause() : Promise.resolve());
     const ids = new Map<string, number>();
     for (let i = 0; i < packages.length;) {
-      if (i > 0) await opts.pause();
+      await step();
       let end = i;
       for (let n = 0; end < packages.length && n < opts.sliceRecords; end++) n += packages[end].recordCount;
       const slice = packages.slice(i, end);
       this.unsynced(() => this.db.transaction(() => this.storePackages(slice, ids))());
       i = end;
     }
-    let placed: Map<string, RecordPlace> | undefined;
+    // Each record's place, a map of tens of thousands, is built in parts too.
+    const placed = new Map<string, RecordPlace>();
+    for (let i = 0; i < links.length; i += LINKS_PER_PAUSE) {
+      await step();
+      placeLinks(links.slice(i, i + LINKS_PER_PAUSE), ids, placed);
+    }
     for (let i = 0; i < records.length; i += opts.sliceRecords) {
-      if (i > 0 || packages.length > 0) await opts.pause();
+      await step();
       const slice = records.slice(i, Math.min(i + opts.sliceRecords, records.length));
-      placed ??= placeLinks(links, ids);
-      this.unsynced(() => this.db.transaction(() => this.insertRecords(slice, placed!))());
+      this.unsynced(() => this.db.transaction(() => this.insertRecords(slice, placed))());
       this.countStored(slice);
     }
     this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();

@@ -249,7 +249,8 @@ describe("gateway door", function () {
         pause: async () => void seen.push([packageCount(journal), placedCount(journal)]),
         placement: placement(all),
       });
-      expect(seen).to.deep.equal([
+      expect(seen, "packages, then the places, then records by slice").to.deep.equal([
+        [1, 0],
         [1, 0],
         [1, 4],
       ]);
@@ -273,6 +274,7 @@ describe("gateway door", function () {
       expect(seen).to.deep.equal([
         [2, 0],
         [3, 0],
+        [3, 0],
         [3, 4],
       ]);
       expect([...journal.packagesOfBatch(batch.batchKey).values()].map((p) => p.index)).to.deep.equal([
@@ -287,7 +289,7 @@ describe("gateway door", function () {
         .recordPeriodInSlices(head, all, [batch], {
           sliceRecords: 4,
           // A crash after the first slice of records: the head never comes.
-          pause: () => (++pauses < 2 ? Promise.resolve() : Promise.reject(new Error("crash"))),
+          pause: () => (++pauses < 3 ? Promise.resolve() : Promise.reject(new Error("crash"))),
           placement: placement(all),
         })
         .catch(() => undefined);

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
+import { CheckpointThread } from "../../src/gateway/checkpointThread";
 import { GatewayJournal, type InboxPackage } from "../../src/gateway/inbox";
 import {
   decodePackage,
@@ -286,6 +287,31 @@ describe("gateway", function () {
       expect(journal.stageHistory().temperature.at(-1)).to.be.NaN;
       journal.clearStageHistory();
       expect(journal.stageHistory().timestamps).to.deep.equal([]);
+    });
+
+    describe("CheckpointThread", function () {
+      it("copies the WAL into the database from its own thread, the writer's threshold pushed far out", async function () {
+        this.timeout(30_000);
+        const db = (journal as unknown as { db: import("better-sqlite3").Database }).db;
+        expect(db.pragma("wal_autocheckpoint", { simple: true })).to.equal(1000);
+        const checkpoints = new CheckpointThread(journal, 60_000, () => undefined);
+        try {
+          expect(db.pragma("wal_autocheckpoint", { simple: true })).to.equal(16_384);
+          // About 12 MB of bodies in four commits: past SQLite's own 1,000-page threshold twice, and the writer,
+          // which no longer checkpoints at it, keeps the whole log for the thread.
+          const body = "x".repeat(40_000);
+          for (let commit = 0; commit < 4; commit++)
+            await Promise.all(
+              Array.from({ length: 75 }, (_, i) => journal.addPackage(inboxRow(commit * 75 + i, { body }))),
+            );
+          const before = await checkpoints.checkpoint();
+          expect(before.log).to.be.greaterThan(2_900);
+          expect(before.checkpointed).to.equal(before.log);
+          expect(journal.bodiesOf(journal.inboxOf(7).slice(-1))).to.deep.equal([body]);
+        } finally {
+          await checkpoints.close();
+        }
+      });
     });
 
     it("filters refusals by terminal (any hex case) and reason, newest first", async function () {
