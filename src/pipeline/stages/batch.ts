@@ -155,13 +155,17 @@ export function storePeriod(
 function acceptedPackages(records: readonly CheckedRecord[], rows: readonly JournalRecord[]) {
   const packages = new Map<string, JournalPackage>();
   const links: { recordId: string; signature: string; index: number }[] = [];
+  // Each package object's signature, lower-cased once: per record it was a new 132-character string to hash
+  // (tens of ms a gateway period). A package sent twice is two objects with one signature: kept once.
+  const signatureOf = new Map<object, string>();
   records.forEach((r, i) => {
     if (!r.accepted) return;
     const { pkg, index } = r.source;
-    const signature = pkg.signature.toLowerCase();
-    if (!packages.has(signature)) {
-      const head = packageHead(pkg);
-      packages.set(signature, { ...head, signature, leafHashes: pkg.leafHashes });
+    let signature = signatureOf.get(pkg);
+    if (signature === undefined) {
+      signatureOf.set(pkg, (signature = pkg.signature.toLowerCase()));
+      if (!packages.has(signature))
+        packages.set(signature, { ...packageHead(pkg), signature, leafHashes: pkg.leafHashes });
     }
     links.push({ recordId: rows[i].recordId, signature, index });
   });
