@@ -40,6 +40,11 @@ export class ThreadClient<J, R> {
     private readonly opts: { unref?: boolean } = {},
   ) {}
 
+  /** Whether the thread is running (it starts on the first call). */
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
   call(job: J, transfer: Transferable[] = []): Promise<R> {
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;

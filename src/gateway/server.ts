@@ -422,11 +422,11 @@ export async function startGateway(opts: ServeOptions, deps: ServeDeps): Promise
       merkle,
       door,
     });
-    const doorReady = door.ready();
-    // A failed start must not leave the thread waiting (it would keep the process alive).
-    doorReady.catch(() => undefined);
+    const threadsReady = Promise.all([door.ready(), merkle.ready()]);
+    // A failed start must not leave the threads waiting (they would keep the process alive).
+    threadsReady.catch(() => undefined);
     await core.start();
-    await doorReady;
+    await threadsReady;
 
     const broker = opts.mqttUrl
       ? await connectExternalBroker(core, opts.mqttUrl, opts.mqttClientId, log)

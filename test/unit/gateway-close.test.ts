@@ -371,6 +371,14 @@ describe("gateway period close off the event loop", function () {
       expected.forEach((nodes, i) => expect(readFileSync(join(treesDir, `b${i}.tree`)).equals(nodes)).to.equal(true));
     });
 
+    it("starts and loads on ready(), before any period closes, writing nothing", async function () {
+      this.timeout(60_000);
+      expect(thread.started).to.equal(false);
+      await thread.ready();
+      expect(thread.started).to.equal(true);
+      expect(readdirSync(treesDir)).to.deep.equal([]);
+    });
+
     it("rejects with the reason when a batch has no leaves, and keeps working", async function () {
       this.timeout(60_000);
       expect((await rejection(thread.trees([{ batchKey: "empty", hashes: new Uint8Array(0) }]))).message).to.match(
