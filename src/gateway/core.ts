@@ -16,7 +16,8 @@ import {
 import { periodWindow, type PipelineContext } from "../pipeline/stages/context";
 import { reconcile } from "../pipeline/stages/reconcile";
 import { checkPackageDoor, type DoorChecks } from "../pipeline/ingest";
-import { yieldToIo as nextTurn } from "../common/turns";
+import { recordSlices } from "../common/slices";
+import { yieldToIo } from "../common/turns";
 import { writeBatchTrees } from "./batchTrees";
 import type { GatewayJournal } from "./inbox";
 import type { TreeJob } from "./merkleThread";
@@ -454,13 +455,9 @@ export class GatewayCore {
     // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
     // replay set and record ids, so the result is the same as one pass.
     const records: CheckedRecord[] = [];
-    for (let i = 0; i < entries.length;) {
-      if (i > 0) await nextTurn();
-      let end = i;
-      for (let n = 0; end < entries.length && n < CLOSE_SLICE_RECORDS; end++) n += entries[end].recordCount;
-      const rows = entries.slice(i, end);
+    for (const [s, rows] of [...recordSlices(entries, CLOSE_SLICE_RECORDS)].entries()) {
+      if (s > 0) await yieldToIo();
       const bodies = this.journal.bodiesOf(rows);
-      i = end;
       const slice: IncomingPackage[] = [];
       for (const [k, row] of rows.entries()) {
         const door = doors?.get(row.packageId);
@@ -484,11 +481,11 @@ export class GatewayCore {
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
     const prepared = preparePeriod(ctx, period, records, built, await this.deps.elect(period, tBuildMs, records));
-    await nextTurn();
+    await yieldToIo();
     let historyStored = this.historyStoredThrough;
     await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
       sliceRecords: CLOSE_SLICE_RECORDS,
-      pause: nextTurn,
+      pause: yieldToIo,
       // Who signed each record, for its proof: the packages go in with the first slice, each record's place in its
       // package with the record.
       placement: prepared,
@@ -563,7 +560,7 @@ export class GatewayCore {
     this.marking.add(period);
     this.markingDone = this.markingDone
       .then(async () => {
-        await this.journal.completePeriodInSlices(period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: nextTurn });
+        await this.journal.completePeriodInSlices(period, { sliceRecords: CLOSE_SLICE_RECORDS, pause: yieldToIo });
         this.journal.refreshBacklog();
       })
       .catch((e: Error) => this.deps.ctx.log(`marking period ${period} anchored failed (retrying): ${e.message}`))

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { recordSlices } from "../common/slices";
 
 /** A batch moves built -> signed -> submitted -> confirmed; every step is committed before the next action. */
 export type BatchState = "built" | "signed" | "submitted" | "confirmed";
@@ -205,10 +206,6 @@ const toPackage = (r: Row): JournalPackage => {
   };
 };
 
-/**
- * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
- * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
- */
 /** Record places mapped between two pauses of `recordPeriodInSlices` (about 10 ms of work). */
 const LINKS_PER_PAUSE = 10_000;
 
@@ -227,6 +224,10 @@ function placeLinks(
   return placed;
 }
 
+/**
+ * The run's durable journal (embedded SQLite, WAL with synchronous=FULL: a committed step survives a crash or
+ * power cut). It holds every input record with its fate, every batch with its state, and each period's routing.
+ */
 export class Journal {
   protected readonly db: Database.Database;
 
@@ -389,13 +390,9 @@ export class Journal {
     let steps = 0;
     const step = () => (steps++ > 0 ? opts.pause() : Promise.resolve());
     const ids = new Map<string, number>();
-    for (let i = 0; i < packages.length;) {
+    for (const slice of recordSlices(packages, opts.sliceRecords)) {
       await step();
-      let end = i;
-      for (let n = 0; end < packages.length && n < opts.sliceRecords; end++) n += packages[end].recordCount;
-      const slice = packages.slice(i, end);
       this.unsynced(() => this.db.transaction(() => this.storePackages(slice, ids))());
-      i = end;
     }
     // Each record's place, a map of tens of thousands, is built in parts too.
     const placed = new Map<string, RecordPlace>();

@@ -171,8 +171,7 @@ export class ValidateStage {
   snapshotParts(after: number): SnapshotParts {
     const keepFrom = this.keepFrom();
     const history = this.history.slice(Math.max(keepFrom, after), Infinity);
-    const skip = history.timestamps[0] === after ? 1 : 0;
-    if (skip) for (const column of Object.values(history)) column.shift();
+    if (history.timestamps[0] === after) for (const column of Object.values(history)) column.shift();
     return { state: this.stateText(null), history, keepFrom };
   }
 

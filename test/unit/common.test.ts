@@ -10,10 +10,23 @@ import { CsvError, numberCell, readCsv, requireColumns, timestampCell } from "..
 import { exactNumber, JsonTextError, parseJsonExact } from "../../src/common/exactJson";
 import { createRng } from "../../src/common/rng";
 import { decodeTextFile, TextFileError } from "../../src/common/text";
+import { recordSlices } from "../../src/common/slices";
 import { yieldToIo } from "../../src/common/turns";
 import { readFile } from "node:fs";
 
 describe("common", function () {
+  describe("recordSlices", function () {
+    it("cuts items into runs that end once they reach the record count, never splitting an item", function () {
+      const items = [3, 1, 2, 5, 1, 1].map((recordCount, id) => ({ id, recordCount }));
+      expect([...recordSlices(items, 4)].map((run) => run.map((x) => x.id))).to.deep.equal([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
+      expect([...recordSlices([], 4)]).to.deep.equal([]);
+    });
+  });
+
   describe("yieldToIo", function () {
     it("resumes work that was running in an I/O callback only after the loop has turned again", async function () {
       // Work resumed from an I/O callback (the poll phase): a timer due meanwhile runs before it resumes, as the
