@@ -3,7 +3,8 @@ import type { DirectoryEntry } from "../pipeline/ingest";
 import { leafHashHex, type TerminalPackage } from "../pipeline/packages";
 import { NodeUnavailableError } from "../pipeline/sender";
 import { anchorPeriod } from "../pipeline/stages/anchor";
-import { batchKeyOf, batchLeaves, preparePeriod, type Election } from "../pipeline/stages/batch";
+import { batchKeyOf, batchLeaves, preparePeriod, type BatchLeaves, type Election } from "../pipeline/stages/batch";
+import type { JournalBatch } from "../pipeline/journal";
 import {
   admitPackages,
   replayJournal,
@@ -152,7 +153,12 @@ export class GatewayCore {
   /** Confirmed periods whose records are being marked anchored, and the end of that queue. */
   private readonly marking = new Set<number>();
   private markingDone: Promise<void> = Promise.resolve();
+  /** Confirmed periods whose records are still being stored (`closePeriod` marks them anchored after). */
+  private readonly awaitingRecords = new Set<number>();
   private closing: Promise<void> | undefined;
+  /** The next period's packages checked ahead of its close (`admitAhead`), and the run doing it. */
+  private admission: Admission | undefined;
+  private admitting: Promise<void> | undefined;
   /** The last validate-stage history sample stored with a snapshot (later ones go with the next). */
   private historyStoredThrough = -Infinity;
   private stopping = false;
@@ -391,6 +397,7 @@ export class GatewayCore {
   /** The timer's turn: a failure is logged and retried on the next turn, never allowed to stop the gateway. */
   private tick(): void {
     this.closeDuePeriods().catch((e: Error) => this.deps.ctx.log(`closing periods failed (retrying): ${e.message}`));
+    this.admitAhead();
   }
 
   /**
@@ -413,7 +420,10 @@ export class GatewayCore {
     this.journal.flush();
     const periods = this.journal.inboxPeriods().filter((p) => p <= through);
     this.closeOwed = true;
+    const admitting = this.admitting;
     this.closing = (async () => {
+      // A slice being checked ahead finishes first (the close carries on from its state).
+      await admitting;
       for (const period of periods) {
         await this.closePeriod(period);
         // Each stored period is anchored while the next one closes: kicked only once all due periods were
@@ -429,32 +439,67 @@ export class GatewayCore {
     return this.closing;
   }
 
-  private async closePeriod(period: number): Promise<void> {
+  /**
+   * Checks the journaled packages of the next period to close while it is still open or in its grace time (the
+   * timer's turn, in slices): its close then only checks the packages that came after, so a period's anchoring
+   * waits for less of the close. Only once every earlier period is stored (a record id taken by one of them must be
+   * in the journal) and never while a close runs; the result is the one closing would give, as the packages are
+   * checked in the same order with the same period state.
+   */
+  private admitAhead(): void {
+    if (this.closing || this.admitting || this.closeOwed || this.stopping) return;
+    const period = this.closedThrough + 1;
+    if (!this.openPackages.has(period)) return;
+    this.admitting = this.admitInbox(this.admissionOf(period))
+      .catch((e: Error) => {
+        // Checked again from the start when the period closes.
+        this.admission = undefined;
+        this.deps.ctx.log(`checking period ${period} ahead of its close failed: ${e.message}`);
+      })
+      .finally(() => (this.admitting = undefined));
+  }
+
+  /** The period's admission so far (`admitAhead`), or a new one; any other period's is dropped. */
+  private admissionOf(period: number): Admission {
+    if (this.admission?.period === period) return this.admission;
     const ctx = this.deps.ctx;
-    const doors = this.openPackages.get(period);
-    const entries = this.journal.inboxOf(period);
-    // Signers and payload issues found at the door, by the package objects rebuilt below.
-    const atDoor = new Map<TerminalPackage, DoorChecks>();
-    // Record ids of earlier periods, per slice (see below).
     const taken = { asked: new Set<string>(), held: new Set<string>() };
-    const check: CheckContext = {
-      ingest: {
-        chainId: ctx.chain.chainId,
-        directory: this.directory,
-        ...periodWindow(ctx, period),
-        seen: new Set(),
-        atDoor,
-      },
-      stage: this.deps.stage,
-      directory: this.directory,
-      profiles: this.deps.profiles,
+    const atDoor = new Map<TerminalPackage, DoorChecks>();
+    this.admission = {
       period,
-      idTaken: (id) => (taken.asked.has(id) ? taken.held.has(id) : this.journal.hasRecordId(id)),
-      ids: new Map(),
+      atDoor,
+      taken,
+      check: {
+        ingest: {
+          chainId: ctx.chain.chainId,
+          directory: this.directory,
+          ...periodWindow(ctx, period),
+          seen: new Set(),
+          atDoor,
+        },
+        stage: this.deps.stage,
+        directory: this.directory,
+        profiles: this.deps.profiles,
+        period,
+        idTaken: (id) => (taken.asked.has(id) ? taken.held.has(id) : this.journal.hasRecordId(id)),
+        ids: new Map(),
+      },
+      records: [],
+      throughRow: 0,
     };
-    // Validate in time order so each terminal's stream is seen as it happened; the slices share the period's
-    // replay set and record ids, so the result is the same as one pass.
-    const records: CheckedRecord[] = [];
+    return this.admission;
+  }
+
+  /**
+   * Checks the period's inbox packages after the admission's last one, in arrival order and in slices with a turn
+   * of the event loop between them. Each slice's packages, records and state change go in together, in one turn:
+   * a close that starts in between carries on from there.
+   */
+  private async admitInbox(admission: Admission): Promise<void> {
+    const ctx = this.deps.ctx;
+    const { period, atDoor, taken, check } = admission;
+    const doors = this.openPackages.get(period);
+    const entries = this.journal.inboxOf(period, admission.throughRow);
     for (const [s, rows] of [...recordSlices(entries, CLOSE_SLICE_RECORDS)].entries()) {
       if (s > 0) await yieldToIo();
       const bodies = this.journal.bodiesOf(rows);
@@ -470,41 +515,71 @@ export class GatewayCore {
       // The slice's record ids are looked up in one query (a copy suffix, rare, is asked for one by one).
       taken.asked = new Set(slice.flatMap(({ pkg }) => pkg.records.map((r) => recordIdOf(r.payload)).filter(isString)));
       taken.held = this.journal.recordIdsTaken([...taken.asked]);
-      for (const r of admitPackages(slice, check)) records.push(r);
+      for (const r of admitPackages(slice, check)) admission.records.push(r);
+      admission.throughRow = rows.at(-1)!.row;
     }
+  }
+
+  private async closePeriod(period: number): Promise<void> {
+    const ctx = this.deps.ctx;
+    // Whatever was checked ahead is kept; the packages that came after are checked now.
+    const admission = this.admissionOf(period);
+    try {
+      await this.admitInbox(admission);
+    } finally {
+      this.admission = undefined;
+    }
+    const { records, check } = admission;
     await validateRecordsAsync(records, check);
     const leaves = batchLeaves(records, ctx.zoneOf);
     const t0 = performance.now();
     const roots = await this.merkle.trees(
-      leaves.map((b) => ({ batchKey: batchKeyOf(period, b.type.suffix), hashes: b.hashes })),
+      leaves.map((b) => ({ batchKey: batchKeyOf(period, b.type.suffix, b.zone), hashes: b.hashes })),
     );
     const tBuildMs = performance.now() - t0 + this.deps.signMs;
     const built = { leaves, roots, tBuildMs };
-    const prepared = preparePeriod(ctx, period, records, built, await this.deps.elect(period, tBuildMs, records));
+    // A period whose head a crash left without its records is stored again under the head it has (and may have
+    // anchored): the same packages through the same stage state give the same batches, which is checked.
+    const headed = this.journal.period(period);
+    const storedBatches = headed && this.journal.batches({ period });
+    const election = storedBatches
+      ? electionOfBatches(period, leaves, storedBatches)
+      : await this.deps.elect(period, tBuildMs, records);
+    const prepared = preparePeriod(ctx, period, records, built, election);
+    if (storedBatches) sameBatches(period, prepared.batches, storedBatches);
+    else {
+      // The head goes first, so the period is anchored while its records are stored. The journal's closedThrough
+      // goes with it: after a restart no package of this period is taken into the inbox again.
+      this.journal.recordPeriodHead(prepared.head, prepared.batches, () => {
+        if ((this.journal.getMeta<number>("closedThrough") ?? -Infinity) < period)
+          this.journal.setMeta("closedThrough", period);
+      });
+      this.kickAnchoring();
+    }
     await yieldToIo();
-    let historyStored = this.historyStoredThrough;
-    await this.journal.recordPeriodInSlices(prepared.head, prepared.rows, prepared.batches, {
+    // Who signed each record, for its proof: the packages go in first, each record's place in its package with the
+    // record.
+    await this.journal.recordRecordsInSlices(prepared.rows, {
       sliceRecords: CLOSE_SLICE_RECORDS,
       pause: yieldToIo,
-      // Who signed each record, for its proof: the packages go in with the first slice, each record's place in its
-      // package with the record.
       placement: prepared,
-      // With the period's head go the inbox's mark and the stage's state after this period (a restart resumes
-      // from it).
-      commit: () => {
-        this.journal.markProcessed(period);
-        // The stage's history is stored apart, a period's new samples at a time: whole, it grows to days of
-        // instants, and serialising it with every period held the event loop longer the longer the gateway ran.
-        const { state, history, keepFrom } = this.deps.stage.snapshotParts(historyStored);
-        this.journal.appendStageHistory(history, keepFrom);
-        this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state, history: "apart" } satisfies StoredSnapshot);
-        historyStored = history.timestamps.at(-1) ?? historyStored;
-      },
     });
-    this.historyStoredThrough = historyStored;
+    // Then, in one transaction, what makes the records count: the inbox's mark and the stage's state after this
+    // period (a restart resumes from it). The stage's history is stored apart, a period's new samples at a time:
+    // whole, it grows to days of instants, and serialising it with every period held the event loop longer the
+    // longer the gateway ran.
+    const { state, history, keepFrom } = this.deps.stage.snapshotParts(this.historyStoredThrough);
+    this.journal.transaction(() => {
+      this.journal.markProcessed(period);
+      this.journal.appendStageHistory(history, keepFrom);
+      this.journal.setMeta(STAGE_SNAPSHOT_KEY, { period, state, history: "apart" } satisfies StoredSnapshot);
+    });
+    this.historyStoredThrough = history.timestamps.at(-1) ?? this.historyStoredThrough;
     this.openLeaves.delete(period);
     this.openPackages.delete(period);
     this.journal.refreshBacklog();
+    // Confirmed while its records were being stored: marked anchored now.
+    if (this.awaitingRecords.delete(period)) this.markAnchored(period);
     const quarantined = records.filter((r) => !r.accepted).length;
     ctx.log(`period ${period} closed: ${records.length} records, ${quarantined} quarantined`);
     this.deps.events?.periodClosed?.(period, records.length, quarantined);
@@ -512,7 +587,7 @@ export class GatewayCore {
 
   private kickAnchoring(): void {
     if (this.anchoring || this.stopping) return;
-    if (this.journal.openPeriods().every((p) => this.marking.has(p))) return;
+    if (this.journal.openPeriods().every((p) => this.marking.has(p) || this.awaitingRecords.has(p))) return;
     this.anchoring = this.anchorAll()
       .catch((e: Error) => this.deps.ctx.log(`anchoring stopped (retrying on the next turn): ${e.message}`))
       .finally(() => (this.anchoring = undefined));
@@ -525,7 +600,7 @@ export class GatewayCore {
    */
   private async anchorAll(): Promise<void> {
     for (;;) {
-      const open = this.journal.openPeriods().filter((p) => !this.marking.has(p));
+      const open = this.journal.openPeriods().filter((p) => !this.marking.has(p) && !this.awaitingRecords.has(p));
       if (open.length === 0 || this.stopping) return;
       for (const period of open) {
         if (this.stopping) return;
@@ -546,7 +621,9 @@ export class GatewayCore {
             lagMs: received === undefined ? 0 : this.now() - received,
             records: b.recordCount,
           });
-        this.markAnchored(period);
+        // Its records are marked once they are all stored (the close marks it then).
+        if (this.journal.awaitsRecords(period)) this.awaitingRecords.add(period);
+        else this.markAnchored(period);
       }
     }
   }
@@ -593,6 +670,7 @@ export class GatewayCore {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.journal.flush();
+    await this.admitting;
     const closing = this.closing?.catch(() => undefined);
     const anchored = this.anchoring?.then(() => this.markingDone);
     await Promise.race([Promise.all([closing, anchored, this.markingDone]), sleep(timeoutMs)]);
@@ -609,11 +687,67 @@ export class GatewayCore {
   }
 }
 
+/** A period's packages checked so far (door checks, record ids), in arrival order, awaiting validation. */
+interface Admission {
+  period: number;
+  check: CheckContext;
+  /** Signers and payload issues found at the door, by the package objects rebuilt from the journal. */
+  atDoor: Map<TerminalPackage, DoorChecks>;
+  /** Record ids of earlier periods asked for in the slice being checked, and those the journal holds. */
+  taken: { asked: Set<string>; held: Set<string> };
+  records: CheckedRecord[];
+  /** The inbox row of the last package checked (0: none). */
+  throughRow: number;
+}
+
 /** The validate stage's snapshot in the journal's meta: its history is in `stage_history` ("apart") or in it. */
 interface StoredSnapshot {
   period: number;
   state: string;
   history?: "apart";
+}
+
+/**
+ * The election a stored period's batches were signed under, for its records stored again: each batch's signer,
+ * by the zone of the batch built now. Throws, naming the batch, when one is not among the stored ones.
+ */
+function electionOfBatches(period: number, leaves: readonly BatchLeaves[], stored: readonly JournalBatch[]): Election {
+  const byKey = new Map(stored.map((b) => [b.batchKey, b]));
+  const signerOf = (b: BatchLeaves) => {
+    const batchKey = batchKeyOf(period, b.type.suffix, b.zone);
+    const s = byKey.get(batchKey);
+    if (!s) throw new Error(`period ${period}: its records give batch ${batchKey}, which its stored head lacks`);
+    return { zone: b.zone, generatorBus: s.generatorBus, terminalId: s.terminalId };
+  };
+  const signers = leaves.map(signerOf);
+  const first = signers[0] ?? { generatorBus: -1, terminalId: stored[0]?.terminalId ?? "" };
+  return {
+    generatorBus: first.generatorBus,
+    terminalId: first.terminalId,
+    zones: signers.flatMap((s) => (s.zone === null ? [] : [{ ...s, zone: s.zone }])),
+    routing: "{}",
+  };
+}
+
+/** Checks that a period's batches built again are the stored ones (key, root, size); throws naming the first not. */
+function sameBatches(
+  period: number,
+  built: readonly Omit<JournalBatch, "updatedAt">[],
+  stored: readonly JournalBatch[],
+) {
+  const byKey = new Map(stored.map((b) => [b.batchKey, b]));
+  for (const b of built) {
+    const s = byKey.get(b.batchKey);
+    if (!s || s.root !== b.root || s.recordCount !== b.recordCount)
+      throw new Error(
+        `period ${period}: storing its records again gives batch ${b.batchKey} root ${b.root} (${b.recordCount} records), ` +
+          `the journal has ${s ? `root ${s.root} (${s.recordCount} records)` : "no such batch"}: the records cannot be stored under the anchored head`,
+      );
+  }
+  if (built.length !== stored.length)
+    throw new Error(
+      `period ${period}: storing its records again gives ${built.length} batches, the journal has ${stored.length}`,
+    );
 }
 
 /** The journaled body of a package handed over in-process (as a terminal would have sent it). */

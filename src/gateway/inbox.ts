@@ -126,15 +126,16 @@ export class GatewayJournal extends Journal {
   }
 
   /**
-   * Unprocessed packages of a period, in arrival order, without their bodies: a period's bodies are megabytes,
-   * read in one query they held the event loop for a tenth of a second (`bodiesOf` reads them slice by slice).
+   * Unprocessed packages of a period, in arrival order (the order they were journaled in), without their bodies:
+   * a period's bodies are megabytes, read in one query they held the event loop for a tenth of a second
+   * (`bodiesOf` reads them slice by slice). `afterRow`: only those journaled after that row.
    */
-  inboxOf(period: number): InboxEntry[] {
+  inboxOf(period: number, afterRow = 0): InboxEntry[] {
     return this.sql(
       `SELECT rowid AS row, package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount,
               bytes, via, received_ms AS receivedMs
-         FROM packages WHERE processed = 0 AND period = ? ORDER BY received_ms, rowid`,
-    ).all(period) as InboxEntry[];
+         FROM packages WHERE processed = 0 AND period = ? AND rowid > ? ORDER BY rowid`,
+    ).all(period, afterRow) as InboxEntry[];
   }
 
   /** The bodies of inbox entries, in the order given. */
@@ -152,7 +153,27 @@ export class GatewayJournal extends Journal {
     ).map((r) => r.period);
   }
 
-  /** Marks a period's packages processed (called inside the transaction that stores the period's records). */
+  /**
+   * Whether a stored period still awaits its records: the gateway stores a period's head (batches) first, so it
+   * is anchored while its records are stored, and marks its inbox processed once they are all in.
+   */
+  awaitsRecords(period: number): boolean {
+    return this.sql("SELECT 1 FROM packages WHERE processed = 0 AND period = ? LIMIT 1").get(period) !== undefined;
+  }
+
+  /**
+   * Removes the records of periods whose store was cut short: those without a head, and those whose head is stored
+   * but whose inbox is not yet processed (`awaitsRecords`). Returns how many.
+   */
+  override dropHeadlessRecords(): number {
+    const awaiting = this.sql(
+      `DELETE FROM records WHERE period IN (
+         SELECT DISTINCT k.period FROM packages k JOIN periods p ON p.period = k.period WHERE k.processed = 0)`,
+    ).run().changes;
+    return awaiting + super.dropHeadlessRecords();
+  }
+
+  /** Marks a period's packages processed (called inside the transaction that makes the period's records count). */
   markProcessed(period: number): void {
     this.sql("UPDATE packages SET processed = 1 WHERE processed = 0 AND period = ?").run(period);
   }
@@ -203,9 +224,11 @@ export class GatewayJournal extends Journal {
       .get() as {
       n: number;
     };
-    const pending = this.sql("SELECT COUNT(*) AS n FROM records WHERE status = 'pending'").get() as {
-      n: number;
-    };
+    // A period's records being stored are counted in the inbox until it is marked processed.
+    const pending = this.sql(
+      `SELECT COUNT(*) AS n FROM records WHERE status = 'pending'
+         AND period NOT IN (SELECT DISTINCT period FROM packages WHERE processed = 0)`,
+    ).get() as { n: number };
     return inbox.n + pending.n;
   }
 

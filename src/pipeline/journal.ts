@@ -206,6 +206,12 @@ const toPackage = (r: Row): JournalPackage => {
   };
 };
 
+/** How a long store is cut: records per transaction, and what to await between two transactions. */
+export interface SliceOptions {
+  sliceRecords: number;
+  pause: () => Promise<void>;
+}
+
 /** Record places mapped between two pauses of `recordPeriodInSlices` (about 10 ms of work). */
 const LINKS_PER_PAUSE = 10_000;
 
@@ -368,21 +374,33 @@ export class Journal {
 
   /**
    * Stores a validated period like `recordPeriod`, but its records in transactions of `sliceRecords`, awaiting
-   * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile. The signed packages go
-   * in with the first slice and each record's place in its package with the record. The period's head (its row,
-   * batches and `commit`) goes last: records of a period without a head are a store cut short by a crash, which
-   * `dropHeadlessRecords` removes before the period is stored again.
+   * `pause` between them so a long-running writer (the gateway) keeps serving meanwhile (`recordRecordsInSlices`).
+   * The period's head (its row, batches and `commit`) goes last: records of a period without a head are a store
+   * cut short by a crash, which `dropHeadlessRecords` removes before the period is stored again.
    */
   async recordPeriodInSlices(
     p: JournalPeriod,
     records: readonly JournalRecord[],
     batches: readonly Omit<JournalBatch, "updatedAt">[],
-    opts: {
-      sliceRecords: number;
-      pause: () => Promise<void>;
-      commit?: () => void;
-      placement?: PackagePlacement;
-    },
+    opts: SliceOptions & { commit?: () => void; placement?: PackagePlacement },
+  ): Promise<void> {
+    await this.recordRecordsInSlices(records, opts);
+    this.recordPeriodHead(p, batches, opts.commit);
+  }
+
+  /** Stores a period's head alone: its row and batches, with `commit` in the same transaction. */
+  recordPeriodHead(p: JournalPeriod, batches: readonly Omit<JournalBatch, "updatedAt">[], commit?: () => void): void {
+    this.db.transaction(() => this.insertPeriodHead(p, batches, commit))();
+  }
+
+  /**
+   * Stores a period's records in transactions of `sliceRecords`, awaiting `pause` between them; the signed
+   * packages go in first, in slices of as many records, and each record's place in its package with the record.
+   * Committed without waiting for the disk (`unsynced`): the commit that makes them count syncs them.
+   */
+  async recordRecordsInSlices(
+    records: readonly JournalRecord[],
+    opts: SliceOptions & { placement?: PackagePlacement },
   ): Promise<void> {
     const { packages, links } = opts.placement ?? NO_PLACEMENT;
     // The packages' leaf hashes are megabytes a period: they go in slices of as many records too.
@@ -406,7 +424,11 @@ export class Journal {
       this.unsynced(() => this.db.transaction(() => this.insertRecords(slice, placed))());
       this.countStored(slice);
     }
-    this.db.transaction(() => this.insertPeriodHead(p, batches, opts.commit))();
+  }
+
+  /** Runs `write` in one transaction (synchronous=FULL: durable when it returns). */
+  transaction<T>(write: () => T): T {
+    return this.db.transaction(write)();
   }
 
   /**
@@ -592,7 +614,7 @@ export class Journal {
    * Cut short by a crash, it leaves records of confirmed batches anchored and the period not done: proving the
    * period again finishes it.
    */
-  async completePeriodInSlices(period: number, opts: { sliceRecords: number; pause: () => Promise<void> }) {
+  async completePeriodInSlices(period: number, opts: SliceOptions) {
     for (;;) {
       const marked = this.unsynced(() => this.markAnchored(period, opts.sliceRecords));
       this.countAnchored(marked);

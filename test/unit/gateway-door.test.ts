@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { computeAddress, SigningKey } from "ethers";
-import { join } from "node:path";
+import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { treeFilePath } from "../../src/gateway/batchTrees";
 import { DoorThread } from "../../src/gateway/doorThread";
 import { GatewayJournal } from "../../src/gateway/inbox";
 import {
@@ -16,6 +19,8 @@ import { ingestPackage, type DirectoryEntry } from "../../src/pipeline/ingest";
 import { builtBatch, type JournalPeriod, type JournalRecord, type PackagePlacement } from "../../src/pipeline/journal";
 import { packageHead, signPackage } from "../../src/pipeline/packages";
 import { PackageTree } from "../../src/chain/packages";
+import { GATEWAY_DEFAULTS, type GatewayCore } from "../../src/gateway/core";
+import type { ValidateStage } from "../../src/validation/stage";
 import { stubCore } from "../helpers/gatewayCore";
 import { scratchDir } from "../helpers/scenario";
 
@@ -171,6 +176,222 @@ describe("gateway door", function () {
         const e = await refusal(submitted);
         expect(e.reason).to.equal("SHUTTING_DOWN");
         expect(journal.inboxPeriods()).to.deep.equal([]);
+      } finally {
+        journal.close();
+      }
+    });
+  });
+
+  describe("GatewayCore closing a period", function () {
+    const POLICY = { ...GATEWAY_DEFAULTS, periodSeconds: 5, graceSeconds: 1, retryPauseMs: 10 };
+    const PERIOD = T0 / 5;
+    const directory = () => new Map([[TERMINAL, { label: "T1", signer: SIGNER, active: true }]]);
+    /** Passes every reading (none reaches it: no terminal has a reading profile) and keeps no history. */
+    const stage = {
+      lastInstant: -Infinity,
+      refitIfDue: async () => false,
+      snapshotParts: () => ({ state: "{}", history: { timestamps: [], load: [], temperature: [] }, keepFrom: 0 }),
+    } as unknown as ValidateStage;
+    /** Three packages of one period; the third repeats the first's record ids (copies get a suffix). */
+    let wires: Buffer[] = [];
+    before(function () {
+      wires = [records(3), records(5).slice(3), records(2).map((r) => ({ ...r, timestamp: r.timestamp + 3 }))].map(
+        (rs) => Buffer.from(toWire(signPackage(KEY, CHAIN_ID, TERMINAL, T0, rs))),
+      );
+    });
+    const fates = (journal: GatewayJournal) =>
+      journal.records().map((r) => [r.recordId, r.leafHash, r.status, r.reason, r.batchKey]);
+
+    /** A core on `journal` whose clock is in the period until `clock.ms` moves. */
+    function coreOn(journal: GatewayJournal, clock = { ms: (T0 + 1) * 1000 }, log?: (line: string) => void) {
+      return stubCore(journal, {
+        terminalId: TERMINAL,
+        now: () => clock.ms,
+        policy: POLICY,
+        directory: directory(),
+        stage,
+        proofsDir: dirname(journal.path),
+        log,
+      });
+    }
+    const journalIn = (name: string) => new GatewayJournal(join(scratchDir(name), "journal.sqlite"));
+    /** Journals the packages of the period and moves the clock past its grace. */
+    async function submitAll(core: GatewayCore, clock: { ms: number }) {
+      await core.closeDuePeriods();
+      for (const [i, wire] of wires.entries()) await core.submit(wire, "mqtt", `package ${i}`);
+      clock.ms = (T0 + 7) * 1000;
+    }
+
+    /** Closes the period after the packages, checking ahead after the first `ahead` of them; gives the close's bodies read. */
+    async function closeWith(journal: GatewayJournal, ahead: number): Promise<number> {
+      let nowMs = (T0 + 1) * 1000;
+      const core = stubCore(journal, {
+        terminalId: TERMINAL,
+        now: () => nowMs,
+        policy: POLICY,
+        directory: directory(),
+        stage,
+        proofsDir: dirname(journal.path),
+      });
+      const internals = core as unknown as { tick(): void; admitting: Promise<void> | undefined };
+      await core.closeDuePeriods();
+      for (const [i, wire] of wires.entries()) {
+        if (i === ahead) {
+          internals.tick();
+          expect(internals.admitting, "checking ahead").to.not.equal(undefined);
+          await internals.admitting;
+        }
+        await core.submit(wire, "mqtt", `package ${i}`);
+      }
+      let bodies = 0;
+      const bodiesOf = journal.bodiesOf.bind(journal);
+      journal.bodiesOf = (entries) => ((bodies += entries.length), bodiesOf(entries));
+      nowMs = (T0 + 7) * 1000;
+      await core.closeDuePeriods();
+      return bodies;
+    }
+
+    it("checks the packages journaled so far, and the close only those that came after, with the same result", async function () {
+      const [ahead, whole] = ["gw-ahead", "gw-whole"].map(journalIn);
+      try {
+        expect(await closeWith(ahead, 2)).to.equal(1);
+        expect(await closeWith(whole, wires.length)).to.equal(wires.length);
+        expect(fates(ahead)).to.have.length(7);
+        expect(fates(ahead).map((f) => f[0])).to.include.members(["r0~copy2", "r1~copy2"]);
+        expect(fates(ahead)).to.deep.equal(fates(whole));
+        expect(ahead.inboxPeriods()).to.deep.equal([]);
+      } finally {
+        ahead.close();
+        whole.close();
+      }
+    });
+
+    it("does not check ahead while periods owed at start are not yet stored (a record id may be taken by one)", async function () {
+      const journal = journalIn("gw-ahead-owed");
+      try {
+        const core = coreOn(journal);
+        await core.submit(wires[0], "mqtt", "package 0");
+        const internals = core as unknown as { admitAhead(): void; admitting: Promise<void> | undefined };
+        internals.admitAhead();
+        expect(internals.admitting).to.equal(undefined);
+        await core.closeDuePeriods();
+        internals.admitAhead();
+        expect(internals.admitting).to.not.equal(undefined);
+        await internals.admitting;
+      } finally {
+        journal.close();
+      }
+    });
+    it("stores the head first and anchors meanwhile, marking the period anchored once its records are all in", async function () {
+      const journal = journalIn("gw-head-first");
+      try {
+        const clock = { ms: (T0 + 1) * 1000 };
+        const core = coreOn(journal, clock);
+        const internals = core as unknown as { anchorAll(): Promise<void>; markingDone: Promise<void> };
+        await submitAll(core, clock);
+        // The records' store waits after its first slice until released.
+        let release = () => undefined as void;
+        const held = new Promise<void>((r) => (release = r));
+        const store = journal.recordRecordsInSlices.bind(journal);
+        journal.recordRecordsInSlices = (rows, opts) => store(rows, { ...opts, sliceRecords: 2, pause: () => held });
+        const closing = core.closeDuePeriods();
+        while (!journal.period(PERIOD)) await new Promise((r) => setImmediate(r));
+        expect(journal.awaitsRecords(PERIOD)).to.equal(true);
+        expect(journal.records()).to.have.length.below(7);
+        // The chain confirms the batches while the records are being stored.
+        for (const b of journal.batches({ period: PERIOD }))
+          journal.updateBatch(b.batchKey, "confirmed", { txHash: `0x${"ee".repeat(32)}`, blockNumber: 5, batchId: 1 });
+        await internals.anchorAll();
+        await internals.markingDone;
+        expect(journal.openPeriods()).to.deep.equal([PERIOD]);
+        expect(journal.records().filter((r) => r.status === "anchored")).to.have.length(0);
+        // Counted once: in the inbox until the records count.
+        expect(journal.refreshBacklog()).to.equal(7);
+        release();
+        await closing;
+        await internals.markingDone;
+        expect(journal.openPeriods()).to.deep.equal([]);
+        expect(journal.records().map((r) => r.status)).to.deep.equal(Array(7).fill("anchored"));
+        expect(journal.refreshBacklog()).to.equal(0);
+      } finally {
+        journal.close();
+      }
+    });
+
+    it("stores each zone's batch tree under that batch's key (a zoned gateway's proofs are read from them)", async function () {
+      const journal = journalIn("gw-zone-trees");
+      try {
+        const clock = { ms: (T0 + 1) * 1000 };
+        const core = stubCore(journal, {
+          terminalId: TERMINAL,
+          now: () => clock.ms,
+          policy: POLICY,
+          directory: directory(),
+          stage,
+          proofsDir: dirname(journal.path),
+          zoneOf: () => 3,
+        });
+        await submitAll(core, clock);
+        await core.closeDuePeriods();
+        const [batch] = journal.batches({ period: PERIOD });
+        expect(batch.batchKey).to.equal(`p${PERIOD}-z003-readings`);
+        expect(existsSync(treeFilePath(dirname(journal.path), batch.batchKey)), "tree file").to.equal(true);
+      } finally {
+        journal.close();
+      }
+    });
+
+    /** Closes the period on a core whose records' store fails after its first slice (a crash); gives the head. */
+    async function cutShort(journal: GatewayJournal) {
+      const clock = { ms: (T0 + 1) * 1000 };
+      const core = coreOn(journal, clock);
+      await submitAll(core, clock);
+      const store = journal.recordRecordsInSlices.bind(journal);
+      // Killed at the first pause after some records went in.
+      const pause = () => (journal.records().length > 0 ? Promise.reject(new Error("killed")) : Promise.resolve());
+      journal.recordRecordsInSlices = (rows, opts) => store(rows, { ...opts, sliceRecords: 2, pause });
+      const e = await closing(core.closeDuePeriods());
+      expect(e.message).to.equal("killed");
+      journal.recordRecordsInSlices = store;
+      expect(journal.records()).to.have.length(2);
+      return { head: journal.period(PERIOD), batches: journal.batches({ period: PERIOD }) };
+    }
+    const closing = (p: Promise<void>) =>
+      p.then(
+        () => expect.fail("expected the close to fail"),
+        (e: Error) => e,
+      );
+
+    it("stores again, under the head it has, the records of a period whose head a crash left without them", async function () {
+      const [crashed, whole] = ["gw-head-crash", "gw-head-whole"].map(journalIn);
+      try {
+        const { head, batches } = await cutShort(crashed);
+        const lines: string[] = [];
+        const restarted = coreOn(crashed, { ms: (T0 + 8) * 1000 }, (l) => lines.push(l));
+        expect(lines[0]).to.match(/dropped 2 records of a period stored only in part/);
+        await restarted.closeDuePeriods();
+        await closeWith(whole, wires.length);
+        expect(fates(crashed)).to.deep.equal(fates(whole));
+        expect(crashed.period(PERIOD)).to.deep.equal(head);
+        expect(crashed.batches({ period: PERIOD })).to.deep.equal(batches);
+        expect(crashed.awaitsRecords(PERIOD)).to.equal(false);
+      } finally {
+        crashed.close();
+        whole.close();
+      }
+    });
+
+    it("refuses, naming the batch, to store records under a stored head whose root they do not give", async function () {
+      const journal = journalIn("gw-head-differs");
+      try {
+        const { batches } = await cutShort(journal);
+        const db = new Database(journal.path);
+        db.prepare("UPDATE batches SET root = ? WHERE batch_key = ?").run(`0x${"00".repeat(32)}`, batches[0].batchKey);
+        db.close();
+        const e = await closing(coreOn(journal, { ms: (T0 + 8) * 1000 }).closeDuePeriods());
+        expect(e.message).to.include(`batch ${batches[0].batchKey} root ${batches[0].root}`);
+        expect(journal.records()).to.have.length(0);
+        expect(journal.awaitsRecords(PERIOD)).to.equal(true);
       } finally {
         journal.close();
       }
