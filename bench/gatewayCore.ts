@@ -180,13 +180,15 @@ async function openCore(periodStart: number, periodSeconds: number, setup: CoreS
     merkle,
     door,
   });
+  // No chain here: the close starts anchoring once the period's head is stored, which would fail and retry.
+  (core as unknown as { kickAnchoring(): void }).kickAnchoring = () => undefined;
   return {
     core,
     journal,
     ctx,
     chain,
     setNow: (ms: number) => (nowMs = ms),
-    /** The period's close alone (closeDuePeriods would also start anchoring, which needs a chain). */
+    /** The period's close alone (closeDuePeriods, anchoring aside, also reads the inbox's periods). */
     close: (period: number) => (core as unknown as { closePeriod(period: number): Promise<void> }).closePeriod(period),
     /** What anchoring does once the chain confirmed the period's batches: the batches confirmed, records marked. */
     prove: async (period: number) => {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
 import { CheckpointThread } from "../../src/gateway/checkpointThread";
+import { heapLimitNote } from "../../src/gateway/server";
 import { GatewayJournal, type InboxPackage } from "../../src/gateway/inbox";
 import {
   decodePackage,
@@ -323,6 +324,16 @@ describe("gateway", function () {
       expect(journal.rejections({ terminalId: upper }).map((r) => r.atMs)).to.deep.equal([2, 1]);
       expect(journal.rejections({ reason: "REPLAY" }).map((r) => r.atMs)).to.deep.equal([3, 2]);
       expect(journal.rejections({ terminalId: TERMINAL, reason: "REPLAY" })).to.have.length(1);
+    });
+  });
+
+  describe("heapLimitNote", function () {
+    it("says nothing under a capped heap and names the limit and the cap to set otherwise", function () {
+      expect(heapLimitNote(512)).to.equal(undefined);
+      expect(heapLimitNote(1024)).to.equal(undefined);
+      const note = heapLimitNote(4144.2);
+      expect(note).to.include("may grow to 4144 MB");
+      expect(note).to.include("NODE_OPTIONS=--max-old-space-size=512");
     });
   });
 
