@@ -308,7 +308,11 @@ export async function anchorRecords(req: AnchorRequest): Promise<AnchorOutcome> 
       ? signHeader(key.privateKey, domain, header)
       : await key.signTypedData(domain, BATCH_HEADER_TYPES, { ...header });
   const context = `anchorBatch(terminal ${terminalId}, sequence ${header.sequence})`;
-  await withDecodedRevert(context, () => core.acquisition.anchorBatch.staticCall(header, signature));
+  // Simulated on the pending block, the one the transaction goes into: on a chain that mines on demand the latest
+  // block can be seconds older, and a window the wall clock has closed would still be open at its time.
+  await withDecodedRevert(context, () =>
+    core.acquisition.anchorBatch.staticCall(header, signature, { blockTag: "pending" }),
+  );
   const tx = await withDecodedRevert(context, () => core.acquisition.anchorBatch(header, signature));
   const confirmations = req.confirmations ?? 1;
   let receipt: { blockNumber: number; status: number | null; logs: readonly LogLike[] } | null;

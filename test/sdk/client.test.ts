@@ -441,6 +441,26 @@ describe("GridLedgerClient", function () {
       });
     });
   });
+
+  describe("anchoring as a window closes", function () {
+    it("checks the batch against the block it will be mined in, not the latest one (a chain mining on demand)", async function () {
+      const latest = await hre.ethers.provider.getBlock("latest");
+      const start = futureWindow(latest!.timestamp);
+      const end = start + 900;
+      // The latest block is from 3 s before the window closed; the next one, the anchor's, is after it.
+      await mineAt((m, p) => hre.network.provider.send(m, p), end - 3);
+      await hre.network.provider.send("evm_setNextBlockTimestamp", [end + 1]);
+      const outcome = await client.anchorBatch({
+        records: readings(BUS5, start, 2, 300),
+        terminal: BUS5,
+        dataType: 1,
+        key: devTerminalWallet(toTerminalId(BUS5)),
+        now: end + 1,
+      });
+      expect(outcome.status).to.equal("anchored");
+      expect((await hre.ethers.provider.getBlock(outcome.blockNumber))!.timestamp).to.equal(end + 1);
+    });
+  });
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
