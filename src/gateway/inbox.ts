@@ -5,9 +5,11 @@ import type { RejectionReason } from "./wire";
 const INBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS packages (
   package_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period INTEGER NOT NULL, record_count INTEGER NOT NULL,
-  bytes INTEGER NOT NULL, via TEXT NOT NULL, received_ms INTEGER NOT NULL, body TEXT NOT NULL,
-  processed INTEGER NOT NULL DEFAULT 0);
+  bytes INTEGER NOT NULL, via TEXT NOT NULL, received_ms INTEGER NOT NULL, processed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS packages_by_period ON packages (processed, period);
+-- The wire bodies apart from the packages' rows: marking a period's packages processed rewrote each row, and
+-- with it each body (megabytes a period, held in the commit that makes the period's records count).
+CREATE TABLE IF NOT EXISTS package_bodies (package_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rejections (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, via TEXT NOT NULL, terminal_id TEXT,
   package_id TEXT, reason TEXT NOT NULL, detail TEXT NOT NULL);
@@ -51,6 +53,7 @@ export class GatewayJournal extends Journal {
   private pending: { item: Pending; resolve: (fresh: boolean) => void; reject: (e: Error) => void }[] = [];
   private flushScheduled = false;
   private readonly insertPackage;
+  private readonly insertBody;
   private readonly insertRejection;
   /** Records journaled but not yet anchored or quarantined (the backlog), kept in memory. */
   private backlogRecords = 0;
@@ -58,15 +61,27 @@ export class GatewayJournal extends Journal {
   constructor(path: string) {
     super(path);
     this.db.exec(INBOX_SCHEMA);
+    this.migrateBodies();
     this.insertPackage = this.sql(
-      `INSERT OR IGNORE INTO packages (package_id, terminal_id, period, record_count, bytes, via, received_ms, body)
-       VALUES (@packageId, @terminalId, @period, @recordCount, @bytes, @via, @receivedMs, @body)`,
+      `INSERT OR IGNORE INTO packages (package_id, terminal_id, period, record_count, bytes, via, received_ms)
+       VALUES (@packageId, @terminalId, @period, @recordCount, @bytes, @via, @receivedMs)`,
     );
+    this.insertBody = this.sql("INSERT INTO package_bodies (package_id, body) VALUES (@packageId, @body)");
     this.insertRejection = this.sql(
       `INSERT INTO rejections (at_ms, via, terminal_id, package_id, reason, detail)
        VALUES (@atMs, @via, @terminalId, @packageId, @reason, @detail)`,
     );
     this.backlogRecords = this.countBacklog();
+  }
+
+  /** A journal of an earlier version keeps each body in its package's row: moved to `package_bodies` once, on open. */
+  private migrateBodies(): void {
+    const columns = this.db.prepare("PRAGMA table_info(packages)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "body")) return;
+    this.db.transaction(() => {
+      this.db.exec(`INSERT OR IGNORE INTO package_bodies (package_id, body) SELECT package_id, body FROM packages;
+                    ALTER TABLE packages DROP COLUMN body;`);
+    })();
   }
 
   /**
@@ -107,8 +122,12 @@ export class GatewayJournal extends Journal {
     try {
       this.db.transaction(() => {
         for (const { item } of batch) {
-          if (item.kind === "package") fresh.push(this.insertPackage.run(item.row).changes === 1);
-          else fresh.push(this.insertRejection.run(item.row).changes === 1);
+          if (item.kind === "rejection") fresh.push(this.insertRejection.run(item.row).changes === 1);
+          else {
+            const isNew = this.insertPackage.run(item.row).changes === 1;
+            if (isNew) this.insertBody.run(item.row);
+            fresh.push(isNew);
+          }
         }
       })();
     } catch (e) {
@@ -140,8 +159,8 @@ export class GatewayJournal extends Journal {
 
   /** The bodies of inbox entries, in the order given. */
   bodiesOf(entries: readonly InboxEntry[]): string[] {
-    const bodyOf = this.sql("SELECT body FROM packages WHERE rowid = ?").pluck();
-    return entries.map((e) => bodyOf.get(e.row) as string);
+    const bodyOf = this.sql("SELECT body FROM package_bodies WHERE package_id = ?").pluck();
+    return entries.map((e) => bodyOf.get(e.packageId) as string);
   }
 
   /** Periods that have unprocessed packages, oldest first. */
@@ -191,7 +210,8 @@ export class GatewayJournal extends Journal {
     const r = this.db
       .prepare(
         `SELECT package_id AS packageId, terminal_id AS terminalId, period, record_count AS recordCount, bytes, via,
-                received_ms AS receivedMs, body, processed FROM packages WHERE package_id = ?`,
+                received_ms AS receivedMs, b.body, processed
+           FROM packages JOIN package_bodies b USING (package_id) WHERE package_id = ?`,
       )
       .get(packageId) as (InboxPackage & { processed: number }) | undefined;
     return r && { ...r, processed: r.processed === 1 };

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
@@ -47,6 +48,16 @@ function refusal(raw: string | Buffer): PackageRejected {
     return e as PackageRejected;
   }
   expect.fail("expected the package to be refused");
+}
+
+/** The columns of a journal's packages table, read on a connection of its own. */
+function packageColumns(path: string): string[] {
+  const reader = new Database(path, { readonly: true });
+  try {
+    return (reader.prepare("PRAGMA table_info(packages)").all() as { name: string }[]).map((c) => c.name);
+  } finally {
+    reader.close();
+  }
 }
 
 function inboxRow(i: number, over: Partial<InboxPackage> = {}): InboxPackage {
@@ -275,6 +286,34 @@ describe("gateway", function () {
       expect(entries.map((e) => e.packageId)).to.deep.equal([1, 2, 3].map((i) => inboxRow(i).packageId));
       expect(entries[0]).to.not.have.property("body");
       expect(journal.bodiesOf(entries.slice(1))).to.deep.equal(['{"n":2}', '{"n":3}']);
+    });
+
+    it("keeps the packages' bodies out of their rows, so marking a period processed does not read them", async function () {
+      const body = JSON.stringify({ records: "x".repeat(50_000) });
+      await Promise.all([1, 2, 3].map((i) => journal.addPackage(inboxRow(i, { body }))));
+      expect(packageColumns(path)).to.include("processed").and.not.include("body");
+      journal.markProcessed(7);
+      expect(journal.inboxPeriods()).to.deep.equal([]);
+      expect(journal.packageOf(inboxRow(3).packageId)).to.include({ body, processed: true });
+    });
+
+    it("moves an older journal's bodies out of its packages' rows when it is opened", async function () {
+      journal.close();
+      const old = new Database(path);
+      old.exec(`DROP TABLE packages; DROP TABLE package_bodies;
+        CREATE TABLE packages (package_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, period INTEGER NOT NULL,
+          record_count INTEGER NOT NULL, bytes INTEGER NOT NULL, via TEXT NOT NULL, received_ms INTEGER NOT NULL,
+          body TEXT NOT NULL, processed INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX packages_by_period ON packages (processed, period);`);
+      const insert = old.prepare("INSERT INTO packages VALUES (?, ?, 7, 3, 100, 'mqtt', ?, ?, ?)");
+      for (const i of [1, 2]) insert.run(inboxRow(i).packageId, TERMINAL, 1_000 + i, `{"n":${i}}`, i - 1);
+      old.close();
+      journal = new GatewayJournal(path);
+      expect(packageColumns(path)).to.not.include("body");
+      expect(journal.bodiesOf(journal.inboxOf(7))).to.deep.equal(['{"n":1}']);
+      expect(journal.packageOf(inboxRow(2).packageId)).to.include({ body: '{"n":2}', processed: true });
+      await journal.addPackage(inboxRow(3, { body: '{"n":3}' }));
+      expect(journal.bodiesOf(journal.inboxOf(7))).to.deep.equal(['{"n":1}', '{"n":3}']);
     });
 
     it("keeps the validate stage's history apart: appended, pruned before keepFrom, NaN temperature as none", function () {
