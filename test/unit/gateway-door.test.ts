@@ -201,9 +201,15 @@ describe("gateway door", function () {
     });
     const fates = (journal: GatewayJournal) =>
       journal.records().map((r) => [r.recordId, r.leafHash, r.status, r.reason, r.batchKey]);
+    const inPeriod = () => ({ ms: (T0 + 1) * 1000 });
+    const afterGrace = () => ({ ms: (T0 + 8) * 1000 });
 
-    /** A core on `journal` whose clock is in the period until `clock.ms` moves. */
-    function coreOn(journal: GatewayJournal, clock = { ms: (T0 + 1) * 1000 }, log?: (line: string) => void) {
+    /** A core on `journal` whose clock reads `clock.ms` (in the period by default). */
+    function coreOn(
+      journal: GatewayJournal,
+      o: { clock?: { ms: number }; log?: (line: string) => void; zoneOf?: (terminalId: string) => number } = {},
+    ) {
+      const clock = o.clock ?? inPeriod();
       return stubCore(journal, {
         terminalId: TERMINAL,
         now: () => clock.ms,
@@ -211,28 +217,26 @@ describe("gateway door", function () {
         directory: directory(),
         stage,
         proofsDir: dirname(journal.path),
-        log,
+        log: o.log,
+        zoneOf: o.zoneOf,
       });
-    }
-    const journalIn = (name: string) => new GatewayJournal(join(scratchDir(name), "journal.sqlite"));
-    /** Journals the packages of the period and moves the clock past its grace. */
-    async function submitAll(core: GatewayCore, clock: { ms: number }) {
-      await core.closeDuePeriods();
-      for (const [i, wire] of wires.entries()) await core.submit(wire, "mqtt", `package ${i}`);
-      clock.ms = (T0 + 7) * 1000;
     }
 
-    /** Closes the period after the packages, checking ahead after the first `ahead` of them; gives the close's bodies read. */
-    async function closeWith(journal: GatewayJournal, ahead: number): Promise<number> {
-      let nowMs = (T0 + 1) * 1000;
-      const core = stubCore(journal, {
-        terminalId: TERMINAL,
-        now: () => nowMs,
-        policy: POLICY,
-        directory: directory(),
-        stage,
-        proofsDir: dirname(journal.path),
-      });
+    /** Runs `test` on fresh journals, one per name, and closes them. */
+    async function withJournals(names: string[], test: (...journals: GatewayJournal[]) => Promise<void>) {
+      const journals = names.map((name) => new GatewayJournal(join(scratchDir(name), "journal.sqlite")));
+      try {
+        await test(...journals);
+      } finally {
+        for (const j of journals) j.close();
+      }
+    }
+
+    /**
+     * Journals the period's packages on a core whose clock is in the period, checking ahead before package
+     * `ahead` (none by default), then moves the clock past the grace.
+     */
+    async function submitAll(core: GatewayCore, clock: { ms: number }, ahead = -1) {
       const internals = core as unknown as { tick(): void; admitting: Promise<void> | undefined };
       await core.closeDuePeriods();
       for (const [i, wire] of wires.entries()) {
@@ -243,32 +247,34 @@ describe("gateway door", function () {
         }
         await core.submit(wire, "mqtt", `package ${i}`);
       }
+      clock.ms = (T0 + 7) * 1000;
+    }
+
+    /** Closes the period after the packages, checking ahead before package `ahead`; gives the close's bodies read. */
+    async function closeWith(journal: GatewayJournal, ahead = -1): Promise<number> {
+      const clock = inPeriod();
+      const core = coreOn(journal, { clock });
+      await submitAll(core, clock, ahead);
       let bodies = 0;
       const bodiesOf = journal.bodiesOf.bind(journal);
       journal.bodiesOf = (entries) => ((bodies += entries.length), bodiesOf(entries));
-      nowMs = (T0 + 7) * 1000;
       await core.closeDuePeriods();
       return bodies;
     }
 
     it("checks the packages journaled so far, and the close only those that came after, with the same result", async function () {
-      const [ahead, whole] = ["gw-ahead", "gw-whole"].map(journalIn);
-      try {
+      await withJournals(["gw-ahead", "gw-whole"], async (ahead, whole) => {
         expect(await closeWith(ahead, 2)).to.equal(1);
-        expect(await closeWith(whole, wires.length)).to.equal(wires.length);
+        expect(await closeWith(whole)).to.equal(wires.length);
         expect(fates(ahead)).to.have.length(7);
         expect(fates(ahead).map((f) => f[0])).to.include.members(["r0~copy2", "r1~copy2"]);
         expect(fates(ahead)).to.deep.equal(fates(whole));
         expect(ahead.inboxPeriods()).to.deep.equal([]);
-      } finally {
-        ahead.close();
-        whole.close();
-      }
+      });
     });
 
     it("does not check ahead while periods owed at start are not yet stored (a record id may be taken by one)", async function () {
-      const journal = journalIn("gw-ahead-owed");
-      try {
+      await withJournals(["gw-ahead-owed"], async (journal) => {
         const core = coreOn(journal);
         await core.submit(wires[0], "mqtt", "package 0");
         const internals = core as unknown as { admitAhead(): void; admitting: Promise<void> | undefined };
@@ -278,15 +284,13 @@ describe("gateway door", function () {
         internals.admitAhead();
         expect(internals.admitting).to.not.equal(undefined);
         await internals.admitting;
-      } finally {
-        journal.close();
-      }
+      });
     });
+
     it("stores the head first and anchors meanwhile, marking the period anchored once its records are all in", async function () {
-      const journal = journalIn("gw-head-first");
-      try {
-        const clock = { ms: (T0 + 1) * 1000 };
-        const core = coreOn(journal, clock);
+      await withJournals(["gw-head-first"], async (journal) => {
+        const clock = inPeriod();
+        const core = coreOn(journal, { clock });
         const internals = core as unknown as { anchorAll(): Promise<void>; markingDone: Promise<void> };
         await submitAll(core, clock);
         // The records' store waits after its first slice until released.
@@ -313,88 +317,66 @@ describe("gateway door", function () {
         expect(journal.openPeriods()).to.deep.equal([]);
         expect(journal.records().map((r) => r.status)).to.deep.equal(Array(7).fill("anchored"));
         expect(journal.refreshBacklog()).to.equal(0);
-      } finally {
-        journal.close();
-      }
+      });
     });
 
     it("stores each zone's batch tree under that batch's key (a zoned gateway's proofs are read from them)", async function () {
-      const journal = journalIn("gw-zone-trees");
-      try {
-        const clock = { ms: (T0 + 1) * 1000 };
-        const core = stubCore(journal, {
-          terminalId: TERMINAL,
-          now: () => clock.ms,
-          policy: POLICY,
-          directory: directory(),
-          stage,
-          proofsDir: dirname(journal.path),
-          zoneOf: () => 3,
-        });
+      await withJournals(["gw-zone-trees"], async (journal) => {
+        const clock = inPeriod();
+        const core = coreOn(journal, { clock, zoneOf: () => 3 });
         await submitAll(core, clock);
         await core.closeDuePeriods();
         const [batch] = journal.batches({ period: PERIOD });
         expect(batch.batchKey).to.equal(`p${PERIOD}-z003-readings`);
         expect(existsSync(treeFilePath(dirname(journal.path), batch.batchKey)), "tree file").to.equal(true);
-      } finally {
-        journal.close();
-      }
+      });
     });
 
-    /** Closes the period on a core whose records' store fails after its first slice (a crash); gives the head. */
+    /** Closes the period on a core whose records' store fails after some records went in (a crash). */
     async function cutShort(journal: GatewayJournal) {
-      const clock = { ms: (T0 + 1) * 1000 };
-      const core = coreOn(journal, clock);
+      const clock = inPeriod();
+      const core = coreOn(journal, { clock });
       await submitAll(core, clock);
       const store = journal.recordRecordsInSlices.bind(journal);
-      // Killed at the first pause after some records went in.
       const pause = () => (journal.records().length > 0 ? Promise.reject(new Error("killed")) : Promise.resolve());
       journal.recordRecordsInSlices = (rows, opts) => store(rows, { ...opts, sliceRecords: 2, pause });
-      const e = await closing(core.closeDuePeriods());
-      expect(e.message).to.equal("killed");
+      expect((await failure(core.closeDuePeriods())).message).to.equal("killed");
       journal.recordRecordsInSlices = store;
       expect(journal.records()).to.have.length(2);
       return { head: journal.period(PERIOD), batches: journal.batches({ period: PERIOD }) };
     }
-    const closing = (p: Promise<void>) =>
+    const failure = (p: Promise<void>) =>
       p.then(
         () => expect.fail("expected the close to fail"),
         (e: Error) => e,
       );
 
     it("stores again, under the head it has, the records of a period whose head a crash left without them", async function () {
-      const [crashed, whole] = ["gw-head-crash", "gw-head-whole"].map(journalIn);
-      try {
+      await withJournals(["gw-head-crash", "gw-head-whole"], async (crashed, whole) => {
         const { head, batches } = await cutShort(crashed);
         const lines: string[] = [];
-        const restarted = coreOn(crashed, { ms: (T0 + 8) * 1000 }, (l) => lines.push(l));
+        const restarted = coreOn(crashed, { clock: afterGrace(), log: (l) => lines.push(l) });
         expect(lines[0]).to.match(/dropped 2 records of a period stored only in part/);
         await restarted.closeDuePeriods();
-        await closeWith(whole, wires.length);
+        await closeWith(whole);
         expect(fates(crashed)).to.deep.equal(fates(whole));
         expect(crashed.period(PERIOD)).to.deep.equal(head);
         expect(crashed.batches({ period: PERIOD })).to.deep.equal(batches);
         expect(crashed.awaitsRecords(PERIOD)).to.equal(false);
-      } finally {
-        crashed.close();
-        whole.close();
-      }
+      });
     });
 
     it("refuses, naming the batch, to store records under a stored head whose root they do not give", async function () {
-      const journal = journalIn("gw-head-differs");
-      try {
+      await withJournals(["gw-head-differs"], async (journal) => {
         const { batches } = await cutShort(journal);
         const db = new Database(journal.path);
         db.prepare("UPDATE batches SET root = ? WHERE batch_key = ?").run(`0x${"00".repeat(32)}`, batches[0].batchKey);
         db.close();
-        const e = await closing(coreOn(journal, { ms: (T0 + 8) * 1000 }).closeDuePeriods());
+        const e = await failure(coreOn(journal, { clock: afterGrace() }).closeDuePeriods());
         expect(e.message).to.include(`batch ${batches[0].batchKey} root ${batches[0].root}`);
         expect(journal.records()).to.have.length(0);
         expect(journal.awaitsRecords(PERIOD)).to.equal(true);
-      } finally {
-        journal.close();
-      }
+      });
     });
   });
 
