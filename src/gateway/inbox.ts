@@ -185,11 +185,11 @@ export class GatewayJournal extends Journal {
    * but whose inbox is not yet processed (`awaitsRecords`). Returns how many.
    */
   override dropHeadlessRecords(): number {
-    const awaiting = this.sql(
-      `DELETE FROM records WHERE period IN (
-         SELECT DISTINCT k.period FROM packages k JOIN periods p ON p.period = k.period WHERE k.processed = 0)`,
-    ).run().changes;
-    return awaiting + super.dropHeadlessRecords();
+    const awaiting =
+      "SELECT DISTINCT k.period FROM packages k JOIN periods p ON p.period = k.period WHERE k.processed = 0";
+    this.sql(`DELETE FROM record_leaves WHERE period IN (${awaiting})`).run();
+    const dropped = this.sql(`DELETE FROM records WHERE period IN (${awaiting})`).run().changes;
+    return dropped + super.dropHeadlessRecords();
   }
 
   /** Marks a period's packages processed (called inside the transaction that makes the period's records count). */

@@ -452,10 +452,12 @@ describe("gateway door", function () {
         pause: async () => void seen.push([packageCount(journal), placedCount(journal)]),
         placement: placement(all),
       });
-      expect(seen, "packages, then the places, then records by slice").to.deep.equal([
+      expect(seen, "packages, then the places, then records by slice, then their leaves").to.deep.equal([
         [1, 0],
         [1, 0],
         [1, 4],
+        [1, 6],
+        [1, 6],
       ]);
       expect(placedCount(journal)).to.equal(6);
       const placed = journal.packagesOfBatch(batch.batchKey);
@@ -479,6 +481,8 @@ describe("gateway door", function () {
         [3, 0],
         [3, 0],
         [3, 4],
+        [3, 6],
+        [3, 6],
       ]);
       expect([...journal.packagesOfBatch(batch.batchKey).values()].map((p) => p.index)).to.deep.equal([
         0, 1, 0, 1, 0, 1,

@@ -451,27 +451,27 @@ describe("pipeline", function () {
       new Journal(path).close();
     });
 
-    it("finds records by leaf hash through a period-first index and drops an older journal's leaf indexes", function () {
+    it("finds records by leaf hash through record_leaves, filled from an older journal's leaf index on open", function () {
       const path = join(mkdtempSync(join(tmpdir(), "journal-")), "journal.sqlite");
-      new Journal(path).close();
-      // A journal of the previous version: the index on the leaf's 48-bit prefix alone, which spread each slice of
-      // records stored over the whole index.
-      let db = new Database(path);
-      db.exec(
-        "DROP INDEX records_by_period_leaf; CREATE INDEX records_by_leaf_prefix ON records (substr(leaf_hash, 1, 14))",
-      );
-      db.close();
-      const j = new Journal(path);
       // Two leaves sharing their first 48 bits: only the whole hash tells them apart.
       const twin = (id: string, last: string) => ({
         ...record(id, "pending", null),
         leafHash: `0x${"ab".repeat(31)}${last}`,
       });
+      let j = new Journal(path);
       j.recordPeriod(
         { period: 0, state: "validated", generatorBus: 5, routing: "{}", tBuildMs: 1 },
         [twin("kept", "01"), { ...twin("refused", "02"), status: "quarantined", reason: "STALE_TIMESTAMP" }],
         [],
       );
+      j.close();
+      // A journal of the previous version: its leaves in an index of the records, keyed by period first.
+      let db = new Database(path);
+      db.exec(
+        "DELETE FROM record_leaves; CREATE INDEX records_by_period_leaf ON records (period, substr(leaf_hash, 1, 14))",
+      );
+      db.close();
+      j = new Journal(path);
       j.recordPeriod(
         { period: 3, state: "validated", generatorBus: 5, routing: "{}", tBuildMs: 1 },
         [{ ...twin("later", "04"), period: 3 }],
@@ -489,19 +489,24 @@ describe("pipeline", function () {
       expect(j.findRecord("kept")?.leafHash).to.equal(`0x${"ab".repeat(31)}01`);
       j.close();
       db = new Database(path, { readonly: true });
-      const indexes = (
-        db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]
-      ).sort();
-      expect(indexes).to.include("records_by_period_leaf").and.not.include.members(["records_by_leaf_prefix"]);
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[];
+      expect(indexes).to.not.include.members(["records_by_period_leaf", "records_by_leaf_prefix", "records_by_leaf"]);
+      const leaves = db.prepare("SELECT period, leaf_prefix, record_id FROM record_leaves").raw().all();
+      expect(leaves).to.deep.equal([
+        [0, `0x${"ab".repeat(6)}`, "kept"],
+        [0, `0x${"ab".repeat(6)}`, "refused"],
+        [3, `0x${"ab".repeat(6)}`, "later"],
+      ]);
       const plan = (sql: string, params: object) =>
         (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail).join("; ");
-      const leaf = "substr(leaf_hash, 1, 14) = substr(@leaf, 1, 14) AND leaf_hash = @leaf";
-      expect(plan(`SELECT 1 FROM records WHERE period = @period AND ${leaf}`, { leaf: "0x", period: 0 })).to.match(
-        /USING INDEX records_by_period_leaf \(period=\? AND <expr>=\?\)/,
+      const byLeaf = `record_leaves l JOIN records r ON r.record_id = l.record_id
+        WHERE l.leaf_prefix = substr(@leaf, 1, 14) AND r.leaf_hash = @leaf`;
+      expect(plan(`SELECT 1 FROM ${byLeaf} AND l.period = @period`, { leaf: "0x", period: 0 })).to.match(
+        /SEARCH l USING PRIMARY KEY \(period=\? AND leaf_prefix=\?\)/,
       );
-      expect(
-        plan(`SELECT * FROM records WHERE period IN (SELECT period FROM periods) AND ${leaf}`, { leaf: "0x" }),
-      ).to.match(/USING INDEX records_by_period_leaf \(period=\? AND <expr>=\?\)/);
+      expect(plan(`SELECT r.* FROM ${byLeaf} AND l.period IN (SELECT period FROM periods)`, { leaf: "0x" })).to.match(
+        /SEARCH l USING PRIMARY KEY \(period=\? AND leaf_prefix=\?\)/,
+      );
       db.close();
     });
   });
